@@ -1,0 +1,16 @@
+"""Reports: one parameterised notebook per scenario → executed notebook, HTML and PDF, in batches."""
+
+from .batch import BatchResult, render_batch
+from .cli import main_report, run_report_command
+from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult, render_one
+
+__all__ = [
+    "DEFAULT_NOTEBOOK",
+    "FORMATS",
+    "BatchResult",
+    "RenderResult",
+    "main_report",
+    "render_batch",
+    "render_one",
+    "run_report_command",
+]

@@ -1,0 +1,113 @@
+"""Executed notebook → report HTML (no code, prompts, warnings) → PDF, all in-process."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+HERE = Path(__file__).parent
+CSS_PATH = HERE / "print.css"
+TEMPLATE_PATH = HERE / "templates" / "report.html.j2"
+
+#: Cells with these tags never appear in the report.
+HIDDEN_CELL_TAGS = ("parameters", "injected-parameters", "key-figures", "remove-cell", "remove")
+KEY_FIGURES_TAG = "key-figures"
+
+
+def _is_noise(output: dict[str, Any]) -> bool:
+    """stderr streams and outputs marked as warnings (metadata ``warning`` or tag ``warning``)."""
+    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+        return True
+    meta = output.get("metadata") or {}
+    return bool(meta.get("warning")) or "warning" in (meta.get("tags") or [])
+
+
+def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``nb`` as it should be shown: hidden cells dropped, stderr/warning outputs removed."""
+    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
+    cells = []
+    for cell in nb.cells:
+        if set(cell.get("metadata", {}).get("tags", [])) & set(HIDDEN_CELL_TAGS):
+            continue
+        if cell.cell_type == "code":
+            cell.outputs = [o for o in cell.get("outputs", []) if not _is_noise(o)]
+        cells.append(cell)
+    nb.cells = cells
+    return nb
+
+
+def key_figures(nb: nbformat.NotebookNode) -> dict[str, Any] | None:
+    """The JSON displayed by the cell tagged ``key-figures`` (the comparison's ``to_dict()``)."""
+    for cell in nb.cells:
+        if KEY_FIGURES_TAG in cell.get("metadata", {}).get("tags", []):
+            for output in cell.get("outputs", []):
+                data = output.get("data", {}).get("application/json")
+                if isinstance(data, dict):
+                    return data
+                if isinstance(data, str):
+                    return json.loads(data)
+    return None
+
+
+def _css_string(text: str) -> str:
+    escaped = "".join(c if c.isalnum() or c in " .,-_()&'" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'
+
+
+def stylesheet(title: str) -> str:
+    """The print stylesheet with the running header set to ``title``."""
+    return CSS_PATH.read_text(encoding="utf-8") + (
+        f"\n@page {{ @top-left {{ content: {_css_string(title)}; }} }}\n"
+        "@page :first { @top-left { content: none; } }\n"
+    )
+
+
+@cache
+def _exporter():  # type: ignore[no-untyped-def]
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(
+        template_file=str(TEMPLATE_PATH),
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        embed_images=True,
+    )
+
+
+def to_html(nb: nbformat.NotebookNode, title: str) -> str:
+    """Report HTML for an executed notebook; images are embedded as data URIs."""
+    resources = {"report": {"title": title, "css": stylesheet(title)}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        body, _ = _exporter().from_notebook_node(clean_notebook(nb), resources=resources)
+    return body
+
+
+def to_pdf(html: str, target: Path, base_url: str | None = None) -> None:
+    """Write the PDF of ``html`` to ``target`` with WeasyPrint."""
+    import weasyprint
+
+    quiet_logs()
+    weasyprint.HTML(string=html, base_url=base_url).write_pdf(target)
+
+
+def quiet_logs() -> None:
+    """WeasyPrint and fontTools log font-subsetting chatter at WARNING; keep the terminal clean."""
+    for name in ("weasyprint", "fontTools", "fontTools.subset", "papermill", "traitlets"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def warm_imports() -> None:
+    """Import the converters (and papermill) now, e.g. in a pool worker's initializer."""
+    import papermill  # noqa: F401
+    import weasyprint  # noqa: F401
+
+    quiet_logs()
+    _exporter()
