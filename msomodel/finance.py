@@ -1,0 +1,388 @@
+"""Vectorised cash-flow mathematics for monthly projections (NPV, IRR, payback, loans).
+
+Conventions
+-----------
+- Cash-flow arrays have months on the LAST axis; any leading axes (trials, sites) are
+  batch axes and every function is vectorised over them (no Python loop over months or
+  over batch rows; only solver iterations are looped).
+- Index 0 is the start (time 0: set-up costs, onboarding fees); index m is the end of
+  month m.
+- Monthly rate from an annual effective rate: ``(1 + r_annual) ** (1/12) - 1``; back:
+  ``(1 + r_monthly) ** 12 - 1``.
+- NPV = sum_m cf[m] / (1 + r_monthly) ** m (index 0 undiscounted, like numpy-financial's
+  ``npv``, unlike Excel's ``NPV``).
+- IRR is solved as a monthly rate; ``irr_annual`` reports ``(1 + irr_monthly) ** 12 - 1``.
+- Payback month: the first index m at which the cumulative cash flow is >= 0 after having
+  been negative, or 0 if the cumulative cash flow is never negative; NaN ("never") when it
+  never gets back to >= 0.  Later dips below zero do not move it (see ``peak_funding``).
+- Loans quote a nominal APR compounded monthly: the loan's monthly rate is
+  ``rate_annual_nominal / 12``, which differs from the discounting convention above.
+
+Amounts are in the model's currency; rates are fractions (0.05 = 5 %).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import numpy.typing as npt
+import numpy_financial as npf
+
+__all__ = [
+    "LoanSchedule",
+    "annual_rate",
+    "cumulative",
+    "discount_factors",
+    "irr",
+    "irr_annual",
+    "loan_schedule",
+    "moic",
+    "monthly_rate",
+    "npv",
+    "payback_month",
+    "peak_funding",
+]
+
+FloatArray = npt.NDArray[np.float64]
+#: Batch results: an array of shape ``values.shape[:-1]``, or a numpy float for 1-D input.
+FloatResult = FloatArray | np.float64
+
+_GRID_SCALE = 0.01  # log(1 + r) grid: about linear below 1 %, logarithmic above
+_GRID_NEG, _GRID_POS = 96, 160  # grid points on each side of r = 0
+
+
+def _values(values: npt.ArrayLike) -> FloatArray:
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.ndim == 0:
+        raise ValueError("cash flows need at least one axis (months on the last axis)")
+    return arr
+
+
+def _result(arr: FloatArray) -> FloatResult:
+    return arr[()]
+
+
+def monthly_rate(rate_annual: npt.ArrayLike) -> FloatResult:
+    """Monthly rate equivalent to an annual effective rate.
+
+    Parameters
+    ----------
+    rate_annual : array_like
+        Annual effective rate (fraction per year), any shape.
+
+    Returns
+    -------
+    Monthly rate (fraction per month), ``(1 + rate_annual) ** (1/12) - 1``.
+    """
+    return _result(np.expm1(np.log1p(np.asarray(rate_annual, dtype=np.float64)) / 12.0))
+
+
+def annual_rate(rate_monthly: npt.ArrayLike) -> FloatResult:
+    """Annual effective rate equivalent to a monthly rate, ``(1 + r) ** 12 - 1``.
+
+    Parameters
+    ----------
+    rate_monthly : array_like
+        Monthly rate (fraction per month), any shape; NaN propagates.
+    """
+    return _result(np.expm1(12.0 * np.log1p(np.asarray(rate_monthly, dtype=np.float64))))
+
+
+def discount_factors(rate_monthly: npt.ArrayLike, n_periods: int) -> FloatArray:
+    """Discount factors ``1 / (1 + r) ** m`` for m = 0 .. n_periods - 1.
+
+    Parameters
+    ----------
+    rate_monthly : array_like
+        Monthly discount rate (fraction per month), any shape.
+    n_periods : int
+        Number of month indices (index 0 = start).
+
+    Returns
+    -------
+    Array of shape ``rate_monthly.shape + (n_periods,)`` (dimensionless).
+    """
+    r = np.asarray(rate_monthly, dtype=np.float64)[..., None]
+    return 1.0 / (1.0 + r) ** np.arange(n_periods)
+
+
+def npv(rate_monthly: npt.ArrayLike, values: npt.ArrayLike) -> FloatResult:
+    """Net present value at time 0 (index 0 undiscounted), as ``numpy_financial.npv``.
+
+    Parameters
+    ----------
+    rate_monthly : array_like
+        Monthly discount rate (fraction per month): a scalar or an array broadcastable
+        to ``values.shape[:-1]``.
+    values : array_like, shape (..., M)
+        Cash flows (currency) at indices 0 .. M - 1.
+
+    Returns
+    -------
+    NPV in currency, shape ``broadcast(rate.shape, values.shape[:-1])``.
+    """
+    cf = _values(values)
+    r = np.asarray(rate_monthly, dtype=np.float64)[..., None]
+    return _result((cf / (1.0 + r) ** np.arange(cf.shape[-1])).sum(axis=-1))
+
+
+@lru_cache(maxsize=32)
+def _grid(n_months: int) -> tuple[FloatArray, FloatArray, int]:
+    """Grid of g = log(1 + r) and the scaled NPV weights for series of ``n_months`` values.
+
+    Weights are ``x**m / max(1, x)**(n_months - 1)`` with x = exp(-g), so grid NPVs never
+    overflow and have the sign of the true NPV.  The range is r in [-0.99, 1e4], narrowed
+    for long series so that no weight underflows.  Returns (g, weights (K, M), index of g=0).
+    """
+    span = 700.0 / max(n_months - 1, 1)
+    g_min, g_max = max(np.log(0.01), -span), min(np.log1p(1e4), span)
+    t_neg = np.linspace(0.0, np.arcsinh(-g_min / _GRID_SCALE), _GRID_NEG)
+    t_pos = np.linspace(0.0, np.arcsinh(g_max / _GRID_SCALE), _GRID_POS)
+    g = _GRID_SCALE * np.concatenate([-np.sinh(t_neg[:0:-1]), np.sinh(t_pos)])
+    m = np.arange(n_months)
+    weights = np.exp(-np.outer(g, m) - (n_months - 1) * np.maximum(-g, 0.0)[:, None])
+    g.flags.writeable = weights.flags.writeable = False
+    return g, weights, _GRID_NEG - 1
+
+
+def _powers(x: FloatArray, n: int) -> FloatArray:
+    pw = np.empty((x.size, n))
+    pw[:, 0] = 1.0
+    pw[:, 1:] = x[:, None]
+    return np.cumprod(pw, axis=1, out=pw)
+
+
+def _solve_in_bracket(cf, xa, xb, sa, x, tol, maxiter):
+    """Safeguarded Newton on P(x) = sum cf[m] x**m inside [xa, xb] (sign(P(xa)) = sa).
+
+    Newton steps that leave the bracket (or are not finite) are replaced by bisection;
+    rows that have not converged after ``maxiter`` iterations stay NaN.
+    """
+    out = np.full(x.size, np.nan)
+    idx = np.arange(x.size)
+    dcf = cf[:, 1:] * np.arange(1, cf.shape[1])
+    for _ in range(maxiter):
+        if idx.size == 0:
+            break
+        pw = _powers(x, cf.shape[1])
+        p = np.einsum("ij,ij->i", cf, pw)
+        dp = np.einsum("ij,ij->i", dcf, pw[:, :-1])
+        left = np.sign(p) == sa
+        xa, xb = np.where(left, x, xa), np.where(left, xb, x)
+        step = np.where(p == 0, 0.0, p / dp)
+        converged = np.abs(step) <= tol * x
+        xn = x - step
+        bisect = ~np.isfinite(xn) | (xn < xa) | (xn > xb)
+        xn = np.where(bisect & ~converged, 0.5 * (xa + xb), xn)
+        done = converged | (xb - xa <= tol * x)
+        out[idx[done]] = xn[done]
+        keep = ~done & np.isfinite(p)
+        idx, cf, dcf, x, xa, xb, sa = (a[keep] for a in (idx, cf, dcf, xn, xa, xb, sa))
+    return out
+
+
+def irr(values: npt.ArrayLike, *, tol: float = 1e-12, maxiter: int = 100) -> FloatResult:
+    """Monthly internal rate of return, vectorised over all leading axes.
+
+    The IRR solves ``npv(r, values) == 0``, i.e. P(x) = sum_m values[m] x**m = 0 with the
+    discount factor x = 1 / (1 + r) > 0.  For every row the scaled NPV is evaluated on a
+    fixed grid of rates in [-0.99, 1e4] (one matrix product), the sign change selected by
+    the rule below gives a bracket, and a safeguarded Newton iteration in x (bisection
+    whenever a Newton step leaves the bracket) solves all rows at once.  No polynomial
+    companion matrix (``np.roots``) is used.
+
+    Multiple-root rule: when the NPV has several roots, the root closest to zero (smallest
+    ``abs(r)``) is returned -- the same choice as ``numpy_financial.irr``; on a tie the
+    positive root wins.  Only sign changes of the NPV on the grid are seen: roots of even
+    multiplicity, pairs of roots closer than the grid spacing (about 0.05 % near r = 0,
+    0.5 % at 10 %/month) and roots outside [-0.99, 1e4] are not found.  A series with a
+    single sign change has exactly one root (Descartes' rule of signs).
+
+    Failure policy: never raises on bad rows; returns NaN for rows with no sign change
+    (all-zero rows included), with non-finite values, with no root found in the grid
+    range, or not converged within ``maxiter`` iterations.
+
+    Parameters
+    ----------
+    values : array_like, shape (..., M)
+        Cash flows (currency) at month indices 0 .. M - 1.
+    tol : float
+        Relative convergence tolerance on the discount factor 1 / (1 + r).
+    maxiter : int
+        Maximum number of solver iterations.
+
+    Returns
+    -------
+    Monthly IRR (fraction per month), shape ``values.shape[:-1]``.
+    """
+    cf = _values(values)
+    batch, n = cf.shape[:-1], cf.shape[-1]
+    cf = cf.reshape(-1, n)
+    out = np.full(cf.shape[0], np.nan)
+    with np.errstate(all="ignore"):
+        ok = np.isfinite(cf).all(axis=1) & (cf > 0).any(axis=1) & (cf < 0).any(axis=1)
+        rows = np.flatnonzero(ok)
+        if rows.size:
+            out[rows] = _irr_rows(cf[rows], tol, maxiter)
+    return _result(out.reshape(batch))
+
+
+def _irr_rows(cf: FloatArray, tol: float, maxiter: int) -> FloatArray:
+    g, weights, k0 = _grid(cf.shape[1])
+    v = cf @ weights.T  # (rows, K): scaled NPV on the rate grid
+    pos, neg = v > 0, v < 0
+    zero = ~(pos | neg)  # root exactly at grid point k
+    change = (pos[:, :-1] & neg[:, 1:]) | (neg[:, :-1] & pos[:, 1:])  # root inside cell k
+    rows = np.arange(cf.shape[0])
+    # Nearest event at or above g = 0 (scanning up: point k, then cell k) ...
+    evt_up = zero[:, k0:].copy()
+    evt_up[:, :-1] |= change[:, k0:]
+    k_up = k0 + np.argmax(evt_up, axis=1)
+    cell_up = change[rows, np.minimum(k_up, len(g) - 2)] & ~zero[rows, k_up]
+    # ... and below g = 0 (scanning down: cell k, which ends at point k + 1, then point k).
+    evt_dn = zero[:, :k0] | change[:, :k0]
+    k_dn = k0 - 1 - np.argmax(evt_dn[:, ::-1], axis=1)
+    cell_dn = change[rows, k_dn]
+    has = np.stack([evt_up.any(axis=1), evt_dn.any(axis=1)])
+    k, cell = np.stack([k_up, k_dn]), np.stack([cell_up, cell_dn]) & has
+    r = np.where(has & ~cell, np.expm1(g[k]), np.nan)  # (2, rows): roots above / below
+    side, c = np.nonzero(cell)
+    if c.size:  # one batch of bracketed solves for both sides
+        kc = k[side, c]
+        ga, gb = g[kc], g[kc + 1]  # x = exp(-g) lies in [exp(-gb), exp(-ga)]
+        fa, fb = v[c, kc + 1], v[c, kc]  # scaled NPV at gb and at ga
+        g0 = gb - fa * (gb - ga) / (fa - fb)  # regula falsi start
+        x = _solve_in_bracket(cf[c], np.exp(-gb), np.exp(-ga), np.sign(fa), np.exp(-g0),
+                              tol, maxiter)
+        r[side, c] = 1.0 / x - 1.0
+    use_dn = np.isnan(r[0]) | (np.abs(r[1]) < np.abs(r[0]))  # nearest to zero; tie -> up
+    return np.where(use_dn, r[1], r[0])
+
+
+def irr_annual(values: npt.ArrayLike) -> FloatResult:
+    """Annual effective IRR, ``(1 + irr(values)) ** 12 - 1`` (fraction per year)."""
+    return annual_rate(irr(values))
+
+
+def cumulative(values: npt.ArrayLike) -> FloatArray:
+    """Cumulative cash flow (currency) along the month axis, shape ``values.shape``."""
+    return np.cumsum(_values(values), axis=-1)
+
+
+def payback_month(values: npt.ArrayLike) -> FloatResult:
+    """Payback month index (float; NaN = never), per the rule in the module docstring.
+
+    The first index m at which the cumulative cash flow is >= 0 after having been
+    negative; 0 when the cumulative cash flow is never negative; NaN when it never gets
+    back to >= 0.  Shape ``values.shape[:-1]``.
+    """
+    cum = cumulative(values)
+    neg = cum < 0
+    months = np.arange(cum.shape[-1])
+    first_neg = np.where(neg.any(axis=-1), np.argmax(neg, axis=-1), cum.shape[-1])
+    back = (cum >= 0) & (months > first_neg[..., None])
+    out = np.where(back.any(axis=-1), np.argmax(back, axis=-1), np.nan)
+    return _result(np.where(neg.any(axis=-1), out, 0.0))
+
+
+def peak_funding(values: npt.ArrayLike) -> FloatResult:
+    """Largest cumulative shortfall ``max(0, -min(cumsum))`` (currency), shape ``[:-1]``."""
+    return _result(np.maximum(0.0, -cumulative(values).min(axis=-1)))
+
+
+def moic(values: npt.ArrayLike) -> FloatResult:
+    """Multiple on invested capital: sum of inflows / sum of |outflows| (dimensionless).
+
+    NaN where nothing is invested (no negative flow).  Shape ``values.shape[:-1]``.
+    """
+    cf = _values(values)
+    invested = -np.where(cf < 0, cf, 0.0).sum(axis=-1)
+    returned = np.where(cf > 0, cf, 0.0).sum(axis=-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _result(np.where(invested > 0, returned / invested, np.nan))
+
+
+@dataclass(frozen=True)
+class LoanSchedule:
+    """Monthly loan cash flows, each of shape (..., n_periods), in currency.
+
+    Attributes
+    ----------
+    draw : cash received when the loan is drawn (positive, at ``start_index``).
+    interest : interest part of each payment (positive).
+    principal_repaid : principal part of each payment (positive).
+    payment : total payment, ``interest + principal_repaid`` (positive).
+    balance : principal outstanding at the end of each index, after that index's payment.
+    """
+
+    draw: FloatArray
+    interest: FloatArray
+    principal_repaid: FloatArray
+    payment: FloatArray
+    balance: FloatArray
+
+    @property
+    def cash_flow(self) -> FloatArray:
+        """Net cash flow to the borrower, ``draw - payment``."""
+        return self.draw - self.payment
+
+
+def loan_schedule(
+    principal: npt.ArrayLike,
+    rate_annual_nominal: npt.ArrayLike,
+    term_months: npt.ArrayLike,
+    start_index: npt.ArrayLike,
+    n_periods: int,
+) -> LoanSchedule:
+    """Level-annuity loan drawn at ``start_index`` and repaid over ``term_months``.
+
+    Payments fall at indices start_index + 1 .. start_index + term_months at the monthly
+    rate ``rate_annual_nominal / 12`` (nominal APR compounded monthly -- not the effective
+    annual convention used for discounting).  Per-period amounts come from
+    ``numpy_financial`` ``pmt``/``ipmt``/``ppmt``; a zero rate gives straight-line
+    repayment.  Payments beyond ``n_periods`` are cut off: ``balance[..., -1]`` is what
+    would still be repaid at exit.
+
+    Parameters
+    ----------
+    principal : array_like
+        Amount drawn (currency, >= 0).
+    rate_annual_nominal : array_like
+        Nominal APR (fraction per year, compounded monthly).
+    term_months : array_like of int
+        Number of monthly payments (>= 1).
+    start_index : array_like of int
+        Month index of the draw (>= 0).
+    n_periods : int
+        Length of the month axis of the result.
+
+    All of principal, rate, term and start broadcast together to the batch shape B.
+
+    Returns
+    -------
+    LoanSchedule with arrays of shape ``B + (n_periods,)``.
+    """
+    p, rate, term, start = np.broadcast_arrays(
+        *(np.asarray(a, dtype=np.float64) for a in (principal, rate_annual_nominal,
+                                                     term_months, start_index)))
+    if np.any(term < 1) or np.any(start < 0) or np.any(term % 1) or np.any(start % 1):
+        raise ValueError("term_months must be integers >= 1 and start_index integers >= 0")
+    p, i, term, start = (a[..., None] for a in (p, rate / 12.0, term, start))
+    per = np.arange(n_periods) - start  # payment number at each index
+    paying = (per >= 1) & (per <= term)
+    per_c = np.clip(per, 1, term)
+    with np.errstate(divide="ignore", invalid="ignore"):  # npf.fv evaluates 0/0 at rate 0
+        return _schedule(p, i, term, per, per_c, paying)
+
+
+def _schedule(p, i, term, per, per_c, paying) -> LoanSchedule:
+    level = npf.pmt(i, term, p)  # negative: paid by the borrower
+    payment = np.where(paying, -level, 0.0)
+    interest = np.where(paying, -npf.ipmt(i, per_c, term, p), 0.0)
+    repaid = np.where(paying, -npf.ppmt(i, per_c, term, p), 0.0)
+    draw = np.where(per == 0, p, 0.0)
+    left = -npf.fv(i, np.clip(per, 0, term), level, p)
+    balance = np.where((per >= 0) & (per < term), left, 0.0)
+    return LoanSchedule(draw, interest, repaid, payment, balance + 0.0)
