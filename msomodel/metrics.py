@@ -1,0 +1,125 @@
+"""Metrics of projections: per option, incremental against self-managed, break-even fee.
+
+Conventions are those of :mod:`msomodel.finance` (index 0 = start, index m = end of month m;
+monthly rate ``(1 + r_annual) ** (1/12) - 1``; IRR reported annualised).  All functions are
+vectorised over the trials axis: they return arrays of shape (T,).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from msomodel import engine, finance
+from msomodel.inputs import FEE_LEVEL, ModelInputs
+from msomodel.options import Projection
+
+
+def option_metrics(proj: Projection, rate_annual: np.ndarray) -> dict[str, np.ndarray]:
+    """NPV, IRR (annual), payback month, peak funding, MOIC, exit value, totals; each (T,)."""
+    cf = proj.net_cash_flow
+    rate = finance.monthly_rate(rate_annual)
+    revenue = proj.site["revenue"].sum(axis=(1, 2))
+    ebitda = proj.company["ebitda"].sum(axis=-1)
+    fees = (proj.site["mso_fee"] + proj.site["software_fee"]).sum(axis=1)
+    return {
+        "npv": finance.npv(rate, cf),
+        "irr_annual": finance.irr_annual(cf),
+        "payback_month": finance.payback_month(cf),
+        "peak_funding": finance.peak_funding(cf),
+        "moic": finance.moic(cf),
+        "exit_value": proj.company["exit_value"][:, -1],
+        "total_revenue": revenue,
+        "total_ebitda": ebitda,
+        "ebitda_margin": np.divide(ebitda, revenue, out=np.full_like(ebitda, np.nan),
+                                   where=revenue != 0),
+        "pv_fees": finance.npv(rate, fees),
+    }
+
+
+def incremental_metrics(option: Projection, base: Projection,
+                        rate_annual: np.ndarray) -> dict[str, np.ndarray]:
+    """Metrics of the difference in net cash flow (option - base); ``fee_roi`` is the
+    incremental NPV per dollar of present value of fees (NaN without fees)."""
+    diff = option.net_cash_flow - base.net_cash_flow
+    rate = finance.monthly_rate(rate_annual)
+    fees = (option.site["mso_fee"] + option.site["software_fee"]).sum(axis=1)
+    pv_fees = finance.npv(rate, fees)
+    d_npv = finance.npv(rate, diff)
+    return {
+        "npv": d_npv,
+        "irr_annual": finance.irr_annual(diff),
+        "payback_month": finance.payback_month(diff),
+        "fee_roi": np.divide(d_npv, pv_fees, out=np.full_like(d_npv, np.nan), where=pv_fees > 0),
+    }
+
+
+@dataclass(frozen=True)
+class Breakeven:
+    """A fee level solved for; ``level`` is None when no level in [0, upper] solves it."""
+
+    target: str          # "mso_vs_self_managed" or "pc_breaks_even"
+    level: float | None
+    current: float
+    unit: str
+    field: str | None    # scenario path of the level (None for a tier-rate multiplier)
+    note: str
+
+    def to_dict(self) -> dict:
+        return {"target": self.target, "level": self.level, "current": self.current,
+                "unit": self.unit, "field": self.field, "note": self.note}
+
+
+def _upper(inputs: ModelInputs, name: str) -> float:
+    if name == "fee_flat":
+        per_site = engine.run(inputs, options=("self_managed",))["self_managed"].site["revenue"]
+        return float(max(per_site.max(), 1.0) * 2.0)
+    if name == "fee_markup":
+        return 10.0
+    if name == "fee_tier_scale":
+        top = float(inputs.arrays["tier_rates"].max())
+        return 1.0 / top if top > 0 else 1.0
+    return 1.0
+
+
+def solve_level(inputs: ModelInputs, objective, name: str, *, points: int = 17,
+                rounds: int = 6) -> float | None:
+    """Root of a decreasing ``objective(projection) -> (T,)`` in fee level ``name``.
+
+    Each round evaluates ``points`` levels as one batched engine call (trials axis), keeps the
+    bracket where the sign changes, and the last bracket is closed by linear interpolation
+    (exact where the objective is linear in the fee, i.e. no floor or cap binds inside it).
+    """
+    lo, hi = 0.0, _upper(inputs, name)
+    for _ in range(rounds):
+        levels = np.linspace(lo, hi, points)
+        values = objective(engine.run(inputs, points, arrays={name: levels}, options=("mso",))["mso"])
+        if values[0] < 0 or values[-1] > 0:
+            if lo == 0.0 and hi == _upper(inputs, name):
+                return None
+            break
+        k = int(np.argmax(values <= 0))  # first level at or past the root
+        if values[k] == 0:
+            return float(levels[k])
+        lo, hi, f_lo, f_hi = levels[k - 1], levels[k], values[k - 1], values[k]
+    return float(lo + (hi - lo) * f_lo / (f_lo - f_hi))
+
+
+def breakeven(inputs: ModelInputs, base_npv: float) -> Breakeven:
+    """Fee level where the MSO's NPV equals self-managed's (third-party), or where the PC's
+    EBITDA over the horizon is zero (owned MSO: the fee is intercompany)."""
+    name, field, unit = FEE_LEVEL[inputs.fee_type]
+    current = float(inputs.arrays[name])
+    rate = finance.monthly_rate(inputs.arrays["discount_rate"])
+    if inputs.mso_kind == "owned":
+        level = solve_level(inputs, lambda p: p.entities["pc"]["ebitda"].sum(axis=-1), name)
+        note = ("Fee at which the friendly PC's EBITDA over the horizon is zero; the fee moves "
+                "profit between PC and MSO, so the consolidated NPV barely depends on it.")
+        return Breakeven("pc_breaks_even", level, current, unit, field, note)
+    level = solve_level(inputs, lambda p: finance.npv(rate, p.net_cash_flow) - base_npv, name)
+    if level is None:
+        note = "No fee level in the searched range makes the MSO's NPV equal self-managed's."
+    else:
+        note = "Above this fee level self-managed has the higher NPV; below it the MSO does."
+    return Breakeven("mso_vs_self_managed", level, current, unit, field, note)

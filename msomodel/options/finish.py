@@ -1,0 +1,110 @@
+"""From site EBITDA to the owner's monthly net cash flow, the same for every option.
+
+Per company and month (index 0..H, see :mod:`msomodel.timeline`):
+
+- capital: each site's ``startup_cost`` + equipment is spent at index ``open_month - 1``;
+  a share ``loan.financed_fraction`` is borrowed then and repaid as a level annuity
+  (:func:`msomodel.finance.loan_schedule`); depreciation is straight-line from the opening month;
+- one-time costs (onboarding, implementation, structuring) fall where incurred, below EBITDA;
+- tax = ``tax_rate`` x taxable income, taxable = EBITDA - interest - depreciation - one-time
+  costs, with losses carried forward without limit (no carry-back); cumulative tax paid is
+  ``rate * running max(0, cumulative taxable)``.  Entities (owned MSO: PC and MSO) are taxed
+  separately.
+- exit at the horizon: ``multiple x max(0, EBITDA of the last 12 months)``, less the loan balance
+  still outstanding and any termination fee.  No tax on the exit gain.
+- net cash flow = EBITDA - one-time - capex + loan draw - loan payment - tax + net exit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from msomodel import finance
+from msomodel import timeline as tl
+
+#: Site-level lines of every projection, shape (T, S, M) [USD/month]; costs are positive.
+SITE_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex",
+              "mso_fee", "software_fee", "structuring", "conditions", "ebitda")
+
+
+@dataclass
+class Projection:
+    """One option's monthly projection for T trials.
+
+    ``site`` holds the :data:`SITE_LINES` by site; ``company`` holds company-level lines of
+    shape (T, M): ``overhead`` (not attributable to a site), ``ebitda`` (= sum of sites' EBITDA
+    - overhead), ``one_time``, ``capex``, ``loan_draw``, ``interest``, ``principal_repaid``,
+    ``depreciation``, ``tax``, ``exit_value`` (net of loan balance and termination fee) and
+    ``net_cash_flow``.  ``entities`` holds the PC and MSO statements of an owned MSO.
+    """
+
+    option: str
+    site: dict[str, np.ndarray]
+    company: dict[str, np.ndarray]
+    entities: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+
+    @property
+    def net_cash_flow(self) -> np.ndarray:
+        return self.company["net_cash_flow"]
+
+
+def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Monthly tax with unlimited loss carry-forward; taxable shape (T, M), rate (T,)."""
+    taxed = np.maximum.accumulate(np.maximum(np.cumsum(taxable, axis=-1), 0.0), axis=-1)
+    return rate[:, None] * np.diff(taxed, axis=-1, prepend=0.0)
+
+
+def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
+    """Capex, loan and depreciation lines, summed over sites, shape (T, M)."""
+    spend = x["startup"] + x["equipment"].sum(axis=-1)  # (T, S)
+    when = x["open_month"] - 1.0
+    loan = finance.loan_schedule(spend * x["loan_frac"][:, None], x["loan_rate"][:, None],
+                                 x["loan_term"][:, None], when, horizon + 1)
+    dep = tl.straight_line(spend, x["open_month"], x["dep_months"][:, None], horizon)
+    return {
+        "capex": tl.at_index(spend, when, horizon).sum(axis=1),
+        "loan_draw": loan.draw.sum(axis=1),
+        "interest": loan.interest.sum(axis=1),
+        "principal_repaid": loan.principal_repaid.sum(axis=1),
+        "loan_balance_end": loan.balance[..., -1].sum(axis=1),
+        "depreciation": dep.sum(axis=1),
+    }
+
+
+def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
+           overhead: np.ndarray, one_time: np.ndarray, exit_multiple: np.ndarray,
+           termination_fee: np.ndarray | None = None,
+           taxable_parts: list[np.ndarray] | None = None,
+           entities: dict | None = None) -> Projection:
+    """Assemble the company view and the net cash flow (see the module docstring).
+
+    ``taxable_parts``: per-entity taxable income *before* interest, depreciation and one-time
+    costs are taken off the last part (the entity that owns the capital); default one entity.
+    """
+    cap = capital(x, horizon)
+    ebitda = site["ebitda"].sum(axis=1) - overhead
+    below = cap["interest"] + cap["depreciation"] + one_time
+    parts = taxable_parts or [ebitda]
+    parts = [*parts[:-1], parts[-1] - below]
+    tax = sum(tax_paid(p, x["tax_rate"]) for p in parts)
+    trailing = ebitda[:, -12:].sum(axis=-1)
+    net_exit = exit_multiple * np.maximum(trailing, 0.0) - cap["loan_balance_end"]
+    if termination_fee is not None:
+        net_exit = net_exit - termination_fee
+    exit_value = np.zeros_like(ebitda)
+    exit_value[:, -1] = net_exit
+    payment = cap["interest"] + cap["principal_repaid"]
+    cash = ebitda - one_time - cap["capex"] + cap["loan_draw"] - payment - tax + exit_value
+    company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time, **cap, "tax": tax,
+               "exit_value": exit_value, "net_cash_flow": cash}
+    return Projection(option, site, company, entities or {})
+
+
+def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:
+    """Complete a site-line dict: missing lines are zero, EBITDA = revenue - all costs."""
+    shape = lines["revenue"].shape
+    out = {name: lines.get(name, np.zeros(shape)) for name in SITE_LINES[:-1]}
+    out["ebitda"] = out["revenue"] - sum(out[n] for n in SITE_LINES[1:-1])
+    return out

@@ -1,0 +1,80 @@
+"""MSO options.
+
+Third-party: the spa pays the MSO's fee (see :mod:`.fees`) and an onboarding fee per site; in
+return the absorbed administrative roles leave its payroll, the absorbed share of running costs
+is no longer paid, products are bought at the MSO's discount, and volume may rise by
+``revenue_uplift``.
+
+Owned MSO with a friendly PC: the physician-owned PC earns the revenue and bears product costs,
+clinical staff, the running costs marked ``owned_mso_entity: pc``, the medical-director
+agreement and PC administration, and pays the management fee to the owner's MSO.  The MSO
+bears administrative staff, the other running costs, corporate overhead, the capital and the
+legal structuring.  Consolidated = PC + MSO with the intercompany fee eliminated; entities are
+taxed separately.  ``absorbed_opex`` here is a saving from centralising.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from msomodel import timeline as tl
+from msomodel.operations import operate
+from msomodel.options.fees import mso_fee, purchasing_discount
+from msomodel.options.finish import Projection, finish, site_lines
+from msomodel.options.self_managed import split_payroll
+
+
+def _exit_multiple(x: dict) -> np.ndarray:
+    return np.where(x["mso_exit_multiple"] >= 0, x["mso_exit_multiple"], x["exit_multiple"])
+
+
+def _operate(x: dict, horizon: int):
+    is_open = tl.operating(x["open_month"], horizon)
+    return operate(x, horizon, all_uplift=1.0 + x["uplift"],
+                   discount=purchasing_discount(x, is_open))
+
+
+def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str) -> Projection:
+    if mso_kind == "owned":
+        return _owned(x, horizon, fee_type)
+    op = _operate(x, horizon)
+    taken = x["absorbed_role"]
+    clinical, admin = split_payroll(x, op.payroll, 1.0 - taken)
+    absorbed_pay = (op.payroll * taken[..., None]).sum(axis=2)
+    absorbed_opex = op.opex * x["absorbed_opex"][:, None, :, None]
+    cost_base = absorbed_pay + absorbed_opex.sum(axis=2)
+    fee = mso_fee(x, fee_type, op.revenue, cost_base, op.open, horizon)
+    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
+                      staff_admin=admin, opex=(op.opex - absorbed_opex).sum(axis=2), mso_fee=fee)
+    onboarding = np.broadcast_to(x["onboarding"][:, None], x["open_month"].shape)
+    one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1)
+    T, M = op.revenue.shape[0], horizon + 1
+    return finish("mso", x, horizon, site, overhead=np.zeros((T, M)), one_time=one_time,
+                  exit_multiple=_exit_multiple(x), termination_fee=x["termination_fee"])
+
+
+def _owned(x: dict, horizon: int, fee_type: str) -> Projection:
+    op = _operate(x, horizon)
+    clinical, admin = split_payroll(x, op.payroll)
+    items = op.opex * (1.0 - x["absorbed_opex"])[:, None, :, None]
+    pc_share = x["opex_pc"][..., None]
+    pc_opex, mso_opex = (items * pc_share).sum(axis=2), (items * (1.0 - pc_share)).sum(axis=2)
+    structuring = (x["md_agreement"] + x["pc_admin"])[:, None, None] * op.open
+    fee = mso_fee(x, fee_type, op.revenue, admin + mso_opex, op.open, horizon)
+    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
+                      staff_admin=admin, opex=pc_opex + mso_opex, structuring=structuring)
+    T, M = op.revenue.shape[0], horizon + 1
+    any_open = (op.open.sum(axis=1) > 0).astype(float)
+    overhead = x["mso_overhead"][:, None] * any_open
+    one_time = np.zeros((T, M))
+    one_time[:, 0] = x["structuring"]
+    pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
+          "staff_clinical": clinical.sum(1), "opex": pc_opex.sum(1),
+          "structuring": structuring.sum(1), "management_fee": fee.sum(1)}
+    pc["ebitda"] = pc["revenue"] - sum(pc[k] for k in list(pc)[1:])
+    mso = {"management_fee": fee.sum(1), "staff_admin": admin.sum(1), "opex": mso_opex.sum(1),
+           "overhead": overhead}
+    mso["ebitda"] = mso["management_fee"] - mso["staff_admin"] - mso["opex"] - overhead
+    return finish("mso", x, horizon, site, overhead=overhead, one_time=one_time,
+                  exit_multiple=_exit_multiple(x), termination_fee=None,
+                  taxable_parts=[pc["ebitda"], mso["ebitda"]], entities={"pc": pc, "mso": mso})

@@ -1,0 +1,51 @@
+"""Software only: self-managed plus a practice-management subscription.
+
+Effects: reminders cut no-shows (booked = realised / (1 - r); with a relative reduction q the
+realised share becomes 1 - r (1 - q), so treatment volume rises by r q / (1 - r)); online booking
+adds treatment volume; administrative payroll shrinks by ``admin_hours_saved``; the vendor's
+payment-processing rate replaces the ``card_processing`` share; replaced tools are dropped.
+Price: the first location to open pays ``per_location_monthly``, every other location
+``extra_location_monthly``; plus providers x ``per_provider_monthly`` and add-ons, escalated
+yearly; an implementation fee per site before it opens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from msomodel import timeline as tl
+from msomodel.operations import operate
+from msomodel.options.finish import Projection, finish, site_lines
+from msomodel.options.self_managed import split_payroll
+
+
+def providers(x: dict) -> np.ndarray:
+    """Treating providers per site (T, S): capacity providers, else clinical FTE."""
+    clinical_fte = (x["fte"] * (1.0 - x["is_admin"])).sum(axis=-1)
+    return np.where(x["has_capacity"] > 0, x["providers"], clinical_fte)
+
+
+def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
+    """Software fee per site and month (T, S, M)."""
+    S = x["open_month"].shape[1]
+    first = np.arange(S) == np.argmin(x["open_month"], axis=1)[:, None]
+    location = np.where(first, x["sw_first"][:, None], x["sw_extra"][:, None])
+    monthly = location + providers(x) * x["sw_provider"][:, None] + x["sw_addons"][:, None]
+    return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
+
+
+def project(x: dict, horizon: int, **_: object) -> Projection:
+    r, q = x["no_show"], x["sw_noshow_red"][:, None]
+    recovered = r * q / np.maximum(1.0 - r, 1e-9)
+    uplift = (1.0 + recovered) * (1.0 + x["sw_booking"][:, None]) - 1.0
+    op = operate(x, horizon, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
+    keep = 1.0 - x["is_admin"] * x["sw_admin_saved"][:, None, None]
+    clinical, admin = split_payroll(x, op.payroll, keep)
+    opex = (op.opex * (1.0 - x["sw_replaces"])[:, None, :, None]).sum(axis=2)
+    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
+                      staff_admin=admin, opex=opex, software_fee=subscription(x, op.open, horizon))
+    one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
+                           x["open_month"] - 1.0, horizon).sum(axis=1)
+    T, M = op.revenue.shape[0], horizon + 1
+    return finish("software_only", x, horizon, site, overhead=np.zeros((T, M)),
+                  one_time=one_time, exit_multiple=x["exit_multiple"])

@@ -1,0 +1,58 @@
+"""Months, ramps and escalators as arrays.
+
+Index 0 is the start of the projection (one-time set-up flows only); index m >= 1 is month m,
+whose flows fall at its end.  Project year y(m) = (m - 1) // 12, so months 1-12 are year 0.
+Annual growth and escalators step up at the start of each project year: a value growing at g
+is ``value * (1 + g) ** y(m)``.  A site "operates" from its ``open_month`` on; its volume ramps
+linearly from ``ramp_start`` (opening month) to 1.0 after ``ramp_months`` months.
+All functions take a leading trials axis T and sites axis S: shapes (T, S) -> (T, S, M).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def months(horizon: int) -> np.ndarray:
+    """Month indices 0..horizon, shape (M,)."""
+    return np.arange(horizon + 1)
+
+
+def project_year(horizon: int) -> np.ndarray:
+    """Project year of each index (0 for index 0 and months 1-12), shape (M,)."""
+    return np.maximum(months(horizon) - 1, 0) // 12
+
+
+def escalate(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
+    """Step factor ``(1 + rate) ** year`` with the months axis appended last."""
+    return (1.0 + np.asarray(rate_annual)[..., None]) ** project_year(horizon)
+
+
+def operating(open_month: np.ndarray, horizon: int) -> np.ndarray:
+    """1.0 where a site is open (m >= open_month, m >= 1), else 0.0; shape (..., M)."""
+    m = months(horizon)
+    return ((m >= open_month[..., None]) & (m >= 1)).astype(float)
+
+
+def ramp(open_month: np.ndarray, ramp_months: np.ndarray, ramp_start: np.ndarray,
+         horizon: int) -> np.ndarray:
+    """Share of steady volume reached in each month (0 before opening), shape (..., M)."""
+    age = months(horizon) - open_month[..., None]  # 0 in the opening month
+    span = np.maximum(ramp_months, 1.0)[..., None]
+    progress = np.where(ramp_months[..., None] > 0, np.clip(age / span, 0.0, 1.0), 1.0)
+    share = ramp_start[..., None] + (1.0 - ramp_start[..., None]) * progress
+    return share * operating(open_month, horizon)
+
+
+def at_index(amount: np.ndarray, index: np.ndarray, horizon: int) -> np.ndarray:
+    """Place ``amount`` at month ``index`` (one flow per element), shape (..., M)."""
+    return amount[..., None] * (months(horizon) == index[..., None])
+
+
+def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndarray,
+                  horizon: int) -> np.ndarray:
+    """Spread ``amount`` evenly over ``n_months`` months starting at ``first_month``."""
+    m = months(horizon)
+    n = np.maximum(n_months, 1.0)[..., None]
+    live = (m >= first_month[..., None]) & (m < first_month[..., None] + n)
+    return amount[..., None] / n * live
