@@ -1,0 +1,134 @@
+"""Presentation of a :class:`~msomodel.compare.Comparison` as formatted tables (no model logic).
+
+Functions return pandas DataFrames of strings, ready for the terminal (``to_string``) or for
+HTML (:func:`to_html`) in the report.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from msomodel.compare import Comparison
+from msomodel.scenario import OPTIONS
+
+LINE_LABELS = {
+    "revenue": "Revenue", "product_cost": "Product cost", "staff_clinical": "Clinical staff",
+    "staff_admin": "Administrative staff", "opex": "Running costs", "mso_fee": "MSO fee",
+    "software_fee": "Software fees", "structuring": "PC structure (MD agreement, admin)",
+    "conditions": "Licence conditions", "overhead": "MSO corporate overhead", "ebitda": "EBITDA",
+    "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
+    "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
+    "tax": "Tax", "exit_value": "Exit value (net of debt)", "net_cash_flow": "Net cash flow",
+    "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
+}
+STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
+          "infeasible": "Not permitted", "unknown": "Unknown: consult counsel"}
+
+
+def money(value: Any, *, cents: bool = False) -> str:
+    """``$1,234`` / ``-$1,234``; an em dash for missing values."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    v = float(value)
+    text = f"${abs(v):,.2f}" if cents else f"${abs(v):,.0f}"
+    return f"-{text}" if v < 0 and text.strip("$0.,") else text
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def month(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "never"
+    return f"month {int(value)}"
+
+
+def multiple(value: Any) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "—"
+    return f"{float(value):.1f}x"
+
+
+def fee_level(value: float | None, unit: str) -> str:
+    if value is None:
+        return "none in range"
+    if unit.startswith("USD"):
+        return f"{money(value)} per site per month"
+    if unit.startswith("multiple"):
+        return f"{value:.2f} x the tier rates"
+    if unit.startswith("markup"):
+        return f"{value * 100:.1f}% markup"
+    return f"{value * 100:.2f}% of collections"
+
+
+def key_figures(result: Comparison) -> pd.DataFrame:
+    """Headline figures, formatted; rows are figures, columns are options."""
+    year3 = min(3, (result.horizon + 11) // 12)
+    cols = {}
+    for option in OPTIONS:
+        m, a = result.metrics[option], result.annual(option)
+        inc = result.incremental.get(option)
+        cols[result.label(option)] = {
+            "Feasibility": STATUS[result.feasibility[option].status],
+            f"NPV ({result.horizon} months)": money(m["npv"]),
+            "IRR (annual)": pct(m["irr_annual"]),
+            "Payback": month(m["payback_month"]),
+            "Peak funding need": money(m["peak_funding"]),
+            "MOIC": multiple(m["moic"]),
+            f"Year {year3} EBITDA": money(a.loc[year3, "ebitda"]),
+            f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
+            "Exit value (net of debt)": money(m["exit_value"]),
+            "NPV vs self-managed": "—" if inc is None else money(inc["npv"]),
+            "Payback of the switch": "—" if inc is None else month(inc["payback_month"]),
+        }
+    return pd.DataFrame(cols)
+
+
+def annual_pl(result: Comparison, option: str, *, detail: bool = True) -> pd.DataFrame:
+    """Annual P&L of one option, formatted; rows are lines, columns are years."""
+    frame = result.annual(option)
+    lines = [c for c in frame.columns if detail or c in ("revenue", "ebitda", "net_cash_flow")]
+    lines = [c for c in lines if c == "ebitda_margin" or frame[c].abs().sum() > 0.005]
+    out = pd.DataFrame(index=[LINE_LABELS.get(c, c) for c in lines])
+    for year, row in frame.iterrows():
+        out[f"Year {year}"] = [pct(row[c]) if c == "ebitda_margin" else money(row[c]) for c in lines]
+    return out
+
+
+def ebitda_by_year(result: Comparison) -> pd.DataFrame:
+    """EBITDA by year (rows) and option (columns), formatted."""
+    data = {result.label(o): result.annual(o)["ebitda"].map(money) for o in OPTIONS}
+    frame = pd.DataFrame(data)
+    frame.index = [f"Year {y}" for y in frame.index]
+    return frame
+
+
+def summary_text(result: Comparison) -> str:
+    """Recommendation and break-even fee as plain sentences."""
+    be = result.breakeven
+    lines = [f"Recommendation: {result.recommendation['reason']}"]
+    if be.target == "pc_breaks_even":
+        lines.append(f"PC break-even fee: {fee_level(be.level, be.unit)} "
+                     f"(scenario: {fee_level(be.current, be.unit)}).")
+    else:
+        lines.append(f"Break-even MSO fee: {fee_level(be.level, be.unit)} "
+                     f"(scenario: {fee_level(be.current, be.unit)}).")
+    for option in OPTIONS:
+        f = result.feasibility[option]
+        if f.status != "feasible":
+            lines.append(f"{result.label(option)}: {STATUS[f.status]} — {'; '.join(f.reasons)}")
+    return "\n".join(lines)
+
+
+def to_html(frame: pd.DataFrame, *, caption: str | None = None, classes: str = "table") -> str:
+    """A formatted table as HTML (numbers right-aligned by the report stylesheet)."""
+    styler = frame.style.set_table_attributes(f'class="{classes}"')
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler.to_html()
