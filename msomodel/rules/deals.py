@@ -44,7 +44,9 @@ def deal_warnings(
         raise ValueError(f"percent is a fraction of revenue (0.12 for 12%); found {percent!r}")
     low, high = percent_band
     if not 0.0 <= low < high <= 1.0:
-        raise ValueError(f"percent_band must be (low, high) fractions with low < high; found {percent_band!r}")
+        raise ValueError(
+            f"percent_band must be (low, high) fractions with low < high; found {percent_band!r}"
+        )
     if fee_changes_per_year < 0:
         raise ValueError(f"fee_changes_per_year must be >= 0; found {fee_changes_per_year!r}")
     if term_months is not None and term_months <= 0:

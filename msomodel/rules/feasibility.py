@@ -117,7 +117,9 @@ def _owner_owns_practice(rule: StateRule, ownership: Iterable[Any] | None) -> Fe
             )
         case "with_licence":
             return _with_status(
-                [f"A {who} may own a med spa in {where} if the business holds the required licence."],
+                [
+                    f"A {who} may own a med spa in {where} if the business holds the required licence."
+                ],
                 rule,
                 force_conditions=True,
             )

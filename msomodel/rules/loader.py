@@ -192,8 +192,7 @@ def _build(path: Path, data: RulesFile) -> RuleBook:
             r.problems.append(f"deal_checks.{code}: missing sources for this check")
     if r.problems:
         raise RulesDataError(
-            f"{path}: {len(r.problems)} problem(s) in the rules data:\n  "
-            + "\n  ".join(r.problems)
+            f"{path}: {len(r.problems)} problem(s) in the rules data:\n  " + "\n  ".join(r.problems)
         )
     return RuleBook(
         path=str(path),

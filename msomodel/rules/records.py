@@ -10,6 +10,8 @@ from typing import Any
 
 
 def _jsonable(value: Any) -> Any:
+    if isinstance(value, _ToDict):
+        return value.to_dict()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -131,9 +133,7 @@ class RuleBook:
                 code: {
                     "fees": self.fees[code].to_dict(),
                     "licences": {
-                        lic: rule.to_dict()
-                        for (st, lic), rule in self.rules.items()
-                        if st == code
+                        lic: rule.to_dict() for (st, lic), rule in self.rules.items() if st == code
                     },
                 }
                 for code in self.states

@@ -188,7 +188,9 @@ class StateSpec(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> StateSpec:
-        missing = [lic for lic in ("physician", "np", "pa", "rn", "none") if lic not in self.licences]
+        missing = [
+            lic for lic in ("physician", "np", "pa", "rn", "none") if lic not in self.licences
+        ]
         if missing:
             raise ValueError(f"licences is missing records for: {', '.join(missing)}")
         recorded = (

@@ -59,7 +59,9 @@ def _rule_lines(rule: StateRule) -> list[str]:
     return lines
 
 
-def format_rules(state: str, licence: str | None = None, *, rulebook: RuleBook | None = None) -> str:
+def format_rules(
+    state: str, licence: str | None = None, *, rulebook: RuleBook | None = None
+) -> str:
     """Return the text ``msomodel rules STATE [--licence L]`` prints.
 
     Lists, per licence (or just ``licence``), who may own a med spa, whether an MSO is
