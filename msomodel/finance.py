@@ -194,8 +194,7 @@ def irr(values: npt.ArrayLike, *, tol: float = 1e-12, maxiter: int = 100) -> Flo
     companion matrix (``np.roots``) is used.
 
     Multiple-root rule: when the NPV has several roots, the root closest to zero (smallest
-    ``abs(r)``) is returned -- the same choice as ``numpy_financial.irr``; on a tie the
-    positive root wins.  Only sign changes of the NPV on the grid are seen: roots of even
+    ``abs(r)``) is returned -- the same choice as ``numpy_financial.irr``.  Only sign changes of the NPV on the grid are seen: roots of even
     multiplicity, pairs of roots closer than the grid spacing (about 0.05 % near r = 0,
     0.5 % at 10 %/month) and roots outside [-0.99, 1e4] are not found.  A series with a
     single sign change has exactly one root (Descartes' rule of signs).
@@ -257,7 +256,7 @@ def _irr_rows(cf: FloatArray, tol: float, maxiter: int) -> FloatArray:
         x = _solve_in_bracket(cf[c], np.exp(-gb), np.exp(-ga), np.sign(fa), np.exp(-g0),
                               tol, maxiter)
         r[side, c] = 1.0 / x - 1.0
-    use_dn = np.isnan(r[0]) | (np.abs(r[1]) < np.abs(r[0]))  # nearest to zero; tie -> up
+    use_dn = np.isnan(r[0]) | (np.abs(r[1]) < np.abs(r[0]))  # root nearest to zero
     return np.where(use_dn, r[1], r[0])
 
 
@@ -369,7 +368,8 @@ def loan_schedule(
                                                      term_months, start_index)))
     if np.any(term < 1) or np.any(start < 0) or np.any(term % 1) or np.any(start % 1):
         raise ValueError("term_months must be integers >= 1 and start_index integers >= 0")
-    p, i, term, start = (a[..., None] for a in (p, rate / 12.0, term, start))
+    i = np.where(1.0 + rate / 12.0 == 1.0, 0.0, rate / 12.0)  # npf.pmt: 0/0 for tiny rates
+    p, i, term, start = (a[..., None] for a in (p, i, term, start))
     per = np.arange(n_periods) - start  # payment number at each index
     paying = (per >= 1) & (per <= term)
     per_c = np.clip(per, 1, term)
