@@ -497,3 +497,15 @@ def test_cost_without_provenance_is_rejected(tmp_path):
     data["conditions"]["c"].pop("cost_is_assumption")
     with pytest.raises(RulesDataError, match=r"conditions\.c: a default cost needs cost_source"):
         read_rulebook(_write(tmp_path, data))
+
+
+def test_owned_mso_is_never_infeasible_and_self_managed_follows_the_record():
+    """Across all data: the owned MSO + friendly PC route is open wherever anything is known,
+    and self-managed is infeasible exactly where the record says an MSO is required."""
+    for (state, lic), rule in load_rulebook().rules.items():
+        feas = assess_feasibility(state, lic, mso_kind="owned")
+        assert feas["mso"].status != "infeasible", (state, lic)
+        assert (feas["mso"].status == "unknown") == (rule.ownership == "unknown")
+        infeasible = feas["self_managed"].status == "infeasible"
+        assert infeasible == (rule.ownership in {"mso_required", "minority_share"}), (state, lic)
+        assert feas["software_only"] == feas["self_managed"]
