@@ -1,0 +1,161 @@
+"""The comparison charts: cash flow, EBITDA, fee-vs-savings bridge, break-even fee, roll-out.
+
+Each function takes a :class:`~msomodel.compare.Comparison` and returns a matplotlib Figure.
+Infeasible options are drawn faded and labelled "(not permitted)".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from msomodel.charts.style import (
+    INFEASIBLE_ALPHA,
+    MONEY,
+    MUTED,
+    NEGATIVE,
+    OPTION_COLORS,
+    POSITIVE,
+    new_figure,
+    styled,
+)
+from msomodel.compare import Comparison
+from msomodel.scenario import OPTIONS
+
+
+def _label(result: Comparison, option: str) -> str:
+    text = result.label(option)
+    return text if result.feasibility[option].allowed else f"{text} (not permitted)"
+
+
+def cumulative_cash_flow(result: Comparison) -> Figure:
+    """Cumulative net cash flow per option over the horizon (exit value in the last month)."""
+    with styled():
+        fig, ax = new_figure()
+        for option in OPTIONS:
+            cf = result.projections[option].net_cash_flow[0]
+            alpha = 1.0 if result.feasibility[option].allowed else INFEASIBLE_ALPHA
+            ax.plot(np.arange(cf.size), np.cumsum(cf), color=OPTION_COLORS[option], lw=2,
+                    alpha=alpha, label=_label(result, option))
+        ax.axhline(0, color="#333", lw=0.8)
+        ax.yaxis.set_major_formatter(MONEY)
+        ax.set_xlabel("Month")
+        ax.set_title("Cumulative net cash flow to the owner")
+        ax.legend(loc="upper left")
+        ax.set_xlim(0, result.horizon)
+    return fig
+
+
+def ebitda_by_year(result: Comparison) -> Figure:
+    """Grouped bars of EBITDA by year per option."""
+    with styled():
+        fig, ax = new_figure()
+        width = 0.26
+        for k, option in enumerate(OPTIONS):
+            annual = result.annual(option)["ebitda"]
+            alpha = 1.0 if result.feasibility[option].allowed else INFEASIBLE_ALPHA
+            ax.bar(annual.index + (k - 1) * width, annual.to_numpy(), width,
+                   color=OPTION_COLORS[option], alpha=alpha, label=_label(result, option))
+        ax.axhline(0, color="#333", lw=0.8)
+        ax.yaxis.set_major_formatter(MONEY)
+        ax.set_xticks(result.annual("self_managed").index)
+        ax.set_xticklabels([f"Year {y}" for y in result.annual("self_managed").index])
+        ax.set_title("EBITDA by year")
+        ax.legend(loc="upper left")
+    return fig
+
+
+BRIDGE_LINES = (("revenue", "More revenue", 1), ("product_cost", "Purchasing savings", -1),
+                ("staff_clinical", "Clinical staff", -1), ("staff_admin", "Admin staff taken over", -1),
+                ("opex", "Running costs taken over", -1), ("structuring", "PC structure", -1),
+                ("overhead", "MSO overhead", -1), ("mso_fee", "MSO fee", -1))
+
+
+def bridge_values(result: Comparison) -> list[tuple[str, float]]:
+    """Steps from self-managed to MSO total EBITDA over the horizon [USD]."""
+    sm, ms = result.annual("self_managed").sum(), result.annual("mso").sum()
+    steps = [(label, sign * (ms[line] - sm[line])) for line, label, sign in BRIDGE_LINES]
+    return [(label, value) for label, value in steps if abs(value) > 0.5]
+
+
+def fee_bridge(result: Comparison) -> Figure:
+    """Waterfall: self-managed EBITDA -> savings and uplift -> fee -> MSO EBITDA (whole horizon)."""
+    sm_total = float(result.annual("self_managed")["ebitda"].sum())
+    steps = bridge_values(result)
+    labels = ["Self-managed", *[s[0] for s in steps], result.label("mso")]
+    with styled():
+        fig, ax = new_figure(7.0, 3.8)
+        level = sm_total
+        ax.bar(0, sm_total, color=OPTION_COLORS["self_managed"])
+        for i, (_, value) in enumerate(steps, start=1):
+            ax.bar(i, value, bottom=level, color=POSITIVE if value >= 0 else NEGATIVE)
+            level += value
+        ax.bar(len(labels) - 1, level, color=OPTION_COLORS["mso"])
+        ax.set_xticks(range(len(labels)))
+        ax.set_xticklabels(labels, rotation=25, ha="right")
+        ax.yaxis.set_major_formatter(MONEY)
+        ax.set_title(f"Where the money goes: EBITDA over {result.horizon} months")
+    return fig
+
+
+def breakeven_fee(result: Comparison) -> Figure:
+    """NPV advantage of the MSO over self-managed against the fee level, with both marked."""
+    from msomodel import engine, finance
+
+    be, inputs = result.breakeven, result.inputs
+    name = {"flat": "fee_flat", "percentage": "fee_pct", "cost_plus": "fee_markup",
+            "tiered": "fee_tier_scale", "hybrid": "fee_pct"}[inputs.fee_type]
+    top = max(be.current, be.level or 0.0) * 1.6 or 1.0
+    levels = np.linspace(0.0, top, 41)
+    proj = engine.run(inputs, levels.size, arrays={name: levels}, options=("mso",))["mso"]
+    rate = finance.monthly_rate(inputs.arrays["discount_rate"])
+    if be.target == "pc_breaks_even":
+        y = proj.entities["pc"]["ebitda"].sum(axis=-1)
+        ylabel, title = "PC EBITDA over the horizon", "Management fee that lets the PC break even"
+    else:
+        y = finance.npv(rate, proj.net_cash_flow) - result.metrics["self_managed"]["npv"]
+        ylabel, title = "MSO NPV minus self-managed NPV", "Break-even MSO fee"
+    scale = 100.0 if not be.unit.startswith("USD") else 1.0
+    with styled():
+        fig, ax = new_figure()
+        ax.plot(levels * scale, y, color=OPTION_COLORS["mso"], lw=2)
+        ax.axhline(0, color="#333", lw=0.8)
+        ax.axvline(be.current * scale, color=MUTED, ls="--", lw=1.5, label="Scenario's fee")
+        if be.level is not None:
+            ax.axvline(be.level * scale, color=NEGATIVE, lw=1.5, label="Break-even fee")
+        ax.yaxis.set_major_formatter(MONEY)
+        unit = be.unit if scale == 1.0 else f"{be.unit} [%]"
+        if be.unit.startswith("multiple"):
+            unit = "multiple of the tier rates [x 100]"
+        ax.set_xlabel(unit[0].upper() + unit[1:])
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
+        ax.legend(loc="upper right")
+    return fig
+
+
+def rollout(result: Comparison, option: str = "self_managed") -> Figure:
+    """Revenue by site and year (stacked), with the number of open sites."""
+    frame = result.annual_by_site(option, "revenue")
+    with styled():
+        fig, ax = new_figure()
+        bottom = np.zeros(len(frame))
+        palette = ["#1B7F79", "#4C5B6B", "#D08C2E", "#7A5C99", "#5B8C3A", "#B5403A", "#2F6690"]
+        for k, site in enumerate(frame.columns):
+            ax.bar(frame.index, frame[site], bottom=bottom, color=palette[k % len(palette)],
+                   label=site, width=0.6)
+            bottom += frame[site].to_numpy()
+        opened = result.inputs.arrays["open_month"]
+        years = frame.index.to_numpy()
+        counts = [(opened <= 12 * y).sum() for y in years]
+        ax2 = ax.twinx()
+        ax2.plot(years, counts, color="#333", marker="o", lw=1.5, label="Sites open")
+        ax2.set_ylim(0, max(counts) + 1)
+        ax2.set_ylabel("Sites open (end of year)")
+        ax2.grid(False)
+        ax.yaxis.set_major_formatter(MONEY)
+        ax.set_xticks(years)
+        ax.set_xticklabels([f"Year {y}" for y in years])
+        ax.set_title("Roll-out: revenue by site")
+        ax.legend(loc="upper left", ncol=2)
+    return fig
