@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from msomodel import compliance as rules_view
 from msomodel import engine, finance, metrics
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
@@ -66,6 +67,12 @@ class Comparison:
     breakeven: metrics.Breakeven
     feasibility: dict[str, Feasibility]
     recommendation: dict[str, str | None]
+    compliance: rules_view.Compliance
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        """Deal-structure warnings (each with code, severity, message, sources)."""
+        return self.compliance.warnings
 
     @property
     def horizon(self) -> int:
@@ -169,6 +176,7 @@ class Comparison:
             "incremental": incremental,
             "breakeven": self.breakeven.to_dict(),
             "recommendation": self.recommendation,
+            "compliance": self.compliance.to_dict(),
         }
 
 
@@ -201,24 +209,29 @@ def recommend(metrics_by_option: dict[str, dict[str, float]], feasibility: dict[
         reason += f", {_money(gap)} more than {labels[runner].lower()}"
     excluded = [labels[o].lower() for o in OPTIONS if not feasibility[o].allowed]
     if excluded:
-        reason += f"; {' and '.join(excluded)} is not open to this owner"
+        verb = "is" if len(excluded) == 1 else "are"
+        reason += f"; {' and '.join(excluded)} {verb} not open to this owner"
     return {"option": best, "reason": reason + "."}
 
 
-def assess(scenario: Scenario, inputs: ModelInputs) -> dict[str, Feasibility]:
-    """Feasibility of each option: marked in the scenario, else feasible."""
-    out = {}
-    for option in OPTIONS:
-        if option in inputs.infeasible:
-            out[option] = Feasibility("infeasible", [inputs.infeasible[option]])
-        else:
-            out[option] = Feasibility("feasible", [])
-    return out
+def assess(scenario: Scenario, inputs: ModelInputs | None = None) -> dict[str, Feasibility]:
+    """Feasibility of each option from the state rules and the scenario's own marks."""
+    found = inputs.compliance if inputs is not None and inputs.compliance else rules_view.assess(scenario)
+    return {o: Feasibility(found.options[o].status, list(found.options[o].reasons)) for o in OPTIONS}
+
+
+def _pc_margin(projection: Projection) -> float | None:
+    pc = projection.entities.get("pc")
+    if not pc:
+        return None
+    revenue = float(pc["revenue"][0].sum())
+    return float(pc["ebitda"][0].sum()) / revenue if revenue else None
 
 
 def compare(scenario: Scenario) -> Comparison:
     """Project all three options of ``scenario`` and compare them."""
-    inputs = compile_inputs(scenario)
+    found = rules_view.assess(scenario)
+    inputs = compile_inputs(scenario, found)
     projections = engine.run(inputs)
     rate = inputs.arrays["discount_rate"][None]
     per_option = {o: {k: float(v[0]) for k, v in metrics.option_metrics(p, rate).items()}
@@ -231,7 +244,9 @@ def compare(scenario: Scenario) -> Comparison:
     feasibility = assess(scenario, inputs)
     labels = {o: option_label(o, inputs.mso_kind) for o in OPTIONS}
     rec = recommend(per_option, feasibility, labels, inputs.horizon)
-    return Comparison(scenario, inputs, projections, per_option, incremental, be, feasibility, rec)
+    found.warnings = rules_view.deal_warnings(scenario, _pc_margin(projections["mso"]))
+    return Comparison(scenario, inputs, projections, per_option, incremental, be, feasibility, rec,
+                      found)
 
 
 def npv_of(values: np.ndarray, rate_annual: float) -> float:

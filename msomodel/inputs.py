@@ -12,12 +12,13 @@ Axes: S sites, L service lines, R roles, K running-cost items, E equipment items
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from msomodel.scenario import Scenario
+from msomodel.compliance import Compliance, assess
+from msomodel.scenario import OPTIONS, Scenario
 
 #: The array that holds the level of each fee structure (what "break-even fee" is solved for).
 FEE_LEVEL = {
@@ -42,7 +43,7 @@ class ModelInputs:
     opex: list[str]
     fee_type: str
     mso_kind: str
-    infeasible: dict[str, str] = field(default_factory=dict)
+    compliance: Compliance | None = None
 
     def path_value(self, path: str) -> float:
         """Current value at a scenario path (the first element it feeds)."""
@@ -112,8 +113,9 @@ def _union(lists: list[list[str]]) -> list[str]:
     return list(seen)
 
 
-def compile_inputs(scenario: Scenario) -> ModelInputs:
-    """Turn a validated scenario into :class:`ModelInputs`."""
+def compile_inputs(scenario: Scenario, compliance: Compliance | None = None) -> ModelInputs:
+    """Turn a validated scenario into :class:`ModelInputs` (``compliance``: reuse an
+    assessment already made; by default the scenario's owner is assessed here)."""
     resolved = scenario.site_assumptions()
     prov = scenario.site_provenance()
     S = len(resolved)
@@ -211,9 +213,14 @@ def compile_inputs(scenario: Scenario) -> ModelInputs:
 
     _compile_mso(b, scenario, opex)
     _compile_software(b, scenario, opex)
-    infeasible = {k: v.reason for k, v in scenario.infeasible.items()}
+    compliance = compliance or assess(scenario)
+    b.new("cond_monthly", (len(OPTIONS),))
+    b.new("cond_once", (len(OPTIONS),))
+    for o, option in enumerate(OPTIONS):
+        b.put("cond_monthly", (o,), compliance.options[option].monthly, None)
+        b.put("cond_once", (o,), compliance.options[option].one_time, None)
     return ModelInputs(b.arrays, b.paths, fin.horizon_months, [s.name for s in scenario.sites],
-                       lines, roles, opex, mso.fee.type, mso.kind, infeasible)
+                       lines, roles, opex, mso.fee.type, mso.kind, compliance)
 
 
 def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:

@@ -3,8 +3,9 @@
 Every problem is reported as ``FILE: dotted.field.path: expected ..., found ...``.
 A variant names its base with ``extends: base.yaml`` (relative to the variant's folder);
 the base is loaded first and the variant's keys are merged over it before validation.
-Mappings merge key by key; lists of mappings whose items have a ``name`` merge item by item
-(an item with a new name is appended); any other value is replaced.
+Mappings merge key by key (but a mapping whose ``type`` differs from the base's replaces it,
+e.g. a flat fee replaced by a percentage fee); lists of mappings whose items have a ``name``
+merge item by item (an item with a new name is appended); any other value is replaced.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ def _is_named_list(value: Any) -> bool:
 def deep_merge(base: Any, over: Any) -> Any:
     """Merge ``over`` onto ``base`` (neither is modified); see the module docstring."""
     if isinstance(base, dict) and isinstance(over, dict):
+        if "type" in base and "type" in over and base["type"] != over["type"]:
+            return copy.deepcopy(over)  # e.g. a fee of another type: replace, don't mix fields
         out = dict(base)
         for key, value in over.items():
             out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)

@@ -406,6 +406,23 @@ class Software(Model):
     source: Source = None
 
 
+class ConditionCost(Model):
+    monthly: NonNeg | None = Field(None, description="Replaces the data's monthly cost [USD/month per site].")
+    one_time: NonNeg | None = Field(None, description="Replaces the data's one-time cost [USD per site].")
+    source: Source = None
+
+
+class ComplianceSettings(Model):
+    """How the state-rules conditions are costed (see msomodel.compliance)."""
+
+    condition_costs: dict[str, ConditionCost] = Field(
+        default_factory=dict, description="Cost overrides by condition id (e.g. pa_supervision)."
+    )
+    include_condition_costs: bool = Field(
+        True, description="Add the conditions' costs to the options they apply to."
+    )
+
+
 class Infeasible(Model):
     reason: str = Field(min_length=1)
 
@@ -426,6 +443,7 @@ class Scenario(Model):
     infeasible: dict[Literal["self_managed", "mso", "software_only"], Infeasible] = Field(
         default_factory=dict, description="Options to mark infeasible, with the reason."
     )
+    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
 
     _source_path: str | None = PrivateAttr(None)
     _sha256: str | None = PrivateAttr(None)
@@ -447,6 +465,16 @@ class Scenario(Model):
                     f"software.replaces_opex: expected one of the opex items {sorted(items)}, "
                     f"found '{key}'"
                 )
+        if self.compliance.condition_costs:
+            from msomodel.compliance import known_condition_ids
+
+            known = known_condition_ids()
+            for key in self.compliance.condition_costs:
+                if key not in known:
+                    raise ValueError(
+                        f"compliance.condition_costs: expected a condition id of the rules data "
+                        f"({', '.join(sorted(known))}), found '{key}'"
+                    )
         roles = {r.name for r in self.site_defaults.staffing.roles}
         for name in self.mso.absorbed_roles or []:
             if name not in roles:

@@ -123,6 +123,10 @@ def summary_text(result: Comparison) -> str:
         f = result.feasibility[option]
         if f.status != "feasible":
             lines.append(f"{result.label(option)}: {STATUS[f.status]} — {'; '.join(f.reasons)}")
+    for w in result.warnings:
+        lines.append(f"Warning ({w['severity']}): {w['message']}")
+    if result.compliance.checked:
+        lines.append(result.compliance.disclaimer)
     return "\n".join(lines)
 
 

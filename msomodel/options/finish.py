@@ -23,6 +23,7 @@ import numpy as np
 
 from msomodel import finance
 from msomodel import timeline as tl
+from msomodel.scenario import OPTIONS
 
 #: Site-level lines of every projection, shape (T, S, M) [USD/month]; costs are positive.
 SITE_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex",
@@ -100,6 +101,15 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time, **cap, "tax": tax,
                "exit_value": exit_value, "net_cash_flow": cash}
     return Projection(option, site, company, entities or {})
+
+
+def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
+    """Licence-condition costs of ``option``: monthly per open site (T, S, M) and one-time per
+    site before it opens, summed over sites (T, M); see :mod:`msomodel.compliance`."""
+    o = OPTIONS.index(option)
+    monthly = x["cond_monthly"][:, o][:, None, None] * is_open
+    once = np.broadcast_to(x["cond_once"][:, o][:, None], x["open_month"].shape)
+    return monthly, tl.at_index(once, x["open_month"] - 1.0, horizon).sum(axis=1)
 
 
 def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:

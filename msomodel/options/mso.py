@@ -9,7 +9,7 @@ Owned MSO with a friendly PC: the physician-owned PC earns the revenue and bears
 clinical staff, the running costs marked ``owned_mso_entity: pc``, the medical-director
 agreement and PC administration, and pays the management fee to the owner's MSO.  The MSO
 bears administrative staff, the other running costs, corporate overhead, the capital and the
-legal structuring.  Consolidated = PC + MSO with the intercompany fee eliminated; entities are
+legal structuring.  Licence-condition costs (e.g. a clinic licence) sit with the PC.  Consolidated = PC + MSO with the intercompany fee eliminated; entities are
 taxed separately.  ``absorbed_opex`` here is a saving from centralising.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from msomodel import timeline as tl
 from msomodel.operations import operate
 from msomodel.options.fees import mso_fee, purchasing_discount
-from msomodel.options.finish import Projection, finish, site_lines
+from msomodel.options.finish import Projection, conditions, finish, site_lines
 from msomodel.options.self_managed import split_payroll
 
 
@@ -44,10 +44,12 @@ def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str) -> Projectio
     absorbed_opex = op.opex * x["absorbed_opex"][:, None, :, None]
     cost_base = absorbed_pay + absorbed_opex.sum(axis=2)
     fee = mso_fee(x, fee_type, op.revenue, cost_base, op.open, horizon)
+    cond, cond_once = conditions(x, "mso", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=(op.opex - absorbed_opex).sum(axis=2), mso_fee=fee)
+                      staff_admin=admin, opex=(op.opex - absorbed_opex).sum(axis=2), mso_fee=fee,
+                      conditions=cond)
     onboarding = np.broadcast_to(x["onboarding"][:, None], x["open_month"].shape)
-    one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1)
+    one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1) + cond_once
     T, M = op.revenue.shape[0], horizon + 1
     return finish("mso", x, horizon, site, overhead=np.zeros((T, M)), one_time=one_time,
                   exit_multiple=_exit_multiple(x), termination_fee=x["termination_fee"])
@@ -61,16 +63,18 @@ def _owned(x: dict, horizon: int, fee_type: str) -> Projection:
     pc_opex, mso_opex = (items * pc_share).sum(axis=2), (items * (1.0 - pc_share)).sum(axis=2)
     structuring = (x["md_agreement"] + x["pc_admin"])[:, None, None] * op.open
     fee = mso_fee(x, fee_type, op.revenue, admin + mso_opex, op.open, horizon)
+    cond, cond_once = conditions(x, "mso", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=pc_opex + mso_opex, structuring=structuring)
-    T, M = op.revenue.shape[0], horizon + 1
+                      staff_admin=admin, opex=pc_opex + mso_opex, structuring=structuring,
+                      conditions=cond)
     any_open = (op.open.sum(axis=1) > 0).astype(float)
     overhead = x["mso_overhead"][:, None] * any_open
-    one_time = np.zeros((T, M))
-    one_time[:, 0] = x["structuring"]
+    one_time = cond_once.copy()
+    one_time[:, 0] += x["structuring"]
     pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
           "staff_clinical": clinical.sum(1), "opex": pc_opex.sum(1),
-          "structuring": structuring.sum(1), "management_fee": fee.sum(1)}
+          "structuring": structuring.sum(1), "conditions": cond.sum(1),
+          "management_fee": fee.sum(1)}
     pc["ebitda"] = pc["revenue"] - sum(pc[k] for k in list(pc)[1:])
     mso = {"management_fee": fee.sum(1), "staff_admin": admin.sum(1), "opex": mso_opex.sum(1),
            "overhead": overhead}

@@ -15,7 +15,7 @@ import numpy as np
 
 from msomodel import timeline as tl
 from msomodel.operations import operate
-from msomodel.options.finish import Projection, finish, site_lines
+from msomodel.options.finish import Projection, conditions, finish, site_lines
 from msomodel.options.self_managed import split_payroll
 
 
@@ -42,10 +42,12 @@ def project(x: dict, horizon: int, **_: object) -> Projection:
     keep = 1.0 - x["is_admin"] * x["sw_admin_saved"][:, None, None]
     clinical, admin = split_payroll(x, op.payroll, keep)
     opex = (op.opex * (1.0 - x["sw_replaces"])[:, None, :, None]).sum(axis=2)
+    cond, cond_once = conditions(x, "software_only", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=opex, software_fee=subscription(x, op.open, horizon))
+                      staff_admin=admin, opex=opex, software_fee=subscription(x, op.open, horizon),
+                      conditions=cond)
     one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
-                           x["open_month"] - 1.0, horizon).sum(axis=1)
+                           x["open_month"] - 1.0, horizon).sum(axis=1) + cond_once
     T, M = op.revenue.shape[0], horizon + 1
     return finish("software_only", x, horizon, site, overhead=np.zeros((T, M)),
                   one_time=one_time, exit_multiple=x["exit_multiple"])
