@@ -30,20 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import numpy_financial as npf
 
-__all__ = [
-    "LoanSchedule",
-    "annual_rate",
-    "cumulative",
-    "discount_factors",
-    "irr",
-    "irr_annual",
-    "loan_schedule",
-    "moic",
-    "monthly_rate",
-    "npv",
-    "payback_month",
-    "peak_funding",
-]
+__all__ = ["LoanSchedule", "annual_rate", "cumulative", "discount_factors", "irr", "irr_annual",
+           "loan_schedule", "moic", "monthly_rate", "npv", "payback_month", "peak_funding"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Batch results: an array of shape ``values.shape[:-1]``, or a numpy float for 1-D input.
@@ -67,25 +55,16 @@ def _result(arr: FloatArray) -> FloatResult:
 def monthly_rate(rate_annual: npt.ArrayLike) -> FloatResult:
     """Monthly rate equivalent to an annual effective rate.
 
-    Parameters
-    ----------
-    rate_annual : array_like
-        Annual effective rate (fraction per year), any shape.
-
-    Returns
-    -------
-    Monthly rate (fraction per month), ``(1 + rate_annual) ** (1/12) - 1``.
+    ``rate_annual``: annual effective rate (fraction per year), any shape.  Returns the
+    monthly rate (fraction per month), ``(1 + rate_annual) ** (1/12) - 1``.
     """
     return _result(np.expm1(np.log1p(np.asarray(rate_annual, dtype=np.float64)) / 12.0))
 
 
 def annual_rate(rate_monthly: npt.ArrayLike) -> FloatResult:
-    """Annual effective rate equivalent to a monthly rate, ``(1 + r) ** 12 - 1``.
+    """Annual effective rate (fraction per year) from a monthly rate: ``(1 + r) ** 12 - 1``.
 
-    Parameters
-    ----------
-    rate_monthly : array_like
-        Monthly rate (fraction per month), any shape; NaN propagates.
+    ``rate_monthly``: fraction per month, any shape; NaN propagates.
     """
     return _result(np.expm1(12.0 * np.log1p(np.asarray(rate_monthly, dtype=np.float64))))
 
@@ -200,10 +179,11 @@ def irr(values: npt.ArrayLike, *, tol: float = 1e-12, maxiter: int = 100) -> Flo
     companion matrix (``np.roots``) is used.
 
     Multiple-root rule: when the NPV has several roots, the root closest to zero (smallest
-    ``abs(r)``) is returned -- the same choice as ``numpy_financial.irr``.  Only sign changes of the NPV on the grid are seen: roots of even
-    multiplicity, pairs of roots closer than the grid spacing (about 0.05 % near r = 0,
-    0.5 % at 10 %/month) and roots outside [-0.99, 1e4] are not found.  A series with a
-    single sign change has exactly one root (Descartes' rule of signs).
+    ``abs(r)``) is returned -- the same choice as ``numpy_financial.irr``.  Only sign
+    changes of the NPV on the grid are seen: roots of even multiplicity, pairs of roots
+    closer than the grid spacing (about 0.05 % of 1 + r near r = 0, 0.5 % at 10 %/month)
+    and roots outside [-0.99, 1e4] are not found.  A series with a single sign change has
+    exactly one root (Descartes' rule of signs).
 
     Failure policy: never raises on bad rows; returns NaN for rows with no sign change
     (all-zero rows included), with non-finite values, with no root found in the grid
@@ -377,19 +357,14 @@ def loan_schedule(
         raise ValueError("term_months must be integers >= 1 and start_index integers >= 0")
     i = np.where(1.0 + rate / 12.0 == 1.0, 0.0, rate / 12.0)  # npf.pmt: 0/0 for tiny rates
     p, i, term, start = (a[..., None] for a in (p, i, term, start))
-    per = np.arange(n_periods) - start  # payment number at each index
-    paying = (per >= 1) & (per <= term)
-    per_c = np.clip(per, 1, term)
+    per = np.arange(n_periods) - start  # payment number at each index (0 = the draw)
+    paying, per_c = (per >= 1) & (per <= term), np.clip(per, 1, term)
     with np.errstate(divide="ignore", invalid="ignore"):  # npf.fv evaluates 0/0 at rate 0
-        return _schedule(p, i, term, per, per_c, paying)
-
-
-def _schedule(p, i, term, per, per_c, paying) -> LoanSchedule:
-    level = npf.pmt(i, term, p)  # negative: paid by the borrower
-    payment = np.where(paying, -level, 0.0)
-    interest = np.where(paying, -npf.ipmt(i, per_c, term, p), 0.0)
-    repaid = np.where(paying, -npf.ppmt(i, per_c, term, p), 0.0)
-    draw = np.where(per == 0, p, 0.0)
-    left = -npf.fv(i, np.clip(per, 0, term), level, p)
-    balance = np.where((per >= 0) & (per < term), left, 0.0)
-    return LoanSchedule(draw, interest, repaid, payment, balance + 0.0)
+        level = npf.pmt(i, term, p)  # negative: paid by the borrower
+        interest = np.where(paying, -npf.ipmt(i, per_c, term, p), 0.0)
+        repaid = np.where(paying, -npf.ppmt(i, per_c, term, p), 0.0)
+        left = -npf.fv(i, np.clip(per, 0, term), level, p)  # balance after `per` payments
+    balance = np.where((per >= 0) & (per < term), left, 0.0) + 0.0  # (+ 0.0: no -0.0)
+    return LoanSchedule(draw=np.where(per == 0, p, 0.0), interest=interest,
+                        principal_repaid=repaid, payment=np.where(paying, -level, 0.0),
+                        balance=balance)
