@@ -65,7 +65,7 @@ def _pyxirr_loop(cf: np.ndarray, pyxirr) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in out], dtype=float)
 
 
-def main(n: int = N_SERIES, repeat: int = 3) -> dict[str, float]:
+def main(n: int = N_SERIES, repeat: int = 5) -> dict[str, float]:
     """Run the benchmark, print a table and return the figures (seconds and ratios)."""
     cf = make_series(n)
     irr(cf[:10])  # warm-up (grid cache, BLAS)
