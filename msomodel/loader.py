@@ -114,7 +114,13 @@ def _load_tree(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- merging
 def _is_named_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(v, dict) and "name" in v for v in value)
+    """A non-empty list of mappings with unique ``name`` keys (merged item by item)."""
+    if not isinstance(value, list) or not value:
+        return False
+    if not all(isinstance(v, dict) and "name" in v for v in value):
+        return False
+    names = [v["name"] for v in value]
+    return len(set(map(str, names))) == len(names)
 
 
 def deep_merge(base: Any, over: Any) -> Any:
@@ -177,7 +183,8 @@ def _fmt(value: Any) -> str:
 
 
 def _expected(err: dict[str, Any]) -> str:
-    kind, ctx = err["type"], err.get("ctx") or {}
+    kind = err["type"]
+    ctx = {k: (f"{v:g}" if isinstance(v, float) else v) for k, v in (err.get("ctx") or {}).items()}
     table = {
         "missing": "a value (this field is required)",
         "float_parsing": "a number",
@@ -259,6 +266,9 @@ def _problems(file: str, exc: ValidationError, prefix: tuple[Any, ...], model: t
             msg = f"expected a known field{extra}, found unknown field '{loc[-1]}'"
         elif err["type"] == "value_error":
             msg = str(err.get("ctx", {}).get("error", err["msg"]))
+        elif err["type"] == "union_tag_invalid":
+            path += ".type"
+            msg = f"expected {_expected(err)}, found {_fmt(err['ctx'].get('tag'))}"
         elif err["type"] == "missing":
             msg = "expected a value (this field is required), found nothing"
         else:

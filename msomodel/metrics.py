@@ -117,9 +117,17 @@ def breakeven(inputs: ModelInputs, base_npv: float) -> Breakeven:
         note = ("Fee at which the friendly PC's EBITDA over the horizon is zero; the fee moves "
                 "profit between PC and MSO, so the consolidated NPV barely depends on it.")
         return Breakeven("pc_breaks_even", level, current, unit, field, note)
-    level = solve_level(inputs, lambda p: finance.npv(rate, p.net_cash_flow) - base_npv, name)
+    def gap(p: Projection) -> np.ndarray:
+        return finance.npv(rate, p.net_cash_flow) - base_npv
+
+    level = solve_level(inputs, gap, name)
     if level is None:
-        note = "No fee level in the searched range makes the MSO's NPV equal self-managed's."
+        at_zero = gap(engine.run(inputs, 1, arrays={name: 0.0}, options=("mso",))["mso"])[0]
+        if at_zero < 0:
+            note = "Even at a zero fee the MSO's NPV is below self-managed's: no fee breaks even."
+        else:
+            note = ("The MSO's NPV stays above self-managed's at every fee level searched "
+                    f"(up to {_upper(inputs, name):g}; a cap may bind): no break-even.")
     else:
         note = "Above this fee level self-managed has the higher NPV; below it the MSO does."
     return Breakeven("mso_vs_self_managed", level, current, unit, field, note)

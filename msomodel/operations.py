@@ -75,7 +75,7 @@ def running_costs(x: dict, revenue: np.ndarray, is_open: np.ndarray, horizon: in
         x["opex_esc"], horizon)
     pct = x["opex_pct"]
     if card_rate is not None:
-        use = (x["is_card_processing"] > 0) & (card_rate[:, None, None] >= 0)
+        use = (x["is_card_processing"][:, None, :] > 0) & (card_rate[:, None, None] >= 0)
         pct = np.where(use, card_rate[:, None, None], pct)
     return fixed * is_open[:, :, None, :] + pct[..., None] * revenue[:, :, None, :]
 

@@ -1,0 +1,29 @@
+"""Shared fixtures: bundled scenarios, the hand-worked case, raw scenario dicts."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from msomodel.loader import _load_tree, scenario_from_dict
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+CASES = Path(__file__).resolve().parent / "cases"
+
+
+def raw(name: str) -> dict:
+    """The merged (extends resolved) but unvalidated dict of a bundled scenario or test case."""
+    path = ROOT / "scenarios" / name if (ROOT / "scenarios" / name).exists() else CASES / name
+    return copy.deepcopy(_load_tree(path))
+
+
+def build(data: dict):
+    return scenario_from_dict(copy.deepcopy(data))
+
+
+@pytest.fixture(params=SCENARIOS, ids=[p.stem for p in SCENARIOS])
+def bundled(request) -> Path:
+    return request.param
