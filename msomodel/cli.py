@@ -148,32 +148,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="run on Dask: tcp://HOST:8786 or local[:N] (needs msomodel[dask])")
     p.set_defaults(func=cmd_report)
 
-    for register in _EXTRA_COMMANDS:
+    for register in _extra_commands():
         register(sub)
     return parser
 
 
-#: Other modules add their sub-commands here (sensitivity, simulate, explore).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+#: Modules that add their own sub-commands with ``register(subparsers)``.
+EXTRA_COMMAND_MODULES = ("msomodel.analysis.cli", "msomodel.explorer_cli")
 
 
-def _register_extras() -> None:
+def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
     import importlib
 
-    for module in ("msomodel.analysis.cli", "msomodel.explorer_cli"):
+    found = []
+    for module in EXTRA_COMMAND_MODULES:
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:
             if not exc.name or not module.startswith(exc.name):
                 raise
             continue
-        _EXTRA_COMMANDS.append(mod.register)
+        found.append(mod.register)
+    return found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     from msomodel.loader import ScenarioError
 
-    _register_extras()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

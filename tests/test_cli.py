@@ -1,0 +1,95 @@
+"""Every CLI command, in-process (fast) and through the installed entry point (real exit codes)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy_financial as npf
+import pytest
+
+from msomodel.cli import main
+from tests.conftest import CASES, ROOT
+
+OHIO = str(ROOT / "scenarios" / "ohio_physician_single_site.yaml")
+BAD = str(CASES / "bad" / "07_negative.yaml")
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_ok_and_bad(capsys):
+    code, out, _ = run(capsys, "validate", OHIO)
+    assert code == 0 and "ok (Ohio physician, single site, 1 site(s))" in out
+    code, out, err = run(capsys, "validate", OHIO, BAD)
+    assert code == 2
+    assert "ok" in out
+    assert f"{BAD}: site_defaults.service_lines.0.volume_per_month: expected a value >= 0, found -5" in err
+
+
+def test_compare_table(capsys):
+    code, out, _ = run(capsys, "compare", OHIO)
+    assert code == 0
+    for text in ("Self-managed", "Third-party MSO", "Software only", "NPV (60 months)",
+                 "Recommendation:", "Break-even MSO fee:", "not legal advice"):
+        assert text in out
+
+
+def test_compare_json_contract(capsys):
+    code, out, _ = run(capsys, "compare", OHIO, "--format", "json")
+    assert code == 0
+    d = json.loads(out)
+    assert set(d) >= {"scenario", "assumptions", "options", "incremental", "breakeven",
+                      "recommendation", "compliance"}
+    assert set(d["scenario"]) >= {"name", "path", "sha256"}
+    assert d["assumptions"]["horizon_months"] == 60
+    assert set(d["options"]) == {"self_managed", "mso", "software_only"}
+    for o in d["options"].values():
+        assert set(o) >= {"feasible", "npv", "irr_annual", "payback_month", "monthly_net_cash_flow", "annual"}
+        assert {"year", "revenue", "ebitda"} <= set(o["annual"][0])
+        r = (1 + d["assumptions"]["discount_rate_annual"]) ** (1 / 12) - 1
+        assert npf.npv(r, o["monthly_net_cash_flow"]) == pytest.approx(o["npv"], rel=1e-12)
+    assert set(d["incremental"]) == {"mso", "software_only"}
+    assert set(d["incremental"]["mso"]) >= {"npv", "irr_annual", "payback_month"}
+    assert d["breakeven"]["level"] > 0 and d["recommendation"]["option"] in d["options"]
+    assert "not legal advice" in d["compliance"]["disclaimer"]
+
+
+def test_compare_csv(capsys):
+    code, out, _ = run(capsys, "compare", OHIO, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0 and rows[0].keys() == {"option", "metric", "year", "value"}
+    npv = {r["option"]: float(r["value"]) for r in rows if r["metric"] == "npv" and not r["year"]}
+    code, out, _ = run(capsys, "compare", OHIO, "--format", "json")
+    d = json.loads(out)
+    assert npv == {k: v["npv"] for k, v in d["options"].items()}
+
+
+def test_schema(capsys):
+    code, out, _ = run(capsys, "schema")
+    schema = json.loads(out)
+    assert code == 0 and schema["additionalProperties"] is False
+    assert {"name", "sites", "site_defaults", "mso", "software"} <= set(schema["required"])
+
+
+def test_rules(capsys):
+    code, out, _ = run(capsys, "rules", "OH", "--licence", "pa")
+    assert code == 0 and "supervision" in out.lower() and "not legal advice" in out
+    code, _, err = run(capsys, "rules", "XX")
+    assert code == 2 and "XX" in err
+
+
+def test_entry_point_bad_input_exit_code_and_no_traceback(tmp_path: Path):
+    exe = Path(sys.executable).parent / "msomodel"
+    proc = subprocess.run([str(exe), "compare", BAD], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr and "expected a value >= 0" in proc.stderr
+    proc = subprocess.run([str(exe), "compare", str(tmp_path / "nope.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
