@@ -105,3 +105,17 @@ def irr_outcomes(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         out[f"{option}.irr_annual"] = np.asarray(finance.irr_annual(cf))
         out[f"{option}.payback_month"] = np.asarray(finance.payback_month(cf))
     return out
+
+
+def npv_by_path(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
+                chunk_size: int = 4000) -> dict[str, np.ndarray]:
+    """NPV outcomes of ``n`` trials given ``{path: values (n,)}`` (pseudo-paths allowed),
+    ``chunk_size`` trials per engine call."""
+    from msomodel.analysis.paths import batch_arguments
+
+    parts = []
+    for lo in range(0, n, chunk_size):
+        hi = min(lo + chunk_size, n)
+        plain, arrays = batch_arguments(inputs, hi - lo, {p: v[lo:hi] for p, v in values.items()})
+        parts.append(npv_outcomes(inputs, hi - lo, plain, arrays)[0])
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

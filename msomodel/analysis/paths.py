@@ -162,7 +162,11 @@ def batch_arguments(inputs: ModelInputs, n: int, values: dict[str, np.ndarray]
     plain = {p: v for p, v in values.items() if p not in PSEUDO_PATHS}
     arrays: dict[str, np.ndarray] = {}
     if FEE_LEVEL_PATH in values:
-        arrays[FEE_LEVEL[inputs.fee_type][0]] = np.broadcast_to(values[FEE_LEVEL_PATH], (n,))
+        name, field, _ = FEE_LEVEL[inputs.fee_type]
+        if field is not None and field in inputs.paths and field not in plain:
+            plain[field] = values[FEE_LEVEL_PATH]
+        else:
+            arrays[name] = np.broadcast_to(values[FEE_LEVEL_PATH], (n,))
     if SITES_COUNT_PATH in values:
         opens = np.array(np.broadcast_to(inputs.arrays["open_month"], (n, len(inputs.sites))))
         for i, site in enumerate(inputs.sites):
