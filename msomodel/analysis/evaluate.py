@@ -12,7 +12,6 @@ NPVs use each trial's own discount rate, exactly as :func:`msomodel.metrics.opti
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -30,36 +29,17 @@ def outcome_keys(options: tuple[str, ...] = OPTIONS) -> list[str]:
     return keys + [f"incremental.{o}.npv" for o in CHALLENGERS if o in options]
 
 
-@lru_cache(maxsize=1)
-def _card_rate_needs_site_axis() -> bool:
-    """Workaround probe: ``operations.running_costs`` broadcasts ``is_card_processing`` (T, K)
-    against (T, 1, 1): for T > 1 it fails with several sites and silently gives a (T, T, K)
-    result with one site.  True while that is so; once the engine indexes it as
-    ``[:, None, :]`` this returns False and the workaround switches itself off."""
-    from msomodel.operations import running_costs
-
-    T, S, K, M = 2, 1, 3, 2
-    x = {"opex_monthly": np.zeros((T, S, K)), "opex_mult": np.ones(T),
-         "opex_esc": np.zeros((T, S, K)), "opex_pct": np.zeros((T, S, K)),
-         "is_card_processing": np.ones((T, K))}
-    try:
-        out = running_costs(x, np.zeros((T, S, M)), np.ones((T, S, M)), M - 1, np.full(T, 0.5))
-    except ValueError:
-        return True
-    return out.shape != (T, S, K, M)
-
-
 def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
             arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
-            ) -> tuple[dict[str, Projection], dict[str, np.ndarray]]:
-    """Like :func:`msomodel.engine.run`, also returning the batched input arrays ``x``."""
-    x = inputs.batch(n, values, arrays)
-    if "software_only" in options and _card_rate_needs_site_axis():
-        x["is_card_processing"] = x["is_card_processing"][:, None, :]
-    static = {"fee_type": inputs.fee_type, "mso_kind": inputs.mso_kind}
-    projections = {o: engine.PROJECTORS[o](x, inputs.horizon, **(static if o == "mso" else {}))
-                   for o in options}
-    return projections, x
+            ) -> tuple[dict[str, Projection], np.ndarray]:
+    """:func:`msomodel.engine.run`, and each trial's annual discount rate (n,)."""
+    values, arrays = values or {}, arrays or {}
+    if "discount_rate" in arrays:
+        rate = arrays["discount_rate"]
+    else:
+        rate = values.get("finance.discount_rate_annual", inputs.arrays["discount_rate"])
+    rate = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
+    return engine.run(inputs, n, values=values, arrays=arrays, options=options), rate
 
 
 def outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
@@ -79,8 +59,8 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
                  arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """NPVs per option and incremental NPVs, and each option's net cash flow (T, M)."""
-    projections, x = project(inputs, n, values, arrays, options)
-    rate = finance.monthly_rate(x["discount_rate"])
+    projections, rate_annual = project(inputs, n, values, arrays, options)
+    rate = finance.monthly_rate(rate_annual)
     out: dict[str, np.ndarray] = {}
     flows = {option: p.net_cash_flow for option, p in projections.items()}
     for option, cf in flows.items():

@@ -1,0 +1,188 @@
+"""Sub-commands ``msomodel sensitivity`` and ``msomodel simulate`` (registered by msomodel.cli).
+
+The ``uncertainty:`` section is read from the scenario file (``extends:`` honoured) or from
+``--spec FILE`` (a YAML file holding an ``uncertainty:`` mapping, or the mapping itself).
+Bad input prints ``FILE: dotted.path: expected ..., found ...`` and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_INPUT = 0, 2
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
+    return value
+
+
+def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, str]:
+    """The scenario, its ``uncertainty:`` section (raw mapping or None) and the spec's file.
+
+    The section is taken out of the scenario mapping before validation, so this works whether
+    or not :class:`~msomodel.scenario.Scenario` declares the field.
+    """
+    from msomodel.loader import Problem, ScenarioError, _load_tree, _read_yaml, scenario_from_dict
+
+    file = Path(path)
+    if not file.is_file():
+        raise ScenarioError([Problem(path, "", "expected a scenario file, found no such file")])
+    _, raw_bytes = _read_yaml(file)
+    data = _load_tree(file)
+    section = data.pop("uncertainty", None)
+    scenario = scenario_from_dict(data, source=path, sha256=hashlib.sha256(raw_bytes).hexdigest())
+    source = path
+    if spec_path is not None:
+        spec_file = Path(spec_path)
+        if not spec_file.is_file():
+            raise ScenarioError([Problem(spec_path, "", "expected a YAML file, found no such file")])
+        spec_data, _ = _read_yaml(spec_file)
+        section = spec_data.get("uncertainty", spec_data)
+        source = spec_path
+    return scenario, section, source
+
+
+def _save(fig, out: str) -> None:
+    """Write a figure to ``out`` via a temporary file in the same folder, then rename."""
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=target.suffix or ".png", dir=target.parent)
+    os.close(fd)
+    try:
+        fig.savefig(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _money(v: float | None) -> str:
+    if v is None or v != v:
+        return "n/a"
+    return f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}"
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from msomodel.analysis.sensitivity import tornado
+
+    scenario, section, source = load_with_spec(args.scenario, args.spec)
+    result = tornado(scenario, section, args.outcome, source=source)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    elif args.format == "csv":
+        sys.stdout.write(result.table.to_csv(index=False, float_format=repr))
+    else:
+        t = result.table
+        name = {"mso": "MSO", "software_only": "Software"}
+        rows = {"Input": t["label"], "Low": t["low_value"].map("{:,.6g}".format),
+                "High": t["high_value"].map("{:,.6g}".format)}
+        for o in ("mso", "software_only"):
+            rows[f"{name[o]} @low"] = t[f"{o}_low"].map(_money)
+            rows[f"{name[o]} @high"] = t[f"{o}_high"].map(_money)
+            rows[f"{name[o]} swing"] = t[f"{o}_swing"].map(_money)
+        import pandas as pd
+
+        print(f"== Tornado: {scenario.name} — incremental NPV over self-managed, "
+              f"ranked by {name[result.outcome]} swing ==")
+        print(f"Base: MSO {_money(result.base['mso'])}, software {_money(result.base['software_only'])}")
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(pd.DataFrame(rows).to_string(index=False))
+        if result.skipped:
+            print(f"Not varied (base value 0, no ±20% range): {', '.join(result.skipped)}")
+    if args.chart:
+        from msomodel.charts.uncertainty import tornado_chart
+
+        _save(tornado_chart(result), args.chart)
+    return EXIT_OK
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from msomodel.analysis.montecarlo import simulate
+
+    scenario, section, source = load_with_spec(args.scenario, args.spec)
+    result = simulate(scenario, section, args.trials, args.seed, chunk_size=args.chunk_size,
+                      source=source)
+    if args.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
+    else:
+        import pandas as pd
+
+        pct = result.percentiles()
+        probs = result.probabilities()
+        print(f"== Monte Carlo: {scenario.name} — {result.trials:,} trials, seed {result.seed} ==")
+        with pd.option_context("display.width", 200, "display.max_columns", 20,
+                               "display.float_format", "{:,.4g}".format):
+            print(pct.to_string())
+        print()
+        print("P(best, among feasible options): " + ", ".join(
+            f"{result.labels[o]} {p:.1%}" if p is not None else f"{result.labels[o]} n/a"
+            for o, p in probs["best"].items()))
+        print(f"P(MSO beats self-managed) = {probs['mso_beats_self_managed']:.1%}; "
+              f"P(software beats self-managed) = {probs['software_beats_self_managed']:.1%}")
+        print()
+        print("Inputs most correlated with the MSO's incremental NPV (Spearman):")
+        for row in result.drivers("mso", 8).itertuples():
+            print(f"  {row.spearman:+.3f}  {row.path}")
+        clipped = {p: c for p, c in result.clipped.items() if c}
+        if clipped:
+            print("Samples clipped to the schema bounds: "
+                  + ", ".join(f"{p} {c:,}" for p, c in clipped.items()))
+    if args.chart:
+        from msomodel.charts.uncertainty import simulation_chart
+
+        _save(simulation_chart(result, args.outcome), args.chart)
+    return EXIT_OK
+
+
+def _guard(func):
+    """Turn API input errors (ValueError) into a message and exit code 2."""
+    from msomodel.loader import ScenarioError
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except ScenarioError:
+            raise  # printed by msomodel.cli.main
+        except (ValueError, KeyError) as exc:
+            print(f"msomodel {args.command}: {exc}", file=sys.stderr)
+            return EXIT_INPUT
+
+    return run
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ``sensitivity`` and ``simulate`` to the ``msomodel`` sub-commands."""
+    p = sub.add_parser("sensitivity", help="tornado: one input at a time, ranked by effect")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--chart", metavar="OUT.png", help="write the tornado chart")
+    p.add_argument("--outcome", choices=("mso", "software_only"), default="mso",
+                   help="rank by the swing of this option's incremental NPV (default: mso)")
+    p.add_argument("--spec", metavar="FILE", help="YAML with an uncertainty: section")
+    p.set_defaults(func=_guard(cmd_sensitivity))
+
+    p = sub.add_parser("simulate", help="Monte Carlo over the scenario's distributions")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--trials", type=_positive, default=10_000, metavar="N")
+    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p.add_argument("--chunk-size", type=_positive, default=2000, metavar="N",
+                   help="trials per engine call (memory; results do not depend on it)")
+    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--chart", metavar="OUT.png", help="write the histogram/CDF chart")
+    p.add_argument("--outcome", choices=("mso", "software_only"), default="mso",
+                   help="option whose incremental NPV the chart shows (default: mso)")
+    p.add_argument("--spec", metavar="FILE", help="YAML with an uncertainty: section")
+    p.set_defaults(func=_guard(cmd_simulate))
