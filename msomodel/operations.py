@@ -3,8 +3,10 @@
 ``x`` is a dict of input arrays with a leading trials axis (see :meth:`ModelInputs.batch`).
 Shapes: (T, S) per site, (T, S, L) per service line, (T, S, R) per role, (T, S, K) per running
 cost; the months axis M is appended last.  Each operating option passes *levers* (volume
-uplifts, purchasing discount, which card-processing rate applies); the functions return
-gross amounts and the options decide who pays them.
+uplifts, purchasing discount, which card-processing rate applies) and then asks for payroll and
+running costs *weighted* by role or cost item (who pays what share): escalators change only
+once a year, so those are computed per project year and summed over roles/items before being
+spread over months.
 """
 
 from __future__ import annotations
@@ -20,13 +22,28 @@ from msomodel import timeline as tl
 class Operation:
     """Gross monthly amounts of every site under one option's levers [USD/month]."""
 
+    horizon: int
     open: np.ndarray            # (T, S, M) 1.0 while the site operates
     volume: np.ndarray          # (T, S, L, M) units sold
     revenue_lines: np.ndarray   # (T, S, L, M)
     revenue: np.ndarray         # (T, S, M)
     product_cost: np.ndarray    # (T, S, M) after any purchasing discount
-    payroll: np.ndarray         # (T, S, R, M) pay + commission, loaded with benefits/taxes
-    opex: np.ndarray            # (T, S, K, M) running costs before any option's reductions
+    pay_year: np.ndarray        # (T, S, R, Y) loaded hourly + salaried pay per month, by year
+    commission_rate: np.ndarray  # (T, S, R, L) loaded commission on each line's revenue
+    opex_year: np.ndarray       # (T, S, K, Y) fixed running cost per month, by year
+    opex_pct: np.ndarray        # (T, S, K) share of revenue
+
+    def payroll(self, weights: np.ndarray) -> np.ndarray:
+        """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid)."""
+        fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
+        rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
+        return fixed * self.open + np.einsum("tsl,tslm->tsm", rate, self.revenue_lines)
+
+    def opex(self, weights: np.ndarray) -> np.ndarray:
+        """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
+        w = np.broadcast_to(weights, self.opex_pct.shape)
+        fixed = tl.to_months(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
+        return fixed * self.open + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
 
 
 def volumes(x: dict, horizon: int, treatment_uplift: np.ndarray,
@@ -36,48 +53,51 @@ def volumes(x: dict, horizon: int, treatment_uplift: np.ndarray,
     ``treatment_uplift`` (T, S) adds to treatment volume, ``all_uplift`` (T,) multiplies all.
     """
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
-    growth = tl.escalate(x["volume_growth"], horizon)
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
-    vol = (x["volume"] * x["vol_mult"][:, None, None] * uplift)[..., None] * growth * ramp[:, :, None, :]
+    steady = x["volume"] * x["vol_mult"][:, None, None] * uplift
+    per_year = steady[..., None] * tl.yearly(x["volume_growth"], horizon)
+    vol = tl.to_months(per_year, horizon) * ramp[:, :, None, :]
     demand = np.einsum("tslm,tsl->tsm", vol, x["hours_per_unit"])
     capacity = x["providers"] * x["provider_hours"] * x["utilisation"]
     capacity = np.where(x["has_capacity"] > 0, capacity, np.inf)[..., None]
-    scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
-    capped = np.where(x["hours_per_unit"][..., None] > 0, vol * scale[:, :, None, :], vol)
-    return capped, tl.operating(x["open_month"], horizon)
+    if np.any(demand > capacity):
+        scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
+        vol = np.where(x["hours_per_unit"][..., None] > 0, vol * scale[:, :, None, :], vol)
+    return vol, tl.operating(x["open_month"], horizon)
 
 
-def prices(x: dict, horizon: int) -> np.ndarray:
-    """Price per unit by line and month, shape (T, S, L, M)."""
-    return (x["price"] * x["price_mult"][:, None, None])[..., None] * tl.escalate(x["price_growth"], horizon)
+def prices_per_year(x: dict, horizon: int) -> np.ndarray:
+    """Price per unit by line and project year, shape (T, S, L, Y)."""
+    base = x["price"] * x["price_mult"][:, None, None]
+    return base[..., None] * tl.yearly(x["price_growth"], horizon)
 
 
-def unit_costs(x: dict, price: np.ndarray, horizon: int) -> np.ndarray:
-    """Product cost per unit before discounts, shape (T, S, L, M)."""
-    return x["cost_frac"][..., None] * price + x["cost_unit"][..., None] * tl.escalate(
+def unit_costs_per_year(x: dict, price_year: np.ndarray, horizon: int) -> np.ndarray:
+    """Product cost per unit before discounts by line and project year, shape (T, S, L, Y)."""
+    return x["cost_frac"][..., None] * price_year + x["cost_unit"][..., None] * tl.yearly(
         x["cost_growth"], horizon)
 
 
-def payroll(x: dict, revenue_lines: np.ndarray, is_open: np.ndarray, horizon: int) -> np.ndarray:
-    """Loaded pay per role: (hourly x hours + salary / 12) x FTE, raised yearly, plus commission."""
+def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+    """Loaded fixed pay per role and year (T, S, R, Y): (hourly x hours + salary / 12) x FTE,
+    raised yearly; and the loaded commission rate per role and line (T, S, R, L)."""
+    load = 1.0 + x["load"]
     base = (x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["fte"] * x["wage_mult"][:, None, None]
-    pay = base[..., None] * tl.escalate(x["raise"], horizon) * is_open[:, :, None, :]
-    production = np.einsum("tsrl,tslm->tsrm", x["comm_mask"], revenue_lines)
-    commission = (x["comm_rate"] * x["prod_share"])[..., None] * production
-    return (pay + commission) * (1.0 + x["load"][..., None])
+    pay_year = (base * load)[..., None] * tl.yearly(x["raise"], horizon)
+    commission = (x["comm_rate"] * x["prod_share"] * load)[..., None] * x["comm_mask"]
+    return pay_year, commission
 
 
-def running_costs(x: dict, revenue: np.ndarray, is_open: np.ndarray, horizon: int,
-                  card_rate: np.ndarray | None = None) -> np.ndarray:
-    """Fixed part (escalated) plus share of revenue, per item; ``card_rate`` replaces the
-    share of the ``card_processing`` item when given (shape (T,))."""
-    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.escalate(
+def running_costs(x: dict, horizon: int, card_rate: np.ndarray | None = None):
+    """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K).
+    ``card_rate`` (T,) replaces the share of the ``card_processing`` item where >= 0."""
+    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.yearly(
         x["opex_esc"], horizon)
     pct = x["opex_pct"]
     if card_rate is not None:
         use = (x["is_card_processing"][:, None, :] > 0) & (card_rate[:, None, None] >= 0)
         pct = np.where(use, card_rate[:, None, None], pct)
-    return fixed * is_open[:, :, None, :] + pct[..., None] * revenue[:, :, None, :]
+    return fixed, pct
 
 
 def operate(x: dict, horizon: int, *, treatment_uplift: np.ndarray | None = None,
@@ -85,18 +105,16 @@ def operate(x: dict, horizon: int, *, treatment_uplift: np.ndarray | None = None
             card_rate: np.ndarray | None = None) -> Operation:
     """All gross amounts for one option's levers (defaults: self-managed, no levers)."""
     T, S = x["open_month"].shape
-    zero, one = np.zeros((T, S)), np.ones(T)
-    vol, is_open = volumes(x, horizon, zero if treatment_uplift is None else treatment_uplift,
-                           one if all_uplift is None else all_uplift)
-    price = prices(x, horizon)
-    revenue_lines = vol * price
-    revenue = revenue_lines.sum(axis=2)
-    cost = vol * unit_costs(x, price, horizon)
+    vol, is_open = volumes(x, horizon, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
+                           np.ones(T) if all_uplift is None else all_uplift)
+    price_year = prices_per_year(x, horizon)
+    revenue_lines = vol * tl.to_months(price_year, horizon)
+    cost_lines = vol * tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon)
+    product_cost = cost_lines.sum(axis=2)
     if discount is not None:  # (T, M): applies to discountable lines only
-        cost = cost * (1.0 - x["discountable"][..., None] * discount[:, None, None, :])
-    return Operation(
-        open=is_open, volume=vol, revenue_lines=revenue_lines, revenue=revenue,
-        product_cost=cost.sum(axis=2),
-        payroll=payroll(x, revenue_lines, is_open, horizon),
-        opex=running_costs(x, revenue, is_open, horizon, card_rate),
-    )
+        discountable = np.einsum("tslm,tsl->tsm", cost_lines, x["discountable"])
+        product_cost = product_cost - discount[:, None, :] * discountable
+    pay_year, commission = pay(x, horizon)
+    opex_year, opex_pct = running_costs(x, horizon, card_rate)
+    return Operation(horizon, is_open, vol, revenue_lines, revenue_lines.sum(axis=2), product_cost,
+                     pay_year, commission, opex_year, opex_pct)

@@ -23,9 +23,23 @@ def project_year(horizon: int) -> np.ndarray:
     return np.maximum(months(horizon) - 1, 0) // 12
 
 
+def n_years(horizon: int) -> int:
+    return int(project_year(horizon)[-1]) + 1
+
+
+def yearly(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
+    """Factor ``(1 + rate) ** y`` for each project year y, shape (..., Y)."""
+    return (1.0 + np.asarray(rate_annual)[..., None]) ** np.arange(n_years(horizon))
+
+
+def to_months(per_year: np.ndarray, horizon: int) -> np.ndarray:
+    """Spread values per project year (..., Y) onto months (..., M)."""
+    return per_year[..., project_year(horizon)]
+
+
 def escalate(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
     """Step factor ``(1 + rate) ** year`` with the months axis appended last."""
-    return (1.0 + np.asarray(rate_annual)[..., None]) ** project_year(horizon)
+    return to_months(yearly(rate_annual, horizon), horizon)
 
 
 def operating(open_month: np.ndarray, horizon: int) -> np.ndarray:

@@ -57,8 +57,21 @@ def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
     return rate[:, None] * np.diff(taxed, axis=-1, prepend=0.0)
 
 
+_CAPITAL_INPUTS = ("startup", "equipment", "open_month", "loan_frac", "loan_rate", "loan_term",
+                   "dep_months")
+
+
 def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
-    """Capex, loan and depreciation lines, summed over sites, shape (T, M)."""
+    """Capex, loan and depreciation lines, summed over sites, shape (T, M).
+
+    The same for every option; when no capital input varies across trials it is computed for
+    one trial and broadcast (read-only) to all.
+    """
+    T = x["open_month"].shape[0]
+    if T > 1 and all(np.array_equal(x[k], np.broadcast_to(x[k][:1], x[k].shape))
+                     for k in _CAPITAL_INPUTS):
+        one = capital({k: x[k][:1] for k in _CAPITAL_INPUTS}, horizon)
+        return {k: np.broadcast_to(v, (T, *v.shape[1:])) for k, v in one.items()}
     spend = x["startup"] + x["equipment"].sum(axis=-1)  # (T, S)
     when = x["open_month"] - 1.0
     loan = finance.loan_schedule(spend * x["loan_frac"][:, None], x["loan_rate"][:, None],
@@ -78,13 +91,13 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            overhead: np.ndarray, one_time: np.ndarray, exit_multiple: np.ndarray,
            termination_fee: np.ndarray | None = None,
            taxable_parts: list[np.ndarray] | None = None,
-           entities: dict | None = None) -> Projection:
+           entities: dict | None = None, cap: dict[str, np.ndarray] | None = None) -> Projection:
     """Assemble the company view and the net cash flow (see the module docstring).
 
     ``taxable_parts``: per-entity taxable income *before* interest, depreciation and one-time
     costs are taken off the last part (the entity that owns the capital); default one entity.
     """
-    cap = capital(x, horizon)
+    cap = cap if cap is not None else capital(x, horizon)
     ebitda = site["ebitda"].sum(axis=1) - overhead
     below = cap["interest"] + cap["depreciation"] + one_time
     parts = taxable_parts or [ebitda]

@@ -34,33 +34,33 @@ def _operate(x: dict, horizon: int):
                    discount=purchasing_discount(x, is_open))
 
 
-def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str) -> Projection:
+def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str,
+            cap: dict | None = None) -> Projection:
     if mso_kind == "owned":
-        return _owned(x, horizon, fee_type)
+        return _owned(x, horizon, fee_type, cap)
     op = _operate(x, horizon)
     taken = x["absorbed_role"]
-    clinical, admin = split_payroll(x, op.payroll, 1.0 - taken)
-    absorbed_pay = (op.payroll * taken[..., None]).sum(axis=2)
-    absorbed_opex = op.opex * x["absorbed_opex"][:, None, :, None]
-    cost_base = absorbed_pay + absorbed_opex.sum(axis=2)
+    clinical, admin = split_payroll(x, op, 1.0 - taken)
+    share = x["absorbed_opex"][:, None, :]
+    absorbed_opex = op.opex(share)
+    cost_base = op.payroll(taken) + absorbed_opex
     fee = mso_fee(x, fee_type, op.revenue, cost_base, op.open, horizon)
     cond, cond_once = conditions(x, "mso", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=(op.opex - absorbed_opex).sum(axis=2), mso_fee=fee,
+                      staff_admin=admin, opex=op.opex(1.0 - share), mso_fee=fee,
                       conditions=cond)
     onboarding = np.broadcast_to(x["onboarding"][:, None], x["open_month"].shape)
     one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1) + cond_once
     T, M = op.revenue.shape[0], horizon + 1
     return finish("mso", x, horizon, site, overhead=np.zeros((T, M)), one_time=one_time,
-                  exit_multiple=_exit_multiple(x), termination_fee=x["termination_fee"])
+                  exit_multiple=_exit_multiple(x), termination_fee=x["termination_fee"], cap=cap)
 
 
-def _owned(x: dict, horizon: int, fee_type: str) -> Projection:
+def _owned(x: dict, horizon: int, fee_type: str, cap: dict | None) -> Projection:
     op = _operate(x, horizon)
-    clinical, admin = split_payroll(x, op.payroll)
-    items = op.opex * (1.0 - x["absorbed_opex"])[:, None, :, None]
-    pc_share = x["opex_pc"][..., None]
-    pc_opex, mso_opex = (items * pc_share).sum(axis=2), (items * (1.0 - pc_share)).sum(axis=2)
+    clinical, admin = split_payroll(x, op)
+    kept = (1.0 - x["absorbed_opex"])[:, None, :]
+    pc_opex, mso_opex = op.opex(kept * x["opex_pc"]), op.opex(kept * (1.0 - x["opex_pc"]))
     structuring = (x["md_agreement"] + x["pc_admin"])[:, None, None] * op.open
     fee = mso_fee(x, fee_type, op.revenue, admin + mso_opex, op.open, horizon)
     cond, cond_once = conditions(x, "mso", op.open, horizon)
@@ -81,4 +81,5 @@ def _owned(x: dict, horizon: int, fee_type: str) -> Projection:
     mso["ebitda"] = mso["management_fee"] - mso["staff_admin"] - mso["opex"] - overhead
     return finish("mso", x, horizon, site, overhead=overhead, one_time=one_time,
                   exit_multiple=_exit_multiple(x), termination_fee=None,
-                  taxable_parts=[pc["ebitda"], mso["ebitda"]], entities={"pc": pc, "mso": mso})
+                  taxable_parts=[pc["ebitda"], mso["ebitda"]], entities={"pc": pc, "mso": mso},
+                  cap=cap)

@@ -4,23 +4,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from msomodel.operations import operate
+from msomodel.operations import Operation, operate
 from msomodel.options.finish import Projection, conditions, finish, site_lines
 
 
-def split_payroll(x: dict, payroll: np.ndarray, keep: np.ndarray | None = None):
+def split_payroll(x: dict, op: Operation, keep: np.ndarray | float = 1.0):
     """Clinical and administrative payroll (T, S, M); ``keep`` (T, S, R) scales each role."""
-    paid = payroll if keep is None else payroll * keep[..., None]
-    admin = x["is_admin"][..., None]
-    return (paid * (1.0 - admin)).sum(axis=2), (paid * admin).sum(axis=2)
+    admin = x["is_admin"]
+    return op.payroll((1.0 - admin) * keep), op.payroll(admin * keep)
 
 
-def project(x: dict, horizon: int, **_: object) -> Projection:
+def project(x: dict, horizon: int, *, cap: dict | None = None, **_: object) -> Projection:
     op = operate(x, horizon)
-    clinical, admin = split_payroll(x, op.payroll)
+    clinical, admin = split_payroll(x, op)
     cond, cond_once = conditions(x, "self_managed", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=op.opex.sum(axis=2), conditions=cond)
+                      staff_admin=admin, opex=op.opex(1.0), conditions=cond)
     T, M = op.revenue.shape[0], horizon + 1
     return finish("self_managed", x, horizon, site, overhead=np.zeros((T, M)),
-                  one_time=cond_once, exit_multiple=x["exit_multiple"])
+                  one_time=cond_once, exit_multiple=x["exit_multiple"], cap=cap)
