@@ -15,7 +15,8 @@ import signal
 import subprocess
 from pathlib import Path
 
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager, BlockingKernelClient
+from jupyter_core.utils import run_sync
 
 WARM_MODULES = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "msomodel")
 
@@ -40,12 +41,15 @@ class WarmKernel:
     """One started kernel whose warm-up imports were queued right after launch."""
 
     def __init__(self, kernel_name: str, modules: tuple[str, ...], cwd: str | None = None) -> None:
-        self.km = KernelManager(kernel_name=kernel_name)
-        self.km.start_kernel(
+        # nbclient drives kernels through the async API; handing it a blocking manager makes it
+        # nest event loops across threads, which can hang. So: an async manager, started here.
+        self.km = AsyncKernelManager(kernel_name=kernel_name)
+        run_sync(self.km.start_kernel)(
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=kernel_env(),
             cwd=cwd or os.getcwd(),
         )
-        self._client = self.km.client()
+        self._client = BlockingKernelClient()
+        self._client.load_connection_info(self.km.get_connection_info())
         self._client.start_channels()
         if modules:
             self._client.execute(_warm_code(modules), silent=True, store_history=False)
@@ -63,7 +67,7 @@ class WarmKernel:
             pass
         try:
             if self.km.has_kernel:
-                self.km.shutdown_kernel(now=True)
+                run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
             pid = self.pid
             if pid:
