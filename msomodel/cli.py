@@ -85,6 +85,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
 def cmd_schema(args: argparse.Namespace) -> int:
     from msomodel.scenario import Scenario
 
+    if args.markdown:
+        from msomodel.reference import markdown
+
+        print(markdown())
+        return EXIT_OK
     schema = Scenario.model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "msomodel scenario"
@@ -131,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
+    p.add_argument("--markdown", action="store_true", help="the field reference as Markdown")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("rules", help="what the state-rules data says for a state")

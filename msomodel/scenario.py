@@ -120,7 +120,7 @@ class Staffing(Model):
     payroll_load: Fraction = Field(
         0.20, description="Benefits and payroll taxes as a share of pay [fraction]."
     )
-    roles: list[Role] = Field(min_length=1)
+    roles: list[Role] = Field(min_length=1, description="The roster of roles.")
 
     @model_validator(mode="after")
     def _names(self) -> Staffing:
@@ -154,13 +154,15 @@ class SiteAssumptions(Model):
     no_show_rate: Fraction = Field(
         0.10, description="Share of booked treatment appointments missed [fraction]."
     )
-    staffing: Staffing
+    staffing: Staffing = Field(description="Roster, pay and payroll load.")
     opex: dict[str, OpexItem] = Field(
         default_factory=dict,
         description="Running costs by name (rent, utilities, marketing, insurance, ...).",
     )
     startup_cost: NonNeg = Field(0.0, description="Build-out and other start-up spend [USD].")
-    equipment: list[Equipment] = Field(default_factory=list)
+    equipment: list[Equipment] = Field(
+        default_factory=list, description="Devices bought before opening (lasers, ...)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> SiteAssumptions:
@@ -222,7 +224,7 @@ class Finance(Model):
     exit_multiple: NonNeg = Field(
         4.0, description="Exit value = multiple x trailing-12-month EBITDA at the horizon [x]."
     )
-    loan: Loan | None = None
+    loan: Loan | None = Field(None, description="Borrowing against each site's capital.")
 
 
 class Adjustments(Model):
@@ -302,7 +304,7 @@ class Tier(Model):
     up_to_monthly: NonNeg | None = Field(
         None, description="Upper edge of the band of a site's monthly collections [USD/month]."
     )
-    percent: Fraction
+    percent: Fraction = Field(description="Marginal rate within the band [fraction].")
 
 
 class TieredFee(FeeCommon):
@@ -336,7 +338,7 @@ class MSO(Model):
         description="'third_party': pay an outside MSO; 'owned': the owner's MSO manages a "
         "friendly physician-owned PC."
     )
-    fee: Fee
+    fee: Fee = Field(description="The fee structure, chosen by its `type`.")
     provides_friendly_pc: bool = Field(
         False, description="Third-party MSO also supplies a physician-owned PC (CPOM states)."
     )
@@ -378,7 +380,7 @@ class MSO(Model):
 
 
 class Software(Model):
-    vendor: str | None = None
+    vendor: str | None = Field(None, description="Vendor and plan, for the report.")
     per_location_monthly: NonNeg = Field(description="Subscription, first location [USD/month].")
     extra_location_monthly: NonNeg | None = Field(
         None, description="Each further location [USD/month] (default: per_location_monthly)."
@@ -387,7 +389,7 @@ class Software(Model):
     add_ons_monthly: NonNeg = Field(0.0, description="Forms, messaging, ... [USD/month per site].")
     implementation_fee_per_site: NonNeg = Field(0.0, description="One-time, before opening [USD].")
     price_escalator_annual: Growth = Field(0.0, description="Price growth [fraction/year].")
-    contract_term_months: int = Field(12, ge=1)
+    contract_term_months: int = Field(12, ge=1, description="Contract term [months].")
     admin_hours_saved: Fraction = Field(
         0.0, description="Share of administrative payroll no longer needed [fraction]."
     )
@@ -432,18 +434,26 @@ class Scenario(Model):
     """A client scenario: sites, their economics, and the MSO and software offers."""
 
     name: str = Field(min_length=1, description="Client or scenario name shown in reports.")
-    description: str | None = None
-    owner: Owner | None = Field(None, description="State and licence of the owner.")
-    finance: Finance = Field(default_factory=Finance)
-    adjustments: Adjustments = Field(default_factory=Adjustments)
-    site_defaults: SiteAssumptions
-    sites: list[Site] = Field(min_length=1, max_length=200)
-    mso: MSO
-    software: Software
+    description: str | None = Field(None, description="A sentence or two for the report.")
+    owner: Owner | None = Field(
+        None, description="State and licence of the owner; decides which options are allowed."
+    )
+    finance: Finance = Field(default_factory=Finance, description="Horizon, rates, loan, exit.")
+    adjustments: Adjustments = Field(
+        default_factory=Adjustments, description="Scenario-wide multipliers (sensitivity)."
+    )
+    site_defaults: SiteAssumptions = Field(description="Economics shared by every site.")
+    sites: list[Site] = Field(
+        min_length=1, max_length=200, description="The locations, their opening and overrides."
+    )
+    mso: MSO = Field(description="The MSO offer: kind, fee and what it takes over.")
+    software: Software = Field(description="The practice-management software offer.")
     infeasible: dict[Literal["self_managed", "mso", "software_only"], Infeasible] = Field(
         default_factory=dict, description="Options to mark infeasible, with the reason."
     )
-    compliance: ComplianceSettings = Field(default_factory=ComplianceSettings)
+    compliance: ComplianceSettings = Field(
+        default_factory=ComplianceSettings, description="Costing of licence conditions."
+    )
 
     _source_path: str | None = PrivateAttr(None)
     _sha256: str | None = PrivateAttr(None)

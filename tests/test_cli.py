@@ -93,3 +93,10 @@ def test_entry_point_bad_input_exit_code_and_no_traceback(tmp_path: Path):
     assert "Traceback" not in proc.stderr and "expected a value >= 0" in proc.stderr
     proc = subprocess.run([str(exe), "compare", str(tmp_path / "nope.yaml")], capture_output=True, text=True)
     assert proc.returncode == 2 and "no such file" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_reference_doc_is_generated_from_schema(capsys):
+    code, out, _ = run(capsys, "schema", "--markdown")
+    assert code == 0
+    committed = (ROOT / "docs" / "scenario-reference.md").read_text()
+    assert committed == out, "docs/scenario-reference.md is stale: run `msomodel schema --markdown`"
