@@ -78,6 +78,11 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print("EBITDA by year")
             print(tables.ebitda_by_year(result).to_string())
             print()
+            if len(result.inputs.sites) > 1:
+                best = result.recommendation["option"] or "self_managed"
+                print(f"Site EBITDA by year ({result.label(best)})")
+                print(tables.by_site(result, best).to_string())
+                print()
             print(tables.summary_text(result))
     return EXIT_OK
 

@@ -140,6 +140,14 @@ class Comparison:
         return pd.DataFrame(rows)
 
     # ----------------------------------------------------------------- JSON
+    def _sites_json(self, option: str) -> list[dict[str, Any]]:
+        revenue = self.annual_by_site(option, "revenue")
+        ebitda = self.annual_by_site(option, "ebitda")
+        return [{"name": site, "annual": [{"year": int(y), "revenue": _num(revenue.loc[y, site]),
+                                           "ebitda": _num(ebitda.loc[y, site])}
+                                          for y in revenue.index]}
+                for site in self.inputs.sites]
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see README, "JSON output")."""
         s = self.scenario
@@ -161,6 +169,7 @@ class Comparison:
                 "monthly_net_cash_flow": [float(v) for v in self.projections[option].net_cash_flow[0]],
                 "annual": [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}
                            for row in annual.to_dict(orient="records")],
+                "sites": self._sites_json(option),
             }
         incremental = {
             option: {"npv": _num(v["npv"]), "irr_annual": _num(v["irr_annual"]),

@@ -109,6 +109,19 @@ def ebitda_by_year(result: Comparison) -> pd.DataFrame:
     return frame
 
 
+def by_site(result: Comparison, option: str, line: str = "ebitda") -> pd.DataFrame:
+    """One line by site (rows) and year (columns), formatted, with a consolidated total."""
+    frame = result.annual_by_site(option, line).T
+    frame.loc["All sites"] = frame.sum()
+    if line == "ebitda":
+        overhead = result.annual(option)["overhead"]
+        if overhead.abs().sum() > 0:
+            frame.loc["MSO corporate overhead"] = -overhead
+            frame.loc["Consolidated"] = result.annual(option)["ebitda"]
+    frame.columns = [f"Year {y}" for y in frame.columns]
+    return frame.map(money)
+
+
 def summary_text(result: Comparison) -> str:
     """Recommendation and break-even fee as plain sentences."""
     be = result.breakeven

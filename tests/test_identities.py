@@ -203,3 +203,13 @@ def test_breakeven_none_when_mso_loses_at_zero_fee():
     data["mso"]["fee"]["onboarding_fee_per_site"] = 50000
     be = msomodel.compare(build(data)).breakeven
     assert be.level is None and "zero fee" in be.note
+
+
+def test_json_sites_add_up_to_consolidated():
+    d = msomodel.compare(msomodel.load_scenario("scenarios/california_np_three_sites.yaml")).to_dict()
+    for o in d["options"].values():
+        assert [s["name"] for s in o["sites"]] == ["Los Angeles", "Irvine", "San Diego"]
+        for k, row in enumerate(o["annual"]):
+            assert sum(s["annual"][k]["revenue"] for s in o["sites"]) == pytest.approx(row["revenue"], rel=1e-12)
+            ebitda = sum(s["annual"][k]["ebitda"] for s in o["sites"]) - row["overhead"]
+            assert ebitda == pytest.approx(row["ebitda"], rel=1e-9)
