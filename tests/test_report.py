@@ -44,7 +44,7 @@ def assert_clean_report(pdf: Path, title: str) -> None:
     assert title in text
     assert 1 <= pages <= 40
     assert images >= 1
-    for leak in ("import ", "msomodel.", "In [", "Traceback", "Warning", "stray"):
+    for leak in ("import ", "msomodel.", "In [", "Traceback", "UserWarning", "stray"):
         assert leak not in text, f"{leak!r} leaked into {pdf.name}"
     assert "Page 1 of" in text
 

@@ -51,7 +51,7 @@ def summarise(result: RenderResult) -> dict[str, Any]:
         "status": result.status,
         "recommended_option": (figures.get("recommendation") or {}).get("option"),
         "incremental_npv_mso": _find(figures.get("incremental"), "mso", "npv"),
-        "mso_payback_month": _number((options.get("mso") or {}).get("payback_month")),
+        "mso_payback_month": _mso_payback(figures),
         "breakeven_fee": _breakeven(figures.get("breakeven")),
         "error": result.error or "",
     }
@@ -63,9 +63,20 @@ def summarise(result: RenderResult) -> dict[str, Any]:
     return row
 
 
+def _mso_payback(figures: dict[str, Any]) -> Any:
+    """Payback month of switching to the MSO (incremental), else of the MSO option itself."""
+    incremental = (figures.get("incremental") or {}).get("mso") or {}
+    if _number(incremental.get("payback_month")) is not None:
+        return incremental["payback_month"]
+    return _number(((figures.get("options") or {}).get("mso") or {}).get("payback_month"))
+
+
 def _breakeven(value: Any) -> Any:
+    """The break-even fee level (``breakeven.level``; unit in ``breakeven.unit``)."""
     if _number(value) is not None:
         return value
+    if isinstance(value, dict) and _number(value.get("level")) is not None:
+        return value["level"]
     return _find(value, "fee")
 
 
