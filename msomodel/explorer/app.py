@@ -117,10 +117,11 @@ def start(port: int | None = None, *, scenario: str | os.PathLike[str] | None = 
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"Voilà exited with code {process.returncode}:\n{app.log()[-3000:]}")
-        try:
-            with urllib.request.urlopen(app.url + "api/status", timeout=2) as r:  # noqa: S310
-                if r.status == 200:
-                    return app
+        try:  # any HTTP answer means the server is up (the page itself would start a kernel)
+            with urllib.request.urlopen(app.url + "voila/ready", timeout=2):  # noqa: S310
+                return app
+        except urllib.error.HTTPError:
+            return app
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)

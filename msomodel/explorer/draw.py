@@ -26,8 +26,8 @@ from msomodel.explorer.model import ChartData
 from msomodel.scenario import OPTIONS
 
 CHARTS = ("cash_flow", "ebitda", "breakeven")
-SIZE = (6.2, 3.3)
-DPI = 110
+SIZE = (5.0, 3.1)
+DPI = 100
 
 
 def _legend_label(data: ChartData, option: str) -> str:
@@ -47,8 +47,8 @@ class ChartSet:
             for name, fig in self.figures.items():
                 FigureCanvasAgg(fig)
                 fig.add_subplot()
-                left = 0.15 if name == "breakeven" else 0.11
-                fig.subplots_adjust(left=left, right=0.98, top=0.9, bottom=0.15)
+                left = 0.19 if name == "breakeven" else 0.14
+                fig.subplots_adjust(left=left, right=0.97, top=0.9, bottom=0.16)
 
     def draw(self, data: ChartData) -> dict[str, bytes]:
         with styled():

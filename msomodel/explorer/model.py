@@ -376,41 +376,48 @@ def compute(data: dict[str, Any], *, source: str = "<explorer>") -> Snapshot:
 
 
 def feasibility_notes(result: Comparison) -> list[tuple[str, str]]:
-    """(severity, text) lines: each option's feasibility reasons, then compliance notes."""
+    """(severity, text) lines: ownership rules per option, conditions, then deal warnings.
+
+    Severity is ``bad`` (option not permitted), ``warn``, ``info`` or ``ok``; the last line,
+    ``("disclaimer", ...)``, is the rules data's disclaimer when there is one.
+    """
+    compliance = getattr(result, "compliance", None)
+    data = compliance.to_dict() if hasattr(compliance, "to_dict") else (
+        compliance if isinstance(compliance, dict) else result.to_dict().get("compliance"))
+    data = data if isinstance(data, dict) else {}
     notes: list[tuple[str, str]] = []
+    by_reason: dict[tuple[str, str], list[str]] = {}
     for option in OPTIONS:
         f = result.feasibility[option]
-        severity = "bad" if not f.allowed else ("warn" if f.status != "feasible" else "ok")
-        for reason in f.reasons:
-            notes.append((severity, f"{result.label(option)} — {tables.STATUS.get(f.status, f.status)}: {reason}"))
-        if not f.reasons and f.status != "feasible":
-            notes.append((severity, f"{result.label(option)}: {tables.STATUS.get(f.status, f.status)}"))
-    compliance = getattr(result, "compliance", None)
-    if compliance is None:
-        compliance = result.to_dict().get("compliance")
-    notes += [("warn", text) for text in _flatten(compliance)]
+        severity = "bad" if not f.allowed else ("ok" if f.status == "feasible" else "warn")
+        status = tables.STATUS.get(f.status, f.status)
+        for reason in f.reasons or [""]:
+            by_reason.setdefault((severity, f"{status}: {reason}" if reason else status),
+                                 []).append(result.label(option))
+    for (severity, text), labels in by_reason.items():
+        who = "All options" if len(labels) == len(OPTIONS) else " and ".join(labels)
+        if severity == "ok" and text == tables.STATUS["feasible"]:
+            continue
+        notes.append((severity, f"{who} — {text}"))
+    for option, info in (data.get("options") or {}).items():
+        for cond in (info or {}).get("conditions") or []:
+            cost = []
+            if cond.get("monthly"):
+                cost.append(f"{tables.money(cond['monthly'])}/month per site")
+            if cond.get("one_time"):
+                cost.append(f"{tables.money(cond['one_time'])} once per site")
+            extra = f" ({', '.join(cost)})" if cost else ""
+            label = result.label(option) if option in OPTIONS else option
+            notes.append(("warn", f"{label} requires: {cond.get('description', cond.get('id'))}{extra}"))
+    for warning in data.get("warnings") or []:
+        if isinstance(warning, dict):
+            severity = "warn" if warning.get("severity") in ("warning", "error") else "info"
+            notes.append((severity, str(warning.get("message") or warning.get("code"))))
+        else:
+            notes.append(("warn", str(warning)))
+    if data.get("disclaimer"):
+        notes.append(("disclaimer", str(data["disclaimer"])))
     return notes
-
-
-def _flatten(value: Any, prefix: str = "") -> list[str]:
-    """Readable lines out of whatever shape the compliance section takes."""
-    if value is None or value == [] or value == {}:
-        return []
-    if isinstance(value, str):
-        return [f"{prefix}{value}"]
-    if isinstance(value, dict):
-        for key in ("message", "text", "summary", "reason", "detail"):
-            if isinstance(value.get(key), str):
-                return [f"{prefix}{value[key]}"]
-        out: list[str] = []
-        for key, item in value.items():
-            out += _flatten(item, f"{prefix}{str(key).replace('_', ' ')}: ")
-        return out
-    if isinstance(value, list | tuple):
-        return [line for item in value for line in _flatten(item, prefix)]
-    if hasattr(value, "to_dict"):
-        return _flatten(value.to_dict(), prefix)
-    return [f"{prefix}{value}"]
 
 
 def key_figures_html(result: Comparison, frame: Any) -> str:

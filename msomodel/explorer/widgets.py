@@ -26,8 +26,14 @@ from msomodel.explorer.draw import ChartSet
 from msomodel.explorer.model import FEE_LABELS, Settings, SettingsError, Snapshot
 from msomodel.loader import ScenarioError
 
-DESC = {"description_width": "170px"}
-FULL = W.Layout(width="100%")
+DESC = {"description_width": "165px"}
+
+
+def _full() -> W.Layout:
+    """A fresh full-width layout (a Layout shared between widgets breaks their display)."""
+    return W.Layout(width="97%")
+
+
 LICENCE_LABELS = {"physician": "Physician (MD/DO)", "np": "Nurse practitioner",
                   "pa": "Physician assistant", "rn": "Registered nurse",
                   "none": "Lay owner (no licence)"}
@@ -40,7 +46,7 @@ OTHER = "__other__"
 
 def _slider(cls: type, description: str, lo: float, hi: float, step: float, fmt: str) -> W.Widget:
     return cls(description=description, min=lo, max=hi, step=step, readout_format=fmt,
-               style=DESC, layout=FULL, continuous_update=True)
+               style=DESC, layout=_full(), continuous_update=True)
 
 
 def _fit(widget: W.Widget, value: float, lo: float, hi: float) -> None:
@@ -100,40 +106,40 @@ class Explorer:
     def _build(self, save_dir: str | os.PathLike[str] | None) -> None:
         c: dict[str, W.Widget] = {}
         options = [(label, str(path)) for label, path in self.bundled.items()]
-        c["scenario"] = W.Dropdown(description="Starting scenario", style=DESC, layout=FULL,
+        c["scenario"] = W.Dropdown(description="Starting scenario", style=DESC, layout=_full(),
                                    options=[*options, ("Another file…", OTHER)])
         c["path"] = W.Text(description="Scenario file", placeholder="path/to/scenario.yaml",
                            style=DESC, layout=W.Layout(width="100%", display="none"))
         c["load"] = W.Button(description="Load file", layout=W.Layout(width="120px",
                                                                      display="none"))
-        c["name"] = W.Text(description="Scenario name", style=DESC, layout=FULL,
+        c["name"] = W.Text(description="Scenario name", style=DESC, layout=_full(),
                            continuous_update=False)
-        c["state"] = W.Dropdown(description="State", style=DESC, layout=FULL,
+        c["state"] = W.Dropdown(description="State", style=DESC, layout=_full(),
                                 options=[("Not specified", ""), *_states()])
-        c["licence"] = W.Dropdown(description="Owner's licence", style=DESC, layout=FULL,
+        c["licence"] = W.Dropdown(description="Owner's licence", style=DESC, layout=_full(),
                                   options=[("Not specified", ""),
                                            *((v, k) for k, v in LICENCE_LABELS.items())])
         c["n_sites"] = _slider(W.IntSlider, "Number of sites", 1, 20, 1, "d")
         c["cadence"] = _slider(W.IntSlider, "Months between openings", 0, 36, 1, "d")
         c["visits"] = _slider(W.FloatSlider, "Visits per month (%)", 50, 200, 1, ".0f")
         c["ticket"] = _slider(W.FloatSlider, "Average ticket (%)", 50, 200, 1, ".0f")
-        c["product_cost"] = _slider(W.FloatSlider, "Product cost (% of rev.)", 0, 60, 0.5, ".1f")
-        c["mso_kind"] = W.Dropdown(description="MSO kind", style=DESC, layout=FULL,
+        c["product_cost"] = _slider(W.FloatSlider, "Product cost (% of rev.)", 0, 60, 0.1, ".1f")
+        c["mso_kind"] = W.Dropdown(description="MSO kind", style=DESC, layout=_full(),
                                    options=[(v, k) for k, v in MSO_KINDS.items()])
-        c["fee_type"] = W.Dropdown(description="Fee structure", style=DESC, layout=FULL,
+        c["fee_type"] = W.Dropdown(description="Fee structure", style=DESC, layout=_full(),
                                    options=[(FEE_LABELS[k], k) for k in model.FEE_TYPES[:4]])
         c["fee_level"] = _slider(W.FloatSlider, "Fee level", 0, 1, 0.01, ".2f")
         c["fee_base"] = _slider(W.FloatSlider, "Base fee ($/site/month)", 0, 30000, 250, ",.0f")
         c["fee_floor"] = W.Text(description="Fee floor ($/site/mo)", placeholder="none",
-                                style=DESC, layout=FULL, continuous_update=False)
+                                style=DESC, layout=_full(), continuous_update=False)
         c["fee_cap"] = W.Text(description="Fee cap ($/site/mo)", placeholder="none",
-                              style=DESC, layout=FULL, continuous_update=False)
+                              style=DESC, layout=_full(), continuous_update=False)
         c["discount"] = _slider(W.FloatSlider, "Purchasing discount (%)", 0, 30, 0.5, ".1f")
         c["sw_price"] = _slider(W.FloatSlider, "Software ($/location/mo)", 0, 2000, 10, ",.0f")
         c["no_show"] = _slider(W.FloatSlider, "No-show reduction (%)", 0, 60, 1, ".0f")
         c["discount_rate"] = _slider(W.FloatSlider, "Discount rate (%/year)", 0, 40, 0.5, ".1f")
         c["horizon"] = _slider(W.IntSlider, "Horizon (months)", 12, 240, 12, "d")
-        c["save_dir"] = W.Text(description="Save to folder", style=DESC, layout=FULL,
+        c["save_dir"] = W.Text(description="Save to folder", style=DESC, layout=_full(),
                                value=str(save_dir or model.default_save_dir()))
         c["save"] = W.Button(description="Save scenario", icon="save", button_style="primary",
                              layout=W.Layout(width="48%"))
@@ -142,15 +148,15 @@ class Explorer:
         for key, widget in c.items():
             widget.add_class(f"mso-{key.replace('_', '-')}")
         self.controls = c
-        self.roles_box = W.VBox(layout=W.Layout(padding="0 0 0 178px"))
+        self.roles_box = W.VBox(layout=W.Layout(padding="0 0 0 173px"))
         self.role_boxes: dict[str, W.Checkbox] = {}
 
         self.visits_note = W.HTML()
         self.ticket_note = W.HTML()
         self.fee_note = W.HTML()
-        self.message = W.HTML(layout=FULL)
+        self.message = W.HTML(layout=_full())
         self.message.add_class("mso-message")
-        self.file_status = W.HTML(layout=FULL)
+        self.file_status = W.HTML(layout=_full())
         self.file_status.add_class("mso-file-status")
 
         note = self._note
@@ -177,23 +183,24 @@ class Explorer:
                            self.file_status], layout=W.Layout(margin="12px 0 0 0"))
         controls = W.VBox([W.HTML("<div class='mx-panel-title'>Assumptions</div>"), self.message,
                            self.accordion, save_box],
-                          layout=W.Layout(width="430px", min_width="380px", padding="0 16px 0 0"))
+                          layout=W.Layout(width="480px", min_width="480px", padding="0 18px 0 0"))
 
         self.title = W.HTML()
-        self.recommendation = W.HTML(layout=FULL)
+        self.recommendation = W.HTML(layout=_full())
         self.recommendation.add_class("mso-recommendation")
-        self.table = W.HTML(layout=FULL)
+        self.table = W.HTML(layout=_full())
         self.table.add_class("mso-key-figures")
-        self.notes = W.HTML(layout=FULL)
+        self.notes = W.HTML(layout=_full())
         self.notes.add_class("mso-notes")
         self.status = W.HTML()
         self.images = {name: W.Image(format="png", layout=W.Layout(width="100%"))
                        for name in ("cash_flow", "ebitda", "breakeven")}
-        charts = W.GridBox(list(self.images.values()),
-                           layout=W.Layout(grid_template_columns="repeat(auto-fill, minmax(440px, 1fr))",
-                                           grid_gap="8px", width="100%"))
-        results = W.VBox([self.title, self.recommendation, self.table, self.notes, charts,
-                          self.status], layout=W.Layout(flex="1 1 auto", min_width="0"))
+        charts = W.GridBox([self.images["cash_flow"], self.images["ebitda"],
+                            self.images["breakeven"], self.notes],
+                           layout=W.Layout(grid_template_columns="1fr 1fr", grid_gap="10px 16px",
+                                           width="100%", align_items="flex-start"))
+        results = W.VBox([self.title, self.recommendation, self.table, charts, self.status],
+                         layout=W.Layout(flex="1 1 auto", min_width="0"))
         self.widget = W.VBox([W.HTML(STYLE), W.HBox([controls, results],
                                                     layout=W.Layout(align_items="flex-start"))])
         self.widget.add_class("mso-explorer")
@@ -351,14 +358,14 @@ class Explorer:
         c, init = self.controls, self._initial
 
         def raw(key: str) -> Any:
-            return None if c[key].value == init.get(key) else c[key].value
+            return None if _same(c[key], init.get(key)) else c[key].value
 
         def pct(key: str) -> float | None:
             v = raw(key)
             return None if v is None else float(v) / 100
 
         kind = c["fee_type"].value
-        level_changed = kind != self._base_fee_type or c["fee_level"].value != init.get("fee_level")
+        level_changed = kind != self._base_fee_type or not _same(c["fee_level"], init.get("fee_level"))
         limits = None
         if raw("fee_floor") is not None or raw("fee_cap") is not None:
             limits = (_parse_money(c["fee_floor"].value, "Fee floor"),
@@ -440,12 +447,7 @@ class Explorer:
             f"<div class='mx-rec'><b>{html.escape(snap.recommendation)}</b>"
             f"<br>{html.escape(snap.breakeven_text)}</div>")
         self.table.value = snap.table_html
-        if snap.notes:
-            items = "".join(f"<li class='mx-{sev}'>{html.escape(text)}</li>" for sev, text in snap.notes)
-            self.notes.value = f"<div class='mx-notes'><b>Compliance and feasibility</b><ul>{items}</ul></div>"
-        else:
-            self.notes.value = ("<div class='mx-notes mx-ok'>All three options are open to this "
-                                "owner on the data available.</div>")
+        self.notes.value = notes_html(snap.notes)
         if self._charts is not None:
             t = time.perf_counter()
             for name, png in self._charts.draw(snap.charts).items():
@@ -528,6 +530,28 @@ class Explorer:
         self.file_status.value = f"<div class='mx-{'file' if ok else 'error'}'>{body}</div>"
 
 
+def notes_html(notes: list[tuple[str, str]]) -> str:
+    items = [(sev, text) for sev, text in notes if sev != "disclaimer"]
+    disclaimer = [text for sev, text in notes if sev == "disclaimer"]
+    body = "".join(f"<li class='mx-{sev}'>{html.escape(text)}</li>" for sev, text in items)
+    if not items:
+        body = "<li class='mx-ok'>All three options are open to this owner on the data available.</li>"
+    foot = f"<div class='mx-disclaimer'>{html.escape(disclaimer[0])}</div>" if disclaimer else ""
+    return f"<div class='mx-notes'><b>Ownership rules and deal warnings</b><ul>{body}</ul>{foot}</div>"
+
+
+def _same(widget: W.Widget, initial: Any) -> bool:
+    """Whether a control still shows its starting value.
+
+    The browser snaps a slider's value to its step when it first draws it; a difference of less
+    than half a step is that snapping, not the user, so the scenario's exact value is kept.
+    """
+    value = widget.value
+    if isinstance(widget, W.FloatSlider) and initial is not None:
+        return abs(float(value) - float(initial)) < 0.5 * float(widget.step) - 1e-12
+    return value == initial
+
+
 def _money_text(value: Any) -> str:
     return "" if value is None else f"{float(value):,.0f}"
 
@@ -562,7 +586,7 @@ STYLE = """
 .mso-explorer .mx-subtitle { color: #5c6873; font-size: 13px; margin-bottom: 10px; }
 .mso-explorer .mx-rec { background: #eef7f6; border-left: 4px solid #1B7F79; padding: 10px 14px;
   font-size: 14px; line-height: 1.45; border-radius: 3px; margin-bottom: 10px; }
-.mso-explorer .mx-note { color: #5c6873; font-size: 12px; line-height: 1.35; margin: -2px 0 6px 178px; }
+.mso-explorer .mx-note { color: #5c6873; font-size: 12px; line-height: 1.35; margin: -2px 0 6px 173px; }
 .mso-explorer .mx-status { color: #8a949c; font-size: 11px; margin-top: 6px; }
 .mso-explorer .mx-error { background: #fbeeed; border-left: 4px solid #B5403A; padding: 8px 12px;
   font-size: 13px; border-radius: 3px; margin-bottom: 8px; line-height: 1.4; }
@@ -585,10 +609,13 @@ STYLE = """
   text-transform: uppercase; letter-spacing: 0.04em; }
 .mso-explorer .mx-badge-good { color: #1B7F79; }
 .mso-explorer .mx-badge-bad { color: #B5403A; }
-.mso-explorer .mx-notes { font-size: 13px; margin-bottom: 10px; }
+.mso-explorer .mx-notes { font-size: 13px; line-height: 1.4; padding: 4px 4px 0 4px; }
+.mso-explorer .mx-notes li { margin-bottom: 5px; }
 .mso-explorer .mx-notes ul { margin: 4px 0; padding-left: 18px; }
 .mso-explorer li.mx-bad { color: #B5403A; }
 .mso-explorer li.mx-warn { color: #8a5a00; }
+.mso-explorer li.mx-info { color: #3d4852; }
+.mso-explorer .mx-disclaimer { color: #8a949c; font-size: 11.5px; line-height: 1.35; }
 .mso-explorer .mx-ok { color: #2E7D4F; }
 .mso-explorer .widget-readout { min-width: 64px; }
 </style>
