@@ -313,3 +313,15 @@ def test_notebook_is_committed_without_outputs_and_only_shows_the_explorer() -> 
     assert "".join(code[0]["source"]).strip().endswith("explorer")
     assert nb == notebook_json()
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
+    NotebookClient(nb, kernel_name="python3", timeout=120,
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    outputs = nb.cells[-1].outputs
+    assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
+    assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)

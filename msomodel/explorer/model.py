@@ -196,6 +196,10 @@ def _fee(base: dict[str, Any], s: Settings) -> dict[str, Any]:
             fee["base_per_site_monthly"] = float(s.fee_base)
         fee.setdefault("base_per_site_monthly", DEFAULT_HYBRID_BASE)
     if s.fee_limits is not None:
+        floor, cap = s.fee_limits
+        if floor is not None and cap is not None and cap < floor:
+            raise SettingsError(f"MSO fee: the cap ({tables.money(cap)}) is below the floor "
+                                f"({tables.money(floor)}); raise the cap or lower the floor.")
         for key, value in zip(("floor_per_site_monthly", "cap_per_site_monthly"), s.fee_limits,
                               strict=True):
             if value is None:
