@@ -178,7 +178,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--trials", type=_positive, default=10_000, metavar="N")
     p.add_argument("--seed", type=int, default=0, metavar="S")
-    p.add_argument("--chunk-size", type=_positive, default=2000, metavar="N",
+    p.add_argument("--chunk-size", type=_positive, default=250, metavar="N",
                    help="trials per engine call (memory; results do not depend on it)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     p.add_argument("--chart", metavar="OUT.png", help="write the histogram/CDF chart")
