@@ -1,0 +1,90 @@
+"""Benchmark: one explorer recompute of a 5-site scenario.
+
+Times, as medians (and 90th percentiles) over repeated runs after a warm-up:
+(a) model: ``scenario_from_dict`` + ``compare`` (of which the break-even fee solve),
+(b) table: key figures, HTML table, feasibility and compliance notes,
+(c) chart data: cumulative cash flow, EBITDA by year and the break-even curve (one batched run),
+(d) model + table + chart data (the target: well under 50 ms),
+(e) drawing the three charts (matplotlib, reused figures, PNG), and
+(f) the whole widget update (controls -> page), with and without drawing.
+
+Run from the repository root: ``.venv/bin/python -m benchmarks.bench_explorer``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from msomodel import metrics
+from msomodel.explorer import Explorer, model
+from msomodel.explorer.draw import ChartSet
+from msomodel.inputs import compile_inputs
+from msomodel.loader import scenario_from_dict
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = ROOT / "scenarios" / "florida_entrepreneur_five_sites.yaml"
+REPEATS = 30
+
+
+def _time(fn: Callable[[], Any], repeats: int = REPEATS) -> dict[str, float]:
+    fn()  # warm-up
+    samples = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1e3)
+    samples.sort()
+    return {"median_ms": statistics.median(samples),
+            "p90_ms": samples[int(0.9 * (len(samples) - 1))]}
+
+
+def main() -> dict[str, Any]:
+    data = model.apply_settings(model.load_raw(SCENARIO), model.Settings())
+    assert len(data["sites"]) == 5
+    snap = model.compute(data)
+    parts: dict[str, list[float]] = {"model": [], "table": [], "chart_data": [], "total": []}
+    model.compute(data)
+    for _ in range(REPEATS):
+        timings = model.compute(data).timings_ms
+        for key in parts:
+            parts[key].append(timings[key])
+    out: dict[str, Any] = {"scenario": SCENARIO.name, "sites": 5, "repeats": REPEATS}
+    for key, samples in parts.items():
+        samples.sort()
+        out[key] = {"median_ms": statistics.median(samples),
+                    "p90_ms": samples[int(0.9 * (len(samples) - 1))]}
+
+    scenario = scenario_from_dict(data)
+    inputs = compile_inputs(scenario)
+    base_npv = snap.result.metrics["self_managed"]["npv"]
+    out["breakeven_solve_in_compare"] = _time(lambda: metrics.breakeven(inputs, base_npv))
+
+    charts = ChartSet()
+    out["draw_three_charts"] = _time(lambda: charts.draw(snap.charts), repeats=10)
+
+    levels = iter(range(60000, 60000 + 250 * 1000, 250))
+    quiet = Explorer(SCENARIO, debounce=0, draw=False)
+    out["widget_update_no_drawing"] = _time(
+        lambda: setattr(quiet.controls["fee_level"], "value", next(levels)))
+    full = Explorer(SCENARIO, debounce=0, draw=True)
+    out["widget_update_with_drawing"] = _time(
+        lambda: setattr(full.controls["fee_level"], "value", next(levels)), repeats=10)
+
+    print(f"Explorer recompute, {SCENARIO.name} (5 sites), median / p90 over {REPEATS} runs:")
+    rows = [("model (scenario_from_dict + compare)", "model"),
+            ("  of which the break-even fee solve", "breakeven_solve_in_compare"),
+            ("table (key figures, HTML, notes)", "table"), ("chart data", "chart_data"),
+            ("model + table + chart data", "total"), ("drawing the three charts", "draw_three_charts"),
+            ("widget update, no drawing", "widget_update_no_drawing"),
+            ("widget update, with drawing", "widget_update_with_drawing")]
+    for label, key in rows:
+        print(f"  {label:<40} {out[key]['median_ms']:7.1f} ms  {out[key]['p90_ms']:7.1f} ms")
+    return out
+
+
+if __name__ == "__main__":
+    main()
