@@ -7,34 +7,33 @@
 
 Inputs are named by dotted scenario paths (:attr:`msomodel.inputs.ModelInputs.paths`) plus the
 pseudo-paths ``mso.fee.level`` and ``sites.count`` (:mod:`.paths`).  The ``uncertainty:``
-section is described in :mod:`.spec`.
+section is described in :mod:`.spec`.  Names are imported lazily, so that
+``msomodel.scenario`` can import :mod:`msomodel.analysis.spec` without a cycle.
 """
 
-from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample
-from msomodel.analysis.montecarlo import (
-    BLOCK_SIZE,
-    BlockResult,
-    MonteCarloProblem,
-    SimulationResult,
-    prepare,
-    reduce_blocks,
-    run_block,
-    simulate,
-)
-from msomodel.analysis.spec import UncertaintySpec, parse_spec
+from __future__ import annotations
 
-__all__ = [
-    "BLOCK_SIZE",
-    "BlockResult",
-    "MonteCarloProblem",
-    "SamplingPlan",
-    "SimulationResult",
-    "UncertaintySpec",
-    "compile_plan",
-    "parse_spec",
-    "prepare",
-    "reduce_blocks",
-    "run_block",
-    "sample",
-    "simulate",
-]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "UncertaintySpec": "spec", "parse_spec": "spec",
+    "SamplingPlan": "distributions", "compile_plan": "distributions", "sample": "distributions",
+    "BLOCK_SIZE": "montecarlo", "BlockResult": "montecarlo", "MonteCarloProblem": "montecarlo",
+    "SimulationResult": "montecarlo", "prepare": "montecarlo", "reduce_blocks": "montecarlo",
+    "run_block": "montecarlo", "simulate": "montecarlo",
+    "TornadoResult": "sensitivity", "tornado": "sensitivity",
+    "GridResult": "grid", "grid": "grid",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"msomodel.analysis.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module 'msomodel.analysis' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
