@@ -120,7 +120,7 @@ class Explorer:
                                   options=[("Not specified", ""),
                                            *((v, k) for k, v in LICENCE_LABELS.items())])
         c["n_sites"] = _slider(W.IntSlider, "Number of sites", 1, 20, 1, "d")
-        c["cadence"] = _slider(W.IntSlider, "Months between openings", 0, 36, 1, "d")
+        c["cadence"] = _slider(W.IntSlider, "Opening every (months)", 0, 36, 1, "d")
         c["visits"] = _slider(W.FloatSlider, "Visits per month (%)", 50, 200, 1, ".0f")
         c["ticket"] = _slider(W.FloatSlider, "Average ticket (%)", 50, 200, 1, ".0f")
         c["product_cost"] = _slider(W.FloatSlider, "Product cost (% of rev.)", 0, 60, 0.1, ".1f")
@@ -510,9 +510,13 @@ class Explorer:
         except ImportError as exc:
             self._file_message(f"Reports are not available: {exc}", ok=False)
             return None
-        self._file_message("Rendering the report… (about half a minute)", ok=True)
+        self._file_message("Rendering the report… (this takes a few seconds)", ok=True)
         out = Path(out_dir) if out_dir else path.parent / "reports"
-        result = render_one(path, out, formats=("html", "pdf"))
+        self.controls["render"].disabled = True
+        try:
+            result = render_one(path, out, formats=("html", "pdf"))
+        finally:
+            self.controls["render"].disabled = False
         if not result.ok or "pdf" not in result.outputs:
             self._file_message(f"The report failed: {result.error or 'no PDF written'}", ok=False)
             return None
