@@ -267,7 +267,7 @@ def _problems(file: str, exc: ValidationError, prefix: tuple[Any, ...], model: t
         elif err["type"] == "value_error":
             msg = str(err.get("ctx", {}).get("error", err["msg"]))
         elif err["type"] == "union_tag_invalid":
-            path += ".type"
+            path += "." + str(err["ctx"].get("discriminator", "type")).strip("'")
             msg = f"expected {_expected(err)}, found {_fmt(err['ctx'].get('tag'))}"
         elif err["type"] == "missing":
             msg = "expected a value (this field is required), found nothing"

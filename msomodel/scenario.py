@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
+from msomodel.analysis.spec import UncertaintySpec
+
 OPTIONS = ("self_managed", "mso", "software_only")
 LICENCES = ("physician", "np", "pa", "rn", "none")
 
@@ -453,6 +455,9 @@ class Scenario(Model):
     )
     compliance: ComplianceSettings = Field(
         default_factory=ComplianceSettings, description="Costing of licence conditions."
+    )
+    uncertainty: UncertaintySpec | None = Field(
+        None, description="Ranges for sensitivity and distributions for Monte Carlo."
     )
 
     _source_path: str | None = PrivateAttr(None)
