@@ -122,7 +122,7 @@ def test_sigterm_leaves_no_kernels_and_no_partial_files(tmp_path: Path) -> None:
     kernels: list[psutil.Process] = []
     while time.monotonic() < deadline and not kernels:
         time.sleep(0.2)
-        kernels = [p for p in parent.children(recursive=True) if "ipykernel" in " ".join(p.cmdline())]
+        kernels = [p for p in parent.children(recursive=True) if is_kernel(p)]
     assert kernels, "no kernel started"
     descendants = parent.children(recursive=True)
     proc.send_signal(signal.SIGTERM)
@@ -133,6 +133,15 @@ def test_sigterm_leaves_no_kernels_and_no_partial_files(tmp_path: Path) -> None:
     assert not temporaries(tmp_path)
     for pdf in tmp_path.glob("*.pdf"):
         pypdf.PdfReader(pdf)  # every PDF present is complete
+
+
+def is_kernel(process: psutil.Process) -> bool:
+    """A kernel, started by jupyter_client or forked by the zygote (which keeps its command line)."""
+    try:
+        command = " ".join(process.cmdline())
+    except psutil.Error:
+        return False
+    return "ipykernel" in command or "msomodel.report.zygote" in command
 
 
 # -- names, parameters, CLI --------------------------------------------------------------------
