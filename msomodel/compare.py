@@ -68,6 +68,7 @@ class Comparison:
     feasibility: dict[str, Feasibility]
     recommendation: dict[str, str | None]
     compliance: rules_view.Compliance
+    _annual: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
@@ -94,6 +95,11 @@ class Comparison:
 
     def annual(self, option: str) -> pd.DataFrame:
         """Annual P&L and cash flow of one option; year 1 also holds the index-0 flows."""
+        if option not in self._annual:
+            self._annual[option] = self._compute_annual(option)
+        return self._annual[option].copy()
+
+    def _compute_annual(self, option: str) -> pd.DataFrame:
         m = self.monthly(option)
         year = np.maximum(m.index.to_numpy() - 1, 0) // 12 + 1
         out = m.groupby(year).sum()

@@ -103,7 +103,19 @@ def solve_level(inputs: ModelInputs, objective, name: str, *, points: int = 17,
         if values[k] == 0:
             return float(levels[k])
         lo, hi, f_lo, f_hi = levels[k - 1], levels[k], values[k - 1], values[k]
+        if _linear_near(levels, values, k):
+            break  # no floor, cap or tax kink around the root: interpolation is exact
     return float(lo + (hi - lo) * f_lo / (f_lo - f_hi))
+
+
+def _linear_near(levels: np.ndarray, values: np.ndarray, k: int) -> bool:
+    """Whether the four points around the bracket lie on one straight line (then a kink
+    cannot sit between them, so the bracket's linear interpolation is exact)."""
+    x, y = levels[max(k - 2, 0):k + 2], values[max(k - 2, 0):k + 2]
+    if x.size < 4:
+        return False
+    fit = y[0] + (y[-1] - y[0]) / (x[-1] - x[0]) * (x - x[0])
+    return bool(np.all(np.abs(y - fit) <= 1e-9 * max(float(np.abs(y).max()), 1.0)))
 
 
 def breakeven(inputs: ModelInputs, base_npv: float) -> Breakeven:

@@ -205,7 +205,8 @@ SPEC_YAML = {"uncertainty": {
         {"path": "mso.purchasing_discount", "dist": "triangular", "low": 0.03, "mode": 0.08,
          "high": 0.15},
         {"path": "adjustments.volume_multiplier", "dist": "pert", "low": 0.75, "mode": 1.0,
-         "high": 1.15}]}}
+         "high": 1.15}],
+    "correlations": []}}  # the bundled file's correlations name inputs this spec does not sample
 
 
 @pytest.fixture()
@@ -252,8 +253,8 @@ def test_cli_spec_file_and_errors(tmp_path, capsys):
     spec.write_text(yaml.safe_dump(SPEC_YAML))
     assert main(["simulate", OHIO, "--spec", str(spec), "--trials", "50"]) == 0
     capsys.readouterr()
-    # no distributions in the bundled scenario
-    assert main(["simulate", OHIO, "--trials", "10"]) == 2
+    # a scenario without distributions (the hand-worked test case) cannot be simulated
+    assert main(["simulate", "tests/cases/hand_worked.yaml", "--trials", "10"]) == 2
     assert "uncertainty.distributions" in capsys.readouterr().err
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump({"uncertainty": {"distributions": [

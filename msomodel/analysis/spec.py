@@ -233,7 +233,7 @@ def parse_spec(data: Any, source: str = "<uncertainty>") -> UncertaintySpec:
                           exc.errors(include_url=False), strict=True):
             path, message = _DIST_TAGS.sub(r"\1", p.path), p.message
             if err["type"].startswith("union_tag"):
-                path = path.removesuffix(".type")  # the loader may name the tag field 'type'
+                path = path.removesuffix(".dist")  # the loader already names the tag field
             if err["type"] == "union_tag_invalid":
                 found = err["input"].get("dist") if isinstance(err["input"], dict) else None
                 path, message = f"{path}.dist", f"expected one of {_DIST_NAMES}, found {found!r}"
