@@ -29,18 +29,25 @@ def _label(result: Comparison, option: str) -> str:
 
 
 def cumulative_cash_flow(result: Comparison) -> Figure:
-    """Cumulative net cash flow per option over the horizon (exit value in the last month)."""
+    """Cumulative net cash flow per option over the horizon; the exit value, which arrives in
+    the last month, is drawn as a separate step so it does not flatten the operating curve."""
     with styled():
         fig, ax = new_figure()
         for option in OPTIONS:
-            cf = result.projections[option].net_cash_flow[0]
+            p = result.projections[option]
+            cf = p.net_cash_flow[0]
+            exit_value = float(p.company["exit_value"][0, -1])
+            running = np.cumsum(cf)
+            running[-1] -= exit_value
             alpha = 1.0 if result.feasibility[option].allowed else INFEASIBLE_ALPHA
-            ax.plot(np.arange(cf.size), np.cumsum(cf), color=OPTION_COLORS[option], lw=2,
-                    alpha=alpha, label=_label(result, option))
+            color = OPTION_COLORS[option]
+            total = MONEY(running[-1] + exit_value)
+            ax.plot(np.arange(cf.size), running, color=color, lw=2, alpha=alpha,
+                    label=f"{_label(result, option)}: {total} with exit")
         ax.axhline(0, color="#333", lw=0.8)
         ax.yaxis.set_major_formatter(MONEY)
         ax.set_xlabel("Month")
-        ax.set_title("Cumulative net cash flow to the owner")
+        ax.set_title("Cumulative net cash flow to the owner (before exit)")
         ax.legend(loc="upper left")
         ax.set_xlim(0, result.horizon)
     return fig
