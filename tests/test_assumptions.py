@@ -1,0 +1,43 @@
+"""The assumptions appendix: every input with its unit and the source written beside it."""
+
+from __future__ import annotations
+
+import msomodel
+from msomodel import assumptions
+
+
+def _by_path(name: str) -> dict[str, assumptions.Assumption]:
+    s = msomodel.load_scenario(f"scenarios/{name}")
+    return {a.path: a for a in assumptions.collect(s)}
+
+
+def test_sources_from_comments_fields_and_defaults():
+    rows = _by_path("ohio_physician_single_site.yaml")
+    a = rows["site_defaults.service_lines.neurotoxin.cost_fraction_of_price"]
+    assert (a.value, a.unit) == (0.3, "fraction")
+    assert "insidemedspa" in a.source                       # trailing comment in the base file
+    assert "help.joinmoxie.com" in rows["mso.fee.per_site_monthly"].source  # comment in the client file
+    assert rows["site_defaults.staffing.roles.injector_rn.hourly_rate"].unit == "USD/hour"
+    assert rows["adjustments.volume_multiplier"].source == "model default"
+    assert rows["finance.horizon_months"].source == "assumption (no source given)"
+
+
+def test_variant_comment_wins_over_base():
+    rows = _by_path("ohio_physician_percentage_fee.yaml")
+    assert "getlemma.com" in rows["mso.fee.percent"].source
+    assert "mso.fee.per_site_monthly" not in rows
+
+
+def test_site_overrides_are_listed_with_units():
+    rows = _by_path("california_np_three_sites.yaml")
+    rent = rows["sites.Los Angeles.overrides.opex.rent.monthly"]
+    assert rent.value == 15000 and rent.unit == "USD/month per site" and "LA retail rent" in rent.source
+    assert rows["sites.San Diego.overrides.service_lines.body_contouring.volume_per_month"].value == 8
+
+
+def test_every_numeric_input_is_listed(bundled):
+    s = msomodel.load_scenario(bundled)
+    frame = assumptions.table(s)
+    assert list(frame.columns) == ["input", "value", "unit", "source"]
+    assert frame["source"].str.len().min() > 0
+    assert len(frame) > 100
