@@ -99,10 +99,14 @@ def render_batch(
 # -- in this process ---------------------------------------------------------------------------
 
 def _run_here(tasks: list[dict[str, Any]], bar: _Progress) -> list[RenderResult]:
+    from .convert import warm_imports
     from .kernels import process_pool
 
     results = []
     try:
+        if tasks:
+            process_pool(tasks[0]["kernel_name"]).start_zygote()  # imports in parallel with ours
+        warm_imports()
         for i, task in enumerate(tasks):
             bar.started()
             result = render_one(**task, prestart_next=i + 1 < len(tasks))
@@ -126,8 +130,10 @@ def _init_worker(kernel_name: str) -> None:
     from .convert import warm_imports
     from .kernels import process_pool
 
+    pool = process_pool(kernel_name)
+    pool.start_zygote()  # the kernels' imports run while this worker imports the converters
     warm_imports()
-    process_pool(kernel_name).prestart()
+    pool.prestart()
 
 
 def _worker_render(task: dict[str, Any], prestart_next: bool) -> RenderResult:

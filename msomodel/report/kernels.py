@@ -204,6 +204,10 @@ class KernelPool:
         if self._spare is None:
             self._spare = self._start()
 
+    def start_zygote(self) -> None:
+        """Launch the zygote now (non-blocking), so its imports overlap the caller's own."""
+        self._get_zygote()
+
     def take(self) -> WarmKernel:
         """The spare kernel if there is one, else a newly started kernel. The caller shuts it down."""
         kernel, self._spare = self._spare, None
