@@ -81,12 +81,15 @@ def msomodel_report(paths: list[Path], notebook: Path, out: Path, jobs: int) -> 
     return time.perf_counter() - started
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> dict[str, object]:
+    """Run the benchmark; returns the figures (also written to benchmarks/results/report.json).
+
+    ``argv`` defaults to no arguments, so ``python -m benchmarks`` can call ``main()``."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reports", type=int, default=20, help="batch size (default 20)")
     parser.add_argument("--jobs", type=int, default=2, help="workers for msomodel (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the output folders")
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv or [])
 
     paths, notebook = scenario_paths(args.reports)
     work = Path(tempfile.mkdtemp(prefix="msomodel-bench-"))
@@ -117,11 +120,11 @@ def main(argv: list[str] | None = None) -> int:
         target = ROOT / "benchmarks" / "results"
         target.mkdir(exist_ok=True)
         (target / "report.json").write_text(json.dumps(results, indent=2) + "\n")
-        return 0
+        return results
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main(sys.argv[1:])
