@@ -26,9 +26,10 @@ def _become_kernel(request: dict) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
-    # ipykernel exits when this pid stops being its parent: make that the zygote, whose own
-    # life ends with the worker's (EOF on stdin).
-    os.environ["JPY_PARENT_PID"] = str(os.getppid())
+    # ipykernel exits when its parent dies: make that the zygote, whose own life ends with the
+    # worker's (EOF on stdin). ipykernel read JPY_PARENT_PID at import, so pass it explicitly too.
+    parent = str(os.getppid())
+    os.environ["JPY_PARENT_PID"] = parent
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     import random
 
@@ -37,8 +38,9 @@ def _become_kernel(request: dict) -> None:
         sys.modules["numpy"].random.seed()
     from ipykernel.kernelapp import IPKernelApp
 
-    sys.argv = ["ipykernel_launcher", "-f", request["connection_file"]]
-    IPKernelApp.launch_instance(argv=["-f", request["connection_file"]])
+    argv = ["-f", request["connection_file"], f"--IPKernelApp.parent_handle={parent}"]
+    sys.argv = ["ipykernel_launcher", *argv]
+    IPKernelApp.launch_instance(argv=argv)
 
 
 def main(modules: list[str]) -> None:
