@@ -117,8 +117,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from msomodel.report import run_report_command
 
     formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
+    options = {"scheduler": args.scheduler} if args.scheduler else {}
     return run_report_command(args.scenarios, args.output, jobs=args.jobs, formats=formats,
-                              scheduler=args.scheduler)
+                              progress=not args.no_progress, **options)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -155,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default="reports", metavar="DIR")
     p.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: cores)")
     p.add_argument("--formats", default="ipynb,html,pdf")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--scheduler", default=None,
                    help="run on Dask: tcp://HOST:8786 or local[:N] (needs msomodel[dask])")
     p.set_defaults(func=cmd_report)
