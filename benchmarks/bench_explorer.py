@@ -5,8 +5,11 @@ Times, as medians (and 90th percentiles) over repeated runs after a warm-up:
 (b) table: key figures, HTML table, feasibility and compliance notes,
 (c) chart data: cumulative cash flow, EBITDA by year and the break-even curve (one batched run),
 (d) model + table + chart data (the target: well under 50 ms),
-(e) drawing the three charts (matplotlib, reused figures, PNG), and
-(f) the whole widget update (controls -> page), with and without drawing.
+(e) drawing the three charts (matplotlib, reused figures, PNG),
+(f) "What drives the answer": the tornado of the current settings (``msomodel.analysis.tornado``,
+    one batched engine call for the MSO and software) and drawing it (reused figure, PNG), which
+    the page does after the table is shown, and
+(g) the whole widget update (controls -> page), with and without drawing, tornado included.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_explorer``.
 """
@@ -21,7 +24,7 @@ from typing import Any
 
 from msomodel import metrics
 from msomodel.explorer import Explorer, model
-from msomodel.explorer.draw import ChartSet
+from msomodel.explorer.draw import ChartSet, TornadoChart
 from msomodel.inputs import compile_inputs
 from msomodel.loader import scenario_from_dict
 
@@ -66,6 +69,14 @@ def main() -> dict[str, Any]:
     charts = ChartSet()
     out["draw_three_charts"] = _time(lambda: charts.draw(snap.charts), repeats=10)
 
+    out["tornado"] = _time(lambda: model.drivers(snap.result))
+    drivers = model.drivers(snap.result)
+    out["tornado_inputs"] = len(drivers.result.table)
+    tornado = TornadoChart()
+    out["draw_tornado"] = _time(lambda: tornado.draw(drivers, "mso"), repeats=10)
+    out["model_table_chart_data_tornado"] = {
+        k: out["total"][k] + out["tornado"][k] for k in ("median_ms", "p90_ms")}
+
     levels = iter(range(60000, 60000 + 250 * 1000, 250))
     quiet = Explorer(SCENARIO, debounce=0, draw=False)
     out["widget_update_no_drawing"] = _time(
@@ -75,14 +86,18 @@ def main() -> dict[str, Any]:
         lambda: setattr(full.controls["fee_level"], "value", next(levels)), repeats=10)
 
     print(f"Explorer recompute, {SCENARIO.name} (5 sites), median / p90 over {REPEATS} runs:")
+    print("  (the page shows the table first; charts and tornado follow in the next loop step)")
     rows = [("model (scenario_from_dict + compare)", "model"),
             ("  of which the break-even fee solve", "breakeven_solve_in_compare"),
             ("table (key figures, HTML, notes)", "table"), ("chart data", "chart_data"),
             ("model + table + chart data", "total"), ("drawing the three charts", "draw_three_charts"),
-            ("widget update, no drawing", "widget_update_no_drawing"),
+            (f"tornado ({out['tornado_inputs']} inputs, 1 engine call)", "tornado"),
+            ("drawing the tornado", "draw_tornado"),
+            ("model + table + chart data + tornado", "model_table_chart_data_tornado"),
+            ("widget update, no drawing (tornado incl.)", "widget_update_no_drawing"),
             ("widget update, with drawing", "widget_update_with_drawing")]
     for label, key in rows:
-        print(f"  {label:<40} {out[key]['median_ms']:7.1f} ms  {out[key]['p90_ms']:7.1f} ms")
+        print(f"  {label:<42} {out[key]['median_ms']:7.1f} ms  {out[key]['p90_ms']:7.1f} ms")
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -130,6 +131,158 @@ def test_absorbed_roles_and_discount_rate(ex: Explorer) -> None:
     mso = npv(ex)
     ex.controls["discount_rate"].value = 25
     assert npv(ex) < mso
+
+
+def shown_incremental_npv(ex: Explorer, option: str = "mso") -> float:
+    """The "NPV vs self-managed" figure of the key-figures table, as the page holds it."""
+    cls = f"{option.replace('_', '-')}-incremental-npv"
+    match = re.search(rf'class="[^"]*{cls}[^"]*" data-value="([^"]+)"', ex.table.value)
+    assert match, ex.table.value
+    return float(match.group(1))
+
+
+def test_what_drives_the_answer_is_the_tornado_of_the_current_settings(ex: Explorer) -> None:
+    d = ex.drivers
+    assert d is not None and not d.declared
+    assert d.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+    assert d.base["software_only"] == pytest.approx(shown_incremental_npv(ex, "software_only"),
+                                                    rel=1e-9, abs=1e-6)
+    assert "mso.fee.level" in d.ranking("mso")
+    assert "mso.fee.level" not in d.ranking("software_only")
+    assert "software.no_show_reduction" in d.ranking("software_only")
+    labels = {r.path: r.label for r in d.rows["mso"]}
+    assert labels["mso.fee.level"] == "MSO fee"
+    assert labels["mso.purchasing_discount"] == "Purchasing discount"
+    assert labels["adjustments.volume_multiplier"] == "Visits per month (volume multiplier)"
+    fee = next(r for r in d.rows["mso"] if r.path == "mso.fee.level")
+    assert (fee.low_text, fee.high_text) == ("$9,600", "$14,400")  # +-20 % of $12,000
+    assert fee.low_npv > d.base["mso"] > fee.high_npv  # a higher fee lowers the advantage
+    swings = [r.swing for r in d.rows["mso"]]
+    assert swings == sorted(swings, reverse=True)
+    assert tables.money(d.base["mso"]) in ex.drivers_text.value
+    assert "Third-party MSO" in ex.drivers_text.value
+
+    ex.controls["fee_level"].value = 15000  # the tornado follows the settings
+    d2 = ex.drivers
+    assert d2 is not d and d2.base["mso"] < d.base["mso"]
+    assert d2.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+    fee = next(r for r in d2.rows["mso"] if r.path == "mso.fee.level")
+    assert (fee.low_value, fee.high_value) == pytest.approx((12000, 18000))
+    assert ex.timings_ms["tornado"] > 0
+
+    ex.controls["discount"].value = 12.0
+    discount = next(r for r in ex.drivers.rows["mso"] if r.path == "mso.purchasing_discount")
+    assert (discount.low_text, discount.high_text) == ("9.6%", "14.4%")
+
+
+def test_the_drivers_toggle_shows_software_without_recomputing(tmp_path: Path) -> None:
+    ex = Explorer(OHIO, debounce=0, draw=True, save_dir=tmp_path)
+    d, mso_png = ex.drivers, bytes(ex.drivers_image.value)
+    assert mso_png.startswith(b"\x89PNG")
+    assert ex.drivers_outcome.value == "mso"
+    ex.drivers_outcome.value = "software_only"
+    assert ex.drivers is d  # redrawn from the same tornado
+    assert bytes(ex.drivers_image.value) != mso_png
+    assert "Software only" in ex.drivers_text.value
+    assert tables.money(d.base["software_only"]) in ex.drivers_text.value
+    ex.controls["sw_price"].value = 900  # a recompute keeps the chosen outcome
+    assert ex.drivers_outcome.value == "software_only" and ex.drivers is not d
+    assert "Software only" in ex.drivers_text.value
+
+
+def test_driver_labels_fall_back_to_the_path() -> None:
+    assert model.driver_label("mso.fee.level") == "MSO fee"
+    assert model.driver_label("site_defaults.service_lines.filler.price") == \
+        "site_defaults.service_lines.filler.price"
+    assert model.driver_value(0.085, "mso.purchasing_discount") == "8.5%"
+    assert model.driver_value(0.12, "mso.fee.level", "percentage") == "12%"
+    assert model.driver_value(12000, "mso.fee.level", "flat") == "$12,000"
+    assert model.driver_value(1.1, "mso.fee.level", "tiered") == "1.10x"
+
+
+def test_declared_sensitivity_ranges_are_used_and_give_way_when_they_no_longer_fit(
+        tmp_path: Path) -> None:
+    raw = model.load_raw(OHIO)
+    raw.pop("extends", None)
+    raw["uncertainty"] = {"sensitivity": [
+        {"path": "mso.fee.level", "low": 8000, "high": 16000},
+        {"path": "mso.purchasing_discount", "low": 0.0, "high": 0.15}]}
+    path = tmp_path / "declared.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    ex = Explorer(path, debounce=0, draw=False, save_dir=tmp_path)
+    assert ex.drivers.declared and ex.drivers.ranking("mso") == ["mso.fee.level",
+                                                                 "mso.purchasing_discount"]
+    assert "declares" in ex.drivers_text.value
+    ex.controls["fee_type"].value = "percentage"  # a dollar range no longer fits a percentage
+    assert ex.message.value == ""
+    assert not ex.drivers.declared and "20%" in ex.drivers_text.value
+    assert "do not fit" in ex.drivers_text.value
+    assert "mso.fee.level" in ex.drivers.ranking("mso")
+
+
+def test_live_the_table_comes_first_and_the_drivers_follow(tmp_path: Path) -> None:
+    ex = Explorer(OHIO, debounce=0.05, draw=False, save_dir=tmp_path)
+    before = ex.drivers
+
+    async def change() -> None:
+        ex.controls["fee_level"].value = 15000
+        await asyncio.sleep(0.12)  # the debounce fires: table now, drivers in the next step
+
+    asyncio.run(change())
+    assert ex.drivers is not before
+    assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+
+    async def step() -> None:
+        ex.controls["fee_level"].value = 16000
+        ex.recompute()  # inside a running loop: the table now ...
+        stale = ex.drivers
+        assert ex.snapshot.data["mso"]["fee"]["per_site_monthly"] == 16000
+        assert stale.base["mso"] != pytest.approx(shown_incremental_npv(ex), rel=1e-9)
+        await asyncio.sleep(0)  # ... and the drivers in the next step of the loop
+        assert ex.drivers is not stale
+        ex.controls["fee_level"].value = 17000
+        ex.flush()  # flush runs both at once
+        assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9)
+
+    asyncio.run(step())
+    assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+
+
+def test_controls_that_do_nothing_are_disabled_with_a_note(ex: Explorer) -> None:
+    assert all(not box.disabled for box in ex.role_boxes.values())
+    assert ex.roles_note.value == ""
+    mso = npv(ex)
+    ex.controls["mso_kind"].value = "owned"  # the owned MSO employs the admin staff itself
+    assert all(box.disabled for box in ex.role_boxes.values())
+    assert "owned MSO" in ex.roles_note.value
+    owned = npv(ex)
+    ex.role_boxes["office_manager"].value = False
+    assert npv(ex) == owned  # really does nothing
+    ex.controls["mso_kind"].value = "third_party"
+    assert all(not box.disabled for box in ex.role_boxes.values()) and ex.roles_note.value == ""
+    assert npv(ex) < mso
+
+    assert ex.controls["cadence"].disabled and "one site" in ex.cadence_note.value  # 1 site
+    ex.controls["n_sites"].value = 2
+    assert not ex.controls["cadence"].disabled and ex.cadence_note.value == ""
+
+    assert not ex.controls["discount"].disabled
+    ex.controls["product_cost"].value = 0
+    assert ex.controls["discount"].disabled and "nothing to discount" in ex.discount_note.value
+    ex.controls["product_cost"].value = 10
+    assert not ex.controls["discount"].disabled
+    assert not ex.controls["no_show"].disabled and ex.no_show_note.value == ""
+
+
+def test_no_show_reduction_is_disabled_without_no_shows(tmp_path: Path) -> None:
+    raw = model.load_raw(OHIO)
+    raw.pop("extends", None)
+    raw["site_defaults"]["no_show_rate"] = 0.0
+    path = tmp_path / "no_no_shows.yaml"
+    path.write_text(yaml.safe_dump(raw, sort_keys=False))
+    ex = Explorer(path, debounce=0, draw=False, save_dir=tmp_path)
+    assert ex.controls["no_show"].disabled and "no no-shows" in ex.no_show_note.value
+    assert "software.no_show_reduction" not in ex.drivers.ranking("software_only")
 
 
 def test_state_and_licence_update_feasibility(ex: Explorer) -> None:

@@ -116,3 +116,53 @@ def test_changing_the_fee_updates_the_displayed_mso_npv(page: Any, app: App, tmp
     assert "below" in message.inner_text()
     assert "Traceback" not in page.inner_text("body")
     page.screenshot(path=str(tmp_path / "explorer-error.png"), full_page=True)
+
+
+def expected_incremental_npv(option: str = "mso", **fee: float) -> float:
+    data = _load_tree(OHIO)
+    data["mso"]["fee"].update(fee)
+    return compare(scenario_from_dict(data)).incremental[option]["npv"]
+
+
+def test_what_drives_the_answer_shows_the_tornado_and_follows_the_fee(
+        page: Any, app: App, tmp_path: Path) -> None:
+    text = page.locator(".mso-drivers-text")
+    chart = page.locator("img.mso-drivers-chart")
+    chart.wait_for(state="visible", timeout=30_000)
+    base = tables.money(expected_incremental_npv())
+    page.wait_for_function(f"document.querySelector('.mso-drivers-text').innerText.includes('{base}')",
+                           timeout=30_000)
+    assert "What drives the answer" in page.inner_text(".mso-drivers")
+    assert "MSO fee" in text.inner_text()  # the widest bar of this scenario, in plain English
+    assert chart.bounding_box()["height"] > 200
+    assert page.locator("#mso-incremental-npv").inner_text().strip() == base
+
+    readout = page.locator(".mso-fee-level .widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("15000")
+    page.keyboard.press("Enter")
+    moved = tables.money(expected_incremental_npv(per_site_monthly=15000.0))
+    page.wait_for_function(
+        f"document.querySelector('.mso-drivers-text').innerText.includes('{moved}')",
+        timeout=30_000)
+    assert page.locator("#mso-incremental-npv").inner_text().strip() == moved
+    page.screenshot(path=str(tmp_path / "explorer-drivers.png"), full_page=True)
+
+    page.get_by_role("button", name="Software advantage").click()
+    software = tables.money(expected_incremental_npv("software_only"))
+    page.wait_for_function(
+        f"document.querySelector('.mso-drivers-text').innerText.includes('{software}')",
+        timeout=30_000)
+    assert "Software only" in text.inner_text()
+    assert "Traceback" not in page.inner_text("body")
+
+
+def test_admin_roles_are_disabled_for_an_owned_mso(page: Any) -> None:
+    boxes = page.locator(".mso-role-office-manager input")
+    assert boxes.is_enabled()
+    page.locator(".mso-mso-kind select").select_option(label="Owned MSO + friendly PC")
+    page.wait_for_function(
+        "document.querySelector('.mso-role-office-manager input').disabled === true",
+        timeout=20_000)
+    assert "owned MSO" in page.inner_text(".mso-explorer")

@@ -24,7 +24,8 @@ DEFAULT_PORT = 8866
 
 NOTEBOOK_CELLS = [
     ("markdown", "## Med spa operating model explorer\n\nSelf-managed, MSO or software only: "
-                 "pick a starting scenario and move the controls; the figures update as you go."),
+                 "pick a starting scenario and move the controls; the figures, and what drives "
+                 "them, update as you go."),
     ("code", "from msomodel.explorer import Explorer\n\nexplorer = Explorer()\nexplorer"),
 ]
 

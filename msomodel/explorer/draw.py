@@ -1,4 +1,5 @@
-"""Drawing the explorer's three charts from :class:`~msomodel.explorer.model.ChartData`.
+"""Drawing the explorer's charts: the three of :class:`~msomodel.explorer.model.ChartData`
+and the tornado of :class:`~msomodel.explorer.model.Drivers`.
 
 The figures are created once (``matplotlib.figure.Figure``, no pyplot state, no GUI backend) and
 redrawn in place on every update; each draw returns PNG bytes for an ``Image`` widget.
@@ -10,7 +11,11 @@ import io
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.ticker import Formatter
 from PIL import Image
 
 from msomodel.charts.style import (
@@ -22,7 +27,7 @@ from msomodel.charts.style import (
     RC,
     styled,
 )
-from msomodel.explorer.model import ChartData
+from msomodel.explorer.model import DRIVER_ROWS, ChartData, Drivers
 from msomodel.scenario import OPTIONS
 
 CHARTS = ("cash_flow", "ebitda", "breakeven")
@@ -117,3 +122,122 @@ class ChartSet:
         ax.set_ylabel(data.fee_ylabel)
         ax.set_title(data.fee_title)
         ax.legend(loc="upper right")
+
+
+TORNADO_WIDTH = 9.2          # [in] at DPI: about the width of the results column
+TORNADO_LEFT = 3.55          # [in] room for the assumptions and their ranges
+TORNADO_ROW = 0.32           # [in] per assumption
+TORNADO_TOP = 0.42           # [in] the title
+TORNADO_BOTTOM = 0.62        # [in] the money axis and the legend
+LOW_SHADE = 0.38             # opacity of the "low value" bars relative to the "high" ones
+
+
+class _StepMoney(Formatter):
+    """``$1.15M``, ``$450k``: like the package's money ticks, with as many decimals as the tick
+    spacing needs (so neighbouring ticks never read the same)."""
+
+    ticks: np.ndarray = np.empty(0)
+
+    def set_locs(self, locs) -> None:
+        self.ticks = np.asarray(locs, dtype=float)
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        locs = self.ticks
+        step = float(np.min(np.diff(locs))) if locs.size > 1 else abs(x) or 1.0
+        sign, a = ("-" if x < 0 else ""), abs(x)
+        if a < 0.5:
+            return "$0"
+        if a >= 1e6 or step >= 1e6:
+            places = 0 if step >= 1e6 else 1 if step >= 1e5 else 2 if step >= 1e4 else 3
+            return f"{sign}${a / 1e6:.{places}f}M"
+        if a >= 1e3:
+            places = 0 if step >= 1e3 else 1
+            return f"{sign}${a / 1e3:.{places}f}k"
+        return f"{sign}${a:.0f}"
+
+
+def _tex(text: str) -> str:
+    """Escape dollar signs so matplotlib does not read them as maths."""
+    return text.replace("$", r"\$")
+
+
+class TornadoChart:
+    """One reusable figure: the tornado of the incremental NPV of the MSO or of software.
+
+    Each bar starts at the current incremental NPV (the dark line) and ends where moving one
+    assumption to its low value (light) or high value (dark) takes it; when both ends fall on
+    the same side the shorter bar is drawn on top.  The axes and styling are set up once; a
+    redraw replaces only the bars, lines and labels.
+    """
+
+    def __init__(self, rows: int = DRIVER_ROWS) -> None:
+        self.rows = rows
+        self._artists: list = []
+        with styled():
+            self.figure = Figure(figsize=(TORNADO_WIDTH, 3.0), dpi=DPI, layout="none",
+                                 facecolor="white")
+            FigureCanvasAgg(self.figure)
+            ax = self.axes = self.figure.add_subplot()
+            ax.xaxis.set_major_formatter(_StepMoney())
+            ax.grid(True, axis="x", color=RC["grid.color"], linewidth=RC["grid.linewidth"])
+            ax.grid(False, axis="y")
+            ax.set_axisbelow(True)
+            ax.spines["left"].set_visible(False)
+            ax.tick_params(axis="y", length=0, labelsize=9)
+            self.title = self.figure.text(0.012, 1.0, "", ha="left", va="top", fontsize=10.5,
+                                          fontweight="bold", color="#1f2a33")
+
+    def draw(self, d: Drivers, outcome: str = "mso") -> bytes:
+        rows = d.rows[outcome][: self.rows]
+        n = max(len(rows), 1)
+        fig, ax = self.figure, self.axes
+        height = TORNADO_TOP + TORNADO_BOTTOM + TORNADO_ROW * n
+        fig.set_size_inches(TORNADO_WIDTH, height)
+        fig.subplots_adjust(left=TORNADO_LEFT / TORNADO_WIDTH, right=0.975,
+                            top=1 - TORNADO_TOP / height, bottom=TORNADO_BOTTOM / height)
+        self.title.set_y(1 - 0.1 / height)
+        for artist in self._artists:
+            artist.remove()
+        legend = ax.get_legend()
+        if legend is not None:
+            legend.remove()
+        with styled():
+            base = d.base[outcome]
+            color = np.array(to_rgba(OPTION_COLORS[outcome]))
+            alpha = 1.0 if d.allowed[outcome] else INFEASIBLE_ALPHA
+            shade = {False: color * [1, 1, 1, LOW_SHADE * alpha], True: color * [1, 1, 1, alpha]}
+            y = np.arange(len(rows))[::-1].astype(float)
+            ends = np.array([[r.low_npv, r.high_npv] for r in rows]).reshape(-1, 2)
+            longer = np.abs(ends[:, 1] - base) >= np.abs(ends[:, 0] - base)  # high end longer?
+            new = []
+            for first in (True, False):  # the longer bar of each row first, the shorter on top
+                is_high = longer if first else ~longer
+                value = np.where(is_high, ends[:, 1], ends[:, 0])
+                new.append(ax.barh(y, value - base, left=base, height=0.62, linewidth=0,
+                                   color=[shade[bool(h)] for h in is_high]))
+            lo, hi = float(min(base, ends.min(initial=base))), float(max(base, ends.max(initial=base)))
+            pad = 0.06 * (hi - lo or abs(base) or 1.0)
+            ax.set_xlim(lo - pad, hi + pad)
+            ax.set_ylim(-0.6, n - 0.4)
+            new.append(ax.axvline(base, color="#1f2a33", lw=1.3))
+            handles = [Patch(color=shade[False], label="Assumption at its low value"),
+                       Patch(color=shade[True], label="Assumption at its high value"),
+                       Line2D([], [], color="#1f2a33", lw=1.3, label="Current settings")]
+            if lo - pad < 0 < hi + pad:
+                new.append(ax.axvline(0, color=NEGATIVE, lw=1.1, ls="--"))
+                handles.append(Line2D([], [], color=NEGATIVE, lw=1.1, ls="--",
+                                      label="Break-even with self-managed"))
+            ax.set_yticks(y, [_tex(f"{r.label}   {r.low_text} – {r.high_text}") for r in rows])
+            self.title.set_text(_tex(f"{d.labels[outcome]}: NPV advantage over self-managed "
+                                     "as one assumption at a time moves"))
+            if rows:
+                axes_height = height - TORNADO_TOP - TORNADO_BOTTOM
+                ax.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8.5,
+                          bbox_to_anchor=(0.5 - 0.5 * TORNADO_LEFT / (TORNADO_WIDTH - TORNADO_LEFT),
+                                          -0.27 / axes_height),
+                          borderaxespad=0.0, handlelength=1.6, columnspacing=1.4)
+            else:
+                new.append(ax.text(0.5, 0.5, "No varied assumption changes this figure.",
+                                   transform=ax.transAxes, ha="center", va="center", color=MUTED))
+            self._artists = new
+            return ChartSet._png(fig)

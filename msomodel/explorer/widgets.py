@@ -2,8 +2,12 @@
 
 Every control change schedules one recompute (debounced, so dragging a slider stays smooth):
 controls -> :class:`~msomodel.explorer.model.Settings` -> scenario dict -> ``scenario_from_dict``
--> ``compare`` -> table, sentences, charts.  An invalid combination shows a message above the
-controls and keeps the last valid result on screen; nothing raises into the page.
+-> ``compare`` -> table and sentences; then, in a separate step of the event loop so the table
+is on screen first, the charts and "What drives the answer" (the tornado of
+:func:`msomodel.analysis.tornado`, one batched engine call).  An invalid combination shows a
+message above the controls and keeps the last valid result on screen; nothing raises into the
+page.  Controls that cannot change anything for the current settings (the admin roles of an
+owned MSO, the opening spacing of a single site, ...) are disabled with a short note.
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ from typing import Any
 import ipywidgets as W
 
 from msomodel.explorer import model
-from msomodel.explorer.draw import ChartSet
-from msomodel.explorer.model import FEE_LABELS, Settings, SettingsError, Snapshot
+from msomodel.explorer.draw import ChartSet, TornadoChart
+from msomodel.explorer.model import FEE_LABELS, Drivers, Settings, SettingsError, Snapshot
 from msomodel.loader import ScenarioError
 
 DESC = {"description_width": "165px"}
@@ -38,6 +42,7 @@ LICENCE_LABELS = {"physician": "Physician (MD/DO)", "np": "Nurse practitioner",
                   "pa": "Physician assistant", "rn": "Registered nurse",
                   "none": "Lay owner (no licence)"}
 MSO_KINDS = {"third_party": "Third-party MSO", "owned": "Owned MSO + friendly PC"}
+DRIVER_TABS = (("MSO advantage", "mso"), ("Software advantage", "software_only"))
 PATH_LABELS = (("mso.fee", "MSO fee"), ("mso", "MSO offer"), ("sites", "Sites"),
                ("finance", "Finance"), ("owner", "Owner"), ("software", "Software offer"),
                ("adjustments", "Volumes and prices"), ("site_defaults", "Site assumptions"))
@@ -80,6 +85,7 @@ class Explorer:
         self.raw: dict[str, Any] = {}
         self.origin: Path | None = None
         self.snapshot: Snapshot | None = None
+        self.drivers: Drivers | None = None
         self.error: str | None = None
         self.last_saved: Path | None = None
         self.timings_ms: dict[str, float] = {}
@@ -90,7 +96,11 @@ class Explorer:
         self._base_fee_type = "flat"
         self._suspend = 0
         self._pending: asyncio.TimerHandle | None = None
+        self._pending_after: asyncio.Handle | None = None
+        self._started = 0.0
+        self._no_shows = True
         self._charts = ChartSet() if draw else None
+        self._tornado = TornadoChart() if draw else None
         self.bundled = model.bundled_scenarios()
         self._build(save_dir)
         start = scenario or os.environ.get("MSOMODEL_EXPLORER_SCENARIO") or self._first_bundled()
@@ -152,6 +162,10 @@ class Explorer:
         self.role_boxes: dict[str, W.Checkbox] = {}
 
         self.visits_note = W.HTML()
+        self.cadence_note = W.HTML()
+        self.discount_note = W.HTML()
+        self.roles_note = W.HTML()
+        self.no_show_note = W.HTML()
         self.ticket_note = W.HTML()
         self.fee_note = W.HTML()
         self.message = W.HTML(layout=_full())
@@ -164,15 +178,16 @@ class Explorer:
             ("Scenario", [c["scenario"], c["path"], c["load"], c["name"]]),
             ("Owner and state", [c["state"], c["licence"],
                                  note("Feasibility follows the state's ownership rules.")]),
-            ("Sites", [c["n_sites"], c["cadence"],
+            ("Sites", [c["n_sites"], c["cadence"], self.cadence_note,
                        note("Extra sites copy the site defaults; openings are spaced evenly "
                             "from the first site's month once you move the spacing.")]),
             ("Volumes and prices", [c["visits"], self.visits_note, c["ticket"], self.ticket_note,
                                     c["product_cost"]]),
             ("MSO offer", [c["mso_kind"], c["fee_type"], c["fee_level"], c["fee_base"],
                            self.fee_note, c["fee_floor"], c["fee_cap"], c["discount"],
-                           note("Admin roles the MSO takes over:"), self.roles_box]),
-            ("Software offer", [c["sw_price"], c["no_show"]]),
+                           self.discount_note, note("Admin roles the MSO takes over:"),
+                           self.roles_box, self.roles_note]),
+            ("Software offer", [c["sw_price"], c["no_show"], self.no_show_note]),
             ("Finance", [c["discount_rate"], c["horizon"]]),
         ]
         self.accordion = W.Accordion(children=[W.VBox(items) for _, items in sections],
@@ -199,8 +214,23 @@ class Explorer:
                             self.images["breakeven"], self.notes],
                            layout=W.Layout(grid_template_columns="1fr 1fr", grid_gap="10px 16px",
                                            width="100%", align_items="flex-start"))
-        results = W.VBox([self.title, self.recommendation, self.table, charts, self.status],
-                         layout=W.Layout(flex="1 1 auto", min_width="0"))
+        self.drivers_outcome = W.ToggleButtons(options=list(DRIVER_TABS), value="mso",
+                                               style={"button_width": "160px"})
+        self.drivers_outcome.add_class("mso-drivers-outcome")
+        self.drivers_image = W.Image(format="png", layout=W.Layout(width="100%",
+                                                                   max_width="920px"))
+        self.drivers_image.add_class("mso-drivers-chart")
+        self.drivers_text = W.HTML(layout=_full())
+        self.drivers_text.add_class("mso-drivers-text")
+        drivers = W.VBox([W.HBox([W.HTML("<div class='mx-section'>What drives the answer</div>"),
+                                  self.drivers_outcome],
+                                 layout=W.Layout(justify_content="space-between",
+                                                 align_items="center")),
+                          self.drivers_text, self.drivers_image],
+                         layout=W.Layout(width="97%", margin="14px 0 0 0"))
+        drivers.add_class("mso-drivers")
+        results = W.VBox([self.title, self.recommendation, self.table, charts, drivers,
+                          self.status], layout=W.Layout(flex="1 1 auto", min_width="0"))
         self.widget = W.VBox([W.HTML(STYLE), W.HBox([controls, results],
                                                     layout=W.Layout(align_items="flex-start"))])
         self.widget.add_class("mso-explorer")
@@ -209,6 +239,7 @@ class Explorer:
         c["load"].on_click(lambda _: self._load_path(c["path"].value))
         c["path"].observe(lambda ch: self._load_path(ch["new"]) if ch["new"] else None, "value")
         c["fee_type"].observe(self._on_fee_type, "value")
+        self.drivers_outcome.observe(lambda _: self._show_drivers(), "value")
         c["save"].on_click(lambda _: self._guard(self.save))
         c["render"].on_click(lambda _: self._guard(self.render_report))
         for key in ("name", "state", "licence", "n_sites", "cadence", "visits", "ticket",
@@ -258,7 +289,7 @@ class Explorer:
             self._set_from_raw()
         self._initial = {k: w.value for k, w in self.controls.items() if hasattr(w, "value")}
         self._initial_roles = self._checked_roles()
-        self.recompute()
+        self.recompute(defer=False)
         return True
 
     def _set_from_raw(self) -> None:
@@ -412,13 +443,23 @@ class Explorer:
         self.recompute()
 
     def flush(self) -> None:
-        """Run a pending debounced recompute now."""
+        """Run a pending debounced recompute, and the charts and drivers after it, now."""
         if self._pending is not None:
             self._pending.cancel()
             self._fire()
+        if self._pending_after is not None:
+            self._pending_after.cancel()
+            self._pending_after = None
+            if self.snapshot is not None:
+                self._after_table(self.snapshot)
 
-    def recompute(self) -> bool:
-        """Controls -> scenario -> compare -> outputs; False (and a message) if invalid."""
+    def recompute(self, *, defer: bool | None = None) -> bool:
+        """Controls -> scenario -> compare -> outputs; False (and a message) if invalid.
+
+        The table and sentences are shown at once; the charts and "What drives the answer"
+        follow in the next step of the event loop when ``defer`` (default: when debouncing
+        inside a running loop, i.e. live in a notebook or the app), else straight away.
+        """
         started = time.perf_counter()
         try:
             data = self.scenario_dict()
@@ -432,12 +473,22 @@ class Explorer:
         self.snapshot, self.error = snap, None
         self.message.value = ""
         self._render(snap)
+        self._started = started
         self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - started) * 1e3}
-        self.status.value = (f"<div class='mx-status'>Updated in {self.timings_ms['page']:.0f} ms "
-                             f"(model {snap.timings_ms['model']:.0f} ms).</div>")
+        if self._pending_after is not None:
+            self._pending_after.cancel()
+            self._pending_after = None
+        loop = _running_loop() if defer is None and self.debounce > 0 else None
+        if defer and loop is None:
+            loop = _running_loop()
+        if loop is not None:
+            self._pending_after = loop.call_soon(self._after_table, snap)
+        else:
+            self._after_table(snap)
         return True
 
     def _render(self, snap: Snapshot) -> None:
+        """The fast part: title, recommendation, key figures and notes."""
         result = snap.result
         self.title.value = (f"<div class='mx-title'>{html.escape(result.scenario.name)}</div>"
                             f"<div class='mx-subtitle'>{len(result.inputs.sites)} site(s), "
@@ -448,16 +499,77 @@ class Explorer:
             f"<br>{html.escape(snap.breakeven_text)}</div>")
         self.table.value = snap.table_html
         self.notes.value = notes_html(snap.notes)
-        if self._charts is not None:
+        no_show = result.inputs.arrays.get("no_show")
+        self._no_shows = no_show is None or bool((no_show > 0).any())
+        self._update_applicability()
+
+    def _after_table(self, snap: Snapshot) -> None:
+        """The slower part, once the table is on screen: charts, then what drives the answer."""
+        self._pending_after = None
+        if snap is not self.snapshot:  # superseded by a newer recompute
+            return
+        t = time.perf_counter()
+        try:
+            if self._charts is not None:
+                for name, png in self._charts.draw(snap.charts).items():
+                    self.images[name].value = png
+                snap.timings_ms["draw"] = (time.perf_counter() - t) * 1e3
+            self.drivers = model.drivers(snap.result)
+            snap.timings_ms["tornado"] = self.drivers.timings_ms["tornado"]
+            self._show_drivers()
+        except Exception as exc:  # never a traceback in the page
+            self.drivers = None
+            self.last_traceback = traceback.format_exc()
+            self.drivers_text.value = (f"<div class='mx-error'>What drives the answer could not "
+                                       f"be computed: {html.escape(str(exc))}</div>")
+            self.drivers_image.layout.display = "none"
+        self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - self._started) * 1e3}
+        extra = "".join(f", {label} {snap.timings_ms[key]:.0f} ms" for key, label in
+                        (("tornado", "drivers"), ("draw", "charts"), ("tornado_draw", "tornado chart"))
+                        if key in snap.timings_ms)
+        self.status.value = (f"<div class='mx-status'>Updated in {self.timings_ms['page']:.0f} ms "
+                             f"(model {snap.timings_ms['model']:.0f} ms{extra}).</div>")
+
+    def _show_drivers(self) -> None:
+        """Draw the tornado of the chosen outcome from the last drivers (no recompute)."""
+        d, outcome = self.drivers, self.drivers_outcome.value
+        if d is None:
+            return
+        self.drivers_text.value = model.drivers_html(d, outcome)
+        if self._tornado is not None:
             t = time.perf_counter()
-            for name, png in self._charts.draw(snap.charts).items():
-                self.images[name].value = png
-            snap.timings_ms["draw"] = (time.perf_counter() - t) * 1e3
+            self.drivers_image.value = self._tornado.draw(d, outcome)
+            self.drivers_image.layout.display = ""
+            if self.snapshot is not None:
+                self.snapshot.timings_ms["tornado_draw"] = (time.perf_counter() - t) * 1e3
+
+    def _update_applicability(self) -> None:
+        """Disable, with a note, the controls that cannot change anything right now."""
+        c = self.controls
+        owned = c["mso_kind"].value == "owned"
+        for box in self.role_boxes.values():
+            box.disabled = owned
+        self.roles_note.value = _note_html(
+            "Not used with an owned MSO: it employs the admin staff in its own entity, so "
+            "there are no roles to hand over." if owned else "")
+        single = int(c["n_sites"].value) <= 1
+        c["cadence"].disabled = single
+        self.cadence_note.value = _note_html(
+            "Not used with one site: there are no openings to space." if single else "")
+        no_product = float(c["product_cost"].value) <= 0
+        c["discount"].disabled = no_product
+        self.discount_note.value = _note_html(
+            "Not used while product cost is 0%: there is nothing to discount." if no_product
+            else "")
+        c["no_show"].disabled = not self._no_shows
+        self.no_show_note.value = _note_html(
+            "" if self._no_shows else "Not used: the scenario has no no-shows to reduce.")
 
     def _update_notes(self) -> None:
         c = self.controls
         if not self.raw:
             return
+        self._update_applicability()
         self.visits_note.value = (f"<div class='mx-note'>≈ {self._visits * c['visits'].value / 100:,.0f}"
                                   " treatment visits per site per month at steady state</div>")
         self.ticket_note.value = (f"<div class='mx-note'>≈ ${self._ticket * c['ticket'].value / 100:,.0f}"
@@ -532,6 +644,17 @@ class Explorer:
     def _file_message(self, text: str, *, ok: bool, raw_html: bool = False) -> None:
         body = text if raw_html else html.escape(text)
         self.file_status.value = f"<div class='mx-{'file' if ok else 'error'}'>{body}</div>"
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _note_html(text: str) -> str:
+    return f"<div class='mx-note mx-unused'>{html.escape(text)}</div>" if text else ""
 
 
 def notes_html(notes: list[tuple[str, str]]) -> str:
@@ -622,5 +745,10 @@ STYLE = """
 .mso-explorer .mx-disclaimer { color: #8a949c; font-size: 11.5px; line-height: 1.35; }
 .mso-explorer .mx-ok { color: #2E7D4F; }
 .mso-explorer .widget-readout { min-width: 64px; }
+.mso-explorer .mx-unused { color: #8a5a00; }
+.mso-explorer .mx-section { font-size: 16px; font-weight: 600; }
+.mso-explorer .mx-drivers-text { font-size: 13px; line-height: 1.45; color: #3d4852;
+  margin: 2px 0 6px 0; }
+.mso-explorer .mso-drivers { border-top: 1px solid #e3e6ea; padding-top: 10px; }
 </style>
 """
