@@ -62,12 +62,21 @@ def render_batch(
     progress: bool = True,
     notebook: str | os.PathLike[str] = DEFAULT_NOTEBOOK,
     kernel_name: str = "python3",
+    scheduler: Any = None,
 ) -> BatchResult:
     """Render every scenario into ``out_dir`` and write ``index.csv`` and ``index.html`` there.
 
     ``jobs`` worker processes (default: the CPU count); with one job or one scenario the reports
     are rendered in this process. Raises ``KeyboardInterrupt`` after cleaning up when interrupted.
+    With ``scheduler`` (``tcp://HOST:PORT``, ``local[:N]`` or a ``distributed.Client``) the
+    reports are rendered on a Dask cluster instead (:mod:`.cluster`; ``jobs`` is then ignored).
     """
+    if scheduler is not None:
+        from .cluster import render_batch_on_cluster
+
+        return render_batch_on_cluster(paths, out_dir, scheduler, formats=formats,
+                                       progress=progress, notebook=notebook,
+                                       kernel_name=kernel_name)
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
     out = Path(out_dir)

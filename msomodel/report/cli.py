@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from msomodel.distributed import ClusterError, parse_scheduler, require_dask
+
 from .batch import render_batch
 from .render import FORMATS
 
@@ -17,9 +19,13 @@ def run_report_command(
     jobs: int | None = None,
     formats: Sequence[str] = FORMATS,
     progress: bool = True,
+    scheduler: str | None = None,
 ) -> int:
     """Render ``paths`` into ``out_dir``, print a summary; 0 if all rendered, 1 if any failed,
-    2 for bad arguments, 130 if interrupted."""
+    2 for bad arguments (or an unusable ``scheduler``), 130 if interrupted.
+
+    ``scheduler``: render on Dask (``tcp://HOST:PORT`` or ``local[:N]``) instead of the local pool.
+    """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         print(f"msomodel report: unknown format(s) {unknown}; choose from {','.join(FORMATS)}",
@@ -30,12 +36,25 @@ def run_report_command(
         print(f"msomodel report: no such scenario file(s): {', '.join(missing) or '(none given)'}",
               file=sys.stderr)
         return 2
+    options = {}
+    if scheduler is not None:
+        try:
+            parse_scheduler(scheduler)
+            require_dask()
+        except ClusterError as exc:
+            print(f"msomodel report: {exc}", file=sys.stderr)
+            return 2
+        options["scheduler"] = scheduler
     try:
-        batch = render_batch(paths, out_dir, jobs=jobs, formats=formats, progress=progress)
+        batch = render_batch(paths, out_dir, jobs=jobs, formats=formats, progress=progress,
+                             **options)
     except KeyboardInterrupt:
         print("msomodel report: interrupted; finished reports kept, nothing half-written.",
               file=sys.stderr)
         return 130
+    except ClusterError as exc:
+        print(f"msomodel report: {exc}", file=sys.stderr)
+        return 2
     ok = len(batch.results) - len(batch.failed)
     print(f"{ok} of {len(batch.results)} reports rendered into {batch.out_dir} "
           f"in {batch.duration_s:.1f} s; index: {batch.index.get('html', '')}")
@@ -56,6 +75,8 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument("--formats", default=",".join(FORMATS),
                         help="comma-separated subset of ipynb,html,pdf (default: all)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--scheduler", default=None, metavar="ADDR",
+                        help="render on Dask: tcp://HOST:8786 or local[:N] (needs msomodel[dask])")
     return parser
 
 
@@ -63,8 +84,9 @@ def main_report(argv: Sequence[str] | None = None) -> int:
     """``msomodel report PATHS... [-o DIR] [-j N] [--formats ipynb,html,pdf]``."""
     args = build_parser().parse_args(argv)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    options = {"scheduler": args.scheduler} if args.scheduler else {}
     return run_report_command(args.paths, args.output, jobs=args.jobs, formats=formats,
-                              progress=not args.no_progress)
+                              progress=not args.no_progress, **options)
 
 
 if __name__ == "__main__":

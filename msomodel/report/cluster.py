@@ -1,0 +1,384 @@
+"""Render a batch of reports on a Dask cluster: one task per scenario.
+
+What travels with a task (:class:`Bundle`): the bytes of the scenario file and of every file it
+``extends:`` (read on the client, relative paths kept) and the bytes of the report notebook. The
+worker materialises them in a private temporary folder, renders there with :func:`render_one`,
+and returns the output files' bytes with the :class:`RenderResult`; the client writes them
+atomically into the output folder (``failed/`` for a failed scenario's partial notebook). So
+workers need no access to the client's files, and a task has no side effect outside its own
+temporary folder: a task retried after its worker died simply runs again.
+
+The report shows the scenario's path and SHA-256. The bytes are the client's, so the hash is the
+client's; the worker's temporary folders are mapped back to the client's folders in everything
+returned (notebook, key figures, error messages), so the reports and the index are the same as
+those of the local pool.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .files import FAILED_DIR, atomic_path, output_path, sweep_temporaries
+from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult
+
+#: Re-runs of a task that raised (a scenario that merely fails to render does not raise). Tasks
+#: whose worker died are rescheduled by Dask itself (``distributed.scheduler.allowed-failures``).
+RETRIES = 1
+_WAIT_NOTE_S = 10.0
+
+
+@dataclass
+class Bundle:
+    """One scenario and everything needed to render it, as bytes (picklable, small)."""
+
+    scenario_path: str  # as given on the client (messages, RenderResult.scenario_path)
+    root: str  # client folder that every file below is relative to (resolved)
+    main: str  # the scenario file, relative to root (posix)
+    files: dict[str, bytes]  # relative posix path -> content: the scenario and its extends chain
+    notebook_name: str
+    notebook: bytes
+    notebook_path: str  # the notebook as the local batch passes it to papermill
+    out_dir: str  # the client's output folder (resolved), as the local batch would see it
+    slug: str
+    formats: tuple[str, ...]
+    kernel_name: str = "python3"
+    prestart_next: bool = False
+
+
+@dataclass
+class Rendered:
+    """What a task returns: the result (client paths) and the files' bytes by format."""
+
+    result: RenderResult
+    files: dict[str, bytes] = field(default_factory=dict)
+    failed_notebook: bytes | None = None
+    worker: str = ""
+
+
+# -- on the client ------------------------------------------------------------------------------
+
+def extends_chain(path: str | os.PathLike[str]) -> list[Path]:
+    """The scenario file and the files it ``extends:``, resolved, as far as they can be read.
+
+    Tolerant on purpose: a chain that cannot be followed (bad YAML, a missing base, a cycle) is
+    shipped as far as it goes, and the worker reports the very error the local run would.
+    """
+    import yaml
+
+    chain: list[Path] = []
+    current: Path | None = Path(path).resolve()
+    while current is not None and current.is_file() and current not in chain:
+        chain.append(current)
+        try:
+            data = yaml.safe_load(current.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            break
+        base = data.get("extends") if isinstance(data, dict) else None
+        current = current.parent / base if isinstance(base, str) else None
+        if current is not None:
+            current = current.resolve()
+    return chain
+
+
+def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[str],
+                notebook: str | os.PathLike[str], kernel_name: str,
+                notebook_bytes: bytes | None = None) -> Bundle:
+    chain = extends_chain(scenario_path)
+    if not chain:  # unreadable: ship the name alone, the worker reports it as the local run would
+        chain = [Path(scenario_path).resolve()]
+    root = Path(os.path.commonpath([str(p.parent) for p in chain]))
+    files = {}
+    for p in chain:
+        try:
+            files[p.relative_to(root).as_posix()] = p.read_bytes()
+        except OSError:
+            pass
+    return Bundle(
+        scenario_path=os.fspath(scenario_path), root=str(root),
+        main=chain[0].relative_to(root).as_posix(), files=files,
+        notebook_name=Path(notebook).name,
+        notebook=notebook_bytes if notebook_bytes is not None else Path(notebook).read_bytes(),
+        notebook_path=os.fspath(notebook), out_dir=str(out_dir.resolve()), slug=slug,
+        formats=tuple(formats), kernel_name=kernel_name,
+    )
+
+
+def render_batch_on_cluster(
+    paths: Iterable[str | os.PathLike[str]],
+    out_dir: str | os.PathLike[str],
+    scheduler: str | Any,
+    formats: Sequence[str] = FORMATS,
+    progress: bool = True,
+    notebook: str | os.PathLike[str] = DEFAULT_NOTEBOOK,
+    kernel_name: str = "python3",
+    retries: int = RETRIES,
+) -> Any:
+    """:func:`~msomodel.report.batch.render_batch` on Dask: same outputs, index and result.
+
+    ``scheduler`` is a ``--scheduler`` string (``tcp://HOST:PORT``, ``local[:N]``) or a connected
+    ``distributed.Client``. Raises :class:`msomodel.distributed.ClusterError` when the scheduler
+    cannot be used, ``KeyboardInterrupt`` after cleaning up when interrupted.
+    """
+    from msomodel.distributed import connect
+
+    if isinstance(scheduler, str):
+        with connect(scheduler) as client:
+            return _render_with_client(paths, out_dir, client, formats, progress, notebook,
+                                       kernel_name, retries, release_spares=not
+                                       scheduler.strip().lower().startswith("local"))
+    return _render_with_client(paths, out_dir, scheduler, formats, progress, notebook,
+                               kernel_name, retries, release_spares=True)
+
+
+def _render_with_client(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
+                        client: Any, formats: Sequence[str], progress: bool,
+                        notebook: str | os.PathLike[str], kernel_name: str, retries: int,
+                        release_spares: bool) -> Any:
+    from distributed import as_completed
+
+    from msomodel.distributed import worker_slots
+
+    from .batch import BatchResult, _Progress, _sigterm_as_interrupt, unique_slugs
+    from .index import write_index
+
+    started = time.perf_counter()
+    paths = [os.fspath(p) for p in paths]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    formats = tuple(formats)
+    unknown = set(formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {FORMATS}")
+    notebook_bytes = Path(notebook).read_bytes()
+    bundles = [make_bundle(p, s, out, formats, notebook, kernel_name, notebook_bytes)
+               for p, s in zip(paths, unique_slugs(paths), strict=True)]
+    bar = _Progress(len(bundles), enabled=progress)
+    results: dict[int, RenderResult] = {}
+    in_flight: dict[Any, int] = {}
+    queue = list(enumerate(bundles))
+    batch_id = uuid.uuid4().hex[:8]
+    try:
+        with _sigterm_as_interrupt():
+            pending = as_completed()
+
+            def top_up() -> None:
+                # At most one task per worker thread in flight: "running" is exact, a worker
+                # that frees up gets the next scenario, and an interrupt leaves no queued work.
+                slots = max(1, _slots_or_wait(client, worker_slots, bool(in_flight)))
+                while queue and len(in_flight) < slots:
+                    i, bundle = queue.pop(0)
+                    bundle.prestart_next = len(queue) >= slots  # a kernel ahead only if needed
+                    future = client.submit(render_bundle, bundle, retries=retries, pure=False,
+                                           key=f"msomodel-report-{bundle.slug}-{batch_id}-{i}")
+                    in_flight[future] = i
+                    pending.add(future)
+                    bar.started()
+
+            top_up()
+            for future in pending:
+                i = in_flight.pop(future)
+                results[i] = _receive(future, bundles[i], out)
+                bar.finished(results[i])
+                top_up()
+    except BaseException:
+        for future in in_flight:
+            future.cancel()
+        sweep_temporaries(out)
+        raise
+    finally:
+        bar.close()
+    if release_spares:
+        _release_spare_kernels(client, kernel_name)
+    ordered = [results[i] for i in range(len(bundles))]
+    batch = BatchResult(results=ordered, out_dir=str(out))
+    batch.index = write_index(ordered, out)
+    batch.duration_s = round(time.perf_counter() - started, 3)
+    return batch
+
+
+def _slots_or_wait(client: Any, slots_of: Any, busy: bool) -> int:
+    """Worker threads now; with none connected and nothing running, wait (saying so once)."""
+    slots = slots_of(client)
+    if slots or busy:
+        return slots
+    print(f"msomodel report: waiting for Dask workers to connect to {client.scheduler.address} ...",
+          file=sys.stderr)
+    while not slots:
+        try:
+            client.wait_for_workers(1, timeout=_WAIT_NOTE_S)
+        except TimeoutError:
+            pass
+        slots = slots_of(client)
+    return slots
+
+
+def _receive(future: Any, bundle: Bundle, out: Path) -> RenderResult:
+    """Write the files a task returned (atomically) and return its result with client paths."""
+    try:
+        rendered: Rendered = future.result()
+    except Exception as exc:  # the task raised, or its workers kept dying (KilledWorker)
+        return RenderResult(
+            scenario_path=bundle.scenario_path, slug=bundle.slug,
+            error=f"{bundle.scenario_path}: worker failed: {type(exc).__name__}: {exc}",
+        )
+    result = rendered.result
+    if result.ok:
+        for fmt in FORMATS:
+            if fmt in rendered.files:
+                target = output_path(out, f"{bundle.slug}.{fmt}")
+                with atomic_path(target) as tmp:
+                    tmp.write_bytes(rendered.files[fmt])
+                result.outputs[fmt] = str(target)
+        output_path(out, f"{bundle.slug}.ipynb", subdir=FAILED_DIR).unlink(missing_ok=True)
+    else:
+        if rendered.failed_notebook is not None:
+            failed = output_path(out, f"{bundle.slug}.ipynb", subdir=FAILED_DIR)
+            with atomic_path(failed) as tmp:
+                tmp.write_bytes(rendered.failed_notebook)
+            result.failed_notebook = str(failed)
+        for fmt in FORMATS:  # a failed re-run must not leave an earlier report looking current
+            output_path(out, f"{bundle.slug}.{fmt}").unlink(missing_ok=True)
+    return result
+
+
+def _release_spare_kernels(client: Any, kernel_name: str) -> None:
+    """On a long-lived cluster, don't leave a kernel booted ahead idling on every worker."""
+    try:
+        client.run(_drop_spare, kernel_name)
+    except Exception:
+        pass
+
+
+def _drop_spare(kernel_name: str) -> None:
+    from . import kernels
+
+    pool = kernels._POOL
+    if pool is not None and pool.kernel_name == kernel_name:
+        spare, pool._spare = pool._spare, None
+        if spare is not None:
+            pool.release(spare)
+
+
+# -- on the worker ------------------------------------------------------------------------------
+
+_WARM: set[str] = set()
+
+
+def _warm(kernel_name: str) -> None:
+    """Once per worker process: the kernel zygote and the converters' imports (as the pool does)."""
+    if kernel_name in _WARM:
+        return
+    from .convert import warm_imports
+    from .kernels import process_pool
+
+    process_pool(kernel_name).start_zygote()
+    warm_imports()
+    _WARM.add(kernel_name)
+
+
+def render_bundle(bundle: Bundle) -> Rendered:
+    """The task: materialise the bundle in a temporary folder, render, return bytes and result.
+
+    Idempotent and side-effect free outside its temporary folder, which is always removed.
+    """
+    import nbformat
+
+    from .convert import key_figures, to_html, to_pdf
+    from .render import _title, render_one
+
+    _warm(bundle.kernel_name)
+    tmp = Path(tempfile.mkdtemp(prefix="msomodel-dask-")).resolve()
+    try:
+        scenario_root, nb_dir, out = tmp / "scenario", tmp / "notebook", tmp / "out"
+        for rel, content in bundle.files.items():
+            target = scenario_root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        nb_dir.mkdir()
+        notebook = nb_dir / bundle.notebook_name
+        notebook.write_bytes(bundle.notebook)
+        scenario = scenario_root / bundle.main
+        # Worker folders -> the client's, in everything that goes back.
+        mapping = [(str(scenario_root), bundle.root), (str(notebook), bundle.notebook_path),
+                   (str(out), bundle.out_dir)]
+        result = render_one(scenario, out, formats=("ipynb",), notebook=notebook,
+                            kernel_name=bundle.kernel_name, slug=bundle.slug,
+                            prestart_next=bundle.prestart_next)
+        back = RenderResult(scenario_path=bundle.scenario_path, slug=bundle.slug,
+                            duration_s=result.duration_s)
+        rendered = Rendered(result=back, worker=_worker_address())
+        if not result.ok:
+            back.error = _client_error(result.error or "", str(scenario), bundle, mapping)
+            if result.failed_notebook:
+                nb = nbformat.read(result.failed_notebook, as_version=4)
+                rendered.failed_notebook = _dumps(_map_strings(nb, mapping))
+            return rendered
+        started = time.perf_counter()
+        nb = nbformat.from_dict(_map_strings(nbformat.read(result.outputs["ipynb"], as_version=4),
+                                             mapping))
+        back.key_figures = key_figures(nb)
+        if "ipynb" in bundle.formats:
+            rendered.files["ipynb"] = _dumps(nb)
+        if "html" in bundle.formats or "pdf" in bundle.formats:
+            html = to_html(nb, _title(nb, back.key_figures, bundle.slug))
+            if "html" in bundle.formats:
+                rendered.files["html"] = html.encode("utf-8")
+            if "pdf" in bundle.formats:
+                pdf = out / f"{bundle.slug}.pdf"
+                to_pdf(html, pdf, base_url=str(out))
+                rendered.files["pdf"] = pdf.read_bytes()
+        back.status = "ok"
+        back.duration_s = round(result.duration_s + time.perf_counter() - started, 3)
+        return rendered
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _client_error(error: str, worker_scenario: str, bundle: Bundle,
+                  mapping: list[tuple[str, str]]) -> str:
+    """The error as the local run words it: prefixed with the path as given, client folders."""
+    prefix = f"{worker_scenario}: "
+    if error.startswith(prefix):
+        return f"{bundle.scenario_path}: {_map_text(error[len(prefix):], mapping)}"
+    return _map_text(error, mapping)
+
+
+def _map_text(text: str, mapping: list[tuple[str, str]]) -> str:
+    for worker, client in mapping:
+        text = text.replace(worker, client)
+    return text
+
+
+def _map_strings(value: Any, mapping: list[tuple[str, str]]) -> Any:
+    """``value`` (JSON-like) with every worker folder in its strings replaced by the client's."""
+    if isinstance(value, str):
+        return _map_text(value, mapping)
+    if isinstance(value, dict):
+        return {k: _map_strings(v, mapping) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_map_strings(v, mapping) for v in value]
+    return value
+
+
+def _dumps(nb: Any) -> bytes:
+    import nbformat
+
+    return nbformat.writes(nbformat.from_dict(nb)).encode("utf-8")
+
+
+def _worker_address() -> str:
+    try:
+        from distributed import get_worker
+
+        return str(get_worker().address)
+    except Exception:
+        return ""
