@@ -22,6 +22,8 @@ from typing import Any
 
 INSTALL_HINT = "install msomodel[dask] (pip install 'msomodel[dask]')"
 DEFAULT_TIMEOUT_S = 10.0
+#: Seconds to wait for a scheduler to answer (default 10).
+TIMEOUT_ENV = "MSOMODEL_SCHEDULER_TIMEOUT"
 _ADDRESS = re.compile(r"^(?:(?P<scheme>[a-z][a-z0-9+.-]*)://)?(?P<rest>[^\s/]+)$", re.IGNORECASE)
 _LOCAL = re.compile(r"^local(?::(?P<n>\S*))?$", re.IGNORECASE)
 
@@ -72,13 +74,16 @@ def require_dask() -> None:
 
 
 @contextmanager
-def connect(scheduler: str, timeout: float = DEFAULT_TIMEOUT_S) -> Iterator[Any]:
+def connect(scheduler: str, timeout: float | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``scheduler``, closed (with any cluster it started) on exit.
 
     ``local[:N]`` starts ``LocalCluster(n_workers=N, processes=True, threads_per_worker=1)``.
-    An address is connected to within ``timeout`` seconds or :class:`ClusterError` is raised.
+    An address is connected to within ``timeout`` seconds (default: ``$MSOMODEL_SCHEDULER_TIMEOUT``
+    or 10) or :class:`ClusterError` is raised.
     """
     spec = parse_scheduler(scheduler)
+    if timeout is None:
+        timeout = _timeout_from_env()
     require_dask()
     from distributed import Client, LocalCluster
 
@@ -111,10 +116,23 @@ def _client_for(address: str, timeout: float) -> Any:
     try:
         return Client(address, timeout=timeout)
     except Exception as exc:  # OSError, TimeoutError, ValueError for an unknown scheme, ...
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ClusterError(f"--scheduler {address}: cannot reach a Dask scheduler there "
-                           f"within {timeout:g} s ({reason}). Start one with `dask scheduler` "
-                           f"and workers with `dask worker {address}`.") from None
+        text = str(exc).splitlines()[0] if str(exc) else ""
+        if isinstance(exc, OSError | TimeoutError) or "timed out" in text.lower():
+            reason = f"no answer within {timeout:g} s"
+        else:
+            reason = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        raise ClusterError(f"--scheduler {address}: cannot reach a Dask scheduler ({reason}). "
+                           f"Start one with `dask scheduler` and workers with "
+                           f"`dask worker {address}`.") from None
+
+
+def _timeout_from_env() -> float:
+    text = os.environ.get(TIMEOUT_ENV, "")
+    try:
+        value = float(text) if text else DEFAULT_TIMEOUT_S
+    except ValueError:
+        raise ClusterError(f"{TIMEOUT_ENV}: expected a number of seconds, found {text!r}") from None
+    return value if value > 0 else DEFAULT_TIMEOUT_S
 
 
 def worker_slots(client: Any) -> int:

@@ -328,11 +328,25 @@ def simulate(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: in
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
     problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source)
-    per_call = max(1, chunk_size // problem.block_size)
     results: list[BlockResult] = []
-    for first in range(0, problem.n_blocks, per_call):
-        blocks = list(range(first, min(first + per_call, problem.n_blocks)))
+    for blocks in block_groups(problem, chunk_size):
         results += run_blocks(problem, blocks, chunk_size)
+    return finish(scenario, problem, results)
+
+
+def block_groups(problem: MonteCarloProblem, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[list[int]]:
+    """The blocks evaluated together by one :func:`run_blocks` call: whole blocks are grouped
+    when ``chunk_size >= block_size`` (the local driver and a distributed one use the same
+    groups, hence the same engine calls)."""
+    per_call = max(1, chunk_size // problem.block_size)
+    return [list(range(first, min(first + per_call, problem.n_blocks)))
+            for first in range(0, problem.n_blocks, per_call)]
+
+
+def finish(scenario: Scenario, problem: MonteCarloProblem,
+           results: Iterable[BlockResult]) -> SimulationResult:
+    """Reduce the block results of ``problem`` with the scenario's base case, labels and
+    feasibility (on the client, after a local or distributed run)."""
     inputs = problem.inputs
     feasibility = assess(scenario, inputs)
     base = {k: float(v[0]) for k, v in outcomes(inputs, 1).items()}

@@ -308,8 +308,8 @@ def render_bundle(bundle: Bundle) -> Rendered:
         notebook.write_bytes(bundle.notebook)
         scenario = scenario_root / bundle.main
         # Worker folders -> the client's, in everything that goes back.
-        mapping = [(str(scenario_root), bundle.root), (str(notebook), bundle.notebook_path),
-                   (str(out), bundle.out_dir)]
+        mapping = [(str(scenario_root) + os.sep, os.path.join(bundle.root, "")),
+                   (str(notebook), bundle.notebook_path), (str(out), bundle.out_dir)]
         result = render_one(scenario, out, formats=("ipynb",), notebook=notebook,
                             kernel_name=bundle.kernel_name, slug=bundle.slug,
                             prestart_next=bundle.prestart_next)
