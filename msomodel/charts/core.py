@@ -74,7 +74,8 @@ def ebitda_by_year(result: Comparison) -> Figure:
 
 BRIDGE_LINES = (("revenue", "More revenue", 1), ("product_cost", "Purchasing savings", -1),
                 ("staff_clinical", "Clinical staff", -1), ("staff_admin", "Admin staff taken over", -1),
-                ("opex", "Running costs taken over", -1), ("structuring", "PC structure", -1),
+                ("opex", "Running costs taken over", -1), ("software_fee", "Software fees", -1),
+                ("conditions", "Licence conditions", -1), ("structuring", "PC structure", -1),
                 ("overhead", "MSO overhead", -1), ("mso_fee", "MSO fee", -1))
 
 
@@ -85,24 +86,54 @@ def bridge_values(result: Comparison) -> list[tuple[str, float]]:
     return [(label, value) for label, value in steps if abs(value) > 0.5]
 
 
+def _money_text(v: float) -> str:
+    """Short money for annotations, with the dollar sign escaped for matplotlib."""
+    return MONEY(v).replace("$", r"\$")
+
+
 def fee_bridge(result: Comparison) -> Figure:
-    """Waterfall: self-managed EBITDA -> savings and uplift -> fee -> MSO EBITDA (whole horizon)."""
+    """Where the money goes, from self-managed to MSO EBITDA over the horizon: one horizontal
+    bar per step (gain right, cost left, value printed), then the net change; both totals are
+    stated in the title.  Drawing deltas from zero keeps small steps legible next to large totals."""
     sm_total = float(result.annual("self_managed")["ebitda"].sum())
+    ms_total = float(result.annual("mso")["ebitda"].sum())
     steps = bridge_values(result)
-    labels = ["Self-managed", *[s[0] for s in steps], result.label("mso")]
+    labels = [s[0] for s in steps] + ["Net change"]
+    values = [s[1] for s in steps] + [ms_total - sm_total]
     with styled():
-        fig, ax = new_figure(7.0, 3.8)
-        level = sm_total
-        ax.bar(0, sm_total, color=OPTION_COLORS["self_managed"])
-        for i, (_, value) in enumerate(steps, start=1):
-            ax.bar(i, value, bottom=level, color=POSITIVE if value >= 0 else NEGATIVE)
-            level += value
-        ax.bar(len(labels) - 1, level, color=OPTION_COLORS["mso"])
-        ax.set_xticks(range(len(labels)))
-        ax.set_xticklabels(labels, rotation=25, ha="right")
-        ax.yaxis.set_major_formatter(MONEY)
-        ax.set_title(f"Where the money goes: EBITDA over {result.horizon} months")
+        fig, ax = new_figure(7.0, max(2.6, 0.42 * len(labels) + 1.5))
+        y = np.arange(len(labels))[::-1]
+        colors = [POSITIVE if v >= 0 else NEGATIVE for v in values[:-1]] + [OPTION_COLORS["mso"]]
+        ax.barh(y, values, color=colors, height=0.62)
+        span = max(max(abs(v) for v in values), 1.0)
+        for yi, v in zip(y, values, strict=True):
+            sign = "+" if v > 0 else ""
+            ax.annotate(f"{sign}{_money_text(v)}", (v, yi), xytext=(4 if v >= 0 else -4, 0),
+                        textcoords="offset points", va="center", ha="left" if v >= 0 else "right",
+                        fontsize=8.5, fontweight="bold" if yi == y[-1] else "normal")
+        lo = min(0.0, min(values)) - 0.22 * span
+        hi = max(0.0, max(values)) + 0.22 * span
+        ax.set_xlim(lo, hi)
+        ax.axvline(0, color="#333", lw=0.8)
+        ax.axhline(0.5, color=MUTED, lw=0.6)
+        ax.set_yticks(y)
+        ax.set_yticklabels(labels)
+        ax.get_yticklabels()[-1].set_fontweight("bold")
+        ax.xaxis.set_major_formatter(MONEY)
+        ax.grid(axis="x")
+        ax.grid(axis="y", visible=False)
+        ax.set_xlabel(f"Change in EBITDA over {result.horizon} months: self-managed "
+                      f"{_money_text(sm_total)} \u2192 {result.label('mso')} {_money_text(ms_total)}")
+        ax.set_title("Where the money goes: fee against savings")
     return fig
+
+
+def _level_text(value: float, unit: str) -> str:
+    if unit.startswith("USD"):
+        return _money_text(value)
+    if unit.startswith("multiple"):
+        return f"{value:.2f}x"
+    return f"{value * 100:.1f}%"
 
 
 def breakeven_fee(result: Comparison) -> Figure:
@@ -127,10 +158,14 @@ def breakeven_fee(result: Comparison) -> Figure:
         fig, ax = new_figure()
         ax.plot(levels * scale, y, color=OPTION_COLORS["mso"], lw=2)
         ax.axhline(0, color="#333", lw=0.8)
-        ax.axvline(be.current * scale, color=MUTED, ls="--", lw=1.5, label="Scenario's fee")
+        ax.axvline(be.current * scale, color=MUTED, ls="--", lw=1.5,
+                   label=f"Scenario's fee: {_level_text(be.current, be.unit)}")
         if be.level is not None:
-            ax.axvline(be.level * scale, color=NEGATIVE, lw=1.5, label="Break-even fee")
+            ax.axvline(be.level * scale, color=NEGATIVE, lw=1.5,
+                       label=f"Break-even fee: {_level_text(be.level, be.unit)}")
         ax.yaxis.set_major_formatter(MONEY)
+        if be.unit.startswith("USD"):
+            ax.xaxis.set_major_formatter(MONEY)
         unit = be.unit if scale == 1.0 else f"{be.unit} [%]"
         if be.unit.startswith("multiple"):
             unit = "multiple of the tier rates [x 100]"
