@@ -91,7 +91,7 @@ def connect(scheduler: str, timeout: float | None = None) -> Iterator[Any]:
     try:
         if spec.local:
             cluster = LocalCluster(n_workers=spec.n_workers, processes=True, threads_per_worker=1,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+                                   dashboard_address=":0", silence_logs=logging.ERROR)
             client = Client(cluster)
         else:
             client = _client_for(spec.address, timeout)
