@@ -40,6 +40,11 @@ def _state_name(code: str | None) -> str:
     return STATE_NAMES.get(code.upper(), code.upper())
 
 
+def lower_first(text: str) -> str:
+    """"Third-party MSO" -> "third-party MSO" (acronyms keep their case)."""
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
 def _years(months: int) -> str:
     return f"{months / 12:g} years" if months % 12 == 0 else f"{months} months"
 
@@ -197,7 +202,7 @@ def executive_summary(result: Comparison) -> str:
     parts.append(f'<p><strong>Break-even fee.</strong> {_e(breakeven_sentence(result))}</p>')
     blocked = [o for o in OPTIONS if not result.feasibility[o].allowed]
     if blocked:
-        names = " and ".join(result.label(o).lower() for o in blocked)
+        names = " and ".join(lower_first(result.label(o)) for o in blocked)
         parts.append(f'<p class="callout no">Not permitted for this owner: {_e(names)} '
                      "(see Feasibility and compliance). Their figures are shown greyed, for "
                      "comparison only.</p>")
@@ -427,35 +432,44 @@ def simulation_tables(result: Comparison, sim: Any) -> str:
                                column_classes=["num"])))
 
 
-def drivers_table(sim: Any, top: int = 6) -> str:
-    frame = sim.drivers("mso", top)
+def _dist_text(d: Any) -> str:
+    params = {k: v for k, v in d.model_dump().items() if k not in ("path", "dist")}
+    text = ", ".join(f"{k} {v:g}" for k, v in params.items() if isinstance(v, (int, float)))
+    return f"{d.dist} ({text})" if text else d.dist
+
+
+def drivers_table(sim: Any, scenario: Any = None) -> str:
+    """The sampled inputs, their distributions, ranked by |Spearman correlation| with the MSO's
+    incremental NPV."""
+    frame = sim.drivers("mso")
     if frame.empty:
         return ""
-    out = pd.DataFrame({
-        "Rank correlation": [f"{v:+.2f}" for v in frame["spearman"]],
-        "Effect": ["raises" if v > 0 else "lowers" for v in frame["spearman"]],
-    }, index=[_label(p) for p in frame["path"]])
-    return block(frame_html(out, caption="Inputs that move the MSO's advantage most "
-                            "(Spearman rank correlation with its incremental NPV)",
-                            column_classes=["num", "text"]))
-
-
-def distributions_table(scenario: Any) -> str:
     spec = getattr(scenario, "uncertainty", None)
-    dists = list(getattr(spec, "distributions", None) or [])
-    if not dists:
-        return ""
-    rows = {}
-    for d in dists:
-        params = {k: v for k, v in d.model_dump().items() if k not in ("path", "dist")}
-        text = ", ".join(f"{k} {v:g}" for k, v in params.items() if isinstance(v, (int, float)))
-        rows[_label(d.path)] = [d.dist, text]
-    frame = pd.DataFrame.from_dict(rows, orient="index", columns=["Distribution", "Parameters"])
+    dists = {d.path: d for d in (getattr(spec, "distributions", None) or [])}
+    out = pd.DataFrame({
+        "Distribution": [_dist_text(dists[p]) if p in dists else "" for p in frame["path"]],
+        "Rank correlation": ["—" if pd.isna(v) else f"{v:+.2f}" for v in frame["spearman"]],
+        "Effect on the MSO's advantage": [
+            "—" if pd.isna(v) or abs(v) < 0.005 else ("raises it" if v > 0 else "lowers it")
+            for v in frame["spearman"]],
+    }, index=[_label(p) for p in frame["path"]])
     corr = list(getattr(spec, "correlations", None) or [])
-    note = "".join(f'<p class="small">Rank correlation {c.rank_correlation:+.2f} between '
+    note = "".join(f'<p class="small">Rank correlation {c.rank_correlation:+.2f} imposed between '
                    f"{_e(_label(c.paths[0]))} and {_e(_label(c.paths[1]))}.</p>" for c in corr)
-    return block(frame_html(frame, caption="Distributions declared in the scenario",
-                            column_classes=["text", "text"]), note)
+    return block(frame_html(out, caption="Top drivers: the sampled inputs, ranked by how strongly "
+                            "they move the MSO's incremental NPV (Spearman rank correlation)",
+                            column_classes=["text", "num", "text"]), note)
+
+
+def tornado_figure(tornado: Any, outcome: str = "mso") -> Any:
+    """The package's tornado chart with its legend moved below the axes (clear of the bars)."""
+    from msomodel.charts.uncertainty import tornado_chart
+
+    fig = tornado_chart(tornado, outcome)
+    ax = fig.axes[0]
+    if ax.get_legend() is not None:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    return fig
 
 
 def tornado_note(tornado: Any) -> str:
@@ -464,7 +478,7 @@ def tornado_note(tornado: Any) -> str:
     lead = ""
     if len(top):
         r = top.iloc[0]
-        lead = (f" The widest swing comes from {_e(r['label'].lower())}: from "
+        lead = (f" The widest swing comes from {_e(lower_first(r['label']))}: from "
                 f"{_e(tables.money(r['mso_low']))} to {_e(tables.money(r['mso_high']))}.")
     return (f"<p>Each bar moves one input between its low and high value with everything else "
             f"at the base case (incremental NPV {_e(tables.money(base))}).{lead}</p>")
@@ -563,8 +577,8 @@ def provenance(result: Comparison, *, version: str, parameters: dict[str, Any]) 
     params = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in parameters.items())
     conventions = "".join(f"<li>{_e(sentence.strip())}.</li>"
                           for sentence in CONVENTIONS.rstrip(". ").split(". ") if sentence.strip(" ."))
-    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>')
-            + block("<h3>Reproducing this report</h3>",
+    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>',
+                  "<h3>Reproducing this report</h3>",
                     f'<table class="facts"><tr><th>Scenario file</th><td>{_e(s.source_path)}</td>'
                     f"</tr><tr><th>SHA-256</th><td class=\"mono\">{_e(s.sha256)}</td></tr>"
                     f"<tr><th>Package</th><td>msomodel {_e(version)}</td></tr>{params}</table>"))
@@ -572,7 +586,8 @@ def provenance(result: Comparison, *, version: str, parameters: dict[str, Any]) 
 
 # ----------------------------------------------------------------- figures
 def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
-                dpi: int = 170, close: bool = True, drop_title: bool = True) -> str:
+                dpi: int = 170, close: bool = True, drop_title: bool = True,
+                max_height: float | None = None, lead: str = "") -> str:
     """A matplotlib figure as an embedded PNG, kept on one page with its heading and note
     (``note`` is HTML).  With a ``title`` the chart's own title is dropped (``drop_title``)."""
     import base64
@@ -581,6 +596,9 @@ def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
     if title and drop_title:
         for ax in fig.axes:
             ax.set_title("")
+    width, height = fig.get_size_inches()
+    if max_height is not None and height > max_height:
+        fig.set_size_inches(width, max_height)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
     if close:
@@ -590,7 +608,7 @@ def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     head = f"<h3>{_e(title)}</h3>" if title else ""
     caption = f'<p class="figure-note">{note}</p>' if note else ""
-    return block(head, f'<figure class="chart"><img alt="{_e(title or "chart")}" '
+    return block(head, lead, f'<figure class="chart"><img alt="{_e(title or "chart")}" '
                        f'src="data:image/png;base64,{data}"/></figure>', caption,
                  classes="figure-block")
 
@@ -607,15 +625,13 @@ def uncertainty_section(result: Comparison, sim: Any) -> list[str]:
     name = result.label("mso")
     intro = (f"<p>{sim.trials:,} trials (seed {sim.seed}) drawn from the distributions the scenario "
              "declares, evaluated in one vectorised run; the same seed reproduces these figures "
-             f"exactly. The {_e(name.lower())} beats self-managed in "
+             f"exactly. The {_e(lower_first(name))} beats self-managed in "
              f"<strong>{tables.pct(probs['mso_beats_self_managed'], 1)}</strong> of trials.</p>")
     if not result.feasibility["self_managed"].allowed:
         intro += ('<p class="small">Self-managed is not permitted for this owner; the comparison '
                   "against it is shown for reference only.</p>")
-    return [block("<h3>Monte Carlo simulation</h3>", intro, keep=True),
-            figure_html(simulation_chart(sim, "mso"),
+    chart = figure_html(simulation_chart(sim, "mso"), title="Monte Carlo simulation",
+                        lead=intro, max_height=3.0,
                         note="Bars: how often each incremental NPV occurred; line: share of trials "
-                             "at or below it. Right of the red line, the MSO beats self-managed."),
-            simulation_tables(result, sim),
-            drivers_table(sim),
-            distributions_table(result.scenario)]
+                             "at or below it. Right of the red line, the MSO beats self-managed.")
+    return [chart, simulation_tables(result, sim), drivers_table(sim, result.scenario)]
