@@ -45,6 +45,10 @@ def lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def _years(months: int) -> str:
     return f"{months / 12:g} years" if months % 12 == 0 else f"{months} months"
 
@@ -196,7 +200,8 @@ def executive_summary(result: Comparison) -> str:
     inc = result.incremental["mso"]["npv"]
     if result.feasibility["self_managed"].allowed and result.feasibility["mso"].allowed:
         verb = "adds" if inc >= 0 else "costs"
-        parts.append(f"<p>Over {_years(result.horizon)}, choosing the {_e(result.label('mso'))} "
+        parts.append(f"<p>Over {_years(result.horizon)}, choosing the "
+                     f"{_e(lower_first(result.label('mso')))} "
                      f"{verb} {_e(tables.money(abs(inc)))} of value (NPV) compared with running "
                      "the business side yourself.</p>")
     parts.append(f'<p><strong>Break-even fee.</strong> {_e(breakeven_sentence(result))}</p>')
@@ -206,7 +211,11 @@ def executive_summary(result: Comparison) -> str:
         parts.append(f'<p class="callout no">Not permitted for this owner: {_e(names)} '
                      "(see Feasibility and compliance). Their figures are shown greyed, for "
                      "comparison only.</p>")
-    elif not result.compliance.checked:
+    if result.warnings:
+        n = len(result.warnings)
+        parts.append(f'<p class="callout unknown">{n} deal-structure warning{"s" if n > 1 else ""} '
+                     "to review with counsel (see Feasibility and compliance).</p>")
+    if not result.compliance.checked:
         parts.append('<p class="callout unknown">No state or licence was given, so ownership '
                      "rules were not checked.</p>")
     return "".join(parts)
@@ -316,7 +325,9 @@ def compliance_section(result: Comparison) -> str:
             "<p class=\"small\">These costs are included in each option's figures. "
             "&ldquo;Assumption&rdquo; marks a default from the rules data without a published "
             "price; the scenario can set its own amounts.</p>",
-            '<table class="report conditions"><thead><tr><th class="text">Condition</th>'
+            '<table class="report conditions"><colgroup><col class="c-cond"/><col class="c-apply"/>'
+            '<col class="c-month"/><col class="c-once"/><col class="c-basis"/></colgroup>'
+            '<thead><tr><th class="text">Condition</th>'
             '<th class="text">Applies to</th><th class="num">Per site per month</th>'
             '<th class="num">One-time per site</th><th class="text">Cost basis</th></tr></thead>'
             f"<tbody>{crow}</tbody></table>"))
@@ -337,8 +348,8 @@ def compliance_section(result: Comparison) -> str:
                            "<p>None: the fee, its term and the pay plan raise no flag in the "
                            "rules data.</p>"))
     items = "".join(
-        f"<li>{_e(s.get('citation') or 'Unnamed source')}"
-        + (f" — <em>{_e(s['says'])}</em>" if s.get("says") else "")
+        f"<li>{_e(_one_line(s.get('citation') or 'Unnamed source'))}"
+        + (f" — <em>{_e(_one_line(s['says']))}</em>" if s.get("says") else "")
         + (f' <span class="url">{_e(s["url"])}</span>' if s.get("url") else "") + "</li>"
         for s in sources.items)
     parts.append(block("<h3>Sources</h3>", f'<ol class="sources">{items}</ol>', keep=False))
@@ -406,11 +417,11 @@ def simulation_tables(result: Comparison, sim: Any) -> str:
         r = pct.loc[(option, "npv")]
         name = result.label(option) + ("" if result.feasibility[option].allowed
                                        else " (not permitted)")
-        rows[f"NPV: {name}"] = [tables.money(r["P5"]), tables.money(r["P50"]),
+        rows[f"{name} NPV"] = [tables.money(r["P5"]), tables.money(r["P50"]),
                                 tables.money(r["P95"]), tables.money(r["mean"])]
     for option, name in (("mso", result.label("mso")), ("software_only", "Software only")):
         r = pct.loc[(option, "incremental_npv")]
-        rows[f"{name} minus self-managed"] = [tables.money(r["P5"]), tables.money(r["P50"]),
+        rows[f"{name} minus self-managed NPV"] = [tables.money(r["P5"]), tables.money(r["P50"]),
                                               tables.money(r["P95"]), tables.money(r["mean"])]
     frame = pd.DataFrame.from_dict(rows, orient="index", columns=["P5", "P50 (median)", "P95",
                                                                   "Mean"])
@@ -631,7 +642,7 @@ def uncertainty_section(result: Comparison, sim: Any) -> list[str]:
         intro += ('<p class="small">Self-managed is not permitted for this owner; the comparison '
                   "against it is shown for reference only.</p>")
     chart = figure_html(simulation_chart(sim, "mso"), title="Monte Carlo simulation",
-                        lead=intro, max_height=3.0,
+                        lead=intro, max_height=2.8,
                         note="Bars: how often each incremental NPV occurred; line: share of trials "
                              "at or below it. Right of the red line, the MSO beats self-managed.")
     return [chart, simulation_tables(result, sim), drivers_table(sim, result.scenario)]
