@@ -202,6 +202,11 @@ CONVENTIONS = (
 )
 
 
+def lower_first(label: str) -> str:
+    """'Third-party MSO' -> 'third-party MSO' (acronyms kept)."""
+    return label[:1].lower() + label[1:]
+
+
 def _money(v: float) -> str:
     return f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}"
 
@@ -221,8 +226,8 @@ def recommend(metrics_by_option: dict[str, dict[str, float]], feasibility: dict[
     if others:
         runner = max(others, key=lambda o: metrics_by_option[o]["npv"])
         gap = npv - metrics_by_option[runner]["npv"]
-        reason += f", {_money(gap)} more than {labels[runner].lower()}"
-    excluded = [labels[o].lower() for o in OPTIONS if not feasibility[o].allowed]
+        reason += f", {_money(gap)} more than {lower_first(labels[runner])}"
+    excluded = [lower_first(labels[o]) for o in OPTIONS if not feasibility[o].allowed]
     if excluded:
         verb = "is" if len(excluded) == 1 else "are"
         reason += f"; {' and '.join(excluded)} {verb} not open to this owner"

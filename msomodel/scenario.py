@@ -193,8 +193,8 @@ class SiteAssumptions(Model):
 
 class Site(Model):
     name: str = Field(min_length=1)
-    open_month: int = Field(1, ge=1, description="First operating month (1 = the first month).")
-    ramp_months: int = Field(12, ge=0, le=120, description="Months to reach steady volume.")
+    open_month: int = Field(1, ge=1, description="First operating month (1 = the first month) [month].")
+    ramp_months: int = Field(12, ge=0, le=120, description="Months to reach steady volume [months].")
     ramp_start_fraction: Fraction = Field(
         0.4, description="Share of steady volume in the opening month [fraction]."
     )
@@ -207,7 +207,9 @@ class Site(Model):
 
 # --------------------------------------------------------------------------- finance
 class Loan(Model):
-    financed_fraction: Fraction = Field(description="Share of each site's capital borrowed.")
+    financed_fraction: Fraction = Field(
+        description="Share of each site's capital borrowed [fraction]."
+    )
     rate_annual_nominal: Annotated[float, Field(ge=0.0, le=0.5)] = Field(
         description="Nominal APR, compounded monthly (monthly rate = APR / 12) [fraction/year]."
     )
@@ -350,7 +352,9 @@ class MSO(Model):
     purchasing_discount_per_extra_site: Fraction = Field(
         0.0, description="Extra discount per additional open site [fraction/site]."
     )
-    purchasing_discount_max: Fraction = Field(0.15, description="Ceiling on the discount.")
+    purchasing_discount_max: Fraction = Field(
+        0.15, description="Ceiling on the discount [fraction]."
+    )
     absorbed_roles: list[str] | None = Field(
         None,
         description="Third-party: roles that leave the spa's payroll (default: all administrative).",

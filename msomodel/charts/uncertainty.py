@@ -65,7 +65,7 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
         ax.set_xlabel(f"Incremental NPV of {_OUTCOME_NAME[outcome]} over self-managed "
                       f"(base {_plain(MONEY(base))})")
         ax.set_title(f"What drives the {_OUTCOME_NAME[outcome]}'s advantage")
-        ax.legend(loc="lower right")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig
 
 
