@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 RENDERED = ("texas_rn_single_site", "florida_entrepreneur_five_sites")
 HEADINGS = ("Executive summary", "Feasibility and compliance", "Annual P&L per option", "Charts",
-            "Uncertainty", "Monte Carlo simulation", "Appendix: assumptions", "Conventions")
+            "Uncertainty", "Two-way grid: where the MSO pays off", "Monte Carlo simulation",
+            "Appendix: assumptions", "Conventions")
 
 
 def squash(text: str) -> str:

@@ -646,3 +646,42 @@ def uncertainty_section(result: Comparison, sim: Any) -> list[str]:
                         note="Bars: how often each incremental NPV occurred; line: share of trials "
                              "at or below it. Right of the red line, the MSO beats self-managed.")
     return [chart, simulation_tables(result, sim), drivers_table(sim, result.scenario)]
+
+
+def grid_axes(result: Comparison) -> tuple[tuple[str, Any, str], tuple[str, Any, str]]:
+    """The two inputs the report's grid varies, with their values and axis labels.
+
+    Third-party MSO: the fee level against the purchasing discount (the deal's two levers).
+    Owned MSO (the fee is intercompany): the number of sites, or for one site the volume,
+    against the purchasing discount.
+    """
+    import numpy as np
+
+    discount = ("mso.purchasing_discount", np.linspace(0.0, 0.15, 13), "Purchasing discount [fraction]")
+    if result.inputs.mso_kind == "third_party":
+        be = result.breakeven
+        top = 2.0 * max(be.current, be.level or 0.0) or 1.0
+        if not be.unit.startswith("USD"):
+            top = min(top, 1.0) if be.unit.startswith("share") else top
+        unit = "USD per site per month" if be.unit.startswith("USD") else be.unit
+        return ("mso.fee.level", np.linspace(0.0, top, 17), f"MSO fee [{unit}]"), discount
+    n_sites = len(result.inputs.sites)
+    if n_sites > 1:
+        return ("sites.count", np.arange(1, n_sites + 1), "Sites opened"), discount
+    return (("adjustments.volume_multiplier", np.linspace(0.7, 1.3, 13),
+             "Visits per month [x scenario]"), discount)
+
+
+def grid_block(result: Comparison) -> str:
+    """Two-way grid of the MSO's incremental NPV with the break-even contour."""
+    from msomodel.analysis.grid import grid
+    from msomodel.charts.uncertainty import grid_heatmap
+
+    (xp, xs, xl), (yp, ys, yl) = grid_axes(result)
+    found = grid(result.scenario, xp, xs, yp, ys, outcome="mso")
+    name = lower_first(result.label("mso"))
+    note = (f"Each cell is the {_e(name)}'s NPV minus self-managed's for that pair of inputs, "
+            "everything else as in the scenario; green: the MSO is worth more. The black line is "
+            "break-even; the white dot is this scenario.")
+    return figure_html(grid_heatmap(found, xl, yl), title="Two-way grid: where the MSO pays off",
+                       note=note, max_height=3.6)
