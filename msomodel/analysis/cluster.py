@@ -30,22 +30,25 @@ from msomodel.analysis.spec import UncertaintySpec
 from msomodel.scenario import Scenario
 
 RETRIES = 1
+MAX_GROUPS_PER_TASK = 8
 
 
 def simulate_on_cluster(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int,
                         seed: int, scheduler: str | Any, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
                         block_size: int = BLOCK_SIZE, source: str | None = None,
-                        groups_per_task: int = 1, progress: bool = False) -> SimulationResult:
+                        groups_per_task: int | None = None,
+                        progress: bool = False) -> SimulationResult:
     """:func:`~msomodel.analysis.montecarlo.simulate` with the blocks evaluated on Dask.
 
     ``scheduler``: ``tcp://HOST:PORT``, ``local[:N]`` or a connected ``distributed.Client``.
-    ``groups_per_task`` block groups (one block each by default) go into one task; it changes
-    the per-task overhead, never the numbers. Raises
+    ``groups_per_task`` block groups (one block each at the default chunk size) go into one
+    task (default: enough for about four tasks per worker thread, at most 8); it changes the
+    per-task overhead and the work lost with a worker, never the numbers. Raises
     :class:`msomodel.distributed.ClusterError` when the scheduler cannot be used.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
-    if groups_per_task < 1:
+    if groups_per_task is not None and groups_per_task < 1:
         raise ValueError(f"groups_per_task: expected a whole number >= 1, found {groups_per_task}")
     problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source)
     if isinstance(scheduler, str):
@@ -59,12 +62,17 @@ def simulate_on_cluster(scenario: Scenario, spec: UncertaintySpec | dict | None,
 
 
 def run_on_client(client: Any, problem: MonteCarloProblem, chunk_size: int = DEFAULT_CHUNK_SIZE,
-                  groups_per_task: int = 1, progress: bool = False) -> list[BlockResult]:
+                  groups_per_task: int | None = None, progress: bool = False) -> list[BlockResult]:
     """Every block of ``problem`` evaluated on ``client``'s cluster (in any order)."""
     from distributed import as_completed
     from tqdm import tqdm
 
+    from msomodel.distributed import worker_slots
+
     groups = block_groups(problem, chunk_size)
+    if groups_per_task is None:
+        slots = max(1, worker_slots(client))
+        groups_per_task = max(1, min(MAX_GROUPS_PER_TASK, len(groups) // (4 * slots)))
     run = uuid.uuid4().hex[:8]
     shared = client.submit(_identity, problem, pure=False, key=f"msomodel-problem-{run}")
     futures = [client.submit(_run_groups, shared, groups[i:i + groups_per_task], chunk_size,
