@@ -190,6 +190,18 @@ def test_importing_msomodel_does_not_import_dask():
     assert out.stdout.strip() == "False"
 
 
+@pytest.mark.parametrize("command", ["report", "simulate"])
+def test_without_dask_the_option_names_the_extra(tmp_path, command):
+    code = ("import sys; sys.modules['dask'] = sys.modules['distributed'] = None; "
+            "from msomodel.cli import main; "
+            f"sys.exit(main([{command!r}, {str(GOOD[0])!r}, '--scheduler', 'local:2']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "install msomodel[dask]" in proc.stderr
+
+
 def test_killing_a_worker_mid_batch_still_completes_every_scenario(client, tmp_path):
     """Runs last: the nanny restarts the killed worker, but nothing after needs the cluster."""
     paths = [*GOOD, SCENARIOS / "texas_rn_single_site.yaml"]
