@@ -340,19 +340,6 @@ class Snapshot:
         return float(self.result.metrics["mso"]["npv"])
 
 
-def _cache_annual(result: Comparison) -> None:
-    """Tables and charts ask for the same annual frames several times; compute each once."""
-    cache: dict[str, Any] = {}
-    original = result.annual
-
-    def annual(option: str):
-        if option not in cache:
-            cache[option] = original(option)
-        return cache[option]
-
-    result.annual = annual  # type: ignore[method-assign]
-
-
 def compute(data: dict[str, Any], *, source: str = "<explorer>") -> Snapshot:
     """``scenario_from_dict`` -> ``compare`` -> table HTML, sentences and chart data.
 
@@ -360,8 +347,7 @@ def compute(data: dict[str, Any], *, source: str = "<explorer>") -> Snapshot:
     """
     t0 = time.perf_counter()
     scenario = scenario_from_dict(data, source=source)
-    result = compare(scenario)
-    _cache_annual(result)
+    result = compare(scenario)  # Comparison caches its annual tables
     t1 = time.perf_counter()
     frame = tables.key_figures(result)
     table = key_figures_html(result, frame)
