@@ -100,3 +100,19 @@ def test_reference_doc_is_generated_from_schema(capsys):
     assert code == 0
     committed = (ROOT / "docs" / "scenario-reference.md").read_text()
     assert committed == out, "docs/scenario-reference.md is stale: run `msomodel schema --markdown`"
+
+
+def test_grid_command(capsys, tmp_path):
+    chart = tmp_path / "grid.png"
+    code, out, _ = run(capsys, "grid", OHIO, "--x", "mso.fee.level", "--x-values", "8000:24000:5",
+                       "--y", "mso.purchasing_discount", "--y-values", "0,0.08", "--format", "json",
+                       "--chart", str(chart))
+    assert code == 0 and chart.stat().st_size > 10_000
+    d = json.loads(out)
+    assert d["x"]["values"] == [8000, 12000, 16000, 20000, 24000]
+    # at the scenario's own discount (0.08) the break-even equals the directly solved fee
+    direct = json.loads(run(capsys, "compare", OHIO, "--format", "json")[1])["breakeven"]["level"]
+    assert d["breakeven_x"][1] == pytest.approx(direct, rel=1e-6)
+    code, _, err = run(capsys, "grid", OHIO, "--x", "mso.fee.levl", "--x-values", "1:2:2",
+                       "--y", "mso.purchasing_discount", "--y-values", "0,0.1")
+    assert code == 2 and "did you mean 'mso.fee.level'" in err

@@ -1,4 +1,4 @@
-"""Sub-commands ``msomodel sensitivity`` and ``msomodel simulate`` (registered by msomodel.cli).
+"""Sub-commands ``msomodel sensitivity``, ``grid`` and ``simulate`` (registered by msomodel.cli).
 
 The ``uncertainty:`` section is read from the scenario file (``extends:`` honoured) or from
 ``--spec FILE`` (a YAML file holding an ``uncertainty:`` mapping, or the mapping itself).
@@ -177,8 +177,48 @@ def _guard(func):
     return run
 
 
+def _values(text: str) -> list[float]:
+    """``LOW:HIGH:N`` (N evenly spaced values) or a comma-separated list."""
+    try:
+        if ":" in text:
+            low, high, n = text.split(":")
+            count = int(n)
+            if count < 2:
+                raise ValueError
+            step = (float(high) - float(low)) / (count - 1)
+            return [float(low) + i * step for i in range(count)]
+        return [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected LOW:HIGH:N (N >= 2) or a list like 0,0.05,0.1, found {text!r}") from None
+
+
+def cmd_grid(args: argparse.Namespace) -> int:
+    from msomodel.analysis.grid import grid
+
+    scenario, _, _ = load_with_spec(args.scenario)
+    found = grid(scenario, args.x, args.x_values, args.y, args.y_values, outcome=args.outcome)
+    if args.chart:
+        from msomodel.charts.uncertainty import grid_heatmap
+
+        _save(grid_heatmap(found), args.chart)
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2))
+    elif args.format == "csv":
+        sys.stdout.write(found.table.to_csv())
+    else:
+        table = found.table.map(_money)
+        print(f"== Incremental NPV of {args.outcome} over self-managed: {scenario.name} ==")
+        print(f"rows: {args.y}; columns: {args.x}")
+        print(table.to_string())
+        print()
+        print("Break-even (where the incremental NPV is zero):")
+        print(found.breakeven().to_string(index=False))
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``sensitivity`` and ``simulate`` to the ``msomodel`` sub-commands."""
+    """Add ``sensitivity``, ``grid`` and ``simulate`` to the ``msomodel`` sub-commands."""
     p = sub.add_parser("sensitivity", help="tornado: one input at a time, ranked by effect")
     p.add_argument("scenario", metavar="SCENARIO")
     p.add_argument("--format", choices=("table", "json", "csv"), default="table")
@@ -187,6 +227,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="rank by the swing of this option's incremental NPV (default: mso)")
     p.add_argument("--spec", metavar="FILE", help="YAML with an uncertainty: section")
     p.set_defaults(func=_guard(cmd_sensitivity))
+
+    p = sub.add_parser("grid", help="two-way table of the incremental NPV over two inputs")
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("--x", required=True, metavar="PATH", help="e.g. mso.fee.level")
+    p.add_argument("--x-values", required=True, type=_values, metavar="LOW:HIGH:N")
+    p.add_argument("--y", required=True, metavar="PATH", help="e.g. mso.purchasing_discount")
+    p.add_argument("--y-values", required=True, type=_values, metavar="LOW:HIGH:N")
+    p.add_argument("--outcome", choices=("mso", "software_only"), default="mso")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--chart", metavar="OUT.png", help="write the heatmap with the break-even line")
+    p.set_defaults(func=_guard(cmd_grid))
 
     p = sub.add_parser("simulate", help="Monte Carlo over the scenario's distributions")
     p.add_argument("scenario", metavar="SCENARIO")
