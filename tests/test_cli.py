@@ -110,9 +110,12 @@ def test_grid_command(capsys, tmp_path):
     assert code == 0 and chart.stat().st_size > 10_000
     d = json.loads(out)
     assert d["x"]["values"] == [8000, 12000, 16000, 20000, 24000]
-    # at the scenario's own discount (0.08) the break-even equals the directly solved fee
+    # at the scenario's own discount (0.08), on a fine grid around it, the grid's break-even
+    # (linear interpolation between columns) equals the directly solved fee
+    code, out, _ = run(capsys, "grid", OHIO, "--x", "mso.fee.level", "--x-values", "18000:18700:8",
+                       "--y", "mso.purchasing_discount", "--y-values", "0,0.08", "--format", "json")
     direct = json.loads(run(capsys, "compare", OHIO, "--format", "json")[1])["breakeven"]["level"]
-    assert d["breakeven_x"][1] == pytest.approx(direct, rel=1e-6)
+    assert json.loads(out)["breakeven_x"][1] == pytest.approx(direct, rel=1e-6)
     code, _, err = run(capsys, "grid", OHIO, "--x", "mso.fee.levl", "--x-values", "1:2:2",
                        "--y", "mso.purchasing_discount", "--y-values", "0,0.1")
     assert code == 2 and "did you mean 'mso.fee.level'" in err
