@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from msomodel import compliance as rules_view
-from msomodel import engine, finance, metrics
+from msomodel import engine, metrics
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTIONS, Scenario
@@ -203,8 +203,8 @@ CONVENTIONS = (
 
 
 def lower_first(label: str) -> str:
-    """'Third-party MSO' -> 'third-party MSO' (acronyms kept)."""
-    return label[:1].lower() + label[1:]
+    """'Third-party MSO' -> 'third-party MSO'; a leading acronym ('MSO ...') keeps its case."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
 def _money(v: float) -> str:
@@ -267,8 +267,3 @@ def compare(scenario: Scenario) -> Comparison:
     found.warnings = rules_view.deal_warnings(scenario, _pc_margin(projections["mso"]))
     return Comparison(scenario, inputs, projections, per_option, incremental, be, feasibility, rec,
                       found)
-
-
-def npv_of(values: np.ndarray, rate_annual: float) -> float:
-    """NPV of a monthly series under the package's convention (for checks and notebooks)."""
-    return float(finance.npv(finance.monthly_rate(rate_annual), np.asarray(values, dtype=float)))

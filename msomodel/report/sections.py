@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from msomodel import tables
-from msomodel.compare import CONVENTIONS, Comparison
+from msomodel.compare import CONVENTIONS, Comparison, lower_first
 from msomodel.scenario import OPTIONS
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
@@ -38,11 +38,6 @@ def _state_name(code: str | None) -> str:
     from msomodel.rules import STATE_NAMES
 
     return STATE_NAMES.get(code.upper(), code.upper())
-
-
-def lower_first(text: str) -> str:
-    """"Third-party MSO" -> "third-party MSO" (acronyms keep their case)."""
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
 
 
 def _one_line(text: str) -> str:
