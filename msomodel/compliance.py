@@ -81,6 +81,17 @@ class Compliance:
     checked: bool = True
     disclaimer: str = rules.DISCLAIMER
 
+    def citations(self) -> list[str]:
+        """Every source behind the feasibility findings and warnings, once each, in order."""
+        found: dict[str, None] = {}
+        for option in self.options.values():
+            for src in option.sources:
+                found.setdefault(src["citation"], None)
+        for warning in self.warnings:
+            for src in warning.get("sources", []):
+                found.setdefault(src["citation"], None)
+        return list(found)
+
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "licence": self.licence, "checked": self.checked,
                 "options": {o: v.to_dict() for o, v in self.options.items()},

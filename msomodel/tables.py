@@ -139,6 +139,9 @@ def summary_text(result: Comparison) -> str:
     for w in result.warnings:
         lines.append(f"Warning ({w['severity']}): {w['message']}")
     if result.compliance.checked:
+        cited = result.compliance.citations()
+        if cited:
+            lines.append("Sources: " + "; ".join(f"[{i}] {c}" for i, c in enumerate(cited, 1)))
         lines.append(result.compliance.disclaimer)
     return "\n".join(lines)
 

@@ -101,3 +101,17 @@ def test_unknown_state_is_unknown_not_error():
     r = _compare("ohio_physician_single_site.yaml", owner={"state": "WY", "licence": "rn"})
     assert {f.status for f in r.feasibility.values()} == {"unknown"}
     assert r.recommendation["option"] is not None  # unknown is not a ban: counsel decides
+
+
+def test_outputs_with_legal_content_name_sources_and_disclaimer(capsys):
+    from msomodel.cli import main
+    from msomodel.explorer.model import feasibility_notes
+
+    r = _compare("texas_rn_single_site.yaml")
+    cited = r.compliance.citations()
+    assert any("hchlawyers" in c for c in cited)
+    assert main(["compare", "scenarios/texas_rn_single_site.yaml"]) == 0
+    out = capsys.readouterr().out
+    assert "Sources: [1] " in out and "hchlawyers" in out and "not legal advice" in out
+    notes = dict((text.split(":")[0], kind) for kind, text in feasibility_notes(r))
+    assert "Sources" in notes

@@ -405,6 +405,9 @@ def feasibility_notes(result: Comparison) -> list[tuple[str, str]]:
             notes.append((severity, str(warning.get("message") or warning.get("code"))))
         else:
             notes.append(("warn", str(warning)))
+    cited = compliance.citations() if hasattr(compliance, "citations") else []
+    if cited:
+        notes.append(("info", "Sources: " + "; ".join(f"[{i}] {c}" for i, c in enumerate(cited, 1))))
     if data.get("disclaimer"):
         notes.append(("disclaimer", str(data["disclaimer"])))
     return notes
