@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from msomodel.inputs import ModelInputs
+from msomodel.operations import prepare
 from msomodel.options import Projection, mso, self_managed, software
 from msomodel.options.finish import capital
 from msomodel.scenario import OPTIONS
@@ -23,9 +24,10 @@ def run(inputs: ModelInputs, n: int = 1, *, values: dict[str, Any] | None = None
         options: tuple[str, ...] = OPTIONS) -> dict[str, Projection]:
     """Projections of the chosen options for ``n`` trials (leading axis of every array)."""
     x = inputs.batch(n, values, arrays)
-    cap = capital(x, inputs.horizon)  # the same for every option
+    # the same for every option: capital, and the option-independent operating arrays
+    common = {"cap": capital(x, inputs.horizon), "shared": prepare(x, inputs.horizon)}
     static = {"fee_type": inputs.fee_type, "mso_kind": inputs.mso_kind}
     return {
-        name: PROJECTORS[name](x, inputs.horizon, cap=cap, **(static if name == "mso" else {}))
+        name: PROJECTORS[name](x, inputs.horizon, **common, **(static if name == "mso" else {}))
         for name in options
     }

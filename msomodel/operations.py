@@ -46,24 +46,49 @@ class Operation:
         return fixed * self.open + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
 
 
-def volumes(x: dict, horizon: int, treatment_uplift: np.ndarray,
-            all_uplift: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Units sold per line and month, with the provider-capacity cap; also the open mask.
+@dataclass
+class Shared:
+    """What every option's operation has in common, computed once per engine run."""
+
+    open: np.ndarray           # (T, S, M)
+    volume_shape: np.ndarray   # (T, S, L, M) ramp x volume growth (multiplied by steady volume)
+    price: np.ndarray          # (T, S, L, M) price per unit
+    unit_cost: np.ndarray      # (T, S, L, M) product cost per unit before discounts
+    pay_year: np.ndarray       # (T, S, R, Y)
+    commission_rate: np.ndarray  # (T, S, R, L)
+    opex_year: np.ndarray      # (T, S, K, Y)
+    opex_pct: np.ndarray       # (T, S, K)
+
+
+def prepare(x: dict, horizon: int) -> Shared:
+    """The option-independent arrays of :func:`operate`."""
+    ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
+    shape = tl.escalate(x["volume_growth"], horizon) * ramp[:, :, None, :]
+    price_year = prices_per_year(x, horizon)
+    pay_year, commission = pay(x, horizon)
+    opex_year, opex_pct = running_costs(x, horizon)
+    return Shared(tl.operating(x["open_month"], horizon), shape,
+                  tl.to_months(price_year, horizon),
+                  tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon),
+                  pay_year, commission, opex_year, opex_pct)
+
+
+def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
+            all_uplift: np.ndarray) -> np.ndarray:
+    """Units sold per line and month (T, S, L, M), with the provider-capacity cap.
 
     ``treatment_uplift`` (T, S) adds to treatment volume, ``all_uplift`` (T,) multiplies all.
     """
-    ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
     steady = x["volume"] * x["vol_mult"][:, None, None] * uplift
-    per_year = steady[..., None] * tl.yearly(x["volume_growth"], horizon)
-    vol = tl.to_months(per_year, horizon) * ramp[:, :, None, :]
+    vol = steady[..., None] * shared.volume_shape
     demand = np.einsum("tslm,tsl->tsm", vol, x["hours_per_unit"])
     capacity = x["providers"] * x["provider_hours"] * x["utilisation"]
     capacity = np.where(x["has_capacity"] > 0, capacity, np.inf)[..., None]
     if np.any(demand > capacity):
         scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
         vol = np.where(x["hours_per_unit"][..., None] > 0, vol * scale[:, :, None, :], vol)
-    return vol, tl.operating(x["open_month"], horizon)
+    return vol
 
 
 def prices_per_year(x: dict, horizon: int) -> np.ndarray:
@@ -88,33 +113,34 @@ def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     return pay_year, commission
 
 
-def running_costs(x: dict, horizon: int, card_rate: np.ndarray | None = None):
-    """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K).
-    ``card_rate`` (T,) replaces the share of the ``card_processing`` item where >= 0."""
+def running_costs(x: dict, horizon: int):
+    """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K)."""
     fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.yearly(
         x["opex_esc"], horizon)
-    pct = x["opex_pct"]
-    if card_rate is not None:
-        use = (x["is_card_processing"][:, None, :] > 0) & (card_rate[:, None, None] >= 0)
-        pct = np.where(use, card_rate[:, None, None], pct)
-    return fixed, pct
+    return fixed, x["opex_pct"]
 
 
-def operate(x: dict, horizon: int, *, treatment_uplift: np.ndarray | None = None,
-            all_uplift: np.ndarray | None = None, discount: np.ndarray | None = None,
-            card_rate: np.ndarray | None = None) -> Operation:
-    """All gross amounts for one option's levers (defaults: self-managed, no levers)."""
+def with_card_rate(x: dict, pct: np.ndarray, card_rate: np.ndarray) -> np.ndarray:
+    """``card_rate`` (T,) replaces the share of the ``card_processing`` item where >= 0."""
+    use = (x["is_card_processing"][:, None, :] > 0) & (card_rate[:, None, None] >= 0)
+    return np.where(use, card_rate[:, None, None], pct)
+
+
+def operate(x: dict, horizon: int, *, shared: Shared | None = None,
+            treatment_uplift: np.ndarray | None = None, all_uplift: np.ndarray | None = None,
+            discount: np.ndarray | None = None, card_rate: np.ndarray | None = None) -> Operation:
+    """All gross amounts for one option's levers (defaults: self-managed, no levers).
+    ``shared`` is :func:`prepare`'s result, computed here when not given."""
     T, S = x["open_month"].shape
-    vol, is_open = volumes(x, horizon, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
-                           np.ones(T) if all_uplift is None else all_uplift)
-    price_year = prices_per_year(x, horizon)
-    revenue_lines = vol * tl.to_months(price_year, horizon)
-    cost_lines = vol * tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon)
+    shared = shared if shared is not None else prepare(x, horizon)
+    vol = volumes(x, shared, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
+                  np.ones(T) if all_uplift is None else all_uplift)
+    revenue_lines = vol * shared.price
+    cost_lines = vol * shared.unit_cost
     product_cost = cost_lines.sum(axis=2)
     if discount is not None:  # (T, M): applies to discountable lines only
         discountable = np.einsum("tslm,tsl->tsm", cost_lines, x["discountable"])
         product_cost = product_cost - discount[:, None, :] * discountable
-    pay_year, commission = pay(x, horizon)
-    opex_year, opex_pct = running_costs(x, horizon, card_rate)
-    return Operation(horizon, is_open, vol, revenue_lines, revenue_lines.sum(axis=2), product_cost,
-                     pay_year, commission, opex_year, opex_pct)
+    pct = shared.opex_pct if card_rate is None else with_card_rate(x, shared.opex_pct, card_rate)
+    return Operation(horizon, shared.open, vol, revenue_lines, revenue_lines.sum(axis=2),
+                     product_cost, shared.pay_year, shared.commission_rate, shared.opex_year, pct)

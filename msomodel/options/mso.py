@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from msomodel import timeline as tl
-from msomodel.operations import operate
+from msomodel.operations import Shared, operate, prepare
 from msomodel.options.fees import mso_fee, purchasing_discount
 from msomodel.options.finish import Projection, conditions, finish, site_lines
 from msomodel.options.self_managed import split_payroll
@@ -28,17 +28,17 @@ def _exit_multiple(x: dict) -> np.ndarray:
     return np.where(x["mso_exit_multiple"] >= 0, x["mso_exit_multiple"], x["exit_multiple"])
 
 
-def _operate(x: dict, horizon: int):
-    is_open = tl.operating(x["open_month"], horizon)
-    return operate(x, horizon, all_uplift=1.0 + x["uplift"],
-                   discount=purchasing_discount(x, is_open))
+def _operate(x: dict, horizon: int, shared: Shared | None):
+    shared = shared if shared is not None else prepare(x, horizon)
+    return operate(x, horizon, shared=shared, all_uplift=1.0 + x["uplift"],
+                   discount=purchasing_discount(x, shared.open))
 
 
 def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str,
-            cap: dict | None = None) -> Projection:
+            cap: dict | None = None, shared: Shared | None = None) -> Projection:
     if mso_kind == "owned":
-        return _owned(x, horizon, fee_type, cap)
-    op = _operate(x, horizon)
+        return _owned(x, horizon, fee_type, cap, shared)
+    op = _operate(x, horizon, shared)
     taken = x["absorbed_role"]
     clinical, admin = split_payroll(x, op, 1.0 - taken)
     share = x["absorbed_opex"][:, None, :]
@@ -56,8 +56,9 @@ def project(x: dict, horizon: int, *, fee_type: str, mso_kind: str,
                   exit_multiple=_exit_multiple(x), termination_fee=x["termination_fee"], cap=cap)
 
 
-def _owned(x: dict, horizon: int, fee_type: str, cap: dict | None) -> Projection:
-    op = _operate(x, horizon)
+def _owned(x: dict, horizon: int, fee_type: str, cap: dict | None,
+           shared: Shared | None) -> Projection:
+    op = _operate(x, horizon, shared)
     clinical, admin = split_payroll(x, op)
     kept = (1.0 - x["absorbed_opex"])[:, None, :]
     pc_opex, mso_opex = op.opex(kept * x["opex_pc"]), op.opex(kept * (1.0 - x["opex_pc"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from msomodel.operations import Operation, operate
+from msomodel.operations import Operation, Shared, operate
 from msomodel.options.finish import Projection, conditions, finish, site_lines
 
 
@@ -14,8 +14,9 @@ def split_payroll(x: dict, op: Operation, keep: np.ndarray | float = 1.0):
     return op.payroll((1.0 - admin) * keep), op.payroll(admin * keep)
 
 
-def project(x: dict, horizon: int, *, cap: dict | None = None, **_: object) -> Projection:
-    op = operate(x, horizon)
+def project(x: dict, horizon: int, *, cap: dict | None = None, shared: Shared | None = None,
+            **_: object) -> Projection:
+    op = operate(x, horizon, shared=shared)
     clinical, admin = split_payroll(x, op)
     cond, cond_once = conditions(x, "self_managed", op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from msomodel import timeline as tl
-from msomodel.operations import operate
+from msomodel.operations import Shared, operate
 from msomodel.options.finish import Projection, conditions, finish, site_lines
 from msomodel.options.self_managed import split_payroll
 
@@ -34,11 +34,12 @@ def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
 
 
-def project(x: dict, horizon: int, *, cap: dict | None = None, **_: object) -> Projection:
+def project(x: dict, horizon: int, *, cap: dict | None = None, shared: Shared | None = None,
+            **_: object) -> Projection:
     r, q = x["no_show"], x["sw_noshow_red"][:, None]
     recovered = r * q / np.maximum(1.0 - r, 1e-9)
     uplift = (1.0 + recovered) * (1.0 + x["sw_booking"][:, None]) - 1.0
-    op = operate(x, horizon, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
+    op = operate(x, horizon, shared=shared, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
     keep = 1.0 - x["is_admin"] * x["sw_admin_saved"][:, None, None]
     clinical, admin = split_payroll(x, op, keep)
     opex = op.opex((1.0 - x["sw_replaces"])[:, None, :])
