@@ -3,8 +3,11 @@
 >>> from msomodel.explorer import Explorer
 >>> Explorer()                      # in a notebook; `msomodel explore` serves it with Voilà
 
-:mod:`.model` holds the logic without widgets (settings -> scenario dict -> outputs),
-:mod:`.draw` the reusable charts, :mod:`.widgets` the :class:`Explorer`, :mod:`.app` the Voilà app.
+:mod:`.model` holds the logic without widgets (settings -> scenario dict -> outputs) and
+re-exports its parts: :mod:`.settings` (what the controls say, written into a scenario),
+:mod:`.files` (starting scenarios, saving) and :mod:`.drivers` (what drives the answer).
+:mod:`.draw` holds the reusable charts, :mod:`.widgets` the :class:`Explorer`, :mod:`.controls`
+its controls, :mod:`.style` the page's style sheet, :mod:`.app` the Voilà app.
 """
 
 from msomodel.explorer.model import Settings, SettingsError, Snapshot, compute, save_scenario

@@ -1,5 +1,5 @@
 """Drawing the explorer's charts: the three of :class:`~msomodel.explorer.model.ChartData`
-and the tornado of :class:`~msomodel.explorer.model.Drivers`.
+and the tornado of :class:`~msomodel.explorer.drivers.Drivers`.
 
 The figures are created once (``matplotlib.figure.Figure``, no pyplot state, no GUI backend) and
 redrawn in place on every update; each draw returns PNG bytes for an ``Image`` widget.
@@ -27,7 +27,8 @@ from msomodel.charts.style import (
     RC,
     styled,
 )
-from msomodel.explorer.model import DRIVER_ROWS, ChartData, Drivers
+from msomodel.explorer.drivers import DRIVER_ROWS, Drivers
+from msomodel.explorer.model import ChartData
 from msomodel.scenario import OPTIONS
 
 CHARTS = ("cash_flow", "ebitda", "breakeven")
