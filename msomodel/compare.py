@@ -17,6 +17,7 @@ import pandas as pd
 
 from msomodel import compliance as rules_view
 from msomodel import engine, metrics
+from msomodel.formatting import money
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTIONS, Scenario
@@ -207,10 +208,6 @@ def lower_first(label: str) -> str:
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
 
 
-def _money(v: float) -> str:
-    return f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}"
-
-
 def recommend(metrics_by_option: dict[str, dict[str, float]], feasibility: dict[str, Feasibility],
               labels: dict[str, str], horizon: int) -> dict[str, str | None]:
     """Highest NPV among the options the owner may use, with the reason in one sentence."""
@@ -222,11 +219,11 @@ def recommend(metrics_by_option: dict[str, dict[str, float]], feasibility: dict[
     others = [o for o in allowed if o != best]
     npv = metrics_by_option[best]["npv"]
     years = horizon / 12
-    reason = f"{labels[best]} has the highest value over {years:g} years (NPV {_money(npv)})"
+    reason = f"{labels[best]} has the highest value over {years:g} years (NPV {money(npv)})"
     if others:
         runner = max(others, key=lambda o: metrics_by_option[o]["npv"])
         gap = npv - metrics_by_option[runner]["npv"]
-        reason += f", {_money(gap)} more than {lower_first(labels[runner])}"
+        reason += f", {money(gap)} more than {lower_first(labels[runner])}"
     excluded = [lower_first(labels[o]) for o in OPTIONS if not feasibility[o].allowed]
     if excluded:
         verb = "is" if len(excluded) == 1 else "are"

@@ -6,12 +6,10 @@ HTML (:func:`to_html`) in the report.
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import pandas as pd
 
 from msomodel.compare import Comparison
+from msomodel.formatting import missing, money, month, multiple, pct  # noqa: F401 (re-exported)
 from msomodel.scenario import OPTIONS
 
 LINE_LABELS = {
@@ -26,33 +24,6 @@ LINE_LABELS = {
 }
 STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
           "infeasible": "Not permitted", "unknown": "Unknown: consult counsel"}
-
-
-def money(value: Any, *, cents: bool = False) -> str:
-    """``$1,234`` / ``-$1,234``; an em dash for missing values."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    v = float(value)
-    text = f"${abs(v):,.2f}" if cents else f"${abs(v):,.0f}"
-    return f"-{text}" if v < 0 and text.strip("$0.,") else text
-
-
-def pct(value: Any, digits: int = 1) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{float(value) * 100:.{digits}f}%"
-
-
-def month(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "never"
-    return f"month {int(value)}"
-
-
-def multiple(value: Any) -> str:
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "—"
-    return f"{float(value):.1f}x"
 
 
 def fee_level(value: float | None, unit: str) -> str:

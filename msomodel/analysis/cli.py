@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from msomodel.formatting import money
+
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
@@ -69,12 +71,6 @@ def _save(fig, out: str) -> None:
             os.unlink(tmp)
 
 
-def _money(v: float | None) -> str:
-    if v is None or v != v:
-        return "n/a"
-    return f"-${-v:,.0f}" if v < 0 else f"${v:,.0f}"
-
-
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from msomodel.analysis.sensitivity import tornado
 
@@ -90,14 +86,14 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
         rows = {"Input": t["label"], "Low": t["low_value"].map("{:,.6g}".format),
                 "High": t["high_value"].map("{:,.6g}".format)}
         for o in ("mso", "software_only"):
-            rows[f"{name[o]} @low"] = t[f"{o}_low"].map(_money)
-            rows[f"{name[o]} @high"] = t[f"{o}_high"].map(_money)
-            rows[f"{name[o]} swing"] = t[f"{o}_swing"].map(_money)
+            rows[f"{name[o]} @low"] = t[f"{o}_low"].map(money)
+            rows[f"{name[o]} @high"] = t[f"{o}_high"].map(money)
+            rows[f"{name[o]} swing"] = t[f"{o}_swing"].map(money)
         import pandas as pd
 
         print(f"== Tornado: {scenario.name} — incremental NPV over self-managed, "
               f"ranked by {name[result.outcome]} swing ==")
-        print(f"Base: MSO {_money(result.base['mso'])}, software {_money(result.base['software_only'])}")
+        print(f"Base: MSO {money(result.base['mso'])}, software {money(result.base['software_only'])}")
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(pd.DataFrame(rows).to_string(index=False))
         if result.skipped:
@@ -207,7 +203,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         sys.stdout.write(found.table.to_csv())
     else:
-        table = found.table.map(_money)
+        table = found.table.map(money)
         print(f"== Incremental NPV of {args.outcome} over self-managed: {scenario.name} ==")
         print(f"rows: {args.y}; columns: {args.x}")
         print(table.to_string())
