@@ -212,6 +212,8 @@ def _expected(err: dict[str, Any]) -> str:
         "union_tag_invalid": "type one of {expected_tags}",
         "union_tag_not_found": "a 'type' field ({discriminator})",
     }
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") == "^[^.]+$":
+        return "a name without '.' (names are used in dotted input paths)"
     if kind in table:
         try:
             return table[kind].format(**ctx)

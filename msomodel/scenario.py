@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from msomodel.analysis.spec import UncertaintySpec
 
@@ -29,6 +29,8 @@ Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0)]
 Growth = Annotated[float, Field(ge=-0.5, le=1.0)]
 Source = Annotated[str | None, Field(description="Where the figure comes from, or 'assumption'.")]
+#: Names appear in dotted input paths (``sites.Austin.open_month``), so they may not contain '.'.
+Name = Annotated[str, Field(min_length=1, pattern=r"^[^.]+$")]
 
 
 def _unique_names(items: list[Any], what: str) -> list[Any]:
@@ -44,7 +46,7 @@ def _unique_names(items: list[Any], what: str) -> list[Any]:
 class ServiceLine(Model):
     """One line of business at a site (e.g. neurotoxin, filler, retail)."""
 
-    name: str = Field(min_length=1, description="Identifier, unique within the site.")
+    name: Name = Field(description="Identifier, unique within the site (no '.').")
     kind: Literal["treatment", "retail", "membership"] = Field(
         "treatment",
         description="Treatments use provider time and suffer no-shows; retail and memberships do not.",
@@ -88,7 +90,7 @@ class Capacity(Model):
 class Role(Model):
     """A role on the roster. Pay components add up: hourly + salary + commission."""
 
-    name: str = Field(min_length=1)
+    name: Name = Field(description="Identifier, unique on the roster (no '.').")
     kind: Literal["clinical", "administrative"] = Field(
         description="Administrative roles can be taken over by an MSO or shrunk by software."
     )
@@ -143,7 +145,7 @@ class OpexItem(Model):
 
 
 class Equipment(Model):
-    name: str
+    name: Name = Field(description="Identifier (no '.').")
     cost: NonNeg = Field(description="Purchase price, spent before opening [USD].")
     source: Source = None
 
@@ -168,6 +170,9 @@ class SiteAssumptions(Model):
 
     @model_validator(mode="after")
     def _check(self) -> SiteAssumptions:
+        for key in self.opex:
+            if "." in key or not key:
+                raise ValueError(f"opex: expected item names without '.', found '{key}'")
         _unique_names(self.service_lines, "service line")
         _unique_names(self.equipment, "equipment")
         names = {line.name for line in self.service_lines}
@@ -192,7 +197,7 @@ class SiteAssumptions(Model):
 
 
 class Site(Model):
-    name: str = Field(min_length=1)
+    name: Name = Field(description="Site name, unique in the scenario (no '.').")
     open_month: int = Field(1, ge=1, description="First operating month (1 = the first month) [month].")
     ramp_months: int = Field(12, ge=0, le=120, description="Months to reach steady volume [months].")
     ramp_start_fraction: Fraction = Field(
@@ -246,13 +251,25 @@ class Ownership(Model):
 
 
 class Owner(Model):
-    state: str = Field(pattern=r"^[A-Za-z]{2}$", description="US state, two-letter code.")
+    state: str = Field(description="US state or DC, two-letter code (e.g. OH).")
     licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
         description="The owner's licence; 'none' for a lay owner."
     )
     ownership: list[Ownership] | None = Field(
         None, description="Ownership split for groups (shares add up to 1)."
     )
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        from msomodel.rules.codes import normalise_state
+
+        try:
+            return normalise_state(value)
+        except ValueError:
+            raise ValueError(
+                f"expected a two-letter code of a US state or DC (e.g. OH), found {value!r}"
+            ) from None
 
     @model_validator(mode="after")
     def _shares(self) -> Owner:
@@ -395,7 +412,9 @@ class Software(Model):
     add_ons_monthly: NonNeg = Field(0.0, description="Forms, messaging, ... [USD/month per site].")
     implementation_fee_per_site: NonNeg = Field(0.0, description="One-time, before opening [USD].")
     price_escalator_annual: Growth = Field(0.0, description="Price growth [fraction/year].")
-    contract_term_months: int = Field(12, ge=1, description="Contract term [months].")
+    contract_term_months: int = Field(
+        12, ge=1, description="Contract term [months]; informational, not used in the cash flows."
+    )
     admin_hours_saved: Fraction = Field(
         0.0, description="Share of administrative payroll no longer needed [fraction]."
     )

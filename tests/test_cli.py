@@ -119,3 +119,9 @@ def test_grid_command(capsys, tmp_path):
     code, _, err = run(capsys, "grid", OHIO, "--x", "mso.fee.levl", "--x-values", "1:2:2",
                        "--y", "mso.purchasing_discount", "--y-values", "0,0.1")
     assert code == 2 and "did you mean 'mso.fee.level'" in err
+
+
+def test_grid_rejects_two_names_for_the_same_input(capsys):
+    code, _, err = run(capsys, "grid", OHIO, "--x", "mso.fee.level", "--x-values", "1000:2000:2",
+                       "--y", "mso.fee.per_site_monthly", "--y-values", "1000,2000")
+    assert code == 2 and "name the same input" in err

@@ -185,7 +185,7 @@ def iman_conover(samples: np.ndarray, score_corr: np.ndarray, rng: np.random.Gen
     except np.linalg.LinAlgError:
         return samples
     target = np.linalg.cholesky(score_corr)
-    shaped = scores @ np.linalg.solve(actual, target.T)  # = S inv(F)^T P^T
+    shaped = np.linalg.solve(actual, scores.T).T @ target.T  # = S inv(F)^T P^T
     ranks = np.argsort(np.argsort(shaped, axis=0, kind="stable"), axis=0, kind="stable")
     return np.take_along_axis(np.sort(samples, axis=0), ranks, axis=0)
 

@@ -163,7 +163,9 @@ def batch_arguments(inputs: ModelInputs, n: int, values: dict[str, np.ndarray]
     arrays: dict[str, np.ndarray] = {}
     if FEE_LEVEL_PATH in values:
         name, field, _ = FEE_LEVEL[inputs.fee_type]
-        if field is not None and field in inputs.paths and field not in plain:
+        if field is not None and field in plain:
+            raise ValueError(f"{FEE_LEVEL_PATH} and {field} name the same input; give only one")
+        if field is not None and field in inputs.paths:
             plain[field] = values[FEE_LEVEL_PATH]
         else:
             arrays[name] = np.broadcast_to(values[FEE_LEVEL_PATH], (n,))
