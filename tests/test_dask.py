@@ -13,12 +13,10 @@ import threading
 import time
 from pathlib import Path
 
+import distributed  # noqa: F401  (the test extra installs msomodel[dask])
 import numpy as np
 import pandas as pd
 import pytest
-
-pytest.importorskip("distributed", reason="dask.distributed not installed: pip install msomodel[dask]")
-
 from distributed import Client, LocalCluster  # noqa: E402
 
 from msomodel.analysis.cli import load_with_spec  # noqa: E402

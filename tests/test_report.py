@@ -13,14 +13,13 @@ import time
 from pathlib import Path
 
 import papermill
+import psutil
+import pypdf
 import pytest
 
 from msomodel.report import render_batch, render_one, run_report_command
 from msomodel.report.files import TEMP_PREFIX, output_path, slugify
 from msomodel.report.render import plain
-
-pypdf = pytest.importorskip("pypdf")
-psutil = pytest.importorskip("psutil")
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "report"
@@ -162,7 +161,8 @@ def test_output_path_refuses_to_leave_the_folder(tmp_path: Path, name: str) -> N
 
 
 def test_parameters_are_converted_to_plain_json() -> None:
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     assert plain({"p": Path("a/b.yaml"), "n": np.float64(1.5), "t": (1, 2)}) == {
         "p": "a/b.yaml", "n": 1.5, "t": [1, 2]}
     with pytest.raises(TypeError):
@@ -187,12 +187,10 @@ def test_cli_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture
 # -- with the real model -----------------------------------------------------------------------
 
 def test_bundled_scenario_renders_end_to_end(tmp_path: Path) -> None:
-    msomodel = pytest.importorskip("msomodel")
-    if not hasattr(msomodel, "compare") or not hasattr(msomodel, "load_scenario"):
-        pytest.skip("the model core (msomodel.compare) is not available yet")
+    import msomodel
+
     scenarios = sorted((ROOT / "scenarios").glob("*.yaml"))
-    if not scenarios:
-        pytest.skip("no bundled scenarios yet")
+    assert scenarios, "the bundled scenarios are missing"
     result = render_one(scenarios[0], tmp_path)
     assert result.ok, result.error
     name = msomodel.load_scenario(scenarios[0]).name
