@@ -1,4 +1,5 @@
-"""Command line: ``msomodel validate | compare | schema | rules | report | sensitivity | simulate | explore``.
+"""Command line: ``msomodel validate | compare | schema | rules | report | sensitivity | grid |
+simulate | explore``.
 
 Errors in input are printed as ``FILE: dotted.path: expected ..., found ...`` with exit code 2
 and never a traceback.  Output files are written to a temporary name and then renamed.
@@ -193,6 +194,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
+        return EXIT_INPUT
+    except ValueError as exc:  # a value the model cannot use, found after validation
+        print(f"msomodel {args.command}: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except BrokenPipeError:  # e.g. `msomodel schema | head`
         return EXIT_OK

@@ -8,6 +8,10 @@ import argparse
 def cmd_explore(args: argparse.Namespace) -> int:
     from msomodel.explorer.app import serve
 
+    if args.scenario is not None:  # a bad file is reported here (exit 2), not inside the page
+        from msomodel.loader import load_scenario
+
+        load_scenario(args.scenario)
     return serve(args.port, open_browser=not args.no_browser, scenario=args.scenario)
 
 

@@ -125,3 +125,8 @@ def test_grid_rejects_two_names_for_the_same_input(capsys):
     code, _, err = run(capsys, "grid", OHIO, "--x", "mso.fee.level", "--x-values", "1000:2000:2",
                        "--y", "mso.fee.per_site_monthly", "--y-values", "1000,2000")
     assert code == 2 and "name the same input" in err
+
+
+def test_explore_reports_a_bad_starting_scenario_before_serving(capsys):
+    code, _, err = run(capsys, "explore", "--no-browser", "--scenario", BAD)
+    assert code == 2 and "expected a value >= 0" in err

@@ -34,8 +34,9 @@ def _positive(text: str) -> int:
 def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, str]:
     """The scenario, its ``uncertainty:`` section (raw mapping or None) and the spec's file.
 
-    The section is taken out of the scenario mapping before validation, so this works whether
-    or not :class:`~msomodel.scenario.Scenario` declares the field.
+    The section is taken out of the scenario mapping before validation, so that its problems
+    are reported by :func:`~msomodel.analysis.spec.parse_spec` against the file it came from
+    (the scenario, or ``--spec``).
     """
     from msomodel.loader import Problem, ScenarioError, _load_tree, _read_yaml, scenario_from_dict
 

@@ -305,8 +305,8 @@ def prepare(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int
     if block_size < 1:
         raise ValueError(f"block_size: expected a whole number >= 1, found {block_size}")
     source = source or scenario.source_path or "<uncertainty>"
-    if spec is None:  # the scenario's own section, once Scenario declares it
-        spec = getattr(scenario, "uncertainty", None)
+    if spec is None:  # the scenario's own uncertainty: section
+        spec = scenario.uncertainty
     inputs = compile_inputs(scenario)
     plan = compile_plan(spec, scenario, inputs, source)
     if not plan.variables:

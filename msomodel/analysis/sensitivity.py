@@ -86,8 +86,8 @@ def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
     from msomodel.loader import Problem, ScenarioError
 
     source = source or scenario.source_path or "<uncertainty>"
-    if spec is None:  # the scenario's own section, once Scenario declares it
-        spec = getattr(scenario, "uncertainty", None)
+    if spec is None:  # the scenario's own uncertainty: section
+        spec = scenario.uncertainty
     spec = parse_spec(spec, source)
     inputs = compile_inputs(scenario)
     if spec.sensitivity is not None:
