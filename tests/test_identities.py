@@ -213,3 +213,23 @@ def test_json_sites_add_up_to_consolidated():
             assert sum(s["annual"][k]["revenue"] for s in o["sites"]) == pytest.approx(row["revenue"], rel=1e-12)
             ebitda = sum(s["annual"][k]["ebitda"] for s in o["sites"]) - row["overhead"]
             assert ebitda == pytest.approx(row["ebitda"], rel=1e-9)
+
+
+def test_owned_mso_entities_are_taxed_separately_with_their_own_one_time_costs():
+    """PC: tax on its EBITDA less its licence conditions' one-time costs; MSO: tax on its
+    EBITDA less interest, depreciation and the legal structuring (losses carried per entity)."""
+    from msomodel.options.finish import tax_paid
+
+    inputs = compile_inputs(msomodel.load_scenario("scenarios/florida_entrepreneur_five_sites.yaml"))
+    p = engine.run(inputs, options=("mso",))["mso"]
+    rate = inputs.arrays["tax_rate"][None]
+    cond_once = p.company["one_time"].copy()
+    cond_once[:, 0] -= inputs.arrays["structuring"]
+    assert cond_once.sum() == pytest.approx(5 * 2500.0)  # Florida clinic licence, once per site
+    structuring = np.zeros_like(cond_once)
+    structuring[:, 0] = inputs.arrays["structuring"]
+    c = p.company
+    expected = (tax_paid(p.entities["pc"]["ebitda"] - cond_once, rate)
+                + tax_paid(p.entities["mso"]["ebitda"] - c["interest"] - c["depreciation"] - structuring, rate))
+    np.testing.assert_allclose(c["tax"], expected, rtol=1e-12, atol=1e-9)
+    assert c["tax"].sum() > 0

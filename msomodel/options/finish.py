@@ -91,15 +91,18 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            overhead: np.ndarray, one_time: np.ndarray, exit_multiple: np.ndarray,
            termination_fee: np.ndarray | None = None,
            taxable_parts: list[np.ndarray] | None = None,
-           entities: dict | None = None, cap: dict[str, np.ndarray] | None = None) -> Projection:
+           entities: dict | None = None, cap: dict[str, np.ndarray] | None = None,
+           capital_entity_one_time: np.ndarray | None = None) -> Projection:
     """Assemble the company view and the net cash flow (see the module docstring).
 
-    ``taxable_parts``: per-entity taxable income *before* interest, depreciation and one-time
-    costs are taken off the last part (the entity that owns the capital); default one entity.
+    ``taxable_parts``: per-entity taxable income; interest, depreciation and the one-time costs
+    of the entity that owns the capital (``capital_entity_one_time``, default all one-time
+    costs) are taken off the last part.  Default: one entity.
     """
     cap = cap if cap is not None else capital(x, horizon)
     ebitda = site["ebitda"].sum(axis=1) - overhead
-    below = cap["interest"] + cap["depreciation"] + one_time
+    own_once = one_time if capital_entity_one_time is None else capital_entity_one_time
+    below = cap["interest"] + cap["depreciation"] + own_once
     parts = taxable_parts or [ebitda]
     parts = [*parts[:-1], parts[-1] - below]
     tax = sum(tax_paid(p, x["tax_rate"]) for p in parts)

@@ -80,7 +80,10 @@ def _owned(x: dict, horizon: int, fee_type: str, cap: dict | None,
     mso = {"management_fee": fee.sum(1), "staff_admin": admin.sum(1), "opex": mso_opex.sum(1),
            "overhead": overhead}
     mso["ebitda"] = mso["management_fee"] - mso["staff_admin"] - mso["opex"] - overhead
+    # the PC deducts its licence conditions' one-time costs; the MSO its legal structuring
+    mso_once = np.zeros_like(one_time)
+    mso_once[:, 0] = x["structuring"]
     return finish("mso", x, horizon, site, overhead=overhead, one_time=one_time,
                   exit_multiple=_exit_multiple(x), termination_fee=None,
-                  taxable_parts=[pc["ebitda"], mso["ebitda"]], entities={"pc": pc, "mso": mso},
-                  cap=cap)
+                  taxable_parts=[pc["ebitda"] - cond_once, mso["ebitda"]],
+                  entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once)
