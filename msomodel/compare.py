@@ -257,7 +257,8 @@ def compare(scenario: Scenario) -> Comparison:
     incremental = {o: {k: float(v[0]) for k, v in
                        metrics.incremental_metrics(projections[o], base, rate).items()}
                    for o in ("mso", "software_only")}
-    be = metrics.breakeven(inputs, per_option["self_managed"]["npv"])
+    be = metrics.breakeven(inputs, per_option["self_managed"]["npv"],
+                           float(base.site["revenue"].max()))
     feasibility = assess(scenario, inputs)
     labels = {o: option_label(o, inputs.mso_kind) for o in OPTIONS}
     rec = recommend(per_option, feasibility, labels, inputs.horizon)

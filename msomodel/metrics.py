@@ -71,10 +71,13 @@ class Breakeven:
                 "unit": self.unit, "field": self.field, "note": self.note}
 
 
-def _upper(inputs: ModelInputs, name: str) -> float:
+def _upper(inputs: ModelInputs, name: str, site_revenue_max: float | None = None) -> float:
+    """Top of the searched fee range: twice the largest monthly site revenue for a flat fee."""
     if name == "fee_flat":
-        per_site = engine.run(inputs, options=("self_managed",))["self_managed"].site["revenue"]
-        return float(max(per_site.max(), 1.0) * 2.0)
+        if site_revenue_max is None:
+            run = engine.run(inputs, options=("self_managed",))["self_managed"]
+            site_revenue_max = float(run.site["revenue"].max())
+        return max(site_revenue_max, 1.0) * 2.0
     if name == "fee_markup":
         return 10.0
     if name == "fee_tier_scale":
@@ -84,19 +87,20 @@ def _upper(inputs: ModelInputs, name: str) -> float:
 
 
 def solve_level(inputs: ModelInputs, objective, name: str, *, points: int = 17,
-                rounds: int = 6) -> float | None:
+                rounds: int = 6, upper: float | None = None) -> float | None:
     """Root of a decreasing ``objective(projection) -> (T,)`` in fee level ``name``.
 
     Each round evaluates ``points`` levels as one batched engine call (trials axis), keeps the
     bracket where the sign changes, and the last bracket is closed by linear interpolation
     (exact where the objective is linear in the fee, i.e. no floor or cap binds inside it).
     """
-    lo, hi = 0.0, _upper(inputs, name)
+    top = upper if upper is not None else _upper(inputs, name)
+    lo, hi = 0.0, top
     for _ in range(rounds):
         levels = np.linspace(lo, hi, points)
         values = objective(engine.run(inputs, points, arrays={name: levels}, options=("mso",))["mso"])
         if values[0] < 0 or values[-1] > 0:
-            if lo == 0.0 and hi == _upper(inputs, name):
+            if lo == 0.0 and hi == top:
                 return None
             break
         k = int(np.argmax(values <= 0))  # first level at or past the root
@@ -118,28 +122,32 @@ def _linear_near(levels: np.ndarray, values: np.ndarray, k: int) -> bool:
     return bool(np.all(np.abs(y - fit) <= 1e-9 * max(float(np.abs(y).max()), 1.0)))
 
 
-def breakeven(inputs: ModelInputs, base_npv: float) -> Breakeven:
+def breakeven(inputs: ModelInputs, base_npv: float,
+              site_revenue_max: float | None = None) -> Breakeven:
     """Fee level where the MSO's NPV equals self-managed's (third-party), or where the PC's
-    EBITDA over the horizon is zero (owned MSO: the fee is intercompany)."""
+    EBITDA over the horizon is zero (owned MSO: the fee is intercompany).
+    ``site_revenue_max`` (largest monthly site revenue, self-managed) saves a projection."""
     name, field, unit = FEE_LEVEL[inputs.fee_type]
+    top = _upper(inputs, name, site_revenue_max)
     current = float(inputs.arrays[name])
     rate = finance.monthly_rate(inputs.arrays["discount_rate"])
     if inputs.mso_kind == "owned":
-        level = solve_level(inputs, lambda p: p.entities["pc"]["ebitda"].sum(axis=-1), name)
+        level = solve_level(inputs, lambda p: p.entities["pc"]["ebitda"].sum(axis=-1), name,
+                            upper=top)
         note = ("Fee at which the friendly PC's EBITDA over the horizon is zero; the fee moves "
                 "profit between PC and MSO, so the consolidated NPV barely depends on it.")
         return Breakeven("pc_breaks_even", level, current, unit, field, note)
     def gap(p: Projection) -> np.ndarray:
         return finance.npv(rate, p.net_cash_flow) - base_npv
 
-    level = solve_level(inputs, gap, name)
+    level = solve_level(inputs, gap, name, upper=top)
     if level is None:
         at_zero = gap(engine.run(inputs, 1, arrays={name: 0.0}, options=("mso",))["mso"])[0]
         if at_zero < 0:
             note = "Even at a zero fee the MSO's NPV is below self-managed's: no fee breaks even."
         else:
             note = ("The MSO's NPV stays above self-managed's at every fee level searched "
-                    f"(up to {_upper(inputs, name):g}; a cap may bind): no break-even.")
+                    f"(up to {top:g}; a cap may bind): no break-even.")
     else:
         note = "Above this fee level self-managed has the higher NPV; below it the MSO does."
     return Breakeven("mso_vs_self_managed", level, current, unit, field, note)
