@@ -122,6 +122,51 @@ def _linear_near(levels: np.ndarray, values: np.ndarray, k: int) -> bool:
     return bool(np.all(np.abs(y - fit) <= 1e-9 * max(float(np.abs(y).max()), 1.0)))
 
 
+def _pc_ebitda_total(p: Projection) -> np.ndarray:
+    return p.entities["pc"]["ebitda"].sum(axis=-1)
+
+
+def _npv_gap(inputs: ModelInputs, base_npv: float):
+    rate = finance.monthly_rate(inputs.arrays["discount_rate"])
+    return lambda p: finance.npv(rate, p.net_cash_flow) - base_npv
+
+
+@dataclass(frozen=True)
+class FeeSweep:
+    """The break-even objective over a range of fee levels, ready to plot."""
+
+    levels: np.ndarray      # fee levels in the fee structure's units
+    values: np.ndarray      # MSO NPV minus self-managed NPV, or the PC's EBITDA total [USD]
+    scale: float            # display factor for levels (100 for shares and markups)
+    xlabel: str
+    ylabel: str
+    title: str
+
+
+def fee_sweep(inputs: ModelInputs, be: Breakeven, base_npv: float, points: int = 41) -> FeeSweep:
+    """Evaluate the objective of :func:`breakeven` at ``points`` fee levels from zero to 1.6x
+    the larger of the scenario's fee and the break-even fee (one batched engine call)."""
+    name = FEE_LEVEL[inputs.fee_type][0]
+    top = max(be.current, be.level or 0.0) * 1.6 or 1.0
+    levels = np.linspace(0.0, top, points)
+    proj = engine.run(inputs, points, arrays={name: levels}, options=("mso",))["mso"]
+    if be.target == "pc_breaks_even":
+        values = _pc_ebitda_total(proj)
+        ylabel, title = "PC EBITDA over the horizon", "Management fee that lets the PC break even"
+    else:
+        values = _npv_gap(inputs, base_npv)(proj)
+        ylabel, title = "MSO NPV minus self-managed NPV", "Break-even MSO fee"
+    if be.unit.startswith("USD"):
+        scale, xlabel = 1.0, "MSO fee [USD per site per month]"
+    elif be.unit.startswith("multiple"):
+        scale, xlabel = 1.0, "Fee as a multiple of the scenario's tier rates [x]"
+    elif be.unit.startswith("markup"):
+        scale, xlabel = 100.0, "Markup on the MSO's cost base [%]"
+    else:
+        scale, xlabel = 100.0, f"MSO fee [{be.unit}, %]"
+    return FeeSweep(levels, np.asarray(values, dtype=float), scale, xlabel, ylabel, title)
+
+
 def breakeven(inputs: ModelInputs, base_npv: float,
               site_revenue_max: float | None = None) -> Breakeven:
     """Fee level where the MSO's NPV equals self-managed's (third-party), or where the PC's
@@ -130,16 +175,12 @@ def breakeven(inputs: ModelInputs, base_npv: float,
     name, field, unit = FEE_LEVEL[inputs.fee_type]
     top = _upper(inputs, name, site_revenue_max)
     current = float(inputs.arrays[name])
-    rate = finance.monthly_rate(inputs.arrays["discount_rate"])
     if inputs.mso_kind == "owned":
-        level = solve_level(inputs, lambda p: p.entities["pc"]["ebitda"].sum(axis=-1), name,
-                            upper=top)
+        level = solve_level(inputs, _pc_ebitda_total, name, upper=top)
         note = ("Fee at which the friendly PC's EBITDA over the horizon is zero; the fee moves "
                 "profit between PC and MSO, so the consolidated NPV barely depends on it.")
         return Breakeven("pc_breaks_even", level, current, unit, field, note)
-    def gap(p: Projection) -> np.ndarray:
-        return finance.npv(rate, p.net_cash_flow) - base_npv
-
+    gap = _npv_gap(inputs, base_npv)
     level = solve_level(inputs, gap, name, upper=top)
     if level is None:
         at_zero = gap(engine.run(inputs, 1, arrays={name: 0.0}, options=("mso",))["mso"])[0]

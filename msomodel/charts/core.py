@@ -138,22 +138,11 @@ def _level_text(value: float, unit: str) -> str:
 
 def breakeven_fee(result: Comparison) -> Figure:
     """NPV advantage of the MSO over self-managed against the fee level, with both marked."""
-    from msomodel import engine, finance
+    from msomodel.metrics import fee_sweep
 
-    be, inputs = result.breakeven, result.inputs
-    name = {"flat": "fee_flat", "percentage": "fee_pct", "cost_plus": "fee_markup",
-            "tiered": "fee_tier_scale", "hybrid": "fee_pct"}[inputs.fee_type]
-    top = max(be.current, be.level or 0.0) * 1.6 or 1.0
-    levels = np.linspace(0.0, top, 41)
-    proj = engine.run(inputs, levels.size, arrays={name: levels}, options=("mso",))["mso"]
-    rate = finance.monthly_rate(inputs.arrays["discount_rate"])
-    if be.target == "pc_breaks_even":
-        y = proj.entities["pc"]["ebitda"].sum(axis=-1)
-        ylabel, title = "PC EBITDA over the horizon", "Management fee that lets the PC break even"
-    else:
-        y = finance.npv(rate, proj.net_cash_flow) - result.metrics["self_managed"]["npv"]
-        ylabel, title = "MSO NPV minus self-managed NPV", "Break-even MSO fee"
-    scale = 100.0 if not be.unit.startswith("USD") else 1.0
+    be = result.breakeven
+    sweep = fee_sweep(result.inputs, be, result.metrics["self_managed"]["npv"])
+    levels, y, scale = sweep.levels, sweep.values, sweep.scale
     with styled():
         fig, ax = new_figure()
         ax.plot(levels * scale, y, color=OPTION_COLORS["mso"], lw=2)
@@ -166,12 +155,9 @@ def breakeven_fee(result: Comparison) -> Figure:
         ax.yaxis.set_major_formatter(MONEY)
         if be.unit.startswith("USD"):
             ax.xaxis.set_major_formatter(MONEY)
-        unit = be.unit if scale == 1.0 else f"{be.unit} [%]"
-        if be.unit.startswith("multiple"):
-            unit = "multiple of the tier rates [x 100]"
-        ax.set_xlabel(unit[0].upper() + unit[1:])
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
+        ax.set_xlabel(sweep.xlabel)
+        ax.set_ylabel(sweep.ylabel)
+        ax.set_title(sweep.title)
         ax.legend(loc="upper right")
     return fig
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from msomodel import engine, finance, tables
+from msomodel import tables
 from msomodel.compare import Comparison, compare
 from msomodel.explorer.drivers import (
     DRIVER_LABELS,
@@ -65,6 +65,7 @@ from msomodel.explorer.settings import (
     treatment_visits,
 )
 from msomodel.loader import scenario_from_dict
+from msomodel.metrics import fee_sweep
 from msomodel.scenario import OPTIONS
 
 __all__ = [
@@ -250,28 +251,10 @@ def chart_data(result: Comparison, points: int = BREAKEVEN_POINTS) -> ChartData:
     years = annual["self_managed"].index.to_numpy()
     ebitda = {o: a.to_numpy(dtype=float) for o, a in annual.items()}
 
-    be, inputs = result.breakeven, result.inputs
-    name = {"flat": "fee_flat", "percentage": "fee_pct", "cost_plus": "fee_markup",
-            "tiered": "fee_tier_scale", "hybrid": "fee_pct"}[inputs.fee_type]
-    top = max(be.current, be.level or 0.0) * 1.6 or 1.0
-    levels = np.linspace(0.0, top, points)
-    proj = engine.run(inputs, levels.size, arrays={name: levels}, options=("mso",))["mso"]
-    if be.target == "pc_breaks_even":
-        values = proj.entities["pc"]["ebitda"].sum(axis=-1)
-        ylabel, title = "PC EBITDA over the horizon", "Management fee that lets the PC break even"
-    else:
-        rate = finance.monthly_rate(inputs.arrays["discount_rate"])
-        values = finance.npv(rate, proj.net_cash_flow) - result.metrics["self_managed"]["npv"]
-        ylabel, title = "MSO NPV minus self-managed NPV", "Break-even MSO fee"
-    scale = 1.0 if be.unit.startswith("USD") else 100.0
-    if be.unit.startswith("USD"):
-        xlabel = "MSO fee [USD per site per month]"
-    elif be.unit.startswith("multiple"):
-        xlabel, scale = "Fee as a multiple of the scenario's tier rates [x]", 1.0
-    elif be.unit.startswith("markup"):
-        xlabel = "Markup on the MSO's cost base [%]"
-    else:
-        xlabel = f"MSO fee [{be.unit}, %]"
+    be = result.breakeven
+    sweep = fee_sweep(result.inputs, be, result.metrics["self_managed"]["npv"], points)
+    scale, xlabel, ylabel, title = sweep.scale, sweep.xlabel, sweep.ylabel, sweep.title
+    levels, values = sweep.levels, sweep.values
     return ChartData(labels, allowed, np.arange(result.horizon + 1), cumulative, years, ebitda,
                      levels * scale, np.asarray(values, dtype=float), be.current * scale,
                      None if be.level is None else be.level * scale, scale, xlabel, ylabel, title)
