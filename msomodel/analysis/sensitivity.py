@@ -19,7 +19,7 @@ import pandas as pd
 from msomodel.analysis import paths as P
 from msomodel.analysis.evaluate import CHALLENGERS, npv_by_path
 from msomodel.analysis.spec import UncertaintySpec, parse_spec
-from msomodel.inputs import compile_inputs
+from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.scenario import Scenario
 
 #: Key inputs of the default tornado, with labels (used when they exist in the scenario).
@@ -80,16 +80,17 @@ class TornadoResult:
 
 
 def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
-           default_range: float = DEFAULT_RANGE, source: str | None = None
-           ) -> tuple[list[tuple[str, float, float]], list[str]]:
-    """(path, low, high) per input, and the default inputs skipped for a zero range."""
+           default_range: float = DEFAULT_RANGE, source: str | None = None,
+           inputs: ModelInputs | None = None) -> tuple[list[tuple[str, float, float]], list[str]]:
+    """(path, low, high) per input, and the default inputs skipped for a zero range.
+    ``inputs``: the scenario's compiled inputs, if already at hand."""
     from msomodel.loader import Problem, ScenarioError
 
     source = source or scenario.source_path or "<uncertainty>"
     if spec is None:  # the scenario's own uncertainty: section
         spec = scenario.uncertainty
     spec = parse_spec(spec, source)
-    inputs = compile_inputs(scenario)
+    inputs = inputs if inputs is not None else compile_inputs(scenario)
     if spec.sensitivity is not None:
         out, problems = [], []
         for i, r in enumerate(spec.sensitivity):
@@ -123,13 +124,15 @@ def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
 
 def tornado(scenario: Scenario, spec: UncertaintySpec | dict | None = None,
             outcome: str = "mso", *, default_range: float = DEFAULT_RANGE,
-            source: str | None = None) -> TornadoResult:
+            source: str | None = None, inputs: ModelInputs | None = None) -> TornadoResult:
     """One-at-a-time sensitivity of the incremental NPV of ``outcome`` (``mso`` or
-    ``software_only``) over self-managed, in one batched engine call of ``2 k + 1`` trials."""
+    ``software_only``) over self-managed, in one batched engine call of ``2 k + 1`` trials.
+    ``inputs``: the scenario's compiled inputs (e.g. ``Comparison.inputs``), if at hand."""
     if outcome not in CHALLENGERS:
         raise ValueError(f"outcome: expected one of {', '.join(CHALLENGERS)}, found {outcome!r}")
-    rows, skipped = ranges(scenario, spec, default_range=default_range, source=source)
-    inputs = compile_inputs(scenario)
+    inputs = inputs if inputs is not None else compile_inputs(scenario)
+    rows, skipped = ranges(scenario, spec, default_range=default_range, source=source,
+                           inputs=inputs)
     n = 1 + 2 * len(rows)
     values = {}
     for j, (path, lo, hi) in enumerate(rows):

@@ -135,11 +135,11 @@ def drivers(result: Comparison) -> Drivers:
     declared = getattr(spec, "sensitivity", None) is not None
     note = ""
     try:
-        tr = tornado(scenario)
+        tr = tornado(scenario, inputs=result.inputs)
     except ScenarioError:
         if not declared:
             raise
-        tr = tornado(scenario, spec={})
+        tr = tornado(scenario, spec={}, inputs=result.inputs)
         declared = False
         note = ("The scenario's own sensitivity ranges do not fit the current settings; "
                 "each input is moved 20% either way instead.")
