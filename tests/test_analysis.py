@@ -84,6 +84,9 @@ def test_every_input_path_has_schema_bounds(ohio):
     for path in inputs.paths:
         tp, _ = P._field(path.split("."), ohio)
         assert tp in (int, float), path
+        # every input with a schema limit gets it (a lookup that failed would give -inf..inf)
+        b = P.bounds(ohio, path)
+        assert np.isfinite(b.lower) or np.isfinite(b.upper), path
     assert P.bounds(ohio, "mso.purchasing_discount") == P.Bounds(0.0, 1.0, False)
     assert P.bounds(ohio, "finance.loan.term_months") == P.Bounds(1.0, 360.0, True)
     assert P.bounds(ohio, "sites.Columbus.open_month").upper == ohio.finance.horizon_months
