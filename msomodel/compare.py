@@ -17,6 +17,7 @@ import pandas as pd
 
 from msomodel import compliance as rules_view
 from msomodel import engine, metrics
+from msomodel import timeline as tl
 from msomodel.formatting import money
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
@@ -80,6 +81,11 @@ class Comparison:
     def horizon(self) -> int:
         return self.inputs.horizon
 
+    @property
+    def _years(self) -> np.ndarray:
+        """Year (1, 2, ...) of each index 0..horizon; index 0 counts in year 1."""
+        return tl.project_year(self.horizon) + 1
+
     def label(self, option: str) -> str:
         return option_label(option, self.inputs.mso_kind)
 
@@ -88,8 +94,8 @@ class Comparison:
         """Monthly lines of one option (index 0..horizon) [USD]."""
         p = self.projections[option]
         data = {name: p.site[name][0].sum(axis=0) for name in SITE_LINES}
+        # company lines last: "ebitda" is the company's (sites less overhead)
         data.update({k: v[0] for k, v in p.company.items() if k != "loan_balance_end"})
-        data["ebitda"] = p.company["ebitda"][0]
         frame = pd.DataFrame(data)
         frame.index.name = "month"
         return frame
@@ -102,7 +108,7 @@ class Comparison:
 
     def _compute_annual(self, option: str) -> pd.DataFrame:
         m = self.monthly(option)
-        year = np.maximum(m.index.to_numpy() - 1, 0) // 12 + 1
+        year = self._years
         out = m.groupby(year).sum()
         out["ebitda_margin"] = np.where(out["revenue"] != 0,
                                         out["ebitda"] / out["revenue"].where(out["revenue"] != 0, 1),
@@ -113,7 +119,7 @@ class Comparison:
     def annual_by_site(self, option: str, line: str = "revenue") -> pd.DataFrame:
         """One site-level line by year (rows) and site (columns) [USD]."""
         arr = self.projections[option].site[line][0]  # (S, M)
-        year = np.maximum(np.arange(arr.shape[1]) - 1, 0) // 12 + 1
+        year = self._years
         frame = pd.DataFrame(arr.T, columns=self.inputs.sites).groupby(year).sum()
         frame.index.name = "year"
         return frame
@@ -123,7 +129,7 @@ class Comparison:
         out = {}
         for name, lines in self.projections["mso"].entities.items():
             frame = pd.DataFrame({k: v[0] for k, v in lines.items()})
-            year = np.maximum(frame.index.to_numpy() - 1, 0) // 12 + 1
+            year = self._years
             out[name] = frame.groupby(year).sum().rename_axis("year")
         return out
 
