@@ -24,6 +24,7 @@ from msomodel.rules import (
     lookup,
     read_rulebook,
 )
+from msomodel.rules.codes import DEAL_CHECK_CODES
 from msomodel.rules.loader import DEFAULT_PATH
 
 SEED = "Pabau blog"
@@ -400,15 +401,7 @@ def _minimal() -> dict:
         },
         "deal_checks": {
             code: {"sources": [{"ref": "src", "says": "x"}]}
-            for code in (
-                "percentage_fee_splitting_risk",
-                "percentage_fee_rules_unknown",
-                "commission_fee_splitting_risk",
-                "fee_changes_too_often",
-                "term_too_short",
-                "percent_outside_fmv_band",
-                "pc_margin_not_break_even",
-            )
+            for code in DEAL_CHECK_CODES
         },
         "states": {
             "OH": {
