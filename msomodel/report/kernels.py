@@ -168,22 +168,21 @@ class WarmKernel:
             if self.km.has_kernel:
                 run_sync(self.km.shutdown_kernel)(now=True)
         except Exception:
-            pid = self.pid
-            if pid:
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except OSError:
-                    pass
+            self._kill_group()
 
 
-    def kill_now(self) -> None:
-        """Kill from a signal handler: no event loop, no messages, just SIGKILL and file removal."""
+    def _kill_group(self) -> None:
+        """SIGKILL the kernel's process group, if it has one."""
         pid = self.pid
         if pid:
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
+
+    def kill_now(self) -> None:
+        """Kill from a signal handler: no event loop, no messages, just SIGKILL and file removal."""
+        self._kill_group()
         try:
             Path(self.km.connection_file).unlink(missing_ok=True)
         except (OSError, TypeError):
