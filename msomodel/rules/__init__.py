@@ -32,7 +32,14 @@ from .codes import (
     normalise_state,
 )
 from .deals import DEFAULT_PERCENT_BAND, FEE_TYPES, PC_MARGIN_BAND, deal_warnings
-from .feasibility import assess_feasibility, fee_policy, lookup, physician_share
+from .feasibility import (
+    STRUCTURES,
+    assess_feasibility,
+    assess_structures,
+    fee_policy,
+    lookup,
+    physician_share,
+)
 from .loader import DEFAULT_PATH, RulesDataError, load_rulebook, read_rulebook
 from .records import (
     Condition,
@@ -64,6 +71,7 @@ __all__ = [
     "OWNERSHIP_VALUES",
     "PC_MARGIN_BAND",
     "STATE_NAMES",
+    "STRUCTURES",
     "Condition",
     "ConditionCosts",
     "DealWarning",
@@ -76,6 +84,7 @@ __all__ = [
     "StateRule",
     "Structure",
     "assess_feasibility",
+    "assess_structures",
     "condition_costs",
     "deal_warnings",
     "fee_policy",

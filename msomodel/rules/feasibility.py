@@ -258,3 +258,73 @@ def assess_feasibility(
                 "to supply a physician-owned PC."
             )
     return {"self_managed": self_managed, "mso": mso, "software_only": software_only}
+
+
+#: The legal structures an owner can operate under (see :func:`assess_structures`).
+STRUCTURES: tuple[str, ...] = ("direct", "friendly_pc")
+
+
+def _contested(found: Feasibility, rule: StateRule) -> Feasibility:
+    """A contested or low-confidence lawful answer reads 'contested', never plain feasible."""
+    if found.status in ("feasible", "feasible_with_conditions") and (
+        rule.ownership == "contested" or rule.confidence == "low"
+    ):
+        return Feasibility("contested", found.reasons, found.conditions, found.sources)
+    return found
+
+
+def assess_structures(
+    state: str,
+    licence: str,
+    *,
+    ownership: Iterable[OwnershipShare | Mapping[str, Any]] | None = None,
+    rulebook: RuleBook | None = None,
+) -> dict[str, Feasibility]:
+    """Which legal structures are open to the owner: ``direct`` and ``friendly_pc``.
+
+    ``direct``: the owner (or the ownership split) owns the clinical entity outright;
+    follows the owner's licence as :func:`assess_feasibility` describes for self-managed.
+    ``friendly_pc``: an MSO owned by the owner manages a physician-owned PC under a
+    management services agreement; lawful with the structure's conditions wherever an MSO
+    is or may be required, and also where direct ownership is allowed (then optional).
+
+    Each value's ``status`` is ``feasible``, ``feasible_with_conditions``, ``contested``
+    (sources disagree, or low confidence: consult counsel), ``unknown`` or ``infeasible``.
+    The management options (in-house, software, third-party MSO) are compared under
+    whichever structure is lawful; this function decides only the structure.
+    """
+    book = rulebook or load_rulebook()
+    rule = lookup(state, licence, rulebook=book)
+    shares = list(ownership) if ownership is not None else None
+    direct = _contested(_owner_owns_practice(rule, shares), rule)
+    if rule.ownership == "unknown":
+        friendly = Feasibility(
+            "unknown",
+            [f"No reliable rule is recorded for a {LICENCE_LABELS[rule.licence]} in "
+             f"{rule.state_name}: {UNKNOWN_NOTE}."],
+            [],
+            list(rule.sources),
+        )
+    else:
+        structure = book.structures["owned_mso_friendly_pc"]
+        reasons = [
+            "You own the MSO and a physician owns the PC that holds the medical side"
+            + (
+                f"; this is the usual structure for a {LICENCE_LABELS[rule.licence]} in "
+                f"{rule.state_name}."
+                if direct.status == "infeasible" or rule.mso_required
+                else f"; optional in {rule.state_name}, where the owner may also own the practice."
+            )
+        ]
+        if rule.ownership == "contested":
+            reasons.append(
+                f"Sources disagree about direct ownership ({_cite(rule.sources)}); this "
+                "structure also fits the stricter reading, but confirm with counsel."
+            )
+        friendly = Feasibility(
+            "feasible_with_conditions",
+            reasons,
+            list(structure.conditions),
+            list(rule.sources) + list(structure.sources),
+        )
+    return {"direct": direct, "friendly_pc": friendly}
