@@ -16,24 +16,27 @@ import numpy as np
 import pandas as pd
 
 from msomodel import compliance as rules_view
+from msomodel import decision as decide
 from msomodel import engine, metrics
 from msomodel import timeline as tl
-from msomodel.formatting import money
+from msomodel.errors import Problem, ScenarioError
+from msomodel.formatting import lower_first  # noqa: F401  (re-exported for callers)
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
-from msomodel.scenario import OPTIONS, Scenario
+from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 
-LABELS = {"self_managed": "Self-managed", "software_only": "Software only",
-          "mso": "MSO"}
-MSO_LABELS = {"third_party": "Third-party MSO", "owned": "Owned MSO + friendly PC"}
+#: Version of the JSON contract (README, "JSON output"; "Migrating from schema version 1").
+SCHEMA_VERSION = 2
+LABELS = OPTION_LABELS
 ANNUAL_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
                 "software_fee", "structuring", "conditions", "overhead", "ebitda", "ebitda_margin",
                 "one_time", "capex", "loan_draw", "interest", "principal_repaid", "tax",
                 "exit_value", "net_cash_flow")
 
 
-def option_label(option: str, mso_kind: str) -> str:
-    return MSO_LABELS[mso_kind] if option == "mso" else LABELS[option]
+def option_label(option: str, *_: object) -> str:
+    """Plain label of a management option."""
+    return OPTION_LABELS[option]
 
 
 def _num(value: Any) -> float | None:
@@ -54,12 +57,14 @@ class Feasibility:
 
     @property
     def allowed(self) -> bool:
-        return self.status in ("feasible", "feasible_with_conditions", "unknown")
+        """Open to the owner: feasible (perhaps with conditions), contested or unknown."""
+        return self.status != "infeasible"
 
 
 @dataclass
 class Comparison:
-    """The three options of one scenario, their metrics and the recommendation."""
+    """The three management options of one scenario under one legal structure: their
+    projections, metrics, break-even fees and the decision."""
 
     scenario: Scenario
     inputs: ModelInputs
@@ -67,10 +72,26 @@ class Comparison:
     metrics: dict[str, dict[str, float]]
     incremental: dict[str, dict[str, float]]
     breakeven: metrics.Breakeven
+    pc_breakeven: metrics.Breakeven | None
     feasibility: dict[str, Feasibility]
-    recommendation: dict[str, str | None]
+    decision: decide.Decision
     compliance: rules_view.Compliance
     _annual: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    @property
+    def structure(self) -> str:
+        """The legal structure the options are evaluated under: direct or friendly_pc."""
+        return self.inputs.structure
+
+    @property
+    def structure_label(self) -> str:
+        return rules_view.STRUCTURE_LABELS[self.structure]
+
+    @property
+    def recommendation(self) -> dict[str, Any]:
+        """The decision as in the JSON contract: ``option`` (None unless recommended),
+        ``verdict``, ``margin``, ``probability_best``, ``flips``, ``asymmetric``, ``reason``."""
+        return self.decision.to_dict()
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
@@ -87,7 +108,7 @@ class Comparison:
         return tl.project_year(self.horizon) + 1
 
     def label(self, option: str) -> str:
-        return option_label(option, self.inputs.mso_kind)
+        return OPTION_LABELS[option]
 
     # ----------------------------------------------------------------- tables
     def monthly(self, option: str) -> pd.DataFrame:
@@ -124,10 +145,11 @@ class Comparison:
         frame.index.name = "year"
         return frame
 
-    def entity_annual(self) -> dict[str, pd.DataFrame]:
-        """Owned MSO only: annual P&L of the PC and of the MSO."""
+    def entity_annual(self, option: str = "self_managed") -> dict[str, pd.DataFrame]:
+        """Friendly-PC structure only: annual P&L of the PC and of the owner's MSO under one
+        management option (empty under direct ownership)."""
         out = {}
-        for name, lines in self.projections["mso"].entities.items():
+        for name, lines in self.projections[option].entities.items():
             frame = pd.DataFrame({k: v[0] for k, v in lines.items()})
             year = self._years
             out[name] = frame.groupby(year).sum().rename_axis("year")
@@ -140,15 +162,21 @@ class Comparison:
         for option in OPTIONS:
             m, a = self.metrics[option], self.annual(option)
             inc = self.incremental.get(option, {})
+            prob = self.decision.probability_best or {}
+            p10 = self.decision.p10_npv or {}
             rows[self.label(option)] = {
                 "feasibility": self.feasibility[option].status,
-                "npv": m["npv"], "irr_annual": m["irr_annual"],
+                "npv": m["npv"], "probability_best": prob.get(option, np.nan),
+                "p10_npv": p10.get(option, np.nan),
+                "project_irr_annual": m["project_irr_annual"], "irr_annual": m["irr_annual"],
                 "payback_month": m["payback_month"], "peak_funding": m["peak_funding"],
                 "moic": m["moic"], "exit_value": m["exit_value"],
+                "pv_exit": m["pv_exit"], "npv_without_exit": m["npv_without_exit"],
                 f"year{year3}_ebitda": a.loc[year3, "ebitda"],
                 f"year{year3}_ebitda_margin": a.loc[year3, "ebitda_margin"],
                 "incremental_npv": inc.get("npv", 0.0),
                 "incremental_payback_month": inc.get("payback_month", np.nan),
+                "incremental_irr_annual": inc.get("irr_annual", np.nan),
             }
         return pd.DataFrame(rows)
 
@@ -161,6 +189,21 @@ class Comparison:
                                           for y in revenue.index]}
                 for site in self.inputs.sites]
 
+    def incremental_note(self, option: str) -> dict[str, str | None]:
+        """Why an incremental payback or IRR is not shown (README, "Incremental figures")."""
+        inc = self.incremental[option]
+        npv, changes = inc["npv"], inc["sign_changes"]
+        payback = None if npv > 0 else (
+            "not shown: the switch does not add value (incremental NPV <= 0)")
+        if changes == 1:
+            irr = None
+        elif changes == 0:
+            irr = "not meaningful: the difference never changes sign (no capital at stake)"
+        else:
+            irr = (f"not meaningful: the difference changes sign {int(changes)} times, so it "
+                   "has no unique rate of return")
+        return {"payback_month": payback, "irr_annual": irr}
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (see README, "JSON output")."""
         s = self.scenario
@@ -168,35 +211,66 @@ class Comparison:
         for option in OPTIONS:
             m = self.metrics[option]
             annual = self.annual(option).reset_index()
-            options[option] = {
+            prob = self.decision.probability_best or {}
+            p10 = self.decision.p10_npv or {}
+            entry = {
                 "label": self.label(option),
                 "feasible": self.feasibility[option].allowed,
                 "feasibility": {"status": self.feasibility[option].status,
                                 "reasons": self.feasibility[option].reasons},
                 "npv": _num(m["npv"]),
+                "npv_without_exit": _num(m["npv_without_exit"]),
+                "pv_exit": _num(m["pv_exit"]),
+                "probability_best": _num(prob[option]) if option in prob else None,
+                "p10_npv": _num(p10[option]) if option in p10 else None,
+                "project_irr_annual": _num(m["project_irr_annual"]),
+                "equity_irr_annual": _num(m["irr_annual"]),
                 "irr_annual": _num(m["irr_annual"]),
                 "payback_month": _month(m["payback_month"]),
                 "peak_funding": _num(m["peak_funding"]),
+                "equity_multiple": _num(m["moic"]),
                 "moic": _num(m["moic"]),
                 "exit_value": _num(m["exit_value"]),
                 "monthly_net_cash_flow": [float(v) for v in self.projections[option].net_cash_flow[0]],
+                "monthly_unlevered_cash_flow": [
+                    float(v) for v in self.projections[option].company["unlevered_cash_flow"][0]],
                 "annual": [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}
                            for row in annual.to_dict(orient="records")],
                 "sites": self._sites_json(option),
             }
-        incremental = {
-            option: {"npv": _num(v["npv"]), "irr_annual": _num(v["irr_annual"]),
-                     "payback_month": _month(v["payback_month"]), "fee_roi": _num(v["fee_roi"])}
-            for option, v in self.incremental.items()
-        }
+            if self.structure == "friendly_pc":
+                entry["entities"] = {
+                    name: [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}
+                           for row in frame.reset_index().to_dict(orient="records")]
+                    for name, frame in self.entity_annual(option).items()}
+            options[option] = entry
+        incremental = {}
+        for option, v in self.incremental.items():
+            note = self.incremental_note(option)
+            incremental[option] = {
+                "versus": "self_managed", "npv": _num(v["npv"]),
+                "irr_annual": _num(v["irr_annual"]), "irr_note": note["irr_annual"],
+                "payback_month": _month(v["payback_month"]), "payback_note": note["payback_month"],
+                "fee_roi": _num(v["fee_roi"])}
+        found = self.compliance.structures
         return {
-            "scenario": {"name": s.name, "path": s.source_path, "sha256": s.sha256},
+            "schema_version": SCHEMA_VERSION,
+            "scenario": {"name": s.name, "path": s.source_path, "sha256": s.sha256,
+                         "start": s.finance.start_date.strftime("%Y-%m")},
+            "structure": {"id": self.structure, "label": self.structure_label,
+                          "status": found[self.structure].status if found else "feasible",
+                          "chosen_by": self.compliance.structure_chosen_by,
+                          "reasons": found[self.structure].reasons if found else [],
+                          "alternatives": {k: {"label": f.label, "status": f.status,
+                                               "reasons": f.reasons}
+                                           for k, f in found.items() if k != self.structure}},
             "assumptions": {"discount_rate_annual": s.finance.discount_rate_annual,
                             "horizon_months": s.finance.horizon_months,
                             "conventions": CONVENTIONS},
             "options": options,
             "incremental": incremental,
             "breakeven": self.breakeven.to_dict(),
+            "pc_breakeven": self.pc_breakeven.to_dict() if self.pc_breakeven else None,
             "recommendation": self.recommendation,
             "compliance": self.compliance.to_dict(),
         }
@@ -205,40 +279,16 @@ class Comparison:
 CONVENTIONS = (
     "Cash flow index 0 is the start (set-up, onboarding); index m is the end of month m. "
     "Monthly rate = (1 + annual)^(1/12) - 1. NPV = sum cf[m] / (1 + r_monthly)^m. "
-    "IRR annualised = (1 + irr_monthly)^12 - 1. Payback = first month with cumulative cash flow >= 0."
+    "IRR annualised = (1 + irr_monthly)^12 - 1; equity IRR on the owner's levered cash flow "
+    "(after debt service, exit net of the loan), project IRR on the unlevered cash flow. "
+    "Payback = first month with cumulative cash flow >= 0; payback of a switch = the month after "
+    "which the cumulative difference stays >= 0, shown only for a positive incremental NPV. "
+    "Incremental IRR only where the difference changes sign once."
 )
 
 
-def lower_first(label: str) -> str:
-    """'Third-party MSO' -> 'third-party MSO'; a leading acronym ('MSO ...') keeps its case."""
-    return label[:1].lower() + label[1:] if label[1:2].islower() else label
-
-
-def recommend(metrics_by_option: dict[str, dict[str, float]], feasibility: dict[str, Feasibility],
-              labels: dict[str, str], horizon: int) -> dict[str, str | None]:
-    """Highest NPV among the options the owner may use, with the reason in one sentence."""
-    allowed = [o for o in OPTIONS if feasibility[o].allowed]
-    if not allowed:
-        return {"option": None, "reason": "No option is open to this owner in this state; "
-                "consult counsel before going further."}
-    best = max(allowed, key=lambda o: metrics_by_option[o]["npv"])
-    others = [o for o in allowed if o != best]
-    npv = metrics_by_option[best]["npv"]
-    years = horizon / 12
-    reason = f"{labels[best]} has the highest value over {years:g} years (NPV {money(npv)})"
-    if others:
-        runner = max(others, key=lambda o: metrics_by_option[o]["npv"])
-        gap = npv - metrics_by_option[runner]["npv"]
-        reason += f", {money(gap)} more than {lower_first(labels[runner])}"
-    excluded = [lower_first(labels[o]) for o in OPTIONS if not feasibility[o].allowed]
-    if excluded:
-        verb = "is" if len(excluded) == 1 else "are"
-        reason += f"; {' and '.join(excluded)} {verb} not open to this owner"
-    return {"option": best, "reason": reason + "."}
-
-
 def assess(scenario: Scenario, inputs: ModelInputs | None = None) -> dict[str, Feasibility]:
-    """Feasibility of each option from the state rules and the scenario's own marks."""
+    """Feasibility of each option under the structure, from the rules and the scenario's marks."""
     found = inputs.compliance if inputs is not None and inputs.compliance else rules_view.assess(scenario)
     return {o: Feasibility(found.options[o].status, list(found.options[o].reasons)) for o in OPTIONS}
 
@@ -251,11 +301,47 @@ def _pc_margin(projection: Projection) -> float | None:
     return float(pc["ebitda"][0].sum()) / revenue if revenue else None
 
 
-def compare(scenario: Scenario) -> Comparison:
-    """Project all three options of ``scenario`` and compare them."""
-    found = rules_view.assess(scenario)
+def _check_finite(scenario: Scenario, projections: dict[str, Projection]) -> None:
+    """Results that are not finite (e.g. from a price of 1e308) are input errors."""
+    bad = sorted({line for p in projections.values() for line, v in p.site.items()
+                  if not np.all(np.isfinite(v))})
+    if bad or not all(np.all(np.isfinite(p.net_cash_flow)) for p in projections.values()):
+        where = ", ".join(bad) if bad else "the cash flow"
+        raise ScenarioError([Problem(
+            scenario.source_path or "<scenario>", "",
+            f"expected finite results, found overflowing values in {where}: an input is too "
+            "large (check prices, volumes, pay and costs)")])
+
+
+def _sources(scenario: Scenario):
+    """Source of an input path from the scenario file's comments and source fields (lazy)."""
+    cache: dict[str, str] = {}
+
+    def lookup(path: str) -> str | None:
+        if not cache and scenario.source_path:
+            from msomodel import assumptions
+
+            try:
+                cache.update({a.path: a.source for a in assumptions.collect(scenario)})
+            except (OSError, ValueError):
+                cache["<none>"] = ""
+        return cache.get(path) or None
+    return lookup
+
+
+def compare(scenario: Scenario, *, structure: str | None = None,
+            trials: int = decide.DEFAULT_TRIALS, seed: int = decide.DEFAULT_SEED) -> Comparison:
+    """Project the three management options of ``scenario`` under one legal structure and
+    decide between them.
+
+    ``structure``: ``direct`` or ``friendly_pc`` (default: the scenario's choice, else the
+    lawful one from the state rules).  ``trials``/``seed``: the decision's Monte Carlo of the
+    scenario's uncertainty section (``trials=0`` skips it).
+    """
+    found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)
     projections = engine.run(inputs)
+    _check_finite(scenario, projections)
     rate = inputs.arrays["discount_rate"][None]
     per_option = {o: {k: float(v[0]) for k, v in metrics.option_metrics(p, rate).items()}
                   for o, p in projections.items()}
@@ -263,11 +349,21 @@ def compare(scenario: Scenario) -> Comparison:
     incremental = {o: {k: float(v[0]) for k, v in
                        metrics.incremental_metrics(projections[o], base, rate).items()}
                    for o in ("mso", "software_only")}
-    be = metrics.breakeven(inputs, per_option["self_managed"]["npv"],
-                           float(base.site["revenue"].max()))
+    revenue_max = float(base.site["revenue"].max())
+    be = metrics.breakeven(inputs, per_option["self_managed"]["npv"], revenue_max)
+    pc_be = metrics.pc_breakeven(inputs, revenue_max)
     feasibility = assess(scenario, inputs)
-    labels = {o: option_label(o, inputs.mso_kind) for o in OPTIONS}
-    rec = recommend(per_option, feasibility, labels, inputs.horizon)
-    found.warnings = rules_view.deal_warnings(scenario, _pc_margin(projections["mso"]))
-    return Comparison(scenario, inputs, projections, per_option, incremental, be, feasibility, rec,
-                      found)
+    allowed = [o for o in OPTIONS if feasibility[o].allowed]
+    decision = decide.decide(scenario, inputs, {o: m["npv"] for o, m in per_option.items()},
+                             allowed, trials=trials, seed=seed, sources=_sources(scenario))
+    found.warnings = rules_view.deal_warnings(scenario, inputs.structure,
+                                              _pc_margin(projections["self_managed"]))
+    return Comparison(scenario, inputs, projections, per_option, incremental, be, pc_be,
+                      feasibility, decision, found)
+
+
+def compare_structures(scenario: Scenario, **kwargs: Any) -> dict[str, Comparison]:
+    """One :class:`Comparison` per structure to evaluate: the lawful (or chosen) one, or both
+    side by side when the scenario says ``structure: {type: both}``."""
+    return {s: compare(scenario, structure=s, **kwargs)
+            for s in rules_view.structures_to_evaluate(scenario)}

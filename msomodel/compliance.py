@@ -6,10 +6,14 @@ This connects a :class:`~msomodel.scenario.Scenario` to the sourced data in
 Condition costs enter the model as the ``conditions`` line, *per site*: each condition's
 monthly cost every month the site is open, and its one-time cost before the site opens.
 ``compliance.condition_costs`` in the scenario overrides the data's default by condition id.
-The owned-MSO structure's own conditions (friendly PC, MSA at fair market value, medical
-director of the PC) are priced by the scenario's ``mso`` fields (``structuring_legal_one_time``,
-``medical_director_agreement_monthly``, ``pc_administration_monthly``) — or, for a third-party
-MSO that supplies the PC, by its fee — so they are not added a second time.
+The friendly-PC structure's own conditions (physician-owned PC, MSA at fair market value,
+medical director of the PC) are priced by ``structure.friendly_pc``
+(``structuring_legal_one_time``, ``medical_director_agreement_monthly``,
+``pc_administration_monthly``) — or, for a third-party MSO that supplies the PC, by its fee —
+so they are not added a second time.
+
+The structure comes first (:func:`assess_structures`, :func:`choose_structure`); the three
+management options are then assessed under it (:func:`assess`).
 """
 
 from __future__ import annotations
@@ -19,18 +23,10 @@ from functools import lru_cache
 from typing import Any
 
 from msomodel import rules
-from msomodel.scenario import OPTIONS, Scenario
+from msomodel.scenario import OPTIONS, STRUCTURES, Scenario
 
 FEE_TYPE = {"flat": "fixed", "percentage": "percentage", "cost_plus": "cost_plus",
             "tiered": "tiered", "hybrid": "hybrid"}
-
-
-@lru_cache(maxsize=1)
-def known_condition_ids() -> frozenset[str]:
-    book = rules.load_rulebook()
-    ids = {c.id for rule in book.rules.values() for c in rule.conditions}
-    ids |= {c.id for s in book.structures.values() for c in s.conditions}
-    return frozenset(ids)
 
 
 @lru_cache(maxsize=1)
@@ -80,12 +76,18 @@ class Compliance:
     warnings: list[dict[str, Any]] = field(default_factory=list)
     checked: bool = True
     disclaimer: str = rules.DISCLAIMER
+    structure: str = "direct"                 # the structure the options are evaluated under
+    structure_chosen_by: str = "rules"        # "rules", "scenario" or "caller"
+    structures: dict[str, StructureCompliance] = field(default_factory=dict)
 
     def citations(self) -> list[str]:
         """Every source behind the feasibility findings and warnings, once each, in order."""
         found: dict[str, None] = {}
         for option in self.options.values():
             for src in option.sources:
+                found.setdefault(src["citation"], None)
+        for structure in self.structures.values():
+            for src in structure.sources:
                 found.setdefault(src["citation"], None)
         for warning in self.warnings:
             for src in warning.get("sources", []):
@@ -94,13 +96,43 @@ class Compliance:
 
     def to_dict(self) -> dict[str, Any]:
         return {"state": self.state, "licence": self.licence, "checked": self.checked,
+                "structure": self.structure, "structure_chosen_by": self.structure_chosen_by,
+                "structures": {k: v.to_dict() for k, v in self.structures.items()},
                 "options": {o: v.to_dict() for o, v in self.options.items()},
                 "warnings": self.warnings, "disclaimer": self.disclaimer}
 
 
-def _cost_items(scenario: Scenario, option: str, conditions) -> list[CostItem]:
+STRUCTURE_LABELS = {"direct": "Direct ownership", "friendly_pc": "Owned MSO + friendly PC"}
+_LAWFUL = ("feasible", "feasible_with_conditions", "contested")
+
+
+@dataclass
+class StructureCompliance:
+    """Whether one legal structure is open to the owner (status as in :mod:`msomodel.rules`)."""
+
+    id: str
+    status: str
+    reasons: list[str]
+    conditions: list[CostItem] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return STRUCTURE_LABELS[self.id]
+
+    @property
+    def lawful(self) -> bool:
+        return self.status in _LAWFUL or self.status == "unknown"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "label": self.label, "status": self.status,
+                "reasons": self.reasons, "conditions": [c.to_dict() for c in self.conditions],
+                "sources": self.sources}
+
+
+def _cost_items(scenario: Scenario, structure: str, conditions) -> list[CostItem]:
     overrides = scenario.compliance.condition_costs
-    skip = _structure_ids() if option == "mso" else frozenset()
+    skip = _structure_ids() if structure == "friendly_pc" else frozenset()
     items = []
     for c in conditions:
         if c.id in skip:
@@ -118,22 +150,75 @@ def _cost_items(scenario: Scenario, option: str, conditions) -> list[CostItem]:
     return items
 
 
-def assess(scenario: Scenario) -> Compliance:
-    """Feasibility and condition costs of each option for the scenario's owner."""
+def assess_structures(scenario: Scenario) -> dict[str, StructureCompliance]:
+    """Each legal structure's standing for the scenario's owner (unchecked without an owner)."""
     owner = scenario.owner
     if owner is None:
-        opts = {o: OptionCompliance("feasible", ["No state or licence given: ownership rules "
-                                                 "were not checked."]) for o in OPTIONS}
-        result = Compliance(None, None, opts, checked=False)
-    else:
-        found = rules.assess_feasibility(
-            owner.state, owner.licence,
-            ownership=[o.model_dump() for o in owner.ownership] if owner.ownership else None,
-            mso_kind=scenario.mso.kind, mso_provides_friendly_pc=scenario.mso.provides_friendly_pc)
-        opts = {o: OptionCompliance(f.status, list(f.reasons), _cost_items(scenario, o, f.conditions),
-                                    [s.to_dict() for s in f.sources])
-                for o, f in found.items()}
-        result = Compliance(owner.state.upper(), owner.licence, opts)
+        note = ["No state or licence given: ownership rules were not checked."]
+        return {s: StructureCompliance(s, "feasible", list(note)) for s in STRUCTURES}
+    found = rules.assess_structures(
+        owner.state, owner.licence,
+        ownership=[o.model_dump() for o in owner.ownership] if owner.ownership else None)
+    return {s: StructureCompliance(s, f.status, list(f.reasons), _cost_items(scenario, s, f.conditions),
+                                   [src.to_dict() for src in f.sources])
+            for s, f in found.items()}
+
+
+def choose_structure(scenario: Scenario, found: dict[str, StructureCompliance]) -> tuple[str, str]:
+    """The structure to evaluate and who chose it ("scenario" or "rules").
+
+    ``auto`` (and the first of ``both``): direct ownership where the owner may own the
+    clinical entity (feasible, or feasible with conditions); otherwise the friendly PC where
+    it is lawful or contested; if neither is known, direct ownership (status unknown).
+    """
+    asked = scenario.structure.type
+    if asked in STRUCTURES:
+        return asked, "scenario"
+    if found["direct"].status in ("feasible", "feasible_with_conditions"):
+        return "direct", "rules"
+    if found["friendly_pc"].status in _LAWFUL:
+        return "friendly_pc", "rules"
+    return "direct", "rules"
+
+
+def structures_to_evaluate(scenario: Scenario) -> list[str]:
+    """One structure, or both (the rules' choice first) when the scenario asks for both."""
+    first, _ = choose_structure(scenario, assess_structures(scenario))
+    if scenario.structure.type != "both":
+        return [first]
+    return [first, *[s for s in STRUCTURES if s != first]]
+
+
+def assess(scenario: Scenario, structure: str | None = None) -> Compliance:
+    """Feasibility and condition costs of each management option under one structure.
+
+    Every management option is open under any lawful structure; an option is infeasible only
+    when the structure is not lawful for this owner, or the scenario marks it so.
+    """
+    found = assess_structures(scenario)
+    chosen, by = choose_structure(scenario, found)
+    if structure is not None and structure != chosen:
+        chosen, by = structure, "caller"
+    s = found[chosen]
+    opts = {}
+    for option in OPTIONS:
+        if s.status == "infeasible":
+            other = [f for k, f in found.items() if k != chosen and f.status != "infeasible"]
+            hint = (f" {other[0].label} is open instead." if other else
+                    " No lawful structure allows this owner to operate here.")
+            entry = OptionCompliance("infeasible", [f"{s.label} is not lawful for this owner: "
+                                                   + "; ".join(s.reasons) + hint], [], s.sources)
+        else:
+            reasons = list(s.reasons)
+            if (option == "mso" and chosen == "friendly_pc" and scenario.mso.provides_friendly_pc):
+                reasons.insert(0, "The third-party MSO supplies the physician-owned PC and its "
+                               "medical director; its fee covers the structure's costs.")
+            entry = OptionCompliance(s.status, reasons, list(s.conditions), list(s.sources))
+        opts[option] = entry
+    result = Compliance(scenario.owner.state.upper() if scenario.owner else None,
+                        scenario.owner.licence if scenario.owner else None, opts,
+                        checked=scenario.owner is not None)
+    result.structure, result.structure_chosen_by, result.structures = chosen, by, found
     for option, mark in scenario.infeasible.items():
         entry = result.options[option]
         entry.status = "infeasible"
@@ -151,11 +236,11 @@ def _commission_on_medical_services(scenario: Scenario) -> bool:
     return False
 
 
-def deal_warnings(scenario: Scenario, pc_margin: float | None) -> list[dict[str, Any]]:
-    """Deal-structure warnings for the scenario's MSO terms and pay plan."""
-    if scenario.owner is None:
-        return []
-    fee = scenario.mso.fee
+_NOT_ABOUT_THE_FEE = ("commission_fee_splitting_risk",)
+
+
+def _fee_warnings(scenario: Scenario, fee, what: str, pc_margin: float | None,
+                  commission: bool) -> list[dict[str, Any]]:
     percent = None
     if fee.type in ("percentage", "hybrid"):
         percent = fee.percent
@@ -164,6 +249,30 @@ def deal_warnings(scenario: Scenario, pc_margin: float | None) -> list[dict[str,
     found = rules.deal_warnings(
         state=scenario.owner.state, fee_type=FEE_TYPE[fee.type], percent=percent,
         fee_changes_per_year=fee.changes_per_year, term_months=fee.term_months,
-        commission_on_medical_services=_commission_on_medical_services(scenario),
-        owned_mso_pc_margin=pc_margin if scenario.mso.kind == "owned" else None)
-    return [w.to_dict() for w in found]
+        commission_on_medical_services=commission, owned_mso_pc_margin=pc_margin)
+    out = []
+    for w in found:
+        d = w.to_dict()
+        if d["code"] not in _NOT_ABOUT_THE_FEE:
+            d["message"] = f"{what}: {d['message']}"
+        d["applies_to"] = what
+        out.append(d)
+    return out
+
+
+def deal_warnings(scenario: Scenario, structure: str,
+                  pc_margin: float | None) -> list[dict[str, Any]]:
+    """Deal-structure warnings: the third-party MSO's fee, and under the friendly-PC structure
+    the management fee the PC pays the owner's MSO (``pc_margin``: the PC's EBITDA margin over
+    the horizon under in-house management); commissions on medical services once."""
+    if scenario.owner is None:
+        return []
+    commission = _commission_on_medical_services(scenario)
+    out = _fee_warnings(scenario, scenario.mso.fee, "Third-party MSO fee", None, commission)
+    if structure == "friendly_pc":
+        seen = {w["code"] for w in out}
+        for w in _fee_warnings(scenario, scenario.structure.friendly_pc.management_fee,
+                               "Management fee (PC to your MSO)", pc_margin, commission):
+            if w["code"] not in seen or w["code"] not in _NOT_ABOUT_THE_FEE:
+                out.append(w)
+    return out

@@ -1,4 +1,5 @@
-"""Run every option over the compiled inputs: one array computation for all trials.
+"""Run every management option under the scenario's legal structure: one array computation
+for all trials.
 
 >>> inputs = compile_inputs(scenario)
 >>> projections = run(inputs)                                   # one trial
@@ -13,10 +14,8 @@ from msomodel.inputs import ModelInputs
 from msomodel.operations import prepare
 from msomodel.options import Projection, mso, self_managed, software
 from msomodel.options.finish import capital
+from msomodel.options.structures import STRUCTURES
 from msomodel.scenario import OPTIONS
-
-PROJECTORS = {"self_managed": self_managed.project, "mso": mso.project,
-              "software_only": software.project}
 
 
 def run(inputs: ModelInputs, n: int = 1, *, values: dict[str, Any] | None = None,
@@ -24,10 +23,12 @@ def run(inputs: ModelInputs, n: int = 1, *, values: dict[str, Any] | None = None
         options: tuple[str, ...] = OPTIONS) -> dict[str, Projection]:
     """Projections of the chosen options for ``n`` trials (leading axis of every array)."""
     x = inputs.batch(n, values, arrays)
-    # the same for every option: capital, and the option-independent operating arrays
-    common = {"cap": capital(x, inputs.horizon), "shared": prepare(x, inputs.horizon)}
-    static = {"fee_type": inputs.fee_type, "mso_kind": inputs.mso_kind}
-    return {
-        name: PROJECTORS[name](x, inputs.horizon, **common, **(static if name == "mso" else {}))
-        for name in options
-    }
+    h = inputs.horizon
+    shared = prepare(x, h)  # the option-independent operating arrays
+    cap = capital(x, h)     # the same for every option
+    managers = {"self_managed": lambda: self_managed.manage(x, h, shared=shared),
+                "mso": lambda: mso.manage(x, h, fee_type=inputs.fee_type, shared=shared),
+                "software_only": lambda: software.manage(x, h, shared=shared)}
+    apply = STRUCTURES[inputs.structure]
+    return {name: apply(managers[name](), x, h, cap=cap, mgmt_fee_type=inputs.mgmt_fee_type)
+            for name in options}

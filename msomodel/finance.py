@@ -273,6 +273,36 @@ def payback_month(values: npt.ArrayLike) -> FloatResult:
     return _result(np.where(neg.any(axis=-1), out, 0.0))
 
 
+def sustained_payback_month(values: npt.ArrayLike) -> FloatResult:
+    """The month after which the cumulative cash flow stays >= 0 to the end (float).
+
+    0 if it is never negative; NaN ("never") if it ends below zero.  This is the payback of a
+    *switch* (an incremental series): unlike :func:`payback_month`, a later dip below zero
+    moves it, so a switch that recovers and then loses again never reads as paid back.
+    """
+    cum = cumulative(values)
+    negative = cum < 0
+    n = cum.shape[-1]
+    last_negative = n - 1 - np.argmax(negative[..., ::-1], axis=-1)  # index of the last dip
+    out = np.where(negative.any(axis=-1), last_negative + 1.0, 0.0)
+    return _result(np.where(negative[..., -1], np.nan, out))
+
+
+def sign_changes(values: npt.ArrayLike) -> FloatResult:
+    """How many times the series changes sign along the month axis, zeros skipped (float).
+
+    An IRR is unique (and meaningful as a return) only with exactly one sign change.
+    """
+    v = _values(values)
+    sign = np.sign(v)
+    # carry the last non-zero sign forward over zeros, then count flips
+    idx = np.where(sign != 0, np.arange(v.shape[-1]), 0)
+    idx = np.maximum.accumulate(idx, axis=-1)
+    carried = np.take_along_axis(sign, idx, axis=-1)
+    flips = (carried[..., 1:] * carried[..., :-1]) < 0
+    return _result(flips.sum(axis=-1).astype(float))
+
+
 def peak_funding(values: npt.ArrayLike) -> FloatResult:
     """Largest cumulative shortfall ``max(0, -min(cumsum))`` (currency), shape ``[:-1]``."""
     return _result(np.maximum(0.0, -cumulative(values).min(axis=-1)))

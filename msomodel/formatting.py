@@ -36,3 +36,24 @@ def multiple(value: Any) -> str:
     if missing(value):
         return "—"
     return f"{float(value):.1f}x"
+
+
+#: IRRs beyond this bound read "> 1,000%" (or "< -1,000%"): such rates carry no information.
+IRR_DISPLAY_BOUND = 10.0
+
+
+def irr(value: Any, digits: int = 1) -> str:
+    """An annual IRR as a percentage, bounded for display (see :data:`IRR_DISPLAY_BOUND`)."""
+    if missing(value):
+        return "—"
+    v = float(value)
+    if v > IRR_DISPLAY_BOUND:
+        return f"> {IRR_DISPLAY_BOUND * 100:,.0f}%"
+    if v < -IRR_DISPLAY_BOUND:
+        return f"< -{IRR_DISPLAY_BOUND * 100:,.0f}%"
+    return pct(v, digits)
+
+
+def lower_first(label: str) -> str:
+    """'Third-party MSO' -> 'third-party MSO'; a leading acronym ('MSO ...') keeps its case."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label

@@ -20,14 +20,26 @@ import numpy as np
 from msomodel.compliance import Compliance, assess
 from msomodel.scenario import OPTIONS, Scenario
 
-#: The array that holds the level of each fee structure (what "break-even fee" is solved for).
-FEE_LEVEL = {
-    "flat": ("fee_flat", "mso.fee.per_site_monthly", "USD per site per month"),
-    "percentage": ("fee_pct", "mso.fee.percent", "share of collections"),
-    "cost_plus": ("fee_markup", "mso.fee.markup", "markup on the MSO's cost base"),
-    "tiered": ("fee_tier_scale", None, "multiple of the scenario's tier rates"),
-    "hybrid": ("fee_pct", "mso.fee.percent", "share of collections on top of the base fee"),
+_LEVELS = {
+    "flat": ("flat", "per_site_monthly", "USD per site per month"),
+    "percentage": ("pct", "percent", "share of collections"),
+    "cost_plus": ("markup", "markup", "markup on the MSO's cost base"),
+    "tiered": ("tier_scale", None, "multiple of the scenario's tier rates"),
+    "hybrid": ("pct", "percent", "share of collections on top of the base fee"),
 }
+
+
+def fee_level(fee_type: str, prefix: str = "fee",
+              path: str = "mso.fee") -> tuple[str, str | None, str]:
+    """(array name, scenario path, unit) of a fee structure's level: what a break-even fee is
+    solved for.  ``prefix``/``path``: ``fee``/``mso.fee`` for the third-party MSO's fee,
+    ``mf``/``structure.friendly_pc.management_fee`` for the friendly PC's management fee."""
+    name, field, unit = _LEVELS[fee_type]
+    return f"{prefix}_{name}", f"{path}.{field}" if field else None, unit
+
+
+#: The third-party MSO fee's level per fee type: (array name, scenario path, unit).
+FEE_LEVEL = {t: fee_level(t) for t in _LEVELS}
 
 
 @dataclass
@@ -41,8 +53,9 @@ class ModelInputs:
     lines: list[str]
     roles: list[str]
     opex: list[str]
-    fee_type: str
-    mso_kind: str
+    fee_type: str             # the third-party MSO's fee type
+    mgmt_fee_type: str        # the friendly PC's management fee type
+    structure: str            # "direct" or "friendly_pc"
     compliance: Compliance | None = None
 
     def path_value(self, path: str) -> float:
@@ -113,9 +126,13 @@ def _union(lists: list[list[str]]) -> list[str]:
     return list(seen)
 
 
-def compile_inputs(scenario: Scenario, compliance: Compliance | None = None) -> ModelInputs:
-    """Turn a validated scenario into :class:`ModelInputs` (``compliance``: reuse an
-    assessment already made; by default the scenario's owner is assessed here)."""
+def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
+                   structure: str | None = None) -> ModelInputs:
+    """Turn a validated scenario into :class:`ModelInputs` under one legal structure.
+
+    ``compliance``: reuse an assessment already made (it names the structure); by default the
+    scenario's owner is assessed here under ``structure`` (None: the rules' or the scenario's
+    choice, see :func:`msomodel.compliance.choose_structure`)."""
     resolved = scenario.site_assumptions()
     prov = scenario.site_provenance()
     S = len(resolved)
@@ -212,52 +229,58 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None) -> 
         b.scalar(arr, getattr(adj, attr), f"adjustments.{attr}")
 
     _compile_mso(b, scenario, opex)
+    _compile_structure(b, scenario)
     _compile_software(b, scenario, opex)
-    compliance = compliance or assess(scenario)
+    compliance = compliance or assess(scenario, structure)
     b.new("cond_monthly", (len(OPTIONS),))
     b.new("cond_once", (len(OPTIONS),))
     for o, option in enumerate(OPTIONS):
         b.put("cond_monthly", (o,), compliance.options[option].monthly, None)
         b.put("cond_once", (o,), compliance.options[option].one_time, None)
     return ModelInputs(b.arrays, b.paths, fin.horizon_months, [s.name for s in scenario.sites],
-                       lines, roles, opex, mso.fee.type, mso.kind, compliance)
+                       lines, roles, opex, mso.fee.type,
+                       scenario.structure.friendly_pc.management_fee.type,
+                       compliance.structure, compliance)
+
+
+def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
+    """Arrays ``{prefix}_flat``, ``_pct``, ... of one fee structure; ``p`` its scenario path."""
+    t = fee.type
+    b.scalar(f"{prefix}_flat", getattr(fee, "per_site_monthly", 0.0),
+             f"{p}.per_site_monthly" if t == "flat" else None)
+    b.scalar(f"{prefix}_base", getattr(fee, "base_per_site_monthly", 0.0),
+             f"{p}.base_per_site_monthly" if t == "hybrid" else None)
+    b.scalar(f"{prefix}_pct", getattr(fee, "percent", 0.0),
+             f"{p}.percent" if t in ("percentage", "hybrid") else None)
+    b.scalar(f"{prefix}_markup", getattr(fee, "markup", 0.0), f"{p}.markup" if t == "cost_plus" else None)
+    b.scalar(f"{prefix}_overhead", getattr(fee, "overhead_per_site_monthly", 0.0),
+             f"{p}.overhead_per_site_monthly" if t == "cost_plus" else None)
+    b.scalar(f"{prefix}_tier_scale", 1.0, None)
+    tiers = getattr(fee, "tiers", [])
+    B = max(len(tiers), 1)
+    b.new(f"{prefix}_tier_edges", (B,), np.inf)
+    b.new(f"{prefix}_tier_rates", (B,))
+    for i, tier in enumerate(tiers):
+        b.put(f"{prefix}_tier_edges", (i,), np.inf if tier.up_to_monthly is None else tier.up_to_monthly,
+              f"{p}.tiers.{i}.up_to_monthly" if tier.up_to_monthly is not None else None)
+        b.put(f"{prefix}_tier_rates", (i,), tier.percent, f"{p}.tiers.{i}.percent")
+    b.scalar(f"{prefix}_floor", fee.floor_per_site_monthly or 0.0,
+             f"{p}.floor_per_site_monthly" if fee.floor_per_site_monthly is not None else None)
+    b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
+             f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
+    b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
 
 
 def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     mso, fee = scenario.mso, scenario.mso.fee
-    p = "mso.fee"
-    b.scalar("fee_flat", getattr(fee, "per_site_monthly", 0.0),
-             f"{p}.per_site_monthly" if fee.type == "flat" else None)
-    b.scalar("fee_base", getattr(fee, "base_per_site_monthly", 0.0),
-             f"{p}.base_per_site_monthly" if fee.type == "hybrid" else None)
-    b.scalar("fee_pct", getattr(fee, "percent", 0.0),
-             f"{p}.percent" if fee.type in ("percentage", "hybrid") else None)
-    b.scalar("fee_markup", getattr(fee, "markup", 0.0), f"{p}.markup" if fee.type == "cost_plus" else None)
-    b.scalar("fee_overhead", getattr(fee, "overhead_per_site_monthly", 0.0),
-             f"{p}.overhead_per_site_monthly" if fee.type == "cost_plus" else None)
-    b.scalar("fee_tier_scale", 1.0, None)
-    tiers = getattr(fee, "tiers", [])
-    B = max(len(tiers), 1)
-    b.new("tier_edges", (B,), np.inf)
-    b.new("tier_rates", (B,))
-    for t, tier in enumerate(tiers):
-        b.put("tier_edges", (t,), np.inf if tier.up_to_monthly is None else tier.up_to_monthly,
-              f"{p}.tiers.{t}.up_to_monthly" if tier.up_to_monthly is not None else None)
-        b.put("tier_rates", (t,), tier.percent, f"{p}.tiers.{t}.percent")
-    b.scalar("fee_floor", fee.floor_per_site_monthly or 0.0,
-             f"{p}.floor_per_site_monthly" if fee.floor_per_site_monthly is not None else None)
-    b.scalar("fee_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
-             f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
-    b.scalar("fee_esc", fee.escalator_annual, f"{p}.escalator_annual")
-    b.scalar("onboarding", fee.onboarding_fee_per_site, f"{p}.onboarding_fee_per_site")
+    _compile_fee(b, fee, "fee", "mso.fee")
+    b.scalar("onboarding", fee.onboarding_fee_per_site, "mso.fee.onboarding_fee_per_site")
     b.scalar("termination_fee", fee.termination_fee if fee.terminate_at_exit else 0.0,
-             f"{p}.termination_fee" if fee.terminate_at_exit else None)
+             "mso.fee.termination_fee" if fee.terminate_at_exit else None)
     for arr, attr in (("disc", "purchasing_discount"), ("disc_per_site", "purchasing_discount_per_extra_site"),
-                      ("disc_max", "purchasing_discount_max"), ("uplift", "revenue_uplift"),
-                      ("structuring", "structuring_legal_one_time"),
-                      ("md_agreement", "medical_director_agreement_monthly"),
-                      ("pc_admin", "pc_administration_monthly"), ("mso_overhead", "mso_overhead_monthly")):
+                      ("disc_max", "purchasing_discount_max"), ("uplift", "revenue_uplift")):
         b.scalar(arr, getattr(mso, attr), f"mso.{attr}")
+    b.scalar("provides_pc", mso.provides_friendly_pc, None)
     b.scalar("mso_exit_multiple", mso.exit_multiple if mso.exit_multiple is not None else -1.0,
              "mso.exit_multiple" if mso.exit_multiple is not None else None)
     b.new("absorbed_opex", (len(opex),))
@@ -265,8 +288,20 @@ def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
         b.put("absorbed_opex", (opex.index(key),), share, f"mso.absorbed_opex.{key}")
 
 
+def _compile_structure(b: _Builder, scenario: Scenario) -> None:
+    pc = scenario.structure.friendly_pc
+    _compile_fee(b, pc.management_fee, "mf", "structure.friendly_pc.management_fee")
+    for arr, attr in (("structuring", "structuring_legal_one_time"),
+                      ("md_agreement", "medical_director_agreement_monthly"),
+                      ("pc_admin", "pc_administration_monthly"),
+                      ("mso_overhead", "mso_overhead_monthly")):
+        b.scalar(arr, getattr(pc, attr), f"structure.friendly_pc.{attr}")
+
+
 def _compile_software(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     sw = scenario.software
+    b.scalar("sw_exit_multiple", sw.exit_multiple if sw.exit_multiple is not None else -1.0,
+             "software.exit_multiple" if sw.exit_multiple is not None else None)
     for arr, attr in (("sw_first", "per_location_monthly"), ("sw_provider", "per_provider_monthly"),
                       ("sw_addons", "add_ons_monthly"), ("sw_impl", "implementation_fee_per_site"),
                       ("sw_esc", "price_escalator_annual"), ("sw_admin_saved", "admin_hours_saved"),

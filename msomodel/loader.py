@@ -10,37 +10,19 @@ merge item by item (an item with a new name is appended); any other value is rep
 
 from __future__ import annotations
 
-import copy
 import difflib
 import hashlib
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from msomodel.errors import Problem, ScenarioError
+from msomodel.merge import annotate as _annotate
+from msomodel.merge import deep_merge
 from msomodel.scenario import Scenario, SiteAssumptions
-
-
-@dataclass(frozen=True)
-class Problem:
-    file: str
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{self.file}: {where}{self.message}"
-
-
-class ScenarioError(ValueError):
-    """A scenario that cannot be used; ``problems`` lists each one."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
 
 
 # --------------------------------------------------------------------------- YAML
@@ -113,48 +95,6 @@ def _load_tree(path: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- merging
-def _is_named_list(value: Any) -> bool:
-    """A non-empty list of mappings with unique ``name`` keys (merged item by item)."""
-    if not isinstance(value, list) or not value:
-        return False
-    if not all(isinstance(v, dict) and "name" in v for v in value):
-        return False
-    names = [v["name"] for v in value]
-    return len(set(map(str, names))) == len(names)
-
-
-def deep_merge(base: Any, over: Any) -> Any:
-    """Merge ``over`` onto ``base`` (neither is modified); see the module docstring."""
-    if isinstance(base, dict) and isinstance(over, dict):
-        if "type" in base and "type" in over and base["type"] != over["type"]:
-            return copy.deepcopy(over)  # e.g. a fee of another type: replace, don't mix fields
-        out = dict(base)
-        for key, value in over.items():
-            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
-        return out
-    if _is_named_list(base) and _is_named_list(over):
-        out_list = [copy.deepcopy(item) for item in base]
-        index = {item["name"]: i for i, item in enumerate(out_list)}
-        for item in over:
-            if item["name"] in index:
-                out_list[index[item["name"]]] = deep_merge(out_list[index[item["name"]]], item)
-            else:
-                out_list.append(copy.deepcopy(item))
-        return out_list
-    return copy.deepcopy(over)
-
-
-def _annotate(value: Any, prefix: str) -> Any:
-    """Mirror of ``value`` whose leaves are their own dotted paths (named list items by name)."""
-    if isinstance(value, dict):
-        return {k: _annotate(v, f"{prefix}.{k}") for k, v in value.items()}
-    if _is_named_list(value):
-        return [_annotate(v, f"{prefix}.{v['name']}") | {"name": v["name"]} for v in value]
-    if isinstance(value, list):
-        return [_annotate(v, f"{prefix}.{i}") for i, v in enumerate(value)]
-    return prefix
-
-
 def resolve_sites(scenario: Scenario) -> tuple[list[SiteAssumptions], list[dict[str, Any]]]:
     """Validate each site's merged assumptions; also return where each value came from."""
     base = scenario.site_defaults.model_dump(mode="python")
@@ -304,5 +244,5 @@ def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>", sha256: 
         raise ScenarioError(_problems(source, exc, (), Scenario)) from None
     scenario._source_path = source
     scenario._sha256 = sha256
-    scenario.site_assumptions()  # validate the per-site merges now, not at first use
+    scenario._resolved, scenario._provenance = resolve_sites(scenario)  # named errors, now
     return scenario

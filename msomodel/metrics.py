@@ -1,4 +1,4 @@
-"""Metrics of projections: per option, incremental against self-managed, break-even fee.
+"""Metrics of projections: per option, incremental against self-managed, break-even fees.
 
 Conventions are those of :mod:`msomodel.finance` (index 0 = start, index m = end of month m;
 monthly rate ``(1 + r_annual) ** (1/12) - 1``; IRR reported annualised).  All functions are
@@ -12,20 +12,34 @@ from dataclasses import dataclass
 import numpy as np
 
 from msomodel import engine, finance
-from msomodel.inputs import FEE_LEVEL, ModelInputs
+from msomodel.inputs import FEE_LEVEL, ModelInputs, fee_level
 from msomodel.options import Projection
 
 
 def option_metrics(proj: Projection, rate_annual: np.ndarray) -> dict[str, np.ndarray]:
-    """NPV, IRR (annual), payback month, peak funding, MOIC, exit value, totals; each (T,)."""
+    """Per option, each (T,):
+
+    - ``npv`` of the owner's (equity) net cash flow; ``pv_exit`` the present value of its exit
+      line and ``npv_without_exit`` the rest;
+    - ``irr_annual`` the *equity* IRR (levered: after the loan's draw and debt service, exit
+      net of the loan balance) and ``project_irr_annual`` the *project* IRR (unlevered: as if
+      all capital were the owner's, tax without the interest deduction, gross exit);
+    - ``payback_month``, ``peak_funding``, ``moic`` (the equity multiple: inflows / outflows of
+      the equity cash flow), ``exit_value`` (net of the loan), totals and ``pv_fees``.
+    """
     cf = proj.net_cash_flow
     rate = finance.monthly_rate(rate_annual)
     revenue = proj.site["revenue"].sum(axis=(1, 2))
     ebitda = proj.company["ebitda"].sum(axis=-1)
     fees = (proj.site["mso_fee"] + proj.site["software_fee"]).sum(axis=1)
+    npv = finance.npv(rate, cf)
+    pv_exit = finance.npv(rate, proj.company["exit_value"])
     return {
-        "npv": finance.npv(rate, cf),
+        "npv": npv,
+        "pv_exit": pv_exit,
+        "npv_without_exit": npv - pv_exit,
         "irr_annual": finance.irr_annual(cf),
+        "project_irr_annual": finance.irr_annual(proj.company["unlevered_cash_flow"]),
         "payback_month": finance.payback_month(cf),
         "peak_funding": finance.peak_funding(cf),
         "moic": finance.moic(cf),
@@ -40,17 +54,29 @@ def option_metrics(proj: Projection, rate_annual: np.ndarray) -> dict[str, np.nd
 
 def incremental_metrics(option: Projection, base: Projection,
                         rate_annual: np.ndarray) -> dict[str, np.ndarray]:
-    """Metrics of the difference in net cash flow (option - base); ``fee_roi`` is the
-    incremental NPV per dollar of present value of fees (NaN without fees)."""
+    """Metrics of the difference in net cash flow (option - base), each (T,).
+
+    Rules that keep the figures from misleading (README, "Incremental figures"):
+
+    - ``payback_month``: the month after which the cumulative difference stays >= 0
+      (:func:`msomodel.finance.sustained_payback_month`), and only where ``npv`` > 0 (NaN
+      otherwise: a switch that destroys value has no payback);
+    - ``irr_annual``: only where the difference changes sign exactly once (``sign_changes``);
+      NaN otherwise (no unique rate: "not meaningful");
+    - ``fee_roi``: incremental NPV per dollar of present value of fees (NaN without fees).
+    """
     diff = option.net_cash_flow - base.net_cash_flow
     rate = finance.monthly_rate(rate_annual)
     fees = (option.site["mso_fee"] + option.site["software_fee"]).sum(axis=1)
     pv_fees = finance.npv(rate, fees)
     d_npv = finance.npv(rate, diff)
+    changes = finance.sign_changes(diff)
+    irr = np.where(changes == 1, finance.irr_annual(diff), np.nan)
     return {
         "npv": d_npv,
-        "irr_annual": finance.irr_annual(diff),
-        "payback_month": finance.payback_month(diff),
+        "irr_annual": irr,
+        "sign_changes": changes,
+        "payback_month": np.where(d_npv > 0, finance.sustained_payback_month(diff), np.nan),
         "fee_roi": np.divide(d_npv, pv_fees, out=np.full_like(d_npv, np.nan), where=pv_fees > 0),
     }
 
@@ -73,21 +99,22 @@ class Breakeven:
 
 def _upper(inputs: ModelInputs, name: str, site_revenue_max: float | None = None) -> float:
     """Top of the searched fee range: twice the largest monthly site revenue for a flat fee."""
-    if name == "fee_flat":
+    if name.endswith("_flat"):
         if site_revenue_max is None:
             run = engine.run(inputs, options=("self_managed",))["self_managed"]
             site_revenue_max = float(run.site["revenue"].max())
         return max(site_revenue_max, 1.0) * 2.0
-    if name == "fee_markup":
+    if name.endswith("_markup"):
         return 10.0
-    if name == "fee_tier_scale":
-        top = float(inputs.arrays["tier_rates"].max())
+    if name.endswith("_tier_scale"):
+        top = float(inputs.arrays[name.replace("_scale", "_rates")].max())
         return 1.0 / top if top > 0 else 1.0
     return 1.0
 
 
 def solve_level(inputs: ModelInputs, objective, name: str, *, points: int = 17,
-                rounds: int = 6, upper: float | None = None) -> float | None:
+                rounds: int = 6, upper: float | None = None,
+                option: str = "mso") -> float | None:
     """Root of a decreasing ``objective(projection) -> (T,)`` in fee level ``name``.
 
     Each round evaluates ``points`` levels as one batched engine call (trials axis), keeps the
@@ -98,7 +125,7 @@ def solve_level(inputs: ModelInputs, objective, name: str, *, points: int = 17,
     lo, hi = 0.0, top
     for _ in range(rounds):
         levels = np.linspace(lo, hi, points)
-        values = objective(engine.run(inputs, points, arrays={name: levels}, options=("mso",))["mso"])
+        values = objective(engine.run(inputs, points, arrays={name: levels}, options=(option,))[option])
         if values[0] < 0 or values[-1] > 0:
             if lo == 0.0 and hi == top:
                 return None
@@ -143,43 +170,49 @@ class FeeSweep:
     title: str
 
 
+def _level(inputs: ModelInputs, target: str) -> tuple[str, str | None, str, str]:
+    """(array, scenario path, unit, option) of the fee a break-even target solves for."""
+    if target == "pc_breaks_even":
+        name, path, unit = fee_level(inputs.mgmt_fee_type, "mf", "structure.friendly_pc.management_fee")
+        return name, path, unit, "self_managed"
+    name, path, unit = FEE_LEVEL[inputs.fee_type]
+    return name, path, unit, "mso"
+
+
 def fee_sweep(inputs: ModelInputs, be: Breakeven, base_npv: float, points: int = 41) -> FeeSweep:
-    """Evaluate the objective of :func:`breakeven` at ``points`` fee levels from zero to 1.6x
-    the larger of the scenario's fee and the break-even fee (one batched engine call)."""
-    name = FEE_LEVEL[inputs.fee_type][0]
+    """Evaluate the objective of :func:`breakeven` (or :func:`pc_breakeven`) at ``points`` fee
+    levels from zero to 1.6x the larger of the scenario's fee and the break-even fee (one
+    batched engine call)."""
+    name, _, _, option = _level(inputs, be.target)
     top = max(be.current, be.level or 0.0) * 1.6 or 1.0
     levels = np.linspace(0.0, top, points)
-    proj = engine.run(inputs, points, arrays={name: levels}, options=("mso",))["mso"]
+    proj = engine.run(inputs, points, arrays={name: levels}, options=(option,))[option]
     if be.target == "pc_breaks_even":
         values = _pc_ebitda_total(proj)
         ylabel, title = "PC EBITDA over the horizon", "Management fee that lets the PC break even"
+        what = "Management fee"
     else:
         values = _npv_gap(inputs, base_npv)(proj)
         ylabel, title = "MSO NPV minus self-managed NPV", "Break-even MSO fee"
+        what = "MSO fee"
     if be.unit.startswith("USD"):
-        scale, xlabel = 1.0, "MSO fee [USD per site per month]"
+        scale, xlabel = 1.0, f"{what} [USD per site per month]"
     elif be.unit.startswith("multiple"):
         scale, xlabel = 1.0, "Fee as a multiple of the scenario's tier rates [x]"
     elif be.unit.startswith("markup"):
-        scale, xlabel = 100.0, "Markup on the MSO's cost base [%]"
+        scale, xlabel = 100.0, f"{what}: markup on the MSO's cost base [%]"
     else:
-        scale, xlabel = 100.0, f"MSO fee [{be.unit}, %]"
+        scale, xlabel = 100.0, f"{what} [{be.unit}, %]"
     return FeeSweep(levels, np.asarray(values, dtype=float), scale, xlabel, ylabel, title)
 
 
 def breakeven(inputs: ModelInputs, base_npv: float,
               site_revenue_max: float | None = None) -> Breakeven:
-    """Fee level where the MSO's NPV equals self-managed's (third-party), or where the PC's
-    EBITDA over the horizon is zero (owned MSO: the fee is intercompany).
-    ``site_revenue_max`` (largest monthly site revenue, self-managed) saves a projection."""
-    name, field, unit = FEE_LEVEL[inputs.fee_type]
+    """The third-party MSO's fee level at which its NPV equals self-managed's (under the same
+    structure).  ``site_revenue_max`` (largest monthly site revenue) saves a projection."""
+    name, field, unit, _ = _level(inputs, "mso_vs_self_managed")
     top = _upper(inputs, name, site_revenue_max)
     current = float(inputs.arrays[name])
-    if inputs.mso_kind == "owned":
-        level = solve_level(inputs, _pc_ebitda_total, name, upper=top)
-        note = ("Fee at which the friendly PC's EBITDA over the horizon is zero; the fee moves "
-                "profit between PC and MSO, so the consolidated NPV barely depends on it.")
-        return Breakeven("pc_breaks_even", level, current, unit, field, note)
     gap = _npv_gap(inputs, base_npv)
     level = solve_level(inputs, gap, name, upper=top)
     if level is None:
@@ -192,3 +225,17 @@ def breakeven(inputs: ModelInputs, base_npv: float,
     else:
         note = "Above this fee level self-managed has the higher NPV; below it the MSO does."
     return Breakeven("mso_vs_self_managed", level, current, unit, field, note)
+
+
+def pc_breakeven(inputs: ModelInputs, site_revenue_max: float | None = None) -> Breakeven | None:
+    """Friendly-PC structure only: the management fee level at which the PC's EBITDA over the
+    horizon is zero, under in-house management (None under direct ownership)."""
+    if inputs.structure != "friendly_pc":
+        return None
+    name, field, unit, option = _level(inputs, "pc_breaks_even")
+    level = solve_level(inputs, _pc_ebitda_total, name, option=option,
+                        upper=_upper(inputs, name, site_revenue_max))
+    note = ("Management fee at which the friendly PC's EBITDA over the horizon is zero (in-house "
+            "management); the fee moves profit between PC and MSO, so the consolidated NPV "
+            "barely depends on it.")
+    return Breakeven("pc_breaks_even", level, float(inputs.arrays[name]), unit, field, note)

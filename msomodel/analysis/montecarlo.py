@@ -31,9 +31,9 @@ from msomodel.analysis import paths as P
 from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample
 from msomodel.analysis.evaluate import CHALLENGERS, irr_outcomes, npv_outcomes, outcomes
 from msomodel.analysis.spec import UncertaintySpec
-from msomodel.compare import assess, option_label
+from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs, compile_inputs
-from msomodel.scenario import OPTIONS, Scenario
+from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 
 BLOCK_SIZE = 1000
 DEFAULT_CHUNK_SIZE = 250  # trials per engine call: small chunks stay in CPU cache
@@ -82,12 +82,13 @@ def sample_block(problem: MonteCarloProblem, block: int) -> tuple[dict[str, np.n
 
 
 def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
-                     chunk_size: int = DEFAULT_CHUNK_SIZE, *, irr_blocks: Sequence[int] = ()
-                     ) -> dict[str, np.ndarray]:
+                     chunk_size: int = DEFAULT_CHUNK_SIZE, *, irr_blocks: Sequence[int] = (),
+                     irr: bool = True) -> dict[str, np.ndarray]:
     """Outcomes of ``n`` trials given ``{path: values (n,)}``, ``chunk_size`` per engine call.
 
     IRR and payback are solved per group of trials given by ``irr_blocks`` (sizes adding up
-    to ``n``; default: all ``n`` together), independently of the chunking.
+    to ``n``; default: all ``n`` together), independently of the chunking; ``irr=False``
+    gives NPVs only (what a decision needs).
     """
     parts, flows = [], []
     for lo in range(0, n, chunk_size):
@@ -97,6 +98,8 @@ def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
         parts.append(out)
         flows.append(cf)
     result = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if not irr:
+        return result
     cash = {o: np.concatenate([f[o] for f in flows]) for o in flows[0]}
     del flows
     solved, lo = [], 0
@@ -108,13 +111,13 @@ def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
 
 
 def run_blocks(problem: MonteCarloProblem, blocks: Sequence[int],
-               chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[BlockResult]:
+               chunk_size: int = DEFAULT_CHUNK_SIZE, *, irr: bool = True) -> list[BlockResult]:
     """Sample ``blocks`` and evaluate them together, ``chunk_size`` trials per engine call
-    (IRR and payback block by block)."""
+    (IRR and payback block by block, unless ``irr=False``)."""
     drawn = [sample_block(problem, b) for b in blocks]
     sizes = [problem.block_range(b)[1] - problem.block_range(b)[0] for b in blocks]
     values = {p: np.concatenate([v[p] for v, _ in drawn]) for p in problem.plan.paths}
-    out = evaluate_samples(problem.inputs, values, sum(sizes), chunk_size, irr_blocks=sizes)
+    out = evaluate_samples(problem.inputs, values, sum(sizes), chunk_size, irr_blocks=sizes, irr=irr)
     results, lo = [], 0
     for b, (v, clipped), size in zip(blocks, drawn, sizes, strict=True):
         results.append(BlockResult(b, problem.block_range(b)[0],
@@ -296,10 +299,10 @@ def reduce_blocks(problem: MonteCarloProblem, results: Iterable[BlockResult], *,
 
 
 def prepare(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int, seed: int, *,
-            block_size: int = BLOCK_SIZE, source: str | None = None) -> MonteCarloProblem:
-    """Check the spec and build the :class:`MonteCarloProblem` (no evaluation)."""
-    from msomodel.loader import Problem, ScenarioError
-
+            block_size: int = BLOCK_SIZE, source: str | None = None,
+            inputs: ModelInputs | None = None) -> MonteCarloProblem:
+    """Check the spec and build the :class:`MonteCarloProblem` (no evaluation); ``inputs``:
+    the scenario's compiled inputs when already at hand (they fix the legal structure)."""
     if trials < 1:
         raise ValueError(f"trials: expected a whole number >= 1, found {trials}")
     if block_size < 1:
@@ -307,7 +310,7 @@ def prepare(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int
     source = source or scenario.source_path or "<uncertainty>"
     if spec is None:  # the scenario's own uncertainty: section
         spec = scenario.uncertainty
-    inputs = compile_inputs(scenario)
+    inputs = inputs if inputs is not None else compile_inputs(scenario)
     plan = compile_plan(spec, scenario, inputs, source)
     if not plan.variables:
         raise ScenarioError([Problem(source, "uncertainty.distributions",
@@ -348,8 +351,9 @@ def finish(scenario: Scenario, problem: MonteCarloProblem,
     """Reduce the block results of ``problem`` with the scenario's base case, labels and
     feasibility (on the client, after a local or distributed run)."""
     inputs = problem.inputs
-    feasibility = assess(scenario, inputs)
+    assert inputs.compliance is not None
     base = {k: float(v[0]) for k, v in outcomes(inputs, 1).items()}
     return reduce_blocks(problem, results, scenario_name=scenario.name,
-                         feasible={o: f.allowed for o, f in feasibility.items()},
-                         labels={o: option_label(o, inputs.mso_kind) for o in OPTIONS}, base=base)
+                         feasible={o: f.status != "infeasible"
+                                   for o, f in inputs.compliance.options.items()},
+                         labels=dict(OPTION_LABELS), base=base)

@@ -109,16 +109,17 @@ def _is_model(tp: Any) -> bool:
 def _field(parts: list[str], scenario: Scenario) -> tuple[Any, list[Any]]:
     """Annotation and constraints of the field at ``parts`` (None if there is no such field)."""
     current: Any = type(scenario)
+    value: Any = scenario  # the scenario's own value along the path, where it has one
     constraints: list[Any] = []
     for part in parts:
         origin = typing.get_origin(current)
         if origin in (list, dict):  # the part is a name, an index or a key
             current, constraints = _unwrap(typing.get_args(current)[-1])
+            value = None
             continue
         if origin in (Union, types.UnionType):  # the fee types: the scenario's own
             members = [a for a in typing.get_args(current) if _is_model(a)]
-            fee_cls = type(scenario.mso.fee)
-            current = fee_cls if fee_cls in members else next(
+            current = type(value) if type(value) in members else next(
                 (m for m in members if part in m.model_fields), None)
         if not _is_model(current) or part not in current.model_fields:
             return None, []
@@ -128,6 +129,7 @@ def _field(parts: list[str], scenario: Scenario) -> tuple[Any, list[Any]]:
         info = current.model_fields[part]
         current, inner = _unwrap(info.annotation)
         constraints = [*info.metadata, *inner]
+        value = getattr(value, part, None)
     return current, constraints
 
 

@@ -41,170 +41,22 @@ coefficient between every pair.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
-
-class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-Path = Annotated[str, Field(min_length=1, description="Dotted scenario path of a numeric input.")]
-
-
-def _ordered(low: float, mode: float | None, high: float) -> None:
-    if low > high:
-        raise ValueError(f"low: expected a value <= high ({high:g}), found {low:g}")
-    if mode is not None and not low <= mode <= high:
-        raise ValueError(f"mode: expected a value in [low, high] = [{low:g}, {high:g}], found {mode:g}")
-
-
-class SensitivityRange(_Spec):
-    """Low and high value of one input for the tornado [unit of the input]."""
-
-    path: Path
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _check(self) -> SensitivityRange:
-        _ordered(self.low, None, self.high)
-        return self
-
-
-class Uniform(_Spec):
-    path: Path
-    dist: Literal["uniform"]
-    low: float
-    high: float
-
-    @model_validator(mode="after")
-    def _check(self) -> Uniform:
-        _ordered(self.low, None, self.high)
-        return self
-
-
-class Triangular(_Spec):
-    path: Path
-    dist: Literal["triangular"]
-    low: float
-    mode: float
-    high: float
-
-    @model_validator(mode="after")
-    def _check(self) -> Triangular:
-        _ordered(self.low, self.mode, self.high)
-        return self
-
-
-class Pert(_Spec):
-    path: Path
-    dist: Literal["pert"]
-    low: float
-    mode: float
-    high: float
-    lamb: float = Field(4.0, gt=0.0, le=100.0, description="Weight of the mode (4 = classic PERT).")
-
-    @model_validator(mode="after")
-    def _check(self) -> Pert:
-        _ordered(self.low, self.mode, self.high)
-        return self
-
-
-class Normal(_Spec):
-    path: Path
-    dist: Literal["normal"]
-    mean: float
-    sd: float = Field(ge=0.0)
-
-
-class LogNormal(_Spec):
-    path: Path
-    dist: Literal["lognormal"]
-    mean: float | None = Field(None, gt=0.0, description="Mean of the variable itself.")
-    sd: float | None = Field(None, ge=0.0, description="Standard deviation of the variable.")
-    mu: float | None = Field(None, description="Mean of log(X).")
-    sigma: float | None = Field(None, ge=0.0, description="Standard deviation of log(X).")
-
-    @model_validator(mode="after")
-    def _check(self) -> LogNormal:
-        natural = self.mean is not None or self.sd is not None
-        log = self.mu is not None or self.sigma is not None
-        if natural and log:
-            raise ValueError("give mean and sd, or mu and sigma, not both")
-        if natural and (self.mean is None or self.sd is None):
-            raise ValueError("lognormal needs both mean and sd")
-        if log and (self.mu is None or self.sigma is None):
-            raise ValueError("lognormal needs both mu and sigma")
-        if not natural and not log:
-            raise ValueError("lognormal needs mean and sd (of the variable) or mu and sigma (of its log)")
-        return self
-
-    def log_params(self) -> tuple[float, float]:
-        """(mu, sigma) of log(X)."""
-        if self.mu is not None and self.sigma is not None:
-            return self.mu, self.sigma
-        assert self.mean is not None and self.sd is not None
-        import math
-
-        s2 = math.log1p((self.sd / self.mean) ** 2)
-        return math.log(self.mean) - s2 / 2.0, math.sqrt(s2)
-
-
-Distribution = Annotated[Uniform | Triangular | Pert | Normal | LogNormal, Field(discriminator="dist")]
-
-
-class Correlation(_Spec):
-    """Spearman rank correlation between every pair of ``paths`` (each needs a distribution)."""
-
-    paths: list[Path] = Field(min_length=2)
-    rank_correlation: float = Field(ge=-1.0, le=1.0)
-
-    @model_validator(mode="after")
-    def _check(self) -> Correlation:
-        if len(set(self.paths)) != len(self.paths):
-            raise ValueError("paths must be different inputs")
-        return self
-
-
-class UncertaintySpec(_Spec):
-    """The ``uncertainty:`` section of a scenario file."""
-
-    sensitivity: list[SensitivityRange] | None = Field(
-        None, description="Tornado ranges; default: +-20 % of the base value of the key inputs."
-    )
-    distributions: list[Distribution] = Field(
-        default_factory=list, description="Monte Carlo distributions, one per input path."
-    )
-    correlations: list[Correlation] = Field(
-        default_factory=list, description="Rank correlations between inputs with distributions."
-    )
-
-    @model_validator(mode="after")
-    def _check(self) -> UncertaintySpec:
-        seen: set[str] = set()
-        for d in self.distributions:
-            if d.path in seen:
-                raise ValueError(f"distributions: expected one distribution per path, found '{d.path}' twice")
-            seen.add(d.path)
-        pairs: set[frozenset[str]] = set()
-        for i, c in enumerate(self.correlations):
-            for p in c.paths:
-                if p not in seen:
-                    raise ValueError(
-                        f"correlations.{i}.paths: expected a path with a distribution, found '{p}'"
-                    )
-            for a in c.paths:
-                for b in c.paths:
-                    if a < b:
-                        if frozenset((a, b)) in pairs:
-                            raise ValueError(
-                                f"correlations.{i}.paths: expected each pair once, found {a}, {b} again"
-                            )
-                        pairs.add(frozenset((a, b)))
-        return self
-
+from msomodel.errors import Problem, ScenarioError
+from msomodel.scenario.uncertainty import (  # noqa: F401  (re-exported)
+    Correlation,
+    Distribution,
+    LogNormal,
+    Normal,
+    Pert,
+    SensitivityRange,
+    Triangular,
+    UncertaintySpec,
+    Uniform,
+)
 
 _DIST_NAMES = "uniform, triangular, pert, normal, lognormal"
 _WHERE = re.compile(r"^([a-z_][\w.]*): (expected .*)$")
@@ -219,7 +71,7 @@ def parse_spec(data: Any, source: str = "<uncertainty>") -> UncertaintySpec:
     msomodel.ScenarioError
         One ``SOURCE: uncertainty.dotted.path: expected ..., found ...`` line per problem.
     """
-    from msomodel.loader import Problem, ScenarioError, _problems
+    from msomodel.loader import _problems
 
     if isinstance(data, UncertaintySpec):
         return data

@@ -1,9 +1,12 @@
-"""MSO fee structures, per site and month (T, S, M) [USD/month].
+"""Fee structures, per site and month (T, S, M) [USD/month]: a third-party MSO's fee and the
+friendly PC's management fee to the owner's MSO use the same shapes.
 
 - flat: ``per_site_monthly`` for each open site;
 - percentage: ``percent`` x the site's collections (= revenue; med spas are paid up front);
 - cost_plus: (the MSO's cost base + ``overhead_per_site_monthly``) x (1 + ``markup``); the cost base
-  is what the MSO takes over (third-party) or bears (owned): administrative payroll and running costs;
+  is what the MSO takes over (third-party) or bears (the owner's MSO serving a friendly PC):
+  administrative payroll and running costs (and, for the owner's MSO, software or a third-party
+  MSO's fee);
 - tiered: marginal percentages on bands of the site's monthly collections (like tax brackets);
 - hybrid: ``base_per_site_monthly`` + ``percent`` x collections.
 Fixed amounts (flat fee, base, overhead, floor, cap) grow by ``escalator_annual`` each project
@@ -18,29 +21,31 @@ from msomodel import timeline as tl
 
 
 def mso_fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: np.ndarray,
-            is_open: np.ndarray, horizon: int) -> np.ndarray:
-    esc = tl.escalate(x["fee_esc"], horizon)[:, None, :]  # (T, 1, M)
+            is_open: np.ndarray, horizon: int, prefix: str = "fee") -> np.ndarray:
+    """The fee of each site and month (T, S, M); ``prefix`` names the fee's arrays: ``fee``
+    for the third-party MSO's fee, ``mf`` for the friendly PC's management fee."""
+    esc = tl.escalate(x[f"{prefix}_esc"], horizon)[:, None, :]  # (T, 1, M)
 
     def per_t(name: str) -> np.ndarray:
-        return x[name][:, None, None]
+        return x[f"{prefix}_{name}"][:, None, None]
 
     if fee_type == "flat":
-        fee = per_t("fee_flat") * esc * is_open
+        fee = per_t("flat") * esc * is_open
     elif fee_type == "percentage":
-        fee = per_t("fee_pct") * revenue
+        fee = per_t("pct") * revenue
     elif fee_type == "cost_plus":
-        fee = (cost_base + per_t("fee_overhead") * esc * is_open) * (1.0 + per_t("fee_markup"))
+        fee = (cost_base + per_t("overhead") * esc * is_open) * (1.0 + per_t("markup"))
     elif fee_type == "tiered":
-        hi = x["tier_edges"][:, None, None, :]                      # (T, 1, 1, B)
+        hi = x[f"{prefix}_tier_edges"][:, None, None, :]           # (T, 1, 1, B)
         lo = np.concatenate([np.zeros_like(hi[..., :1]), hi[..., :-1]], axis=-1)
         band = np.clip(revenue[..., None] - lo, 0.0, hi - lo)
-        rates = (x["tier_rates"] * x["fee_tier_scale"][:, None])[:, None, None, :]
+        rates = (x[f"{prefix}_tier_rates"] * x[f"{prefix}_tier_scale"][:, None])[:, None, None, :]
         fee = (band * rates).sum(axis=-1)
     elif fee_type == "hybrid":
-        fee = per_t("fee_base") * esc * is_open + per_t("fee_pct") * revenue
+        fee = per_t("base") * esc * is_open + per_t("pct") * revenue
     else:  # pragma: no cover - the schema admits only the types above
         raise ValueError(f"unknown fee type {fee_type!r}")
-    bounded = np.clip(fee, per_t("fee_floor") * esc, per_t("fee_cap") * esc)
+    bounded = np.clip(fee, per_t("floor") * esc, per_t("cap") * esc)
     return bounded * is_open
 
 

@@ -23,6 +23,7 @@ import numpy as np
 
 from msomodel import finance
 from msomodel import timeline as tl
+from msomodel.operations import Operation
 from msomodel.scenario import OPTIONS
 
 #: Site-level lines of every projection, shape (T, S, M) [USD/month]; costs are positive.
@@ -87,6 +88,35 @@ def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
     }
 
 
+@dataclass
+class Managed:
+    """One management option's operation, before the legal structure is applied.
+
+    ``opex_weights`` (broadcast to (T, S, K)) is the share of each running cost the business
+    still pays; ``mso_fee`` / ``software_fee`` (T, S, M) are the third-party MSO's fee and the
+    subscription (None when the option has none); ``one_time`` (T, M) its onboarding or
+    implementation fees; ``covers_pc`` (T,) is 1 where a third-party MSO supplies the
+    physician-owned PC (its fee then covers the friendly-PC structure's own costs).
+    """
+
+    option: str
+    op: Operation
+    clinical: np.ndarray
+    admin: np.ndarray
+    opex_weights: np.ndarray | float
+    mso_fee: np.ndarray | None
+    software_fee: np.ndarray | None
+    one_time: np.ndarray
+    exit_multiple: np.ndarray
+    termination_fee: np.ndarray | None = None
+    covers_pc: np.ndarray | None = None
+
+
+def option_exit_multiple(x: dict, name: str) -> np.ndarray:
+    """An option's own exit multiple where the scenario sets one (>= 0), else the finance one."""
+    return np.where(x[name] >= 0, x[name], x["exit_multiple"])
+
+
 def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            overhead: np.ndarray, one_time: np.ndarray, exit_multiple: np.ndarray,
            termination_fee: np.ndarray | None = None,
@@ -98,24 +128,30 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     ``taxable_parts``: per-entity taxable income; interest, depreciation and the one-time costs
     of the entity that owns the capital (``capital_entity_one_time``, default all one-time
     costs) are taken off the last part.  Default: one entity.
+
+    Also the *unlevered* (project) cash flow: the same without the loan (no draw, interest or
+    repayment; tax without the interest deduction; the exit before repaying the loan).
     """
     cap = cap if cap is not None else capital(x, horizon)
     ebitda = site["ebitda"].sum(axis=1) - overhead
     own_once = one_time if capital_entity_one_time is None else capital_entity_one_time
-    below = cap["interest"] + cap["depreciation"] + own_once
     parts = taxable_parts or [ebitda]
-    parts = [*parts[:-1], parts[-1] - below]
-    tax = sum(tax_paid(p, x["tax_rate"]) for p in parts)
+    before = parts[-1] - cap["depreciation"] - own_once
+    tax = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before - cap["interest"]])
+    tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
     trailing = ebitda[:, -12:].sum(axis=-1)
-    net_exit = exit_multiple * np.maximum(trailing, 0.0) - cap["loan_balance_end"]
+    gross_exit = exit_multiple * np.maximum(trailing, 0.0)
     if termination_fee is not None:
-        net_exit = net_exit - termination_fee
+        gross_exit = gross_exit - termination_fee
     exit_value = np.zeros_like(ebitda)
-    exit_value[:, -1] = net_exit
+    exit_value[:, -1] = gross_exit - cap["loan_balance_end"]
     payment = cap["interest"] + cap["principal_repaid"]
-    cash = ebitda - one_time - cap["capex"] + cap["loan_draw"] - payment - tax + exit_value
+    operating = ebitda - one_time - cap["capex"]
+    cash = operating + cap["loan_draw"] - payment - tax + exit_value
+    unlevered = operating - tax_unlevered
+    unlevered[:, -1] += gross_exit
     company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time, **cap, "tax": tax,
-               "exit_value": exit_value, "net_cash_flow": cash}
+               "exit_value": exit_value, "net_cash_flow": cash, "unlevered_cash_flow": unlevered}
     return Projection(option, site, company, entities or {})
 
 

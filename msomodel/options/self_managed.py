@@ -1,11 +1,12 @@
-"""Self-managed: the owner employs everyone, buys at single-site prices, pays every running cost."""
+"""Self-managed (in-house): the owner's business employs everyone, buys at single-site prices
+and pays every running cost."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from msomodel.operations import Operation, Shared, operate
-from msomodel.options.finish import Projection, conditions, finish, site_lines
+from msomodel.options.finish import Managed
 
 
 def split_payroll(x: dict, op: Operation, keep: np.ndarray | float = 1.0):
@@ -14,13 +15,9 @@ def split_payroll(x: dict, op: Operation, keep: np.ndarray | float = 1.0):
     return op.payroll((1.0 - admin) * keep), op.payroll(admin * keep)
 
 
-def project(x: dict, horizon: int, *, cap: dict | None = None, shared: Shared | None = None,
-            **_: object) -> Projection:
+def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
     op = operate(x, horizon, shared=shared)
     clinical, admin = split_payroll(x, op)
-    cond, cond_once = conditions(x, "self_managed", op.open, horizon)
-    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=op.opex(1.0), conditions=cond)
     T, M = op.revenue.shape[0], horizon + 1
-    return finish("self_managed", x, horizon, site, overhead=np.zeros((T, M)),
-                  one_time=cond_once, exit_multiple=x["exit_multiple"], cap=cap)
+    return Managed("self_managed", op, clinical, admin, 1.0, None, None, np.zeros((T, M)),
+                   x["exit_multiple"])

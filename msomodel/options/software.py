@@ -15,7 +15,7 @@ import numpy as np
 
 from msomodel import timeline as tl
 from msomodel.operations import Shared, operate
-from msomodel.options.finish import Projection, conditions, finish, site_lines
+from msomodel.options.finish import Managed, option_exit_multiple
 from msomodel.options.self_managed import split_payroll
 
 
@@ -34,21 +34,15 @@ def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
 
 
-def project(x: dict, horizon: int, *, cap: dict | None = None, shared: Shared | None = None,
-            **_: object) -> Projection:
+def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
     r, q = x["no_show"], x["sw_noshow_red"][:, None]
     recovered = r * q / np.maximum(1.0 - r, 1e-9)
     uplift = (1.0 + recovered) * (1.0 + x["sw_booking"][:, None]) - 1.0
     op = operate(x, horizon, shared=shared, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
     keep = 1.0 - x["is_admin"] * x["sw_admin_saved"][:, None, None]
     clinical, admin = split_payroll(x, op, keep)
-    opex = op.opex((1.0 - x["sw_replaces"])[:, None, :])
-    cond, cond_once = conditions(x, "software_only", op.open, horizon)
-    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=clinical,
-                      staff_admin=admin, opex=opex, software_fee=subscription(x, op.open, horizon),
-                      conditions=cond)
     one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
-                           x["open_month"] - 1.0, horizon).sum(axis=1) + cond_once
-    T, M = op.revenue.shape[0], horizon + 1
-    return finish("software_only", x, horizon, site, overhead=np.zeros((T, M)),
-                  one_time=one_time, exit_multiple=x["exit_multiple"], cap=cap)
+                           x["open_month"] - 1.0, horizon).sum(axis=1)
+    return Managed("software_only", op, clinical, admin, (1.0 - x["sw_replaces"])[:, None, :],
+                   None, subscription(x, op.open, horizon), one_time,
+                   option_exit_multiple(x, "sw_exit_multiple"))

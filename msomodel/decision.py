@@ -1,0 +1,438 @@
+"""The recommendation: which management option, how sure, and what would flip it.
+
+A bare "highest NPV" is not a decision.  :func:`decide` takes the base-case NPVs of the
+options the owner may use and adds, all through the vectorised engine:
+
+- **margin**: the leader's NPV less the best other lawful option's (the runner-up);
+- **probability of being best**: the share of a seeded Monte Carlo of the scenario's
+  ``uncertainty.distributions`` (default 2,000 trials) in which each option has the highest
+  NPV; and each option's downside, the P10 of its NPV;
+- **what would flip it**: for each input that matters (the sampled ones, the inputs that
+  differ between options, and the main drivers), the value at which another option takes the
+  lead, solved on the base case with every other input held;
+- **asymmetric assumptions**: every input that favours one option only (its own exit
+  multiple, a revenue uplift, a purchasing discount, software effects), with its source and
+  the recommendation when it is set equal across options (the effect removed).
+
+The verdict (README, "The recommendation"):
+
+- ``no_lawful_option``: no option is open to the owner;
+- ``too_short``: the horizon is under :data:`SHORT_HORIZON_MONTHS`: too short to judge;
+- ``none_pays``: no lawful option has a positive NPV;
+- ``too_close``: the leader is best in fewer than :data:`THRESHOLD` of the trials;
+- ``recommended``: otherwise (without declared uncertainty the sentence says it is untested).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from msomodel.analysis import montecarlo as mc
+from msomodel.analysis import paths as P
+from msomodel.analysis.evaluate import npv_by_path
+from msomodel.analysis.sensitivity import label as path_label
+from msomodel.formatting import lower_first, money
+from msomodel.inputs import ModelInputs
+from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
+
+#: Below this probability of being best, the choice is "too close to call".
+THRESHOLD = 2 / 3
+#: Horizons shorter than this are too short to judge a med spa (most pay back in years 2-4).
+SHORT_HORIZON_MONTHS = 24
+DEFAULT_TRIALS = 2000
+DEFAULT_SEED = 1
+#: Inputs always tried for a flip value (when the scenario has them), besides the sampled ones.
+DRIVERS = ("adjustments.volume_multiplier", "adjustments.price_multiplier",
+           "adjustments.wage_multiplier", "finance.discount_rate_annual",
+           "finance.exit_multiple", P.FEE_LEVEL_PATH)
+#: How many flips the sentence names (the most important first).
+SENTENCE_FLIPS = 3
+
+
+@dataclass(frozen=True)
+class Flip:
+    """The value of one input at which the leader stops being best (base case otherwise).
+
+    ``value`` is None when no value in ``searched`` flips it.  ``stays_ahead`` is ``"above"``
+    when the leader leads for values above ``value``, ``"below"`` otherwise; ``taker`` is the
+    option that leads on the other side.  ``swing`` [USD] is how much the leader's lead moves
+    over the searched range (the ranking of importance).
+    """
+
+    path: str
+    label: str
+    current: float
+    value: float | None
+    stays_ahead: str | None
+    taker: str | None
+    searched: tuple[float, float]
+    swing: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "label": self.label, "current": self.current,
+                "flip_value": self.value, "stays_ahead": self.stays_ahead, "taker": self.taker,
+                "searched": list(self.searched), "swing": self.swing}
+
+
+@dataclass(frozen=True)
+class Asymmetry:
+    """An input that favours one option only, and the answer with its effect removed."""
+
+    paths: tuple[str, ...]
+    label: str
+    option: str
+    value: float
+    equal_value: float
+    source: str | None
+    recommended_when_equal: str | None
+    margin_when_equal: float | None
+    npv_when_equal: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"paths": list(self.paths), "label": self.label, "option": self.option,
+                "value": self.value, "equal_value": self.equal_value, "source": self.source,
+                "recommended_when_equal": self.recommended_when_equal,
+                "margin_when_equal": self.margin_when_equal,
+                "npv_when_equal": dict(self.npv_when_equal)}
+
+
+@dataclass
+class Decision:
+    verdict: str
+    option: str | None                 # the recommended option (None unless recommended)
+    leader: str | None                 # the highest-NPV lawful option, whatever the verdict
+    runner_up: str | None
+    margin: float | None
+    npv: dict[str, float]
+    probability_best: dict[str, float] | None
+    p10_npv: dict[str, float] | None
+    trials: int
+    seed: int
+    flips: list[Flip] = field(default_factory=list)
+    asymmetries: list[Asymmetry] = field(default_factory=list)
+    all_equal: Asymmetry | None = None
+    sentence: str = ""
+    horizon_months: int = 0
+    untested_reason: str | None = None
+
+    @property
+    def label(self) -> str | None:
+        return OPTION_LABELS[self.option] if self.option else None
+
+    def to_dict(self) -> dict[str, Any]:
+        num = _json_num
+        return {
+            "option": self.option, "label": self.label, "verdict": self.verdict,
+            "leader": self.leader, "leader_label": OPTION_LABELS.get(self.leader or ""),
+            "runner_up": self.runner_up, "runner_up_label": OPTION_LABELS.get(self.runner_up or ""),
+            "margin": num(self.margin),
+            "probability_best": (None if self.probability_best is None else
+                                 {o: num(v) for o, v in self.probability_best.items()}),
+            "p10_npv": None if self.p10_npv is None else {o: num(v) for o, v in self.p10_npv.items()},
+            "threshold": THRESHOLD, "trials": self.trials, "seed": self.seed,
+            "untested_reason": self.untested_reason,
+            "flips": [f.to_dict() for f in self.flips],
+            "asymmetric": [a.to_dict() for a in self.asymmetries],
+            "all_asymmetries_equal": self.all_equal.to_dict() if self.all_equal else None,
+            "reason": self.sentence,
+        }
+
+
+def _json_num(v: float | None) -> float | None:
+    return None if v is None or not np.isfinite(v) else float(v)
+
+
+# --------------------------------------------------------------------------- asymmetries
+def _asymmetric_inputs(scenario: Scenario, inputs: ModelInputs
+                       ) -> list[tuple[tuple[str, ...], str, str, float, float]]:
+    """(paths, label, option, value, equal value) of each input that favours one option."""
+    fin, mso, sw = scenario.finance, scenario.mso, scenario.software
+    out = []
+    for opt, own, path, what in (("mso", mso.exit_multiple, "mso.exit_multiple", "MSO's exit multiple"),
+                                 ("software_only", sw.exit_multiple, "software.exit_multiple",
+                                  "Software option's exit multiple")):
+        if own is not None and own != fin.exit_multiple:
+            out.append(((path,), what, opt, float(own), float(fin.exit_multiple)))
+    effects = (("mso", ("mso.revenue_uplift",), "MSO's revenue uplift", mso.revenue_uplift),
+               ("mso", ("mso.purchasing_discount", "mso.purchasing_discount_per_extra_site"),
+                "MSO's purchasing discount", mso.purchasing_discount
+                + mso.purchasing_discount_per_extra_site),
+               ("software_only", ("software.no_show_reduction",), "Software's no-show reduction",
+                sw.no_show_reduction),
+               ("software_only", ("software.online_booking_uplift",),
+                "Software's online-booking uplift", sw.online_booking_uplift),
+               ("software_only", ("software.admin_hours_saved",), "Software's admin hours saved",
+                sw.admin_hours_saved))
+    for opt, paths, what, value in effects:
+        paths = tuple(p for p in paths if p in inputs.paths)
+        if value > 0 and paths:
+            out.append((paths, what, opt, float(P.base_value(inputs, paths[0])), 0.0))
+    return out
+
+
+def _best(npv: dict[str, np.ndarray], allowed: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Index into ``allowed`` of the best option per trial, and its lead over the next best."""
+    stack = np.stack([npv[o] for o in allowed])          # (k, n)
+    order = np.argsort(-stack, axis=0, kind="stable")
+    best = order[0]
+    top = np.take_along_axis(stack, order[:1], axis=0)[0]
+    second = np.take_along_axis(stack, order[1:2], axis=0)[0] if len(allowed) > 1 else top * 0
+    return best, top - second
+
+
+# --------------------------------------------------------------------------- flips
+def _search_range(scenario: Scenario, inputs: ModelInputs, path: str,
+                  dists: dict[str, Any]) -> tuple[float, float]:
+    base = P.base_value(inputs, path)
+    d = dists.get(path)
+    if d is not None and getattr(d, "dist", None) in ("uniform", "triangular", "pert"):
+        lo, hi = d.low, d.high
+    elif d is not None and d.dist == "normal":
+        lo, hi = d.mean - 3 * d.sd, d.mean + 3 * d.sd
+    elif d is not None and d.dist == "lognormal":
+        mu, sigma = d.log_params()
+        lo, hi = float(np.exp(mu - 3 * sigma)), float(np.exp(mu + 3 * sigma))
+    elif path == P.FEE_LEVEL_PATH:
+        lo, hi = 0.0, 3.0 * base
+    else:
+        lo, hi = 0.5 * base, 1.5 * base
+    width = max(hi - lo, abs(base) * 0.5, 1e-6)
+    lo, hi = min(lo, base) - 0.5 * width, max(hi, base) + 0.5 * width
+    (lo, hi), _ = P.bounds(scenario, path).clip(np.array([lo, hi], dtype=float))
+    return float(lo), float(hi)
+
+
+def _lead(npv: dict[str, np.ndarray], leader: str, others: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The leader's NPV less the best other's, and which other is best, per trial."""
+    stack = np.stack([npv[o] for o in others])
+    return npv[leader] - stack.max(axis=0), stack.argmax(axis=0)
+
+
+def find_flips(scenario: Scenario, inputs: ModelInputs, leader: str, others: list[str],
+               paths: list[str], *, points: int = 9, rounds: int = 4) -> list[Flip]:
+    """For each path, the value where ``leader`` stops leading ``others`` (nearest the base).
+
+    Every path and point is one trial of the same batched engine call; each round narrows the
+    bracket around the sign change nearest the current value, and the last bracket is closed by
+    linear interpolation.
+    """
+    dists = {d.path: d for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])}
+    base = {p: P.base_value(inputs, p) for p in paths}
+    brackets = {p: _search_range(scenario, inputs, p, dists) for p in paths}
+    grids = {p: np.linspace(*brackets[p], points) for p in paths}
+    found: dict[str, tuple[float, float, float, float, int]] = {}
+    swing: dict[str, float] = {}
+    active = [p for p in paths if brackets[p][1] > brackets[p][0]]
+    for r in range(rounds):
+        if not active:
+            break
+        lead = _evaluate(inputs, leader, others, {p: grids[p] for p in active}, base)
+        nxt = []
+        for p in active:
+            f, who = lead[p]
+            if r == 0:
+                swing[p] = float(np.nanmax(f) - np.nanmin(f))
+            x = grids[p]
+            cross = np.nonzero(np.sign(f[:-1]) * np.sign(f[1:]) <= 0)[0]
+            cross = [k for k in cross if f[k] != f[k + 1] or f[k] == 0]
+            if not cross:
+                if r == 0:
+                    found.pop(p, None)
+                continue
+            k = min(cross, key=lambda k: abs(0.5 * (x[k] + x[k + 1]) - base[p]))
+            side = k + 1 if abs(f[k]) < 1e-12 or f[k] > 0 else k
+            found[p] = (x[k], x[k + 1], f[k], f[k + 1], int(who[side if f[side] <= 0 else k]))
+            if r < rounds - 1 and x[k + 1] - x[k] > 1e-12 * max(1.0, abs(x[k])):
+                grids[p] = np.linspace(x[k], x[k + 1], points)
+                nxt.append(p)
+        active = nxt
+    out = []
+    for p in paths:
+        current = base[p]
+        if p not in found:
+            out.append(Flip(p, path_label(p), current, None, None, None, brackets[p], swing.get(p, 0.0)))
+            continue
+        a, b, fa, fb, who = found[p]
+        value = a if fa == fb else a + (b - a) * fa / (fa - fb)
+        above = fb > fa  # the lead grows with the input: the leader leads above the flip value
+        out.append(Flip(p, path_label(p), current, float(value), "above" if above else "below",
+                        others[who], brackets[p], swing.get(p, 0.0)))
+    return sorted(out, key=lambda f: -f.swing)
+
+
+def _evaluate(inputs: ModelInputs, leader: str, others: list[str], grids: dict[str, np.ndarray],
+              base: dict[str, float]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The leader's lead over the best other option at every grid point of every path (one
+    batched call: each path's points are trials with every other input at its base value)."""
+    sizes = [len(g) for g in grids.values()]
+    n = sum(sizes)
+    values = {p: np.full(n, base[p]) for p in grids}
+    lo = 0
+    for p, g in grids.items():
+        values[p][lo:lo + len(g)] = g
+        lo += len(g)
+    res = npv_by_path(inputs, values, n, chunk_size=max(n, 1))
+    lead, who = _lead({o: res[f"{o}.npv"] for o in [leader, *others]}, leader, others)
+    out, lo = {}, 0
+    for p, g in grids.items():
+        out[p] = (lead[lo:lo + len(g)], who[lo:lo + len(g)])
+        lo += len(g)
+    return out
+
+
+# --------------------------------------------------------------------------- the decision
+def _simulate(scenario: Scenario, inputs: ModelInputs, trials: int, seed: int
+              ) -> tuple[dict[str, np.ndarray] | None, str | None]:
+    """Per-trial NPV of every option, or None and why not."""
+    spec = scenario.uncertainty
+    if trials <= 0:
+        return None, "the Monte Carlo was switched off (trials = 0)"
+    if spec is None or not spec.distributions:
+        return None, "the scenario declares no uncertainty (no uncertainty.distributions)"
+    problem = mc.prepare(scenario, spec, trials, seed, inputs=inputs)
+    results: list[mc.BlockResult] = []
+    for blocks in mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE):
+        results += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE, irr=False)
+    results.sort(key=lambda r: r.block)
+    return {o: np.concatenate([r.outcomes[f"{o}.npv"] for r in results]) for o in OPTIONS}, None
+
+
+def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
+           allowed: list[str], *, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
+           sources: Callable[[str], str | None] | None = None) -> Decision:
+    """The decision for one structure's options (see the module docstring).
+
+    ``npv``: base-case NPV per option [USD]; ``allowed``: the options the owner may use;
+    ``sources``: the source of an input path (for the asymmetric inputs), if known.
+    """
+    horizon = inputs.horizon
+    if not allowed:
+        d = Decision("no_lawful_option", None, None, None, None, dict(npv), None, None, trials,
+                     seed, horizon_months=horizon)
+        d.sentence = ("No option is open to this owner under any lawful structure in this state; "
+                      "consult counsel before going further.")
+        return d
+    ranked = sorted(allowed, key=lambda o: -npv[o])
+    leader = ranked[0]
+    runner = ranked[1] if len(ranked) > 1 else None
+    margin = npv[leader] - npv[runner] if runner else None
+    draws, untested = _simulate(scenario, inputs, trials, seed)
+    prob = p10 = None
+    if draws is not None:
+        best, _ = _best(draws, allowed)
+        prob = {o: float(np.mean(best == j)) for j, o in enumerate(allowed)}
+        p10 = {o: float(np.percentile(draws[o], 10)) for o in allowed}
+    others = [o for o in allowed if o != leader]
+    asym = _asymmetries(scenario, inputs, allowed, sources) if others else ([], None)
+    flips: list[Flip] = []
+    if others:
+        sampled = [d.path for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])]
+        candidates = [*sampled, *(a.paths[0] for a in asym[0]), *DRIVERS]
+        wanted = list(dict.fromkeys(p for p in candidates if P.check_path(inputs, p) is None))
+        flips = find_flips(scenario, inputs, leader, others, wanted)
+    if horizon < SHORT_HORIZON_MONTHS:
+        verdict = "too_short"
+    elif npv[leader] <= 0:
+        verdict = "none_pays"
+    elif prob is not None and others and prob[leader] < THRESHOLD:
+        verdict = "too_close"
+    else:
+        verdict = "recommended"
+    d = Decision(verdict, leader if verdict == "recommended" else None, leader, runner, margin,
+                 dict(npv), prob, p10, trials if draws is not None else 0, seed, flips, asym[0],
+                 asym[1], horizon_months=horizon, untested_reason=untested)
+    d.sentence = sentence(d, inputs)
+    return d
+
+
+def _asymmetries(scenario: Scenario, inputs: ModelInputs, allowed: list[str],
+                 sources: Callable[[str], str | None] | None
+                 ) -> tuple[list[Asymmetry], Asymmetry | None]:
+    """Each asymmetric input set equal across options (one trial each), and all of them."""
+    found = [a for a in _asymmetric_inputs(scenario, inputs) if a[2] in allowed]
+    if not found:
+        return [], None
+    n = len(found) + 1
+    values: dict[str, np.ndarray] = {}
+    for j, (paths, _, _, _, equal) in enumerate(found):
+        for p in paths:
+            v = values.setdefault(p, np.full(n, P.base_value(inputs, p)))
+            v[j] = v[-1] = equal
+    res = npv_by_path(inputs, values, n, chunk_size=n)
+    out = []
+    for j, (paths, what, opt, value, equal) in enumerate([*found, ((), "All of them", "", 0.0, 0.0)]):
+        npv = {o: float(res[f"{o}.npv"][j]) for o in allowed}
+        ranked = sorted(allowed, key=lambda o: -npv[o])
+        margin = npv[ranked[0]] - npv[ranked[1]] if len(ranked) > 1 else None
+        src = next((s for s in (sources(p) if sources else None for p in paths) if s), None)
+        out.append(Asymmetry(tuple(paths), what, opt, value, equal, src, ranked[0], margin, npv))
+    return out[:-1], out[-1]
+
+
+# --------------------------------------------------------------------------- words
+def _value(flip: Flip, v: float, inputs: ModelInputs) -> str:
+    path = flip.path
+    if path == P.FEE_LEVEL_PATH:
+        unit = inputs.fee_type
+        return money(v) + " per site per month" if unit == "flat" else (
+            f"{v:.2f}x the tier rates" if unit == "tiered" else f"{v:.1%}")
+    if "multiple" in path and "exit" in path:
+        return f"{v:.2f}x"
+    if path.endswith("_multiplier"):
+        return f"{v:.2f}x"
+    if "rate" in path or "discount" in path or "uplift" in path or "reduction" in path or \
+            "saved" in path or "percent" in path:
+        return f"{v:.1%}"
+    if abs(v) >= 100:
+        return money(v)
+    return f"{v:.3g}"
+
+
+def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
+    """'it stays ahead while volume is above 0.82x (the scenario assumes 1.00x)'."""
+    return (f"{lower_first(flip.label)} is {flip.stays_ahead} {_value(flip, flip.value, inputs)} "
+            f"(the scenario assumes {_value(flip, flip.current, inputs)})")
+
+
+def sentence(d: Decision, inputs: ModelInputs) -> str:
+    """The recommendation in words: the verdict, how sure, and what it rests on."""
+    years = d.horizon_months / 12
+    if d.verdict == "no_lawful_option":
+        return d.sentence
+    lead = OPTION_LABELS[d.leader]
+    runner = OPTION_LABELS[d.runner_up] if d.runner_up else None
+    found = [f for f in d.flips if f.value is not None][:SENTENCE_FLIPS]
+    deciders = "; ".join(flip_phrase(f, inputs) for f in found)
+    if d.verdict == "too_short":
+        return (f"No recommendation: a {d.horizon_months}-month horizon is too short to judge a "
+                f"med spa (at least {SHORT_HORIZON_MONTHS} months are needed; most pay back in "
+                f"years 2 to 4). Over this horizon {lower_first(lead)} leads with an NPV of "
+                f"{money(d.npv[d.leader])}.")
+    if d.verdict == "none_pays":
+        return (f"No option pays over {years:g} years: the best, {lower_first(lead)}, has an NPV of "
+                f"{money(d.npv[d.leader])}, so none of them is recommended on these assumptions.")
+    margin = (f", {money(d.margin)} more than {lower_first(runner)}"
+              f" ({d.margin / abs(d.npv[d.leader]):.1%} of its NPV)") if runner else ""
+    sure = ""
+    if d.probability_best is not None and d.runner_up:
+        p = d.probability_best[d.leader]
+        sure = f"; it is best in {p:.0%} of {d.trials:,} simulated trials"
+    if d.verdict == "too_close":
+        text = (f"Too close to call between {lower_first(lead)} and {lower_first(runner)}: "
+                f"{lower_first(lead)} leads by {money(d.margin)} of NPV over {years:g} years, but is "
+                f"best in only {d.probability_best[d.leader]:.0%} of {d.trials:,} simulated "
+                f"trials (a recommendation needs {THRESHOLD:.0%}).")
+        if deciders:
+            text += f" What decides it: {lower_first(lead)} leads while {deciders}."
+        return text
+    text = (f"Recommended: {lower_first(lead)}, NPV {money(d.npv[d.leader])} over {years:g} "
+            f"years{margin}{sure}.")
+    if deciders:
+        text += f" It stays ahead while {deciders}."
+    if d.untested_reason and d.runner_up:
+        text += f" How sure this is was not measured: {d.untested_reason}."
+    return text[0].upper() + text[1:]

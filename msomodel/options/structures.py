@@ -1,0 +1,71 @@
+"""The legal structure applied to a management option: who owns which line, who is taxed.
+
+- :func:`direct`: one entity, the owner's, earns the revenue and bears every cost.
+- :func:`friendly_pc`: the physician-owned PC earns the revenue and bears product costs,
+  clinical staff, the running costs marked ``owned_mso_entity: pc``, the medical-director
+  agreement, PC administration and licence conditions, and pays the management fee to the
+  owner's MSO.  The MSO bears administrative staff, the other running costs, the software or the
+  third-party MSO's fee and onboarding, its own overhead, the capital and the legal
+  structuring.  Consolidated = PC + MSO with the intercompany fee eliminated; each entity is
+  taxed on its own profit.  A third-party MSO that supplies the PC (``covers_pc``) covers the
+  structure's set-up, medical-director and PC-administration costs with its fee.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from msomodel.options.fees import mso_fee
+from msomodel.options.finish import Managed, Projection, conditions, finish, site_lines
+
+
+def _zeros_or(value: np.ndarray | None, like: np.ndarray) -> np.ndarray:
+    return np.zeros_like(like) if value is None else value
+
+
+def direct(m: Managed, x: dict, horizon: int, *, cap: dict | None = None, **_: object) -> Projection:
+    op = m.op
+    cond, cond_once = conditions(x, m.option, op.open, horizon)
+    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
+                      staff_admin=m.admin, opex=op.opex(m.opex_weights),
+                      mso_fee=_zeros_or(m.mso_fee, op.revenue),
+                      software_fee=_zeros_or(m.software_fee, op.revenue), conditions=cond)
+    T, M = op.revenue.shape[0], horizon + 1
+    return finish(m.option, x, horizon, site, overhead=np.zeros((T, M)),
+                  one_time=m.one_time + cond_once, exit_multiple=m.exit_multiple,
+                  termination_fee=m.termination_fee, cap=cap)
+
+
+def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
+                cap: dict | None = None) -> Projection:
+    op = m.op
+    T = op.revenue.shape[0]
+    own = 1.0 - (np.zeros(T) if m.covers_pc is None else m.covers_pc)  # (T,) 0: the MSO covers it
+    weights = np.broadcast_to(m.opex_weights, op.opex_pct.shape)
+    pc_opex, mso_opex = op.opex(weights * x["opex_pc"]), op.opex(weights * (1.0 - x["opex_pc"]))
+    third, software = _zeros_or(m.mso_fee, op.revenue), _zeros_or(m.software_fee, op.revenue)
+    structuring = ((x["md_agreement"] + x["pc_admin"]) * own)[:, None, None] * op.open
+    fee = mso_fee(x, mgmt_fee_type, op.revenue, m.admin + mso_opex + third + software, op.open,
+                  horizon, prefix="mf")
+    cond, cond_once = conditions(x, m.option, op.open, horizon)
+    site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
+                      staff_admin=m.admin, opex=pc_opex + mso_opex, mso_fee=third,
+                      software_fee=software, structuring=structuring, conditions=cond)
+    overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
+    mso_once = m.one_time.copy()
+    mso_once[:, 0] += x["structuring"] * own
+    pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
+          "staff_clinical": m.clinical.sum(1), "opex": pc_opex.sum(1),
+          "structuring": structuring.sum(1), "conditions": cond.sum(1),
+          "management_fee": fee.sum(1)}
+    pc["ebitda"] = pc["revenue"] - sum(pc[k] for k in list(pc)[1:])
+    mso = {"management_fee": fee.sum(1), "staff_admin": m.admin.sum(1), "opex": mso_opex.sum(1),
+           "mso_fee": third.sum(1), "software_fee": software.sum(1), "overhead": overhead}
+    mso["ebitda"] = mso["management_fee"] - sum(mso[k] for k in list(mso)[1:])
+    return finish(m.option, x, horizon, site, overhead=overhead, one_time=mso_once + cond_once,
+                  exit_multiple=m.exit_multiple, termination_fee=m.termination_fee,
+                  taxable_parts=[pc["ebitda"] - cond_once, mso["ebitda"]],
+                  entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once)
+
+
+STRUCTURES = {"direct": direct, "friendly_pc": friendly_pc}

@@ -1,0 +1,320 @@
+"""The scenario: every input of the model, validated by pydantic.
+
+A scenario file is YAML (see :mod:`msomodel.loader`).  Units are in each field's description:
+``[USD/month]`` is per site per month unless said otherwise, ``[fraction]`` is 0.10 for 10 %,
+growth and escalators are annual and applied in steps at the start of each project year
+(months 13, 25, ...).  Unknown keys are rejected so that a typo is an error, not a default.
+
+Sites share ``site_defaults``; each site may override any of it under ``overrides:`` with the
+same shape (lists of named items — service lines, roles — are merged by ``name``).
+
+Modules: :mod:`.base` (number types), :mod:`.site` (a site's economics), :mod:`.fees` (fee
+structures), :mod:`.deal` (structure, third-party MSO, software), :mod:`.uncertainty`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, PrivateAttr, field_validator, model_validator
+
+from msomodel import rules
+from msomodel.merge import annotate, deep_merge
+from msomodel.rules.codes import normalise_licence, normalise_state
+from msomodel.scenario.base import (
+    Float,
+    Fraction,
+    Growth,
+    Int,
+    Model,
+    Name,
+    NonNeg,
+    Source,
+    unique_names,
+)
+from msomodel.scenario.deal import (
+    MSO,
+    ComplianceSettings,
+    ConditionCost,
+    FriendlyPC,
+    Infeasible,
+    Software,
+    StructureSettings,
+)
+from msomodel.scenario.fees import (
+    CostPlusFee,
+    Fee,
+    FeeCommon,
+    FlatFee,
+    HybridFee,
+    PercentageFee,
+    Tier,
+    TieredFee,
+)
+from msomodel.scenario.site import (
+    Capacity,
+    Equipment,
+    OpexItem,
+    Role,
+    ServiceLine,
+    Site,
+    SiteAssumptions,
+    Staffing,
+)
+from msomodel.scenario.uncertainty import UncertaintySpec
+
+#: The management options, compared under the owner's legal structure.
+OPTIONS = ("self_managed", "mso", "software_only")
+#: Plain labels of the management options.
+OPTION_LABELS = {"self_managed": "Self-managed", "software_only": "Self-managed + software",
+                 "mso": "Third-party MSO"}
+#: The legal structures (see :mod:`msomodel.scenario.deal`).
+STRUCTURES = ("direct", "friendly_pc")
+LICENCES = ("physician", "np", "pa", "rn", "none")
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+__all__ = [
+    "LICENCES", "MSO", "OPTION_LABELS", "OPTIONS", "STRUCTURES", "Adjustments", "Capacity", "ComplianceSettings",
+    "ConditionCost", "CostPlusFee", "Equipment", "Fee", "FeeCommon", "Finance", "FlatFee",
+    "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan",
+    "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee", "Role",
+    "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
+    "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
+]
+
+
+@lru_cache(maxsize=64)
+def _condition_ids(state: str | None, licence: str | None) -> frozenset[str]:
+    if state is None or licence is None:
+        return frozenset()
+    found = rules.assess_structures(state, licence)
+    return frozenset(c.id for f in found.values() for c in f.conditions)
+
+
+def applicable_condition_ids(owner: Owner | None) -> frozenset[str]:
+    """Ids of the licence conditions that can apply to ``owner`` under any structure."""
+    return _condition_ids(owner.state, owner.licence) if owner is not None else frozenset()
+
+
+# --------------------------------------------------------------------------- finance
+class Loan(Model):
+    financed_fraction: Fraction = Field(
+        description="Share of each site's capital borrowed [fraction]."
+    )
+    rate_annual_nominal: Annotated[Float, Field(ge=0.0, le=0.5)] = Field(
+        description="Nominal APR, compounded monthly (monthly rate = APR / 12) [fraction/year]."
+    )
+    term_months: Int = Field(ge=1, le=360, description="Repayment term [months].")
+
+
+class Finance(Model):
+    horizon_months: Int = Field(60, ge=12, le=240, description="Projection length [months].")
+    discount_rate_annual: Fraction = Field(
+        0.12, description="Owner's required return, annual effective [fraction/year]."
+    )
+    tax_rate: Fraction = Field(
+        0.0, description="Income tax on profit after interest and depreciation [fraction]."
+    )
+    depreciation_months: Int = Field(84, ge=1, le=480, description="Straight-line life [months].")
+    exit_multiple: NonNeg = Field(
+        4.0, description="Exit value = multiple x trailing-12-month EBITDA at the horizon [x]."
+    )
+    loan: Loan | None = Field(None, description="Borrowing against each site's capital.")
+    start: str | None = Field(
+        None, description="Calendar month of projection month 1, YYYY-MM (default: the month "
+        "after today); the state rules in force then apply."
+    )
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _month(cls, value: Any) -> Any:
+        if isinstance(value, dt.date):
+            if value.day != 1:
+                raise ValueError(f"expected a month YYYY-MM, found the date {value.isoformat()}")
+            return value.strftime("%Y-%m")
+        if value is not None and (not isinstance(value, str) or not _MONTH.match(value)):
+            raise ValueError(f"expected a month YYYY-MM (e.g. 2027-01), found {str(value)[:40]!r}")
+        return value
+
+    @property
+    def start_date(self) -> dt.date:
+        """First day of projection month 1."""
+        if self.start is None:
+            today = dt.date.today()
+            return dt.date(today.year + today.month // 12, today.month % 12 + 1, 1)
+        year, month = map(int, self.start.split("-"))
+        return dt.date(year, month, 1)
+
+
+class Adjustments(Model):
+    """Scenario-wide multipliers, used by sensitivity analysis and the explorer."""
+
+    volume_multiplier: NonNeg = Field(1.0, description="Scales every service line's volume [x].")
+    price_multiplier: NonNeg = Field(1.0, description="Scales every price [x].")
+    wage_multiplier: NonNeg = Field(1.0, description="Scales hourly and salaried pay [x].")
+    opex_multiplier: NonNeg = Field(1.0, description="Scales fixed running costs [x].")
+
+
+class Ownership(Model):
+    licence: Literal["physician", "np", "pa", "rn", "none"]
+    share: Fraction
+
+    @field_validator("licence", mode="before")
+    @classmethod
+    def _licence(cls, value: Any) -> Any:
+        try:
+            return normalise_licence(value) if isinstance(value, str) else value
+        except ValueError:
+            return value
+
+
+class Owner(Model):
+    state: str = Field(description="US state or DC, two-letter code (e.g. OH).")
+    licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
+        description="The owner's licence; 'none' for a lay owner (any case; full names such as "
+        "'nurse practitioner' are accepted)."
+    )
+    ownership: list[Ownership] | None = Field(
+        None, description="Ownership split for groups (shares add up to 1)."
+    )
+
+    @field_validator("licence", mode="before")
+    @classmethod
+    def _licence(cls, value: Any) -> Any:
+        try:
+            return normalise_licence(value) if isinstance(value, str) else value
+        except ValueError:
+            return value  # the Literal reports the expected values
+
+    @field_validator("state")
+    @classmethod
+    def _known_state(cls, value: str) -> str:
+        try:
+            return normalise_state(value)
+        except ValueError:
+            raise ValueError(
+                f"expected a two-letter code of a US state or DC (e.g. OH), found {value!r}"
+            ) from None
+
+    @model_validator(mode="after")
+    def _shares(self) -> Owner:
+        if self.ownership:
+            total = sum(o.share for o in self.ownership)
+            if abs(total - 1.0) > 1e-6:
+                raise ValueError(f"ownership shares must add up to 1, found {total:g}")
+        return self
+
+
+
+# --------------------------------------------------------------------------- scenario
+class Scenario(Model):
+    """A client scenario: the owner, sites and their economics, the legal structure's terms,
+    and the third-party MSO's and the software's offers."""
+
+    name: str = Field(min_length=1, description="Client or scenario name shown in reports.")
+    description: str | None = Field(None, description="A sentence or two for the report.")
+    owner: Owner | None = Field(
+        None, description="State and licence of the owner; decides which options are allowed."
+    )
+    finance: Finance = Field(default_factory=Finance, description="Horizon, rates, loan, exit.")
+    adjustments: Adjustments = Field(
+        default_factory=Adjustments, description="Scenario-wide multipliers (sensitivity)."
+    )
+    site_defaults: SiteAssumptions = Field(description="Economics shared by every site.")
+    sites: list[Site] = Field(
+        min_length=1, max_length=200, description="The locations, their opening and overrides."
+    )
+    structure: StructureSettings = Field(
+        default_factory=StructureSettings,
+        description="Legal structure (direct ownership or owned MSO + friendly PC) and its terms.",
+    )
+    mso: MSO = Field(description="The third-party MSO's offer: fee, what it takes over, effects.")
+    software: Software = Field(description="The practice-management software offer.")
+    infeasible: dict[Literal["self_managed", "mso", "software_only"], Infeasible] = Field(
+        default_factory=dict, description="Options to mark infeasible, with the reason."
+    )
+    compliance: ComplianceSettings = Field(
+        default_factory=ComplianceSettings, description="Costing of licence conditions."
+    )
+    uncertainty: UncertaintySpec | None = Field(
+        None, description="Ranges for sensitivity and distributions for Monte Carlo."
+    )
+
+    _source_path: str | None = PrivateAttr(None)
+    _sha256: str | None = PrivateAttr(None)
+    _resolved: list[SiteAssumptions] | None = PrivateAttr(None)
+    _provenance: list[dict[str, Any]] | None = PrivateAttr(None)
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        unique_names(self.sites, "site")
+        items = set(self.site_defaults.opex)
+        for key in self.mso.absorbed_opex:
+            if key not in items:
+                raise ValueError(
+                    f"mso.absorbed_opex: expected one of the opex items {sorted(items)}, found '{key}'"
+                )
+        for key in self.software.replaces_opex:
+            if key not in items:
+                raise ValueError(
+                    f"software.replaces_opex: expected one of the opex items {sorted(items)}, "
+                    f"found '{key}'"
+                )
+        if self.compliance.condition_costs:
+            known = applicable_condition_ids(self.owner)
+            for key in self.compliance.condition_costs:
+                if key not in known:
+                    raise ValueError(
+                        f"compliance.condition_costs.{key}: expected a condition that applies to "
+                        f"this owner's state and licence ({', '.join(sorted(known)) or 'none'}), "
+                        f"found '{key}'"
+                    )
+        roles = {r.name for r in self.site_defaults.staffing.roles}
+        for name in self.mso.absorbed_roles or []:
+            if name not in roles:
+                raise ValueError(
+                    f"mso.absorbed_roles: expected one of the roles {sorted(roles)}, found '{name}'"
+                )
+        horizon = self.finance.horizon_months
+        for site in self.sites:
+            if site.open_month > horizon:
+                raise ValueError(
+                    f"sites[{site.name}].open_month: expected a month within the horizon "
+                    f"(<= {horizon}), found {site.open_month}"
+                )
+        return self
+
+    # -- provenance set by the loader --------------------------------------------------------
+    @property
+    def source_path(self) -> str | None:
+        """The file the scenario was loaded from (None when built in Python)."""
+        return self._source_path
+
+    @property
+    def sha256(self) -> str | None:
+        """SHA-256 of the scenario file's bytes (None when built in Python)."""
+        return self._sha256
+
+    def site_assumptions(self) -> list[SiteAssumptions]:
+        """Each site's assumptions: `site_defaults` merged with that site's overrides.
+
+        The loader resolves them when it loads a file (with located errors); a scenario built
+        in Python resolves them here on first use (pydantic's error if a merge is invalid).
+        """
+        if self._resolved is None:
+            base = self.site_defaults.model_dump(mode="python")
+            paths = annotate(base, "site_defaults")
+            self._resolved = [SiteAssumptions.model_validate(deep_merge(base, s.overrides))
+                              for s in self.sites]
+            self._provenance = [deep_merge(paths, annotate(s.overrides, f"sites.{s.name}.overrides"))
+                                for s in self.sites]
+        return self._resolved
+
+    def site_provenance(self) -> list[dict[str, Any]]:
+        """For each site, the scenario path each resolved value came from (same shape)."""
+        self.site_assumptions()
+        assert self._provenance is not None
+        return self._provenance

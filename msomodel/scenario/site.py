@@ -1,0 +1,178 @@
+"""One site's economics (``site_defaults`` and each site's ``overrides``) and the site list."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from msomodel.scenario.base import Fraction, Growth, Int, Model, Name, NonNeg, Source, unique_names
+
+
+class ServiceLine(Model):
+    """One line of business at a site (e.g. neurotoxin, filler, retail)."""
+
+    name: Name = Field(description="Identifier, unique within the site (no '.').")
+    kind: Literal["treatment", "retail", "membership"] = Field(
+        "treatment",
+        description="Treatments use provider time and suffer no-shows; retail and memberships do not.",
+    )
+    volume_per_month: NonNeg = Field(description="Steady-state units sold [units/month per site].")
+    price: NonNeg = Field(description="Average price per unit in project year 1 [USD/unit].")
+    price_growth_annual: Growth = Field(0.0, description="Price growth per year [fraction/year].")
+    volume_growth_annual: Growth = Field(0.0, description="Volume growth per year [fraction/year].")
+    cost_fraction_of_price: Fraction | None = Field(
+        None, description="Product cost as a share of price [fraction]."
+    )
+    cost_per_unit: NonNeg | None = Field(None, description="Product cost per unit [USD/unit].")
+    cost_growth_annual: Growth = Field(
+        0.0, description="Growth of `cost_per_unit` per year [fraction/year]."
+    )
+    provider_hours_per_unit: NonNeg = Field(
+        0.0, description="Provider time per unit, used by the capacity cap [hours/unit]."
+    )
+    discountable: bool = Field(
+        True, description="Whether group-purchasing discounts apply to this line's product cost."
+    )
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _one_cost_basis(self) -> ServiceLine:
+        if self.cost_fraction_of_price is not None and self.cost_per_unit is not None:
+            raise ValueError("give cost_fraction_of_price or cost_per_unit, not both")
+        return self
+
+
+class Capacity(Model):
+    """Provider capacity that caps treatment volume: providers x hours x utilisation."""
+
+    providers: NonNeg = Field(description="Treating providers at the site [FTE].")
+    hours_per_provider_month: NonNeg = Field(
+        140.0, description="Bookable hours per provider [hours/month]."
+    )
+    utilisation: Fraction = Field(0.8, description="Share of bookable hours sold [fraction].")
+
+
+class Role(Model):
+    """A role on the roster. Pay components add up: hourly + salary + commission."""
+
+    name: Name = Field(description="Identifier, unique on the roster (no '.').")
+    kind: Literal["clinical", "administrative"] = Field(
+        description="Administrative roles can be taken over by an MSO or shrunk by software."
+    )
+    fte: NonNeg = Field(description="Full-time equivalents [FTE].")
+    hourly_rate: NonNeg | None = Field(None, description="Hourly pay [USD/hour].")
+    hours_per_fte_month: NonNeg = Field(173.33, description="Paid hours per FTE [hours/month].")
+    salary_annual: NonNeg | None = Field(None, description="Salary per FTE [USD/year].")
+    commission_rate: Fraction | None = Field(
+        None, description="Commission on the production of `commission_lines` [fraction]."
+    )
+    commission_lines: list[str] | None = Field(
+        None, description="Service lines the commission is paid on (default: all treatments)."
+    )
+    production_share: Fraction = Field(
+        1.0, description="Share of those lines' revenue this role produces [fraction]."
+    )
+    raise_annual: Growth = Field(0.03, description="Pay rise per year [fraction/year].")
+    payroll_load: Fraction | None = Field(
+        None, description="Benefits and payroll taxes as a share of pay (default: staffing's)."
+    )
+    source: Source = None
+
+    @model_validator(mode="after")
+    def _has_pay(self) -> Role:
+        if self.hourly_rate is None and self.salary_annual is None and self.commission_rate is None:
+            raise ValueError("a role needs hourly_rate, salary_annual or commission_rate")
+        return self
+
+
+class Staffing(Model):
+    payroll_load: Fraction = Field(
+        0.20, description="Benefits and payroll taxes as a share of pay [fraction]."
+    )
+    roles: list[Role] = Field(min_length=1, description="The roster of roles.")
+
+    @model_validator(mode="after")
+    def _names(self) -> Staffing:
+        unique_names(self.roles, "role")
+        return self
+
+
+class OpexItem(Model):
+    """A running cost: a fixed monthly amount plus a share of revenue."""
+
+    monthly: NonNeg = Field(0.0, description="Fixed amount in project year 1 [USD/month per site].")
+    percent_of_revenue: Fraction = Field(0.0, description="Variable part [fraction of revenue].")
+    escalator_annual: Growth = Field(0.03, description="Growth of the fixed part [fraction/year].")
+    owned_mso_entity: Literal["pc", "mso"] = Field(
+        "mso", description="Which entity bears it under an owned MSO with a friendly PC."
+    )
+    source: Source = None
+
+
+class Equipment(Model):
+    name: Name = Field(description="Identifier (no '.').")
+    cost: NonNeg = Field(description="Purchase price, spent before opening [USD].")
+    source: Source = None
+
+
+class SiteAssumptions(Model):
+    """Everything that describes one site's economics under self-management."""
+
+    service_lines: list[ServiceLine] = Field(min_length=1)
+    capacity: Capacity | None = Field(None, description="Optional cap on treatment volume.")
+    no_show_rate: Fraction = Field(
+        0.10, description="Share of booked treatment appointments missed [fraction]."
+    )
+    staffing: Staffing = Field(description="Roster, pay and payroll load.")
+    opex: dict[str, OpexItem] = Field(
+        default_factory=dict,
+        description="Running costs by name (rent, utilities, marketing, insurance, ...).",
+    )
+    startup_cost: NonNeg = Field(0.0, description="Build-out and other start-up spend [USD].")
+    equipment: list[Equipment] = Field(
+        default_factory=list, description="Devices bought before opening (lasers, ...)."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> SiteAssumptions:
+        for key in self.opex:
+            if "." in key or not key:
+                raise ValueError(f"opex: expected item names without '.', found '{key}'")
+        unique_names(self.service_lines, "service line")
+        unique_names(self.equipment, "equipment")
+        names = {line.name for line in self.service_lines}
+        share: dict[str, float] = {}
+        for role in self.staffing.roles:
+            for line in role.commission_lines or []:
+                if line not in names:
+                    raise ValueError(
+                        f"role '{role.name}' commission_lines: expected one of {sorted(names)}, "
+                        f"found '{line}'"
+                    )
+            if role.commission_rate:
+                key = ",".join(sorted(role.commission_lines or ["<treatments>"]))
+                share[key] = share.get(key, 0.0) + role.production_share
+        for key, total in share.items():
+            if total > 1.0 + 1e-9:
+                raise ValueError(
+                    f"production_share of commissioned roles on [{key}] adds up to {total:g}; "
+                    "expected at most 1"
+                )
+        return self
+
+
+class Site(Model):
+    name: Name = Field(description="Site name, unique in the scenario (no '.').")
+    open_month: Int = Field(1, ge=1, description="First operating month (1 = the first month) [month].")
+    ramp_months: Int = Field(12, ge=0, le=120, description="Months to reach steady volume [months].")
+    ramp_start_fraction: Fraction = Field(
+        0.4, description="Share of steady volume in the opening month [fraction]."
+    )
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Partial site assumptions, same shape as `site_defaults`; named list items "
+        "(service lines, roles) are merged by name.",
+    )
+
+
