@@ -17,6 +17,16 @@ from collections.abc import Callable, Sequence
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
 
+def _trials(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if not 0 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"expected 0 to 1,000,000, found {value}")
+    return value
+
+
 def _load(path: str):
     from msomodel.loader import load_scenario
 
@@ -38,13 +48,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INPUT if bad else EXIT_OK
 
 
-def _csv(result) -> str:
-    """Tidy CSV: option, metric, year (blank for whole-horizon figures), value."""
+def _csv(result, structure: str | None = None) -> str:
+    """Tidy CSV: option, metric, year (blank for whole-horizon figures), value (and the
+    structure first when both structures are compared)."""
     from msomodel.scenario import OPTIONS
 
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["option", "metric", "year", "value"])
+    raw = csv.writer(buf, lineterminator="\n")
+
+    class _W:
+        @staticmethod
+        def writerow(row):
+            raw.writerow(([structure] if structure else []) + list(row))
+
+    w = _W()
+    if structure is None or structure == result.compliance.structure and buf.tell() == 0:
+        w.writerow(["option", "metric", "year", "value"]) if structure is None else raw.writerow(
+            ["structure", "option", "metric", "year", "value"])
     for option in OPTIONS:
         for metric, value in result.metrics[option].items():
             w.writerow([option, metric, "", repr(float(value))])
@@ -55,36 +75,72 @@ def _csv(result) -> str:
                 w.writerow([option, metric, year, repr(float(value))])
     be = result.breakeven
     w.writerow(["mso", f"breakeven_{be.target}", "", "" if be.level is None else repr(be.level)])
+    if result.pc_breakeven is not None:
+        pc = result.pc_breakeven
+        w.writerow(["self_managed", "breakeven_pc_breaks_even", "",
+                    "" if pc.level is None else repr(pc.level)])
+    d = result.decision
+    for option, p in (d.probability_best or {}).items():
+        w.writerow([option, "probability_best", "", repr(p)])
+    for option, p in (d.p10_npv or {}).items():
+        w.writerow([option, "p10_npv", "", repr(p)])
     return buf.getvalue()
+
+
+def _structure_override(scenario, structure: str | None):
+    if structure is None:
+        return scenario
+    s = scenario.model_copy(deep=True)
+    s.structure.type = structure
+    return s
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from msomodel import tables
-    from msomodel.compare import compare
+    from msomodel.compare import SCHEMA_VERSION, compare_structures
 
-    result = compare(_load(args.scenario))
+    scenario = _structure_override(_load(args.scenario), args.structure)
+    results = compare_structures(scenario, trials=args.trials, seed=args.seed)
     if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
-    elif args.format == "csv":
-        sys.stdout.write(_csv(result))
-    else:
-        with pd.option_context("display.width", 200, "display.max_columns", 20,
-                               "display.max_colwidth", 40):
+        dicts = [r.to_dict() for r in results.values()]
+        out = dicts[0] if len(dicts) == 1 else {"schema_version": SCHEMA_VERSION,
+                                                "structures": dicts}
+        print(json.dumps(out, indent=2, allow_nan=False))
+        return EXIT_OK
+    if args.format == "csv":
+        for structure, result in results.items():
+            sys.stdout.write(_csv(result, structure if len(results) > 1 else None))
+        return EXIT_OK
+    with pd.option_context("display.width", 200, "display.max_columns", 20,
+                           "display.max_colwidth", 48):
+        for result in results.values():
             s = result.scenario
-            print(f"== {s.name} ({s.source_path}) ==")
+            print(f"== {s.name} ({s.source_path}) — {result.structure_label} ==")
             print(tables.key_figures(result).to_string())
             print()
             print("EBITDA by year")
             print(tables.ebitda_by_year(result).to_string())
             print()
             if len(result.inputs.sites) > 1:
-                best = result.recommendation["option"] or "self_managed"
+                best = result.decision.leader or "self_managed"
                 print(f"Site EBITDA by year ({result.label(best)})")
                 print(tables.by_site(result, best).to_string())
                 print()
+            flips = tables.flips(result)
+            if len(flips):
+                print(f"What would flip it (base case, one input at a time; leader: "
+                      f"{result.label(result.decision.leader)})")
+                print(flips.to_string(index=False))
+                print()
+            asym = tables.asymmetries(result)
+            if len(asym):
+                print("Inputs that favour one option, and the answer with them set equal")
+                print(asym.to_string(index=False))
+                print()
             print(tables.summary_text(result))
+            print()
     return EXIT_OK
 
 
@@ -137,9 +193,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("compare", help="compare the options of one scenario")
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p = sub.add_parser(
+        "compare", help="compare the management options of one scenario and decide",
+        description="Project self-managed, self-managed + software and a third-party MSO under "
+        "the owner's lawful structure, and recommend one with how sure it is and what would "
+        "flip it.",
+        epilog="example: msomodel compare scenarios/texas_rn_single_site.yaml --trials 5000 "
+        "--seed 7 --format json")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output format (default: table)")
+    p.add_argument("--trials", type=_trials, default=2000,
+                   help="Monte Carlo trials for the probability of being best (default: 2000; "
+                   "0 skips it)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("--structure", choices=("auto", "direct", "friendly_pc", "both"), default=None,
+                   help="legal structure to evaluate (default: the scenario's structure.type, "
+                   "else auto: the lawful one from the state rules); 'both' side by side")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")

@@ -392,10 +392,28 @@ def _value(flip: Flip, v: float, inputs: ModelInputs) -> str:
     return f"{v:.3g}"
 
 
+#: Inputs named as a reader would in a sentence ("while the MSO's fee is below ...").
+NOUNS = {P.FEE_LEVEL_PATH: "the third-party MSO's fee",
+         "adjustments.volume_multiplier": "volume", "adjustments.price_multiplier": "prices",
+         "adjustments.wage_multiplier": "wages", "adjustments.opex_multiplier": "running costs",
+         "finance.discount_rate_annual": "the discount rate",
+         "finance.exit_multiple": "the exit multiple", "mso.exit_multiple": "the MSO's exit multiple",
+         "mso.revenue_uplift": "the MSO's revenue uplift",
+         "mso.purchasing_discount": "the MSO's purchasing discount",
+         "software.no_show_reduction": "software's no-show reduction",
+         "software.admin_hours_saved": "software's admin hours saved",
+         "software.online_booking_uplift": "software's online-booking uplift"}
+
+
 def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
-    """'it stays ahead while volume is above 0.82x (the scenario assumes 1.00x)'."""
-    return (f"{lower_first(flip.label)} is {flip.stays_ahead} {_value(flip, flip.value, inputs)} "
-            f"(the scenario assumes {_value(flip, flip.current, inputs)})")
+    """'volume is above 0.82x (assumed 1.00x)'."""
+    noun = NOUNS.get(flip.path, lower_first(flip.label))
+    return (f"{noun} is {flip.stays_ahead} {_value(flip, flip.value, inputs)} "
+            f"(assumed {_value(flip, flip.current, inputs)})")
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def sentence(d: Decision, inputs: ModelInputs) -> str:
@@ -406,7 +424,7 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
     lead = OPTION_LABELS[d.leader]
     runner = OPTION_LABELS[d.runner_up] if d.runner_up else None
     found = [f for f in d.flips if f.value is not None][:SENTENCE_FLIPS]
-    deciders = "; ".join(flip_phrase(f, inputs) for f in found)
+    deciders = _and([flip_phrase(f, inputs) for f in found]) if found else ""
     if d.verdict == "too_short":
         return (f"No recommendation: a {d.horizon_months}-month horizon is too short to judge a "
                 f"med spa (at least {SHORT_HORIZON_MONTHS} months are needed; most pay back in "

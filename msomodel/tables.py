@@ -9,21 +9,25 @@ from __future__ import annotations
 import pandas as pd
 
 from msomodel.compare import Comparison
-from msomodel.formatting import missing, money, month, multiple, pct  # noqa: F401 (re-exported)
+from msomodel.formatting import irr, missing, money, month, multiple, pct  # noqa: F401 (re-exported)
 from msomodel.scenario import OPTIONS
 
 LINE_LABELS = {
     "revenue": "Revenue", "product_cost": "Product cost", "staff_clinical": "Clinical staff",
     "staff_admin": "Administrative staff", "opex": "Running costs", "mso_fee": "MSO fee",
     "software_fee": "Software fees", "structuring": "PC structure (MD agreement, admin)",
-    "conditions": "Licence conditions", "overhead": "MSO corporate overhead", "ebitda": "EBITDA",
+    "conditions": "Licence conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
     "tax": "Tax", "exit_value": "Exit value (net of debt)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
 }
 STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
-          "infeasible": "Not permitted", "unknown": "Unknown: consult counsel"}
+          "contested": "Contested: consult counsel", "infeasible": "Not permitted",
+          "unknown": "Unknown: consult counsel"}
+VERDICTS = {"recommended": "Recommended", "too_close": "Too close to call",
+            "none_pays": "No option pays", "too_short": "Horizon too short to judge",
+            "no_lawful_option": "No lawful option"}
 
 
 def fee_level(value: float | None, unit: str) -> str:
@@ -39,26 +43,82 @@ def fee_level(value: float | None, unit: str) -> str:
 
 
 def key_figures(result: Comparison) -> pd.DataFrame:
-    """Headline figures, formatted; rows are figures, columns are options."""
+    """Headline figures, formatted; rows are figures, columns are options.
+
+    Incremental rows follow README's rules: the payback of the switch only beside a positive
+    incremental NPV, the incremental IRR only where the difference changes sign once (else
+    "not meaningful"), IRRs beyond the display bound as "> 1,000%".
+    """
     year3 = min(3, (result.horizon + 11) // 12)
+    d = result.decision
     cols = {}
     for option in OPTIONS:
         m, a = result.metrics[option], result.annual(option)
         inc = result.incremental.get(option)
+        note = result.incremental_note(option) if inc is not None else {}
+        prob = (d.probability_best or {}).get(option)
+        p10 = (d.p10_npv or {}).get(option)
         cols[result.label(option)] = {
             "Feasibility": STATUS[result.feasibility[option].status],
             f"NPV ({result.horizon} months)": money(m["npv"]),
-            "IRR (annual)": pct(m["irr_annual"]),
+            "Probability best": "—" if prob is None else pct(prob, 0),
+            "Downside NPV (P10)": money(p10),
+            "NPV without the exit": money(m["npv_without_exit"]),
+            "Equity IRR (levered, with exit)": irr(m["irr_annual"]),
+            "Project IRR (unlevered, with exit)": irr(m["project_irr_annual"]),
+            "Equity multiple (MOIC)": multiple(m["moic"]),
             "Payback": month(m["payback_month"]),
             "Peak funding need": money(m["peak_funding"]),
-            "MOIC": multiple(m["moic"]),
             f"Year {year3} EBITDA": money(a.loc[year3, "ebitda"]),
             f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
             "Exit value (net of debt)": money(m["exit_value"]),
             "NPV vs self-managed": "—" if inc is None else money(inc["npv"]),
-            "Payback of the switch": "—" if inc is None else month(inc["payback_month"]),
+            "Payback of the switch": "—" if inc is None else (
+                "—" if note.get("payback_month") else month(inc["payback_month"])),
+            "IRR of the switch": "—" if inc is None else (
+                "not meaningful" if note.get("irr_annual") else irr(inc["irr_annual"])),
         }
     return pd.DataFrame(cols)
+
+
+def flips(result: Comparison) -> pd.DataFrame:
+    """What would flip the decision: one row per input, with the value where the lead changes."""
+    from msomodel.decision import _value  # one formatter for values of every input
+
+    d = result.decision
+    rows = []
+    for f in d.flips:
+        rows.append({
+            "Input": f.label,
+            "Assumed": _value(f, f.current, result.inputs),
+            "Flips at": "no value in range" if f.value is None else _value(f, f.value, result.inputs),
+            "Leader stays ahead": "—" if f.value is None else f"{f.stays_ahead} it",
+            "Then best": "—" if f.taker is None else result.label(f.taker),
+            "Searched": (f"{_value(f, f.searched[0], result.inputs)} to "
+                         f"{_value(f, f.searched[1], result.inputs)}"),
+        })
+    return pd.DataFrame(rows)
+
+
+def asymmetries(result: Comparison) -> pd.DataFrame:
+    """Inputs that favour one option only, their source, and the answer with them equalised."""
+    d = result.decision
+    rows = []
+    for a in [*d.asymmetries, *([d.all_equal] if d.all_equal else [])]:
+        rows.append({
+            "Input": a.label,
+            "Favours": result.label(a.option) if a.option else "—",
+            "Value": "—" if not a.paths else _plain(a.paths[0], a.value),
+            "Set equal to": "—" if not a.paths else _plain(a.paths[0], a.equal_value),
+            "Source": a.source or "—",
+            "Best when equal": result.label(a.recommended_when_equal) if a.recommended_when_equal else "—",
+            "Lead when equal": money(a.margin_when_equal),
+        })
+    return pd.DataFrame(rows)
+
+
+def _plain(path: str, v: float) -> str:
+    return f"{v:.2f}x" if "multiple" in path else pct(v)
 
 
 def annual_pl(result: Comparison, option: str, *, detail: bool = True) -> pd.DataFrame:
@@ -87,26 +147,30 @@ def by_site(result: Comparison, option: str, line: str = "ebitda") -> pd.DataFra
     if line == "ebitda":
         overhead = result.annual(option)["overhead"]
         if overhead.abs().sum() > 0:
-            frame.loc["MSO corporate overhead"] = -overhead
+            frame.loc["Your MSO's corporate overhead"] = -overhead
             frame.loc["Consolidated"] = result.annual(option)["ebitda"]
     frame.columns = [f"Year {y}" for y in frame.columns]
     return frame.map(money)
 
 
 def summary_text(result: Comparison) -> str:
-    """Recommendation and break-even fee as plain sentences."""
+    """Structure, recommendation and break-even fees as plain sentences."""
     be = result.breakeven
-    lines = [f"Recommendation: {result.recommendation['reason']}"]
-    if be.target == "pc_breaks_even":
-        lines.append(f"PC break-even fee: {fee_level(be.level, be.unit)} "
-                     f"(scenario: {fee_level(be.current, be.unit)}).")
-    else:
-        lines.append(f"Break-even MSO fee: {fee_level(be.level, be.unit)} "
-                     f"(scenario: {fee_level(be.current, be.unit)}).")
+    found = result.compliance.structures.get(result.structure)
+    lines = [f"Structure: {result.structure_label}"
+             + (f" ({STATUS.get(found.status, found.status).lower()}; chosen by the "
+                f"{result.compliance.structure_chosen_by})" if found else "")]
+    lines.append(f"Recommendation: {result.decision.sentence}")
+    lines.append(f"Break-even third-party MSO fee: {fee_level(be.level, be.unit)} "
+                 f"(scenario: {fee_level(be.current, be.unit)}).")
+    pc = result.pc_breakeven
+    if pc is not None:
+        lines.append(f"Management fee at which the PC breaks even: {fee_level(pc.level, pc.unit)} "
+                     f"(scenario: {fee_level(pc.current, pc.unit)}).")
     for option in OPTIONS:
         f = result.feasibility[option]
         if f.status != "feasible":
-            lines.append(f"{result.label(option)}: {STATUS[f.status]} — {'; '.join(f.reasons)}")
+            lines.append(f"{result.label(option)}: {STATUS[f.status]} — {' '.join(f.reasons)}")
     for w in result.warnings:
         lines.append(f"Warning ({w['severity']}): {w['message']}")
     if result.compliance.checked:

@@ -5,7 +5,9 @@ Outcome keys (each an array of shape (T,)):
 - ``{option}.npv`` [USD], ``{option}.irr_annual`` [fraction/year, NaN = undefined],
   ``{option}.payback_month`` [month index, NaN = never] for every option;
 - ``incremental.{option}.npv`` [USD]: NPV of (option - self-managed) net cash flow, for
-  ``mso`` and ``software_only``.
+  ``mso`` and ``software_only``;
+- ``gap.{a}.{b}.npv`` [USD]: NPV of (a - b) net cash flow for every ordered pair of options
+  (the baseline of a comparison is any option: the decision's runner-up, say).
 
 NPVs use each trial's own discount rate, exactly as :func:`msomodel.metrics.option_metrics`.
 """
@@ -24,9 +26,25 @@ from msomodel.scenario import OPTIONS
 CHALLENGERS = ("mso", "software_only")
 
 
+def gap_key(option: str, baseline: str) -> str:
+    """Outcome key of the NPV of ``option``'s net cash flow less ``baseline``'s."""
+    if baseline == "self_managed":
+        return f"incremental.{option}.npv"
+    return f"gap.{option}.{baseline}.npv"
+
+
+def check_pair(option: str, baseline: str) -> None:
+    for name, value in (("outcome", option), ("baseline", baseline)):
+        if value not in OPTIONS:
+            raise ValueError(f"{name}: expected one of {', '.join(OPTIONS)}, found {value!r}")
+    if option == baseline:
+        raise ValueError(f"baseline: expected an option other than the outcome, found {baseline!r}")
+
+
 def outcome_keys(options: tuple[str, ...] = OPTIONS) -> list[str]:
     keys = [f"{o}.{m}" for o in options for m in ("npv", "irr_annual", "payback_month")]
-    return keys + [f"incremental.{o}.npv" for o in CHALLENGERS if o in options]
+    return keys + [gap_key(a, b) for a in options for b in options
+                   if a != b and (b != "self_managed" or a in CHALLENGERS)]
 
 
 def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
@@ -65,11 +83,10 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
     flows = {option: p.net_cash_flow for option, p in projections.items()}
     for option, cf in flows.items():
         out[f"{option}.npv"] = np.asarray(finance.npv(rate, cf))
-    if "self_managed" in flows:
-        for option in CHALLENGERS:
-            if option in flows:
-                diff = flows[option] - flows["self_managed"]
-                out[f"incremental.{option}.npv"] = np.asarray(finance.npv(rate, diff))
+    for a in flows:
+        for b in flows:
+            if a != b and (b != "self_managed" or a in CHALLENGERS):
+                out[gap_key(a, b)] = np.asarray(finance.npv(rate, flows[a] - flows[b]))
     return out, flows
 
 

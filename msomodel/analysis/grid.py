@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 
 from msomodel.analysis import paths as P
-from msomodel.analysis.evaluate import CHALLENGERS, npv_by_path
+from msomodel.analysis.evaluate import check_pair, gap_key, npv_by_path
 from msomodel.inputs import compile_inputs
 from msomodel.scenario import Scenario
 
 
 @dataclass
 class GridResult:
-    """Incremental NPV [USD] of ``outcome`` over self-managed on a y-by-x grid."""
+    """NPV [USD] of ``outcome`` less ``baseline``'s on a y-by-x grid."""
 
     scenario: str
     outcome: str
@@ -37,6 +37,7 @@ class GridResult:
     values: np.ndarray            # (len(y_values), len(x_values))
     base_point: tuple[float, float]
     base_value: float
+    baseline: str = "self_managed"
 
     @property
     def table(self) -> pd.DataFrame:
@@ -53,7 +54,7 @@ class GridResult:
         def num(v: float) -> float | None:
             return float(v) if np.isfinite(v) else None
 
-        return {"scenario": self.scenario, "outcome": self.outcome,
+        return {"scenario": self.scenario, "outcome": self.outcome, "baseline": self.baseline,
                 "x": {"path": self.x_path, "values": [float(v) for v in self.x_values]},
                 "y": {"path": self.y_path, "values": [float(v) for v in self.y_values]},
                 "incremental_npv": [[num(v) for v in row] for row in self.values],
@@ -93,24 +94,25 @@ def _axis(scenario: Scenario, inputs, path: str, values: Any, name: str) -> np.n
 
 
 def grid(scenario: Scenario, x_path: str, x_values: Any, y_path: str, y_values: Any,
-         outcome: str = "mso", *, chunk_size: int = 4000) -> GridResult:
-    """Incremental NPV of ``outcome`` (``mso`` or ``software_only``) over self-managed for
-    every (x, y) pair, e.g. ``grid(s, "mso.fee.level", fees, "mso.purchasing_discount", ds)``.
+         outcome: str = "mso", *, chunk_size: int = 4000, baseline: str = "self_managed",
+         inputs: Any = None) -> GridResult:
+    """NPV of ``outcome`` over ``baseline`` (any two options) for every (x, y) pair, e.g.
+    ``grid(s, "mso.fee.level", fees, "mso.purchasing_discount", ds)``.
 
     Raises ValueError naming the axis for an unknown path, values outside the field's schema
     bounds or not increasing.
     """
-    if outcome not in CHALLENGERS:
-        raise ValueError(f"outcome: expected one of {', '.join(CHALLENGERS)}, found {outcome!r}")
+    check_pair(outcome, baseline)
     if x_path == y_path:
         raise ValueError(f"y: expected a different input from x, found '{y_path}' twice")
-    inputs = compile_inputs(scenario)
+    inputs = inputs if inputs is not None else compile_inputs(scenario)
     x = _axis(scenario, inputs, x_path, x_values, "x")
     y = _axis(scenario, inputs, y_path, y_values, "y")
     xx, yy = np.meshgrid(x, y)  # (ny, nx)
     n = xx.size
     res = npv_by_path(inputs, {x_path: xx.ravel(), y_path: yy.ravel()}, n, chunk_size)
-    values = res[f"incremental.{outcome}.npv"].reshape(xx.shape)
-    base = npv_by_path(inputs, {}, 1)[f"incremental.{outcome}.npv"][0]
+    values = res[gap_key(outcome, baseline)].reshape(xx.shape)
+    base = npv_by_path(inputs, {}, 1)[gap_key(outcome, baseline)][0]
     return GridResult(scenario.name, outcome, x_path, y_path, x, y, values,
-                      (P.base_value(inputs, x_path), P.base_value(inputs, y_path)), float(base))
+                      (P.base_value(inputs, x_path), P.base_value(inputs, y_path)), float(base),
+                      baseline)

@@ -29,7 +29,13 @@ import pandas as pd
 
 from msomodel.analysis import paths as P
 from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample
-from msomodel.analysis.evaluate import CHALLENGERS, irr_outcomes, npv_outcomes, outcomes
+from msomodel.analysis.evaluate import (
+    CHALLENGERS,
+    gap_key,
+    irr_outcomes,
+    npv_outcomes,
+    outcomes,
+)
 from msomodel.analysis.spec import UncertaintySpec
 from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs, compile_inputs
@@ -221,12 +227,17 @@ class SimulationResult:
                 np.mean(self.outcomes["incremental.software_only.npv"] > 0)),
         }
 
-    def drivers(self, outcome: str = "mso", top: int | None = None) -> pd.DataFrame:
-        """Sampled inputs ranked by |Spearman correlation| with the incremental NPV of
-        ``outcome`` (``mso`` or ``software_only``) over self-managed."""
+    def beats(self, outcome: str, baseline: str) -> float:
+        """Share of trials in which ``outcome``'s NPV exceeds ``baseline``'s."""
+        return float(np.mean(self.outcomes[gap_key(outcome, baseline)] > 0))
+
+    def drivers(self, outcome: str = "mso", top: int | None = None,
+                baseline: str = "self_managed") -> pd.DataFrame:
+        """Sampled inputs ranked by |Spearman correlation| with the NPV of ``outcome`` less
+        ``baseline``'s (any two options)."""
         if self.samples.shape[1] == 0:
             return pd.DataFrame(columns=["path", "spearman"])
-        rho = spearman(self.samples, self.outcomes[f"incremental.{outcome}.npv"].to_numpy())
+        rho = spearman(self.samples, self.outcomes[gap_key(outcome, baseline)].to_numpy())
         frame = rho.rename_axis("path").reset_index()
         frame = frame.iloc[np.argsort(-np.nan_to_num(np.abs(frame["spearman"].to_numpy())),
                                       kind="stable")].reset_index(drop=True)

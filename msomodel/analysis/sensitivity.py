@@ -17,10 +17,11 @@ import numpy as np
 import pandas as pd
 
 from msomodel.analysis import paths as P
-from msomodel.analysis.evaluate import CHALLENGERS, npv_by_path
+from msomodel.analysis.evaluate import check_pair, gap_key, npv_by_path
 from msomodel.analysis.spec import UncertaintySpec, parse_spec
+from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs, compile_inputs
-from msomodel.scenario import Scenario
+from msomodel.scenario import OPTIONS, Scenario
 
 #: Key inputs of the default tornado, with labels (used when they exist in the scenario).
 DEFAULT_INPUTS: dict[str, str] = {
@@ -44,6 +45,9 @@ OTHER_LABELS: dict[str, str] = {
     "sites.count": "Number of sites",
     "mso.fee.per_site_monthly": "MSO fee [USD/month per site]",
     "mso.fee.percent": "MSO fee [share of collections]",
+    "software.online_booking_uplift": "Software online-booking uplift",
+    "mso.exit_multiple": "MSO's exit multiple",
+    "software.exit_multiple": "Software option's exit multiple",
 }
 DEFAULT_RANGE = 0.20
 
@@ -68,15 +72,16 @@ class TornadoResult:
     base: dict[str, float]
     table: pd.DataFrame
     skipped: list[str] = field(default_factory=list)
+    baseline: str = "self_managed"
 
     def to_dict(self) -> dict[str, Any]:
         rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
                 for r in self.table.to_dict(orient="records")]
-        return {"scenario": self.scenario, "outcome": self.outcome,
+        return {"scenario": self.scenario, "outcome": self.outcome, "baseline": self.baseline,
                 "base_incremental_npv": dict(self.base), "inputs": rows,
                 "skipped": list(self.skipped),
-                "conventions": "Incremental NPV [USD] of each option over self-managed; one input "
-                               "at a time at its low and high value, all others at base."}
+                "conventions": f"Incremental NPV [USD] of each option over {self.baseline}; one "
+                               "input at a time at its low and high value, all others at base."}
 
 
 def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
@@ -84,8 +89,6 @@ def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
            inputs: ModelInputs | None = None) -> tuple[list[tuple[str, float, float]], list[str]]:
     """(path, low, high) per input, and the default inputs skipped for a zero range.
     ``inputs``: the scenario's compiled inputs, if already at hand."""
-    from msomodel.loader import Problem, ScenarioError
-
     source = source or scenario.source_path or "<uncertainty>"
     if spec is None:  # the scenario's own uncertainty: section
         spec = scenario.uncertainty
@@ -124,12 +127,13 @@ def ranges(scenario: Scenario, spec: UncertaintySpec | dict | None = None, *,
 
 def tornado(scenario: Scenario, spec: UncertaintySpec | dict | None = None,
             outcome: str = "mso", *, default_range: float = DEFAULT_RANGE,
-            source: str | None = None, inputs: ModelInputs | None = None) -> TornadoResult:
-    """One-at-a-time sensitivity of the incremental NPV of ``outcome`` (``mso`` or
-    ``software_only``) over self-managed, in one batched engine call of ``2 k + 1`` trials.
-    ``inputs``: the scenario's compiled inputs (e.g. ``Comparison.inputs``), if at hand."""
-    if outcome not in CHALLENGERS:
-        raise ValueError(f"outcome: expected one of {', '.join(CHALLENGERS)}, found {outcome!r}")
+            source: str | None = None, inputs: ModelInputs | None = None,
+            baseline: str = "self_managed") -> TornadoResult:
+    """One-at-a-time sensitivity of the NPV of ``outcome`` over ``baseline`` (any two options;
+    the decision uses the recommended option over the best other lawful one), in one batched
+    engine call of ``2 k + 1`` trials.  The table has columns for every option other than the
+    baseline.  ``inputs``: the scenario's compiled inputs (``Comparison.inputs``), if at hand."""
+    check_pair(outcome, baseline)
     inputs = inputs if inputs is not None else compile_inputs(scenario)
     rows, skipped = ranges(scenario, spec, default_range=default_range, source=source,
                            inputs=inputs)
@@ -147,10 +151,12 @@ def tornado(scenario: Scenario, spec: UncertaintySpec | dict | None = None,
         "low_value": [r[1] for r in rows],
         "high_value": [r[2] for r in rows],
     })
-    for o in CHALLENGERS:
-        inc = res[f"incremental.{o}.npv"]
+    others = [o for o in OPTIONS if o != baseline]
+    for o in others:
+        inc = res[gap_key(o, baseline)]
         table[f"{o}_low"], table[f"{o}_high"] = inc[1::2], inc[2::2]
         table[f"{o}_swing"] = np.abs(inc[2::2] - inc[1::2])
     table = table.sort_values(f"{outcome}_swing", ascending=False, kind="stable")
-    base = {o: float(res[f"incremental.{o}.npv"][0]) for o in CHALLENGERS}
-    return TornadoResult(scenario.name, outcome, base, table.reset_index(drop=True), skipped)
+    base = {o: float(res[gap_key(o, baseline)][0]) for o in others}
+    return TornadoResult(scenario.name, outcome, base, table.reset_index(drop=True), skipped,
+                         baseline)

@@ -10,6 +10,7 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
+from msomodel.analysis.evaluate import gap_key
 from msomodel.analysis.grid import GridResult
 from msomodel.analysis.montecarlo import SimulationResult
 from msomodel.analysis.sensitivity import TornadoResult, label
@@ -23,7 +24,8 @@ from msomodel.charts.style import (
     styled,
 )
 
-_OUTCOME_NAME = {"mso": "MSO", "software_only": "software"}
+_OUTCOME_NAME = {"mso": "the third-party MSO", "software_only": "software",
+                 "self_managed": "self-managed"}
 
 
 def _value(v: float) -> str:
@@ -40,6 +42,7 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
     """Horizontal bars of the incremental NPV [USD] at each input's low and high value,
     widest swing on top; the vertical line is the base case."""
     outcome = outcome or result.outcome
+    versus = _OUTCOME_NAME[result.baseline]
     table = result.table.sort_values(f"{outcome}_swing", ascending=False, kind="stable")
     table = table[table[f"{outcome}_swing"] > 0].head(top)  # inputs without effect are left out
     base = result.base[outcome]
@@ -62,9 +65,9 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
         ax.xaxis.set_major_formatter(MONEY)
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(f"Incremental NPV of {_OUTCOME_NAME[outcome]} over self-managed "
+        ax.set_xlabel(f"NPV of {_OUTCOME_NAME[outcome]} less {versus} "
                       f"(base {_plain(MONEY(base))})")
-        ax.set_title(f"What drives the {_OUTCOME_NAME[outcome]}'s advantage")
+        ax.set_title(f"What drives {_OUTCOME_NAME[outcome]}'s lead over {versus}")
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
     return fig
 
@@ -80,7 +83,8 @@ def grid_heatmap(result: GridResult, x_label: str | None = None,
         norm = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
         mesh = ax.pcolormesh(x, y, z, cmap="RdYlGn", norm=norm, shading="nearest")
         bar = fig.colorbar(mesh, ax=ax, format=MONEY)
-        bar.set_label(f"Incremental NPV of {_OUTCOME_NAME[result.outcome]} [USD]")
+        bar.set_label(f"NPV of {_OUTCOME_NAME[result.outcome]} less "
+                      f"{_OUTCOME_NAME[result.baseline]} [USD]")
         if len(x) > 1 and len(y) > 1 and np.nanmin(z) < 0 < np.nanmax(z):
             cs = ax.contour(x, y, z, levels=[0.0], colors="#111", linewidths=2.0)
             ax.clabel(cs, fmt={0.0: "break-even"}, fontsize=8.5)
@@ -90,16 +94,17 @@ def grid_heatmap(result: GridResult, x_label: str | None = None,
         ax.grid(False)
         ax.set_xlabel(x_label or label(result.x_path))
         ax.set_ylabel(y_label or label(result.y_path))
-        ax.set_title(f"Where the {_OUTCOME_NAME[result.outcome]} pays off (green) — "
-                     "line: break-even")
+        ax.set_title(f"Where {_OUTCOME_NAME[result.outcome]} beats "
+                     f"{_OUTCOME_NAME[result.baseline]} (green) — line: break-even")
         ax.legend(loc="upper right", frameon=True)
     return fig
 
 
-def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int = 40) -> Figure:
-    """Histogram and CDF of the incremental NPV [USD] of ``outcome`` over self-managed, with
-    P5/P50/P95 marked and the probability of beating self-managed in the title."""
-    v = result.outcomes[f"incremental.{outcome}.npv"].to_numpy()
+def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int = 40,
+                     baseline: str = "self_managed") -> Figure:
+    """Histogram and CDF of the NPV [USD] of ``outcome`` less ``baseline``'s, with P5/P50/P95
+    marked and the probability that it beats the baseline in the title."""
+    v = result.outcomes[gap_key(outcome, baseline)].to_numpy()
     p_win = float(np.mean(v > 0))
     p5, p50, p95 = np.percentile(v, [5, 50, 95])
     color = OPTION_COLORS[outcome]
@@ -123,8 +128,8 @@ def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int =
         twin.set_ylabel("Share of trials at or below")
         twin.spines["right"].set_visible(True)
         twin.grid(False)
-        name = _OUTCOME_NAME[outcome]
-        ax.set_xlabel(f"Incremental NPV of {name} over self-managed")
-        ax.set_title(f"P({name} beats self-managed) = {p_win:.0%}  "
+        name, versus = _OUTCOME_NAME[outcome], _OUTCOME_NAME[baseline]
+        ax.set_xlabel(f"NPV of {name} less {versus}")
+        ax.set_title(f"P({name} beats {versus}) = {p_win:.0%}  "
                      f"({result.trials:,} trials, seed {result.seed})")
     return fig
