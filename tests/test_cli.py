@@ -37,8 +37,10 @@ def test_validate_ok_and_bad(capsys):
 def test_compare_table(capsys):
     code, out, _ = run(capsys, "compare", OHIO)
     assert code == 0
-    for text in ("Self-managed", "Third-party MSO", "Software only", "NPV (60 months)",
-                 "Recommendation:", "Break-even MSO fee:", "not legal advice"):
+    for text in ("Direct ownership", "Self-managed", "Third-party MSO", "Self-managed + software",
+                 "NPV (60 months)", "Probability best", "Equity IRR (levered, with exit)",
+                 "Project IRR (unlevered, with exit)", "What would flip it", "Recommendation:",
+                 "Break-even third-party MSO fee:", "not legal advice"):
         assert text in out
 
 
@@ -46,30 +48,62 @@ def test_compare_json_contract(capsys):
     code, out, _ = run(capsys, "compare", OHIO, "--format", "json")
     assert code == 0
     d = json.loads(out)
-    assert set(d) >= {"scenario", "assumptions", "options", "incremental", "breakeven",
-                      "recommendation", "compliance"}
+    assert d["schema_version"] == 2
+    assert set(d) >= {"scenario", "structure", "assumptions", "options", "incremental",
+                      "breakeven", "pc_breakeven", "recommendation", "compliance"}
+    assert d["structure"]["id"] == "direct" and d["pc_breakeven"] is None
+    rec = d["recommendation"]
+    assert rec["trials"] == 2000 and rec["seed"] == 1 and rec["verdict"] in (
+        "recommended", "too_close")
+    assert sum(rec["probability_best"].values()) == pytest.approx(1.0)
+    assert rec["margin"] == pytest.approx(
+        d["options"][rec["leader"]]["npv"] - d["options"][rec["runner_up"]]["npv"], rel=1e-12)
     assert set(d["scenario"]) >= {"name", "path", "sha256"}
     assert d["assumptions"]["horizon_months"] == 60
     assert set(d["options"]) == {"self_managed", "mso", "software_only"}
     for o in d["options"].values():
-        assert set(o) >= {"feasible", "npv", "irr_annual", "payback_month", "monthly_net_cash_flow", "annual"}
+        assert set(o) >= {"feasible", "npv", "project_irr_annual", "equity_irr_annual",
+                          "equity_multiple", "exit_value", "npv_without_exit", "p10_npv",
+                          "probability_best", "payback_month", "monthly_net_cash_flow", "annual"}
+        assert o["npv_without_exit"] + o["pv_exit"] == pytest.approx(o["npv"], rel=1e-12)
         assert {"year", "revenue", "ebitda"} <= set(o["annual"][0])
         r = (1 + d["assumptions"]["discount_rate_annual"]) ** (1 / 12) - 1
         assert npf.npv(r, o["monthly_net_cash_flow"]) == pytest.approx(o["npv"], rel=1e-12)
     assert set(d["incremental"]) == {"mso", "software_only"}
     assert set(d["incremental"]["mso"]) >= {"npv", "irr_annual", "payback_month"}
-    assert d["breakeven"]["level"] > 0 and d["recommendation"]["option"] in d["options"]
+    assert d["breakeven"]["level"] > 0 and d["recommendation"]["leader"] in d["options"]
     assert "not legal advice" in d["compliance"]["disclaimer"]
 
 
 def test_compare_csv(capsys):
-    code, out, _ = run(capsys, "compare", OHIO, "--format", "csv")
+    code, out, _ = run(capsys, "compare", OHIO, "--format", "csv", "--trials", "0")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 0 and rows[0].keys() == {"option", "metric", "year", "value"}
     npv = {r["option"]: float(r["value"]) for r in rows if r["metric"] == "npv" and not r["year"]}
-    code, out, _ = run(capsys, "compare", OHIO, "--format", "json")
+    code, out, _ = run(capsys, "compare", OHIO, "--format", "json", "--trials", "0")
     d = json.loads(out)
     assert npv == {k: v["npv"] for k, v in d["options"].items()}
+
+
+def test_compare_both_structures_side_by_side(capsys):
+    code, out, _ = run(capsys, "compare", OHIO, "--structure", "both", "--format", "json",
+                       "--trials", "0")
+    d = json.loads(out)
+    assert code == 0 and d["schema_version"] == 2
+    assert [s["structure"]["id"] for s in d["structures"]] == ["direct", "friendly_pc"]
+    direct, pc = d["structures"]
+    assert pc["pc_breakeven"] is not None and "entities" in pc["options"]["self_managed"]
+    # the friendly PC costs its structuring, so in-house is worth less under it
+    assert pc["options"]["self_managed"]["npv"] < direct["options"]["self_managed"]["npv"]
+    code, out, _ = run(capsys, "compare", OHIO, "--structure", "both", "--trials", "0")
+    assert "— Direct ownership ==" in out and "— Owned MSO + friendly PC ==" in out
+
+
+def test_compare_trials_flag_is_checked(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["compare", OHIO, "--trials", "-3"])
+    assert info.value.code == 2
+    assert "argument --trials: expected 0 to 1,000,000, found -3" in capsys.readouterr().err
 
 
 def test_schema(capsys):

@@ -16,8 +16,7 @@ FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 
 def _neutral_mso(data: dict) -> dict:
-    data["mso"] = {"kind": "third_party", "fee": {"type": "flat", "per_site_monthly": 0.0},
-                   "absorbed_roles": []}
+    data["mso"] = {"fee": {"type": "flat", "per_site_monthly": 0.0}, "absorbed_roles": []}
     return data
 
 
@@ -63,10 +62,11 @@ def test_consolidated_equals_sum_of_single_site_runs():
 
 
 @FAST
-@given(fee=st.floats(0.0, 150000.0))
-def test_owned_mso_consolidated_is_pc_plus_mso_less_intercompany_fee(fee):
+@given(fee=st.floats(0.0, 150000.0), option=st.sampled_from(msomodel.OPTIONS))
+def test_friendly_pc_consolidated_is_pc_plus_mso_less_intercompany_fee(fee, option):
     inputs = compile_inputs(msomodel.load_scenario("scenarios/florida_entrepreneur_five_sites.yaml"))
-    p = engine.run(inputs, 2, arrays={"fee_flat": [fee, 0.0]}, options=("mso",))["mso"]
+    assert inputs.structure == "friendly_pc"
+    p = engine.run(inputs, 2, arrays={"mf_flat": [fee, 0.0]}, options=(option,))[option]
     pc, ms = p.entities["pc"], p.entities["mso"]
     np.testing.assert_allclose(pc["ebitda"] + ms["ebitda"], p.company["ebitda"], rtol=1e-9, atol=1e-6)
     # the fee is intercompany: consolidated EBITDA does not depend on it
@@ -221,21 +221,30 @@ def test_json_sites_add_up_to_consolidated():
             assert ebitda == pytest.approx(row["ebitda"], rel=1e-9)
 
 
-def test_owned_mso_entities_are_taxed_separately_with_their_own_one_time_costs():
+@pytest.mark.parametrize("option", msomodel.OPTIONS)
+def test_friendly_pc_entities_are_taxed_separately_with_their_own_one_time_costs(option):
     """PC: tax on its EBITDA less its licence conditions' one-time costs; MSO: tax on its
-    EBITDA less interest, depreciation and the legal structuring (losses carried per entity)."""
+    EBITDA less interest, depreciation, the legal structuring and the option's onboarding or
+    implementation fees (losses carried per entity)."""
     from msomodel.options.finish import tax_paid
 
-    inputs = compile_inputs(msomodel.load_scenario("scenarios/florida_entrepreneur_five_sites.yaml"))
-    p = engine.run(inputs, options=("mso",))["mso"]
+    data = raw("florida_entrepreneur_five_sites.yaml")
+    # a one-time licence condition on the PC's side, so that both entities have one-time costs
+    data["compliance"] = {"condition_costs": {}}
+    inputs = compile_inputs(build(data))
+    inputs.arrays["cond_once"] = np.full(3, 1800.0)
+    p = engine.run(inputs, options=(option,))[option]
     rate = inputs.arrays["tax_rate"][None]
-    cond_once = p.company["one_time"].copy()
-    cond_once[:, 0] -= inputs.arrays["structuring"]
-    assert cond_once.sum() == pytest.approx(5 * 2500.0)  # Florida clinic licence, once per site
-    structuring = np.zeros_like(cond_once)
-    structuring[:, 0] = inputs.arrays["structuring"]
+    opens = np.array([1, 7, 13, 19, 25])
+    cond_once = np.zeros_like(p.company["one_time"])
+    np.add.at(cond_once[0], opens - 1, 1800.0)
+    mso_once = p.company["one_time"] - cond_once
+    assert mso_once[0, 0] >= inputs.arrays["structuring"]  # the legal structuring sits with the MSO
+    structuring = mso_once
     c = p.company
     expected = (tax_paid(p.entities["pc"]["ebitda"] - cond_once, rate)
                 + tax_paid(p.entities["mso"]["ebitda"] - c["interest"] - c["depreciation"] - structuring, rate))
+    assert not np.allclose(expected, tax_paid(c["ebitda"] - c["interest"] - c["depreciation"]
+                                              - c["one_time"], rate))  # one entity would differ
     np.testing.assert_allclose(c["tax"], expected, rtol=1e-12, atol=1e-9)
     assert c["tax"].sum() > 0
