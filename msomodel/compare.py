@@ -325,7 +325,8 @@ def _sources(scenario: Scenario):
                 cache.update({a.path: a.source for a in assumptions.collect(scenario)})
             except (OSError, ValueError):
                 cache["<none>"] = ""
-        return cache.get(path) or None
+        found = cache.get(path)
+        return found if found and found != "model default" else None
     return lookup
 
 
