@@ -24,11 +24,13 @@ demo: $(STAMP)
 ## Run the whole test suite (lint included).
 test: $(STAMP)
 	$(VENV)/bin/ruff check msomodel tests benchmarks
+	$(VENV)/bin/lint-imports
 	bash scripts/ensure-system-deps.sh
 	$(PY) -m pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check msomodel tests benchmarks
+	$(VENV)/bin/lint-imports
 
 bench: $(STAMP)
 	$(PY) -m benchmarks

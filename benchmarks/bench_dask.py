@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     from distributed import Client, LocalCluster
 
-    from msomodel.analysis.cli import load_with_spec
+    from msomodel.analysis_cli import load_with_spec
     from msomodel.analysis.cluster import simulate_on_cluster
     from msomodel.analysis.montecarlo import simulate
     from msomodel.report import render_batch

@@ -238,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 #: Modules that add their own sub-commands with ``register(subparsers)``.
-EXTRA_COMMAND_MODULES = ("msomodel.analysis.cli", "msomodel.explorer_cli")
+EXTRA_COMMAND_MODULES = ("msomodel.analysis_cli", "msomodel.explorer_cli")
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:

@@ -19,7 +19,7 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster  # noqa: E402
 
-from msomodel.analysis.cli import load_with_spec  # noqa: E402
+from msomodel.analysis_cli import load_with_spec  # noqa: E402
 from msomodel.analysis.cluster import simulate_on_cluster  # noqa: E402
 from msomodel.analysis.montecarlo import simulate  # noqa: E402
 from msomodel.distributed import ClusterError, parse_scheduler  # noqa: E402
@@ -181,7 +181,7 @@ def test_parse_scheduler_rejects(text):
 
 
 def test_importing_msomodel_does_not_import_dask():
-    code = ("import sys, msomodel, msomodel.distributed, msomodel.report, msomodel.analysis.cli, "
+    code = ("import sys, msomodel, msomodel.distributed, msomodel.report, msomodel.analysis_cli, "
             "msomodel.cli; msomodel.cli.build_parser(); "
             "print(any(m == 'dask' or m.startswith(('dask.', 'distributed')) for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
