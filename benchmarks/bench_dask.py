@@ -54,9 +54,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
 
     from distributed import Client, LocalCluster
 
-    from msomodel.analysis_cli import load_with_spec
     from msomodel.analysis.cluster import simulate_on_cluster
     from msomodel.analysis.montecarlo import simulate
+    from msomodel.analysis_cli import load_with_spec
     from msomodel.report import render_batch
 
     work = Path(tempfile.mkdtemp(prefix="msomodel-bench-dask-"))

@@ -19,9 +19,9 @@ import pandas as pd
 import pytest
 from distributed import Client, LocalCluster  # noqa: E402
 
-from msomodel.analysis_cli import load_with_spec  # noqa: E402
 from msomodel.analysis.cluster import simulate_on_cluster  # noqa: E402
 from msomodel.analysis.montecarlo import simulate  # noqa: E402
+from msomodel.analysis_cli import load_with_spec  # noqa: E402
 from msomodel.distributed import ClusterError, parse_scheduler  # noqa: E402
 from msomodel.report import render_batch  # noqa: E402
 from msomodel.report.cluster import make_bundle  # noqa: E402
