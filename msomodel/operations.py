@@ -18,14 +18,28 @@ import numpy as np
 from msomodel import timeline as tl
 
 
+def collapse(weights: np.ndarray, per_line: np.ndarray) -> np.ndarray:
+    """Sum over the service-line axis: ``weights`` (T, S, L) x ``per_line`` (T, S, L, M) ->
+    (T, S, M), as one batched matrix product (no (T, S, L, M) temporary)."""
+    return np.matmul(weights[:, :, None, :], per_line)[:, :, 0, :]
+
+
 @dataclass
 class Operation:
-    """Gross monthly amounts of every site under one option's levers [USD/month]."""
+    """Gross monthly amounts of every site under one option's levers [USD/month].
+
+    Per-line amounts are never materialised: a line's units sold in month m are
+    ``steady[l] x shape[l, m] x scale[m]`` for capacity-capped lines (``capped``) and
+    ``steady[l] x shape[l, m]`` for the others, so any sum over lines is two
+    :func:`collapse` products against the shared ``shape x price`` (or ``x cost``) arrays.
+    """
 
     horizon: int
     open: np.ndarray            # (T, S, M) 1.0 while the site operates
-    volume: np.ndarray          # (T, S, L, M) units sold
-    revenue_lines: np.ndarray   # (T, S, L, M)
+    steady: np.ndarray          # (T, S, L) steady units per month with this option's uplifts
+    capped: np.ndarray          # (T, S, L) 1.0 for lines that use provider time
+    scale: np.ndarray | None    # (T, S, M) capacity cap on capped lines (None: never binds)
+    shared: Shared
     revenue: np.ndarray         # (T, S, M)
     product_cost: np.ndarray    # (T, S, M) after any purchasing discount
     pay_year: np.ndarray        # (T, S, R, Y) loaded hourly + salaried pay per month, by year
@@ -33,11 +47,20 @@ class Operation:
     opex_year: np.ndarray       # (T, S, K, Y) fixed running cost per month, by year
     opex_pct: np.ndarray        # (T, S, K) share of revenue
 
+    def lines_total(self, weights: np.ndarray, per_line: np.ndarray) -> np.ndarray:
+        """Sum over lines of ``weights`` (T, S, L) x units x ``per_line`` (shape x price or
+        shape x cost, (T, S, L, M)) [USD/month], the capacity cap applied to capped lines."""
+        w = weights * self.steady
+        if self.scale is None:
+            return collapse(w, per_line)
+        return collapse(w * self.capped, per_line) * self.scale + collapse(
+            w * (1.0 - self.capped), per_line)
+
     def payroll(self, weights: np.ndarray) -> np.ndarray:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid)."""
         fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        return fixed * self.open + np.einsum("tsl,tslm->tsm", rate, self.revenue_lines)
+        return fixed * self.open + self.lines_total(rate, self.shared.shape_price)
 
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
@@ -51,9 +74,9 @@ class Shared:
     """What every option's operation has in common, computed once per engine run."""
 
     open: np.ndarray           # (T, S, M)
-    volume_shape: np.ndarray   # (T, S, L, M) ramp x volume growth (multiplied by steady volume)
-    price: np.ndarray          # (T, S, L, M) price per unit
-    unit_cost: np.ndarray      # (T, S, L, M) product cost per unit before discounts
+    shape_price: np.ndarray    # (T, S, L, M) ramp x volume growth x price per unit
+    shape_cost: np.ndarray     # (T, S, L, M) ramp x volume growth x product cost per unit
+    shape_hours: np.ndarray | None  # (T, S, L, M) ramp x volume growth x provider hours per unit
     pay_year: np.ndarray       # (T, S, R, Y)
     commission_rate: np.ndarray  # (T, S, R, L)
     opex_year: np.ndarray      # (T, S, K, Y)
@@ -67,28 +90,34 @@ def prepare(x: dict, horizon: int) -> Shared:
     price_year = prices_per_year(x, horizon)
     pay_year, commission = pay(x, horizon)
     opex_year, opex_pct = running_costs(x, horizon)
-    return Shared(tl.operating(x["open_month"], horizon), shape,
-                  tl.to_months(price_year, horizon),
-                  tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon),
+    price = tl.to_months(price_year, horizon)
+    cost = tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon)
+    hours = (shape * x["hours_per_unit"][..., None]) if np.any(x["has_capacity"] > 0) else None
+    return Shared(tl.operating(x["open_month"], horizon), shape * price, shape * cost, hours,
                   pay_year, commission, opex_year, opex_pct)
 
 
 def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
-            all_uplift: np.ndarray) -> np.ndarray:
-    """Units sold per line and month (T, S, L, M), with the provider-capacity cap.
+            all_uplift: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Steady units per line (T, S, L), which lines are capacity-capped, and the cap's scale
+    on them (T, S, M) or None where provider capacity never binds.
 
     ``treatment_uplift`` (T, S) adds to treatment volume, ``all_uplift`` (T,) multiplies all.
+    Demand for provider hours above capacity (providers x hours x utilisation) scales the
+    capped lines down in proportion.
     """
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
     steady = x["volume"] * x["vol_mult"][:, None, None] * uplift
-    vol = steady[..., None] * shared.volume_shape
-    demand = np.einsum("tslm,tsl->tsm", vol, x["hours_per_unit"])
+    capped = (x["hours_per_unit"] > 0).astype(float)
+    if shared.shape_hours is None:
+        return steady, capped, None
+    demand = collapse(steady, shared.shape_hours)
     capacity = x["providers"] * x["provider_hours"] * x["utilisation"]
     capacity = np.where(x["has_capacity"] > 0, capacity, np.inf)[..., None]
-    if np.any(demand > capacity):
-        scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
-        vol = np.where(x["hours_per_unit"][..., None] > 0, vol * scale[:, :, None, :], vol)
-    return vol
+    if not np.any(demand > capacity):
+        return steady, capped, None
+    scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
+    return steady, capped, scale
 
 
 def prices_per_year(x: dict, horizon: int) -> np.ndarray:
@@ -133,14 +162,17 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
     ``shared`` is :func:`prepare`'s result, computed here when not given."""
     T, S = x["open_month"].shape
     shared = shared if shared is not None else prepare(x, horizon)
-    vol = volumes(x, shared, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
-                  np.ones(T) if all_uplift is None else all_uplift)
-    revenue_lines = vol * shared.price
-    cost_lines = vol * shared.unit_cost
-    product_cost = cost_lines.sum(axis=2)
-    if discount is not None:  # (T, M): applies to discountable lines only
-        discountable = np.einsum("tslm,tsl->tsm", cost_lines, x["discountable"])
-        product_cost = product_cost - discount[:, None, :] * discountable
+    steady, capped, scale = volumes(
+        x, shared, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
+        np.ones(T) if all_uplift is None else all_uplift)
     pct = shared.opex_pct if card_rate is None else with_card_rate(x, shared.opex_pct, card_rate)
-    return Operation(horizon, shared.open, vol, revenue_lines, revenue_lines.sum(axis=2),
-                     product_cost, shared.pay_year, shared.commission_rate, shared.opex_year, pct)
+    op = Operation(horizon, shared.open, steady, capped, scale, shared, np.empty(0), np.empty(0),
+                   shared.pay_year, shared.commission_rate, shared.opex_year, pct)
+    ones = np.ones_like(steady)
+    op.revenue = op.lines_total(ones, shared.shape_price)
+    op.product_cost = op.lines_total(ones, shared.shape_cost)
+    if discount is not None:  # (T, M): applies to discountable lines only
+        discountable = op.lines_total(np.broadcast_to(x["discountable"], steady.shape),
+                                      shared.shape_cost)
+        op.product_cost = op.product_cost - discount[:, None, :] * discountable
+    return op
