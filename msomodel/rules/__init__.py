@@ -31,9 +31,9 @@ Costs on :class:`Condition` are ``default_cost_usd_per_month`` [USD/month] and
 from .codes import (
     LICENCE_LABELS,
     LICENCES,
-    OWNERSHIP_LABELS,
     MSO_KINDS,
     OPTIONS,
+    OWNERSHIP_LABELS,
     OWNERSHIP_VALUES,
     STATE_NAMES,
     normalise_licence,

@@ -85,8 +85,8 @@ _StrictLoader.add_constructor(
 
 def _dotted(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p != "[key]"]
-    # pydantic names union members (e.g. "LicenceRuleSpec", "list[...]"); they are noise.
-    parts = [p for p in parts if not p[:1].isupper() and not p.startswith("list[")]
+    # pydantic may name validator wrappers (e.g. "function-after[...]"); they are noise.
+    parts = [p for p in parts if "[" not in p]
     return ".".join(parts) or "<top level>"
 
 
@@ -156,10 +156,6 @@ class _Merged:
     problems: list[str] = field(default_factory=list)
 
 
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if isinstance(value, list) else [value]
-
-
 def _merge(merged: _Merged, frag: RulesFragment, origin: str, *, replace: bool) -> None:
     """Layer ``frag`` into ``merged``. Package files may not redefine an id another package
     file defines (``replace=False``); overlays replace whole items (``replace=True``)."""
@@ -196,9 +192,9 @@ def _merge_state(parts: _StateParts, st: StateSpec, origin: str) -> None:
     for rid, rule in st.fee_rules.items():
         parts.fee_rules[rid] = (rule, origin)
     for lic, recs in st.practice_authority.items():
-        parts.authority[lic] = (_as_list(recs), origin)
+        parts.authority[lic] = (list(recs), origin)
     for lic, recs in st.licences.items():
-        parts.licences[lic] = (_as_list(recs), origin, st.last_checked)
+        parts.licences[lic] = (list(recs), origin, st.last_checked)
 
 
 # --- building records -----------------------------------------------------------------

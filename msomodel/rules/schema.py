@@ -280,8 +280,11 @@ class FeeRuleSpec(_Dated):
     sources: list[SourceRef] = Field(min_length=1)
 
 
-LicenceRecords = LicenceRuleSpec | list[LicenceRuleSpec]
-AuthorityRecords = PracticeAuthoritySpec | list[PracticeAuthoritySpec]
+def _listify(value: object) -> object:
+    """One record may be written as a mapping; a dated series as a list of mappings."""
+    if isinstance(value, dict):
+        return {k: ([v] if isinstance(v, dict) else v) for k, v in value.items()}
+    return value
 
 
 class StateSpec(_Strict):
@@ -292,8 +295,23 @@ class StateSpec(_Strict):
     last_checked: dt.date | None = None
     fees: FeesSpec | None = None
     fee_rules: dict[NonEmpty, FeeRuleSpec] = Field(default_factory=dict)
-    practice_authority: dict[Literal["np", "pa"], AuthorityRecords] = Field(default_factory=dict)
-    licences: dict[Licence, LicenceRecords] = Field(default_factory=dict)
+    practice_authority: dict[Literal["np", "pa"], list[PracticeAuthoritySpec]] = Field(
+        default_factory=dict
+    )
+    licences: dict[Licence, list[LicenceRuleSpec]] = Field(default_factory=dict)
+
+    @field_validator("practice_authority", "licences", mode="before")
+    @classmethod
+    def _records(cls, value: object) -> object:
+        return _listify(value)
+
+    @field_validator("licences", "practice_authority")
+    @classmethod
+    def _not_empty(cls, value: dict) -> dict:
+        for key, recs in value.items():
+            if not recs:
+                raise ValueError(f"{key}: needs at least one record")
+        return value
 
     @field_validator("last_checked", mode="before")
     @classmethod
