@@ -160,13 +160,61 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
+    """``msomodel rules [STATE] [--licence L] [--all] [--format F] [--on DATE] [--map PNG]``."""
+    import datetime as dt
+
     from msomodel import rules
+    from msomodel.rules import text as rules_text
+
+    def fail(message: str) -> int:
+        print(f"msomodel rules: {message}", file=sys.stderr)
+        print(rules.DISCLAIMER, file=sys.stderr)
+        return EXIT_INPUT
 
     try:
-        print(rules.format_rules(args.state, args.licence))
-    except ValueError as exc:
-        print(f"msomodel rules: {exc}", file=sys.stderr)
-        return EXIT_INPUT
+        on = dt.date.fromisoformat(args.on) if args.on else None
+    except ValueError:
+        return fail(f"--on expects a date YYYY-MM-DD; found {args.on!r}")
+    try:
+        book = rules.load_rulebook(overlays=rules.overlays_from_env())
+        state = rules.normalise_state(args.state) if args.state else None
+        licence = rules.normalise_licence(args.licence) if args.licence else None
+        highlight = rules.normalise_state(args.highlight) if args.highlight else state
+        if args.map:
+            from msomodel.charts.usmap import save_tile_map
+
+            path = save_tile_map(args.map, licence or "none", highlight=highlight, on=on,
+                                 rulebook=book)
+            print(f"wrote {path} (licence: {licence or 'none'}"
+                  f"{', highlight: ' + highlight if highlight else ''})")
+            print(rules.DISCLAIMER)
+            if not (args.all or state):
+                return EXIT_OK
+        if args.all or state is None:
+            if state is None and not args.all:
+                return fail("give a STATE (code or name), or --all for every jurisdiction")
+            rows = rules_text.rules_matrix(on=on, rulebook=book)
+            if licence is not None:
+                rows = [r for r in rows if r["licence"] == licence]
+            print(rules_text.format_matrix(rows, args.format))
+            return EXIT_OK
+        if args.format == "json":
+            print(json.dumps(rules_text.state_json(state, licence, on=on, rulebook=book),
+                             indent=2))
+        elif args.format == "csv":
+            rows = rules_text.rules_matrix(on=on, states=(state,), rulebook=book)
+            if licence is not None:
+                rows = [r for r in rows if r["licence"] == licence]
+            sys.stdout.write(rules_text.format_matrix(rows, "csv"))
+        else:
+            print(rules.format_rules(state, licence, on=on, rulebook=book))
+    except rules.RulesDataError as exc:
+        return fail(str(exc).splitlines()[0] + (" (see the file for details)"
+                                                 if len(str(exc).splitlines()) > 1 else ""))
+    except BrokenPipeError:
+        raise
+    except (ValueError, OSError) as exc:
+        return fail(str(exc))
     return EXIT_OK
 
 
@@ -216,10 +264,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", action="store_true", help="the field reference as Markdown")
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("rules", help="what the state-rules data says for a state")
-    p.add_argument("state", metavar="STATE")
+    p = sub.add_parser(
+        "rules", help="what the state-rules data says for a state (or --all jurisdictions)",
+        description="Who may own a med spa, by state and owner licence. Not legal advice. "
+        "Overlay files named in MSOMODEL_RULES_OVERLAY (os.pathsep-separated) are layered "
+        "over the package data.")
+    p.add_argument("state", metavar="STATE", nargs="?", default=None,
+                   help="two-letter code or name, any case (e.g. TX, texas, 'New York')")
     p.add_argument("--licence", "--license", dest="licence", default=None,
-                   choices=("physician", "np", "pa", "rn", "none"))
+                   help="physician, np, pa, rn or none (full names accepted, any case)")
+    p.add_argument("--all", action="store_true", help="the jurisdiction x licence matrix")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--on", default=None, metavar="YYYY-MM-DD",
+                   help="the date whose rules apply (default: today)")
+    p.add_argument("--map", default=None, metavar="PNG",
+                   help="write the US tile map for --licence (default: none = lay owner)")
+    p.add_argument("--highlight", default=None, metavar="STATE",
+                   help="state to outline on the map (default: STATE)")
     p.set_defaults(func=cmd_rules)
 
     p = sub.add_parser("report", help="render reports (executed notebook, HTML, PDF)")

@@ -29,6 +29,7 @@ STATE_NAMES: MappingProxyType[str, str] = MappingProxyType(
 )  # fmt: skip
 
 _NAME_TO_CODE = {name.lower(): code for code, name in STATE_NAMES.items()}
+_NAME_TO_CODE.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
 
 Licence = Literal["physician", "np", "pa", "rn", "none"]
 #: Owner licences the data covers: physician (MD/DO), nurse practitioner, physician
@@ -44,9 +45,54 @@ LICENCE_LABELS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-Ownership = Literal["yes", "minority_share", "mso_required", "with_licence", "contested", "unknown"]
+Ownership = Literal[
+    "yes", "with_licence", "co_own", "minority_share", "mso_required", "contested", "unknown"
+]
+#: Answers to "may this owner own the clinical entity?":
+#: ``yes`` owns outright; ``with_licence`` owns outright if the business holds a state
+#: facility/clinic licence; ``co_own`` only together with a physician co-owner;
+#: ``minority_share`` a minority stake only (physicians hold the majority); ``mso_required``
+#: may not own it -- must use an owned MSO + physician-owned ("friendly") PC;
+#: ``contested`` sources disagree (the record lists the ``readings``); ``unknown``.
 OWNERSHIP_VALUES: tuple[str, ...] = (
-    "yes", "minority_share", "mso_required", "with_licence", "contested", "unknown",
+    "yes", "with_licence", "co_own", "minority_share", "mso_required", "contested", "unknown",
+)  # fmt: skip
+#: ownership value -> the mso_required value it implies (None: neither true nor false).
+MSO_REQUIRED_BY_OWNERSHIP: MappingProxyType[str, bool | None] = MappingProxyType(
+    {
+        "yes": False,
+        "with_licence": False,
+        "co_own": False,
+        "minority_share": True,
+        "mso_required": True,
+        "contested": None,
+        "unknown": None,
+    }
+)
+OWNERSHIP_LABELS: MappingProxyType[str, str] = MappingProxyType(
+    {
+        "yes": "owns outright",
+        "with_licence": "owns outright with a state facility/clinic licence",
+        "co_own": "co-own with physicians",
+        "minority_share": "minority stake only",
+        "mso_required": "must use owned MSO + friendly PC",
+        "contested": "contested: consult counsel",
+        "unknown": "unknown: consult counsel",
+    }
+)
+
+#: NP/PA practice authority (AANP's terms for NPs): ``full`` practise without a physician
+#: agreement; ``reduced`` a career-long collaborative agreement; ``restricted`` career-long
+#: supervision. Never read as an answer to the ownership question.
+PracticeAuthorityValue = Literal["full", "reduced", "restricted", "unknown"]
+PRACTICE_AUTHORITY_VALUES: tuple[str, ...] = ("full", "reduced", "restricted", "unknown")
+
+#: What kind of publisher a source is; official texts and law firms weigh more than vendors.
+SourceKind = Literal[
+    "official", "law_firm", "association", "vendor", "news", "project", "other"
+]
+SOURCE_KINDS: tuple[str, ...] = (
+    "official", "law_firm", "association", "vendor", "news", "project", "other",
 )  # fmt: skip
 
 Confidence = Literal["high", "medium", "low"]
@@ -62,6 +108,8 @@ ConditionKind = Literal[
     "physician_co_owner",
     "friendly_pc",
     "msa_fair_market_value",
+    "registration",
+    "admin_only_msa",
 ]
 
 #: Checks made by :func:`msomodel.rules.deal_warnings`; each needs sources in the data file.
@@ -74,6 +122,8 @@ DEAL_CHECK_CODES: tuple[str, ...] = (
     "percent_outside_fmv_band",
     "pc_margin_not_break_even",
 )
+#: Code of a warning raised by a state's own fee rule (see ``fee_rules`` in the data).
+STATE_FEE_RULE_CODE = "state_fee_rule"
 
 #: Operating options assessed by :func:`msomodel.rules.assess_feasibility`.
 OPTIONS: tuple[str, ...] = ("self_managed", "mso", "software_only")
@@ -87,7 +137,7 @@ def normalise_state(state: str) -> str:
 
     Raises ``ValueError`` if the text is neither a US state / DC code nor a state name.
     """
-    text = str(state).strip()
+    text = " ".join(str(state).strip().replace(",", " ").split())
     code = text.upper()
     if code in STATE_NAMES:
         return code
@@ -100,9 +150,29 @@ def normalise_state(state: str) -> str:
     )
 
 
+_LICENCE_ALIASES = {
+    "physician": "physician", "md": "physician", "do": "physician", "doctor": "physician",
+    "physician (md/do)": "physician", "md/do": "physician",
+    "np": "np", "nurse practitioner": "np", "aprn": "np", "arnp": "np", "cnp": "np",
+    "crnp": "np", "apn": "np", "nurse-practitioner": "np",
+    "pa": "pa", "physician assistant": "pa", "physician associate": "pa", "pa-c": "pa",
+    "rn": "rn", "registered nurse": "rn", "nurse": "rn",
+    "none": "none", "lay": "none", "lay owner": "none", "layperson": "none",
+    "entrepreneur": "none", "unlicensed": "none", "investor": "none",
+}  # fmt: skip
+
+
 def normalise_licence(licence: str) -> str:
-    """Return the canonical licence name; raise ``ValueError`` listing the allowed values."""
-    name = str(licence).strip().lower()
-    if name not in LICENCES:
-        raise ValueError(f"unknown licence {licence!r}: expected one of {', '.join(LICENCES)}")
-    return name
+    """Return the canonical licence name (``physician``, ``np``, ``pa``, ``rn``, ``none``).
+
+    Case-insensitive; accepts full names such as ``nurse practitioner``, ``RN`` or ``lay
+    owner``. Raises ``ValueError`` listing the allowed values.
+    """
+    name = " ".join(str(licence).strip().lower().replace("_", " ").split())
+    found = _LICENCE_ALIASES.get(name)
+    if found is None:
+        raise ValueError(
+            f"unknown licence {licence!r}: expected one of {', '.join(LICENCES)} (or a full "
+            "name such as 'nurse practitioner')"
+        )
+    return found

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .codes import STATE_NAMES
+import datetime as dt
+
+from .codes import STATE_FEE_RULE_CODE, STATE_NAMES
 from .feasibility import fee_policy
 from .loader import load_rulebook
 from .records import DealWarning, RuleBook
@@ -29,13 +31,17 @@ def deal_warnings(
     owned_mso_pc_margin: float | None = None,
     percent_band: tuple[float, float] = DEFAULT_PERCENT_BAND,
     rulebook: RuleBook | None = None,
+    on: dt.date | None = None,
 ) -> list[DealWarning]:
     """Check an MSO deal's terms and return warnings a founder can read.
 
     ``percent`` is the percentage fee as a [fraction] of revenue (0.12 for 12%);
     ``fee_changes_per_year`` counts fee resets per year; ``term_months`` is the agreement's
     term [months]; ``owned_mso_pc_margin`` is the PC's EBITDA margin [fraction of PC
-    revenue] in an owned-MSO structure. Returns an empty list when nothing is flagged.
+    revenue] in an owned-MSO structure. ``on`` is the date whose rules apply (default
+    today): a state fee rule in force then that covers ``fee_type`` gives a
+    ``state_fee_rule`` warning naming the rule (``rule`` is its id) and its sources.
+    Returns an empty list when nothing is flagged.
     Raises ``ValueError`` for an unknown ``fee_type`` or out-of-range numbers.
     """
     if fee_type not in FEE_TYPES:
@@ -57,6 +63,25 @@ def deal_warnings(
     name = STATE_NAMES[policy.state]
     checks = book.deal_checks
     out: list[DealWarning] = []
+    day = on or dt.date.today()
+    state_rules = [
+        r
+        for r in book.fee_rules.get(policy.state, ())
+        if fee_type in r.fee_types and r.in_force(day)
+    ]
+    for r in state_rules:
+        out.append(
+            DealWarning(
+                code=STATE_FEE_RULE_CODE,
+                severity=r.severity,
+                message=(
+                    f"{name}: {r.title}. {r.rule} A {fee_type.replace('_', '-')} fee falls "
+                    "under this rule; ask counsel before agreeing to it."
+                ),
+                sources=r.sources,
+                rule=r.id,
+            )
+        )
 
     if fee_type in PERCENTAGE_FEE_TYPES:
         if policy.fee_splitting == "strict" or policy.percentage_fee_risk:

@@ -34,6 +34,7 @@ class Source(_ToDict):
     citation: str
     says: str
     url: str | None = None
+    kind: str = "other"
 
 
 @dataclass(frozen=True)
@@ -56,13 +57,30 @@ class Condition(_ToDict):
 
 
 @dataclass(frozen=True)
-class StateRule(_ToDict):
-    """Whether an owner with ``licence`` may own a med spa in ``state``.
+class PracticeAuthority(_ToDict):
+    """How far a licence may practise without a physician (``full``, ``reduced``,
+    ``restricted``, ``unknown``) in one period -- never an answer about ownership."""
 
-    ``ownership`` is one of ``yes``, ``minority_share``, ``mso_required``, ``with_licence``,
-    ``contested``, ``unknown``. ``mso_required`` is ``None`` when sources disagree or nothing
-    is known. ``in_data`` is false for the synthetic record returned for a state the data
-    does not cover.
+    value: str
+    sources: tuple[Source, ...]
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class StateRule(_ToDict):
+    """Whether an owner with ``licence`` may own a med spa in ``state``, in one period.
+
+    ``ownership`` is one of ``yes`` (owns outright), ``with_licence`` (owns outright with a
+    facility/clinic licence), ``co_own`` (only with physician co-owners), ``minority_share``
+    (minority stake only; ``min_physician_share``), ``mso_required`` (must use owned MSO +
+    friendly PC), ``contested`` (``readings`` lists the answers sources give) or
+    ``unknown``. ``mso_required`` is ``None`` when sources disagree or nothing is known.
+    The record is in force from ``effective_from`` to ``effective_to`` (inclusive; ``None``
+    is open-ended). ``practice_authority`` is filled for NP/PA records and is a separate
+    question from ownership. ``origin`` names the file the record came from (package data
+    or an overlay). ``in_data`` is false for a synthetic record.
     """
 
     state: str
@@ -77,6 +95,63 @@ class StateRule(_ToDict):
     notes: str
     min_physician_share: float | None = None
     in_data: bool = True
+    confidence_reason: str = ""
+    readings: tuple[str, ...] = ()
+    friendly_pc_conditions: tuple[Condition, ...] = ()
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    practice_authority: PracticeAuthority | None = None
+    origin: str = ""
+
+    def in_force(self, on: dt.date) -> bool:
+        """True if the record applies on date ``on``."""
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_to is None or on <= self.effective_to
+        )
+
+
+@dataclass(frozen=True)
+class FeeRule(_ToDict):
+    """A state's rule on how an MSO may be paid; choosing one of ``fee_types`` warns."""
+
+    id: str
+    state: str
+    title: str
+    fee_types: tuple[str, ...]
+    severity: str
+    rule: str
+    sources: tuple[Source, ...]
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+
+    def in_force(self, on: dt.date) -> bool:
+        """True if the rule applies on date ``on``."""
+        return (self.effective_from is None or self.effective_from <= on) and (
+            self.effective_to is None or on <= self.effective_to
+        )
+
+
+@dataclass(frozen=True)
+class RuleChange(_ToDict):
+    """A dated change of the rules for one state and licence.
+
+    ``kind`` is ``ownership`` (the ownership answer, its conditions or the friendly-PC
+    route's conditions change), ``practice_authority`` or ``fee_rule``. ``before`` and
+    ``after`` are short labels of the answer either side of ``date`` (the first day the new
+    rule applies); ``before_status`` / ``after_status`` are the ``direct`` structure's
+    status either side (``None`` for fee rules).
+    """
+
+    date: dt.date
+    state: str
+    licence: str
+    kind: str
+    before: str
+    after: str
+    summary: str
+    sources: tuple[Source, ...]
+    before_status: str | None = None
+    after_status: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,32 +183,83 @@ class Structure(_ToDict):
 
 @dataclass(frozen=True)
 class RuleBook:
-    """The validated rules data, loaded once from ``path``.
+    """The validated rules data, loaded once from ``path`` plus any ``overlays``.
 
-    ``rules`` maps ``(state, licence)`` to :class:`StateRule`; ``fees`` maps a state code to
-    its :class:`FeePolicy`; ``deal_checks`` maps a check code to its sources.
+    ``periods`` maps ``(state, licence)`` to its dated :class:`StateRule` records in date
+    order (together they cover every date); ``rule(state, licence, on)`` picks the one in
+    force, and ``rules`` is the mapping in force today. ``practice_authority`` maps
+    ``(state, licence)`` to dated :class:`PracticeAuthority` records; ``fees`` maps a state
+    code to its :class:`FeePolicy`; ``fee_rules`` to its :class:`FeeRule` records;
+    ``conditions`` every known condition by id; ``deal_checks`` maps a check code to its
+    sources.
     """
 
     path: str
-    rules: Mapping[tuple[str, str], StateRule]
+    periods: Mapping[tuple[str, str], tuple[StateRule, ...]]
     fees: Mapping[str, FeePolicy]
     structures: Mapping[str, Structure]
     deal_checks: Mapping[str, tuple[Source, ...]]
+    conditions: Mapping[str, Condition] = field(default_factory=dict)
+    fee_rules: Mapping[str, tuple[FeeRule, ...]] = field(default_factory=dict)
+    practice_authority: Mapping[tuple[str, str], tuple[PracticeAuthority, ...]] = field(
+        default_factory=dict
+    )
+    overlays: tuple[str, ...] = ()
+    bibliography_size: int = 0
 
     @property
     def states(self) -> tuple[str, ...]:
         """State codes covered by the data, sorted."""
         return tuple(sorted(self.fees))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return a JSON-ready dict of the whole rule book."""
+    def rule(self, state: str, licence: str, on: dt.date | None = None) -> StateRule | None:
+        """The record for ``state`` and ``licence`` in force on ``on`` (default today)."""
+        day = on or dt.date.today()
+        for rule in self.periods.get((state, licence), ()):
+            if rule.in_force(day):
+                return rule
+        return None
+
+    def authority(
+        self, state: str, licence: str, on: dt.date | None = None
+    ) -> PracticeAuthority | None:
+        """The practice-authority record for ``state`` and ``licence`` in force on ``on``."""
+        day = on or dt.date.today()
+        for pa in self.practice_authority.get((state, licence), ()):
+            if (pa.effective_from is None or pa.effective_from <= day) and (
+                pa.effective_to is None or day <= pa.effective_to
+            ):
+                return pa
+        return None
+
+    @property
+    def rules(self) -> Mapping[tuple[str, str], StateRule]:
+        """``(state, licence)`` -> the record in force today."""
+        today = dt.date.today()
+        out = {}
+        for key in self.periods:
+            rule = self.rule(*key, on=today)
+            if rule is not None:
+                out[key] = rule
+        return out
+
+    def all_rules(self) -> tuple[StateRule, ...]:
+        """Every record of every period."""
+        return tuple(r for rules in self.periods.values() for r in rules)
+
+    def to_dict(self, on: dt.date | None = None) -> dict[str, Any]:
+        """Return a JSON-ready dict of the whole rule book (every period of every record)."""
         return {
             "path": self.path,
+            "overlays": list(self.overlays),
             "states": {
                 code: {
                     "fees": self.fees[code].to_dict(),
+                    "fee_rules": [r.to_dict() for r in self.fee_rules.get(code, ())],
                     "licences": {
-                        lic: rule.to_dict() for (st, lic), rule in self.rules.items() if st == code
+                        lic: [rule.to_dict() for rule in rules]
+                        for (st, lic), rules in self.periods.items()
+                        if st == code
                     },
                 }
                 for code in self.states
@@ -147,13 +273,17 @@ class RuleBook:
 class Feasibility(_ToDict):
     """Whether one operating option is open to the owner, and on what conditions.
 
-    ``status`` is ``feasible``, ``feasible_with_conditions``, ``infeasible`` or ``unknown``.
+    ``status`` is ``feasible``, ``feasible_with_conditions``, ``contested`` (sources
+    disagree or low confidence: consult counsel), ``infeasible`` or ``unknown``.
+    ``ownership`` (for the ``direct`` structure) is the record's ownership answer.
     """
 
     status: str
     reasons: list[str] = field(default_factory=list)
     conditions: list[Condition] = field(default_factory=list)
     sources: list[Source] = field(default_factory=list)
+    ownership: str | None = None
+    confidence: str | None = None
 
     @property
     def monthly_cost_usd(self) -> float:
@@ -206,6 +336,7 @@ class DealWarning(_ToDict):
     severity: str
     message: str
     sources: tuple[Source, ...] = ()
+    rule: str | None = None
 
 
 @dataclass(frozen=True)

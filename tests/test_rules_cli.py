@@ -1,0 +1,118 @@
+"""The ``msomodel rules`` command and the US tile map."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from msomodel.cli import main
+from msomodel.rules import DISCLAIMER, STATE_NAMES
+
+CASES = Path(__file__).parent / "cases" / "rules"
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.mark.parametrize("state", sorted(STATE_NAMES))
+def test_every_jurisdiction_answers(capsys, state):
+    code, out, _ = run(capsys, "rules", state)
+    assert code == 0 and DISCLAIMER in out and "last checked:" in out and "source (" in out
+
+
+def test_names_and_case_insensitive(capsys):
+    a = run(capsys, "rules", "Texas", "--licence", "RN", "--on", "2026-12-02")[1]
+    b = run(capsys, "rules", "tx", "--licence", "registered nurse", "--on", "2026-12-02")[1]
+    assert a == b and "registered nurse: must use owned MSO + friendly PC" in a
+    code, out, _ = run(capsys, "rules", "new york", "--licence", "nurse practitioner")
+    assert code == 0 and "contested: consult counsel" in out
+
+
+def test_all_matrix_table(capsys):
+    code, out, _ = run(capsys, "rules", "--all", "--on", "2026-12-02")
+    assert code == 0 and DISCLAIMER in out
+    lines = [ln for ln in out.splitlines() if ln[:2] in STATE_NAMES and ln[2:4] == "  "]
+    assert len(lines) == 51
+    tx = next(ln for ln in lines if ln.startswith("TX"))
+    assert tx.split()[1:] == ["Texas", "owns", "MSO+PC", "minority", "MSO+PC", "MSO+PC"]
+
+
+def test_all_matrix_csv_and_json(capsys):
+    code, out, _ = run(capsys, "rules", "--all", "--format", "csv", "--on", "2026-12-02")
+    rows = [r for r in csv.DictReader(io.StringIO(out)) if not r["state"].startswith("#")]
+    assert code == 0 and len(rows) == 51 * 5
+    assert all(r["sources"] and r["confidence"] and r["confidence_reason"] for r in rows)
+    fl = next(r for r in rows if r["state"] == "FL" and r["licence"] == "none")
+    assert fl["ownership"] == "with_licence" and "fl_clinic_licence" in fl["conditions"]
+    code, out, _ = run(capsys, "rules", "--all", "--format", "json", "--licence", "np")
+    data = json.loads(out)
+    assert code == 0 and data["disclaimer"] == DISCLAIMER and len(data["rows"]) == 51
+    assert {r["cell"] for r in data["rows"]} >= {"contested", "MSO+PC"}
+
+
+def test_state_json_and_dated_view(capsys):
+    code, out, _ = run(capsys, "rules", "VT", "--licence", "none", "--format", "json",
+                       "--on", "2026-06-30")
+    data = json.loads(out)
+    assert code == 0 and data["licences"]["none"]["rule"]["ownership"] == "yes"
+    assert data["licences"]["none"]["changes"][0]["date"] == "2026-07-01"
+    code, out, _ = run(capsys, "rules", "VT", "--licence", "none", "--on", "2026-07-01")
+    assert "contested: consult counsel" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["rules", "XX"], "unknown state"),
+        (["rules", "OH", "--licence", "dentist"], "unknown licence"),
+        (["rules", "OH", "--on", "2026-13-01"], "--on expects a date"),
+        (["rules"], "give a STATE"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_with_disclaimer(capsys, argv, needle):
+    code, _, err = run(capsys, *argv)
+    assert code == 2 and needle in err.splitlines()[0]
+    assert "Traceback" not in err and DISCLAIMER in err
+
+
+def test_overlay_from_environment(capsys, monkeypatch):
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_oh_np.yaml"))
+    code, out, _ = run(capsys, "rules", "OH", "--licence", "np")
+    assert code == 0 and "Example LLP" in out and "from overlay:" in out
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_typo.yaml"))
+    code, _, err = run(capsys, "rules", "OH")
+    assert code == 2 and "overlay_typo.yaml" in err and "Traceback" not in err
+
+
+def test_map_png_written(capsys, tmp_path):
+    out_png = tmp_path / "map.png"
+    code, out, _ = run(capsys, "rules", "--map", str(out_png), "--licence", "RN",
+                       "--highlight", "texas")
+    assert code == 0 and out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "highlight: TX" in out and DISCLAIMER in out
+
+
+def test_tile_map_colours_contested_amber_and_highlights():
+    from matplotlib.colors import to_hex
+
+    from msomodel.charts.usmap import CATEGORIES, TILES, category, tile_map
+
+    assert len(TILES) == 51 and len(set(TILES.values())) == 51
+    fig = tile_map("none", highlight="AZ")
+    ax = fig.axes[0]
+    faces = {to_hex(p.get_facecolor()) for p in ax.patches if p.get_facecolor()[3] > 0}
+    assert CATEGORIES["contested"][1].lower() in faces
+    assert category("AZ", "none") == "contested" and category("TX", "none") == "mso"
+    assert category("OH", "rn") == "owns"
+    outlined = [p for p in ax.patches if p.get_linewidth() >= 3]
+    assert len(outlined) == 1 and outlined[0].get_xy() == (TILES["AZ"][1] - 0.02,
+                                                           -TILES["AZ"][0] - 0.02)
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert any(lbl.startswith("contested: consult counsel") for lbl in labels)
