@@ -18,6 +18,7 @@ management options are then assessed under it (:func:`assess`).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -158,7 +159,8 @@ def assess_structures(scenario: Scenario) -> dict[str, StructureCompliance]:
         return {s: StructureCompliance(s, "feasible", list(note)) for s in STRUCTURES}
     found = rules.assess_structures(
         owner.state, owner.licence,
-        ownership=[o.model_dump() for o in owner.ownership] if owner.ownership else None)
+        ownership=[o.model_dump() for o in owner.ownership] if owner.ownership else None,
+        on=scenario.finance.start_date)
     return {s: StructureCompliance(s, f.status, list(f.reasons), _cost_items(scenario, s, f.conditions),
                                    [src.to_dict() for src in f.sources])
             for s, f in found.items()}
@@ -249,7 +251,8 @@ def _fee_warnings(scenario: Scenario, fee, what: str, pc_margin: float | None,
     found = rules.deal_warnings(
         state=scenario.owner.state, fee_type=FEE_TYPE[fee.type], percent=percent,
         fee_changes_per_year=fee.changes_per_year, term_months=fee.term_months,
-        commission_on_medical_services=commission, owned_mso_pc_margin=pc_margin)
+        commission_on_medical_services=commission, owned_mso_pc_margin=pc_margin,
+        on=scenario.finance.start_date)
     out = []
     for w in found:
         d = w.to_dict()
@@ -258,6 +261,37 @@ def _fee_warnings(scenario: Scenario, fee, what: str, pc_margin: float | None,
         d["applies_to"] = what
         out.append(d)
     return out
+
+
+def horizon_end(scenario: Scenario) -> dt.date:
+    """First day of the month after the projection's last month."""
+    start, h = scenario.finance.start_date, scenario.finance.horizon_months
+    months = start.month - 1 + h
+    return dt.date(start.year + months // 12, months % 12 + 1, 1)
+
+
+def rule_change_warnings(scenario: Scenario) -> list[dict[str, Any]]:
+    """A warning, with its date, for each change of the owner's rules within the horizon (the
+    projection keeps the rules in force at its start)."""
+    owner = scenario.owner
+    if owner is None:
+        return []
+    start = scenario.finance.start_date
+    out = []
+    for change in rules.rule_changes(owner.state, owner.licence, start, horizon_end(scenario)):
+        out.append({
+            "code": f"rule_change_{change.kind}", "severity": "warning",
+            "message": (f"From {change.date:%d %b %Y} ({month_label(start, change.date)}) the "
+                        f"rules change: {change.summary} The projection applies the rules in "
+                        f"force at its start ({start:%b %Y}); check the structure before then."),
+            "sources": [src.to_dict() for src in change.sources], "date": change.date.isoformat(),
+            "applies_to": "State rules"})
+    return out
+
+
+def month_label(start: dt.date, when: dt.date) -> str:
+    """'projection month 7' for a calendar date after ``start``."""
+    return f"projection month {(when.year - start.year) * 12 + when.month - start.month + 1}"
 
 
 def deal_warnings(scenario: Scenario, structure: str,
@@ -269,6 +303,7 @@ def deal_warnings(scenario: Scenario, structure: str,
         return []
     commission = _commission_on_medical_services(scenario)
     out = _fee_warnings(scenario, scenario.mso.fee, "Third-party MSO fee", None, commission)
+    out += rule_change_warnings(scenario)
     if structure == "friendly_pc":
         seen = {w["code"] for w in out}
         for w in _fee_warnings(scenario, scenario.structure.friendly_pc.management_fee,

@@ -180,3 +180,15 @@ def test_florida_lay_owner_direct_needs_the_clinic_licence_the_friendly_pc_does_
     pc = _compare("florida_entrepreneur_five_sites.yaml")
     assert pc.structure == "friendly_pc"
     assert not {c.id for c in pc.compliance.options["self_managed"].conditions}
+
+
+def test_a_rule_change_within_the_horizon_is_a_dated_warning():
+    fin = raw("ohio_physician_single_site.yaml")["finance"]
+    before = _compare("ohio_physician_single_site.yaml", owner={"state": "WI", "licence": "np"},
+                      finance={**fin, "start": "2026-01"})
+    changes = [w for w in before.warnings if w["code"].startswith("rule_change_")]
+    assert changes and changes[0]["date"] == "2026-09-01"
+    assert "From 01 Sep 2026 (projection month 9)" in changes[0]["message"]
+    after = _compare("ohio_physician_single_site.yaml", owner={"state": "WI", "licence": "np"},
+                     finance={**fin, "start": "2026-10"})
+    assert not [w for w in after.warnings if w["code"].startswith("rule_change_")]

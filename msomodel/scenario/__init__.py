@@ -87,16 +87,16 @@ __all__ = [
 
 
 @lru_cache(maxsize=64)
-def _condition_ids(state: str | None, licence: str | None) -> frozenset[str]:
+def _condition_ids(state: str | None, licence: str | None, on: dt.date) -> frozenset[str]:
     if state is None or licence is None:
         return frozenset()
-    found = rules.assess_structures(state, licence)
+    found = rules.assess_structures(state, licence, on=on)
     return frozenset(c.id for f in found.values() for c in f.conditions)
 
 
-def applicable_condition_ids(owner: Owner | None) -> frozenset[str]:
-    """Ids of the licence conditions that can apply to ``owner`` under any structure."""
-    return _condition_ids(owner.state, owner.licence) if owner is not None else frozenset()
+def applicable_condition_ids(owner: Owner | None, on: dt.date) -> frozenset[str]:
+    """Ids of the licence conditions that can apply to ``owner`` under any structure on ``on``."""
+    return _condition_ids(owner.state, owner.licence, on) if owner is not None else frozenset()
 
 
 # --------------------------------------------------------------------------- finance
@@ -264,7 +264,7 @@ class Scenario(Model):
                     f"found '{key}'"
                 )
         if self.compliance.condition_costs:
-            known = applicable_condition_ids(self.owner)
+            known = applicable_condition_ids(self.owner, self.finance.start_date)
             for key in self.compliance.condition_costs:
                 if key not in known:
                     raise ValueError(
