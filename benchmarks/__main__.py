@@ -1,4 +1,4 @@
-"""Run every benchmark: ``python -m benchmarks [name ...]`` (names: engine, irr, montecarlo,
+"""Run every benchmark: ``python -m benchmarks [name ...]`` (names: engine, compare, irr, montecarlo,
 report, explorer, dask). Results are also written to benchmarks/results/latest.json."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-ALL = ("engine", "irr", "montecarlo", "explorer", "report", "dask")
+ALL = ("engine", "compare", "irr", "montecarlo", "explorer", "report", "dask")
 
 
 def main(argv: list[str]) -> int:

@@ -314,8 +314,11 @@ def _check_finite(scenario: Scenario, projections: dict[str, Projection]) -> Non
 
 
 def _sources(scenario: Scenario):
-    """Source of an input path from the scenario file's comments and source fields (lazy)."""
-    cache: dict[str, str] = {}
+    """Source of an input path from the scenario file's comments and source fields (read on
+    first use, once per scenario object)."""
+    if scenario._sources is None:
+        scenario._sources = {}
+    cache: dict[str, str] = scenario._sources
 
     def lookup(path: str) -> str | None:
         if not cache and scenario.source_path:

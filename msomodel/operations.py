@@ -48,19 +48,30 @@ class Operation:
     opex_pct: np.ndarray        # (T, S, K) share of revenue
 
     def lines_total(self, weights: np.ndarray, per_line: np.ndarray) -> np.ndarray:
-        """Sum over lines of ``weights`` (T, S, L) x units x ``per_line`` (shape x price or
-        shape x cost, (T, S, L, M)) [USD/month], the capacity cap applied to capped lines."""
+        """Sum over lines of ``weights`` (T, S, L) x units x ``per_line`` ((T or 1, S, L, M):
+        shape x price or shape x cost per unit) [USD/month], the capacity cap applied to
+        capped lines."""
         w = weights * self.steady
         if self.scale is None:
             return collapse(w, per_line)
         return collapse(w * self.capped, per_line) * self.scale + collapse(
             w * (1.0 - self.capped), per_line)
 
+    def sales(self, weights: np.ndarray) -> np.ndarray:
+        """Revenue (T, S, M) of the lines counted at ``weights`` (T, S, L)."""
+        return self.shared.price_mult * self.lines_total(weights, self.shared.shape_price)
+
+    def cost(self, weights: np.ndarray) -> np.ndarray:
+        """Product cost (T, S, M) before discounts of the lines counted at ``weights``."""
+        sh = self.shared
+        return sh.price_mult * self.lines_total(weights, sh.shape_cost_frac) + self.lines_total(
+            weights, sh.shape_cost_unit)
+
     def payroll(self, weights: np.ndarray) -> np.ndarray:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid)."""
         fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        return fixed * self.open + self.lines_total(rate, self.shared.shape_price)
+        return fixed * self.open + self.sales(rate)
 
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
@@ -71,30 +82,56 @@ class Operation:
 
 @dataclass
 class Shared:
-    """What every option's operation has in common, computed once per engine run."""
+    """What every option's operation has in common, computed once per engine run.
+
+    The per-line arrays have a leading axis of T, or of 1 when none of their inputs varies
+    across trials (the usual Monte Carlo case: multipliers vary, line data do not); the price
+    multiplier is kept apart so that it never forces a per-trial copy.
+    """
 
     open: np.ndarray           # (T, S, M)
-    shape_price: np.ndarray    # (T, S, L, M) ramp x volume growth x price per unit
-    shape_cost: np.ndarray     # (T, S, L, M) ramp x volume growth x product cost per unit
-    shape_hours: np.ndarray | None  # (T, S, L, M) ramp x volume growth x provider hours per unit
+    price_mult: np.ndarray     # (T, 1, 1) the scenario-wide price multiplier
+    shape_price: np.ndarray    # (T|1, S, L, M) ramp x volume growth x price per unit (before it)
+    shape_cost_frac: np.ndarray  # (T|1, S, L, M) the same x cost as a share of price
+    shape_cost_unit: np.ndarray  # (T|1, S, L, M) ramp x volume growth x cost per unit
+    shape_hours: np.ndarray | None  # (T|1, S, L, M) ramp x volume growth x provider hours per unit
     pay_year: np.ndarray       # (T, S, R, Y)
     commission_rate: np.ndarray  # (T, S, R, L)
     opex_year: np.ndarray      # (T, S, K, Y)
     opex_pct: np.ndarray       # (T, S, K)
 
 
-def prepare(x: dict, horizon: int) -> Shared:
-    """The option-independent arrays of :func:`operate`."""
+_LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "price",
+                "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit")
+
+
+def _same_for_all_trials(a: np.ndarray) -> bool:
+    """A batch array that is one trial's values broadcast (stride 0 on the trials axis)."""
+    return a.shape[0] == 1 or a.strides[0] == 0
+
+
+def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
+    """shape x price, shape x cost share x price, shape x cost per unit, shape x hours, each
+    (T or 1, S, L, M); computed for one trial when none of their inputs varies."""
+    if all(_same_for_all_trials(x[k]) for k in _LINE_INPUTS):
+        x = {k: x[k][:1] for k in _LINE_INPUTS}
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
     shape = tl.escalate(x["volume_growth"], horizon) * ramp[:, :, None, :]
-    price_year = prices_per_year(x, horizon)
+    price = shape * tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon),
+                                 horizon)
+    unit = shape * tl.to_months(x["cost_unit"][..., None] * tl.yearly(x["cost_growth"], horizon),
+                                horizon)
+    return price, price * x["cost_frac"][..., None], unit, shape * x["hours_per_unit"][..., None]
+
+
+def prepare(x: dict, horizon: int) -> Shared:
+    """The option-independent arrays of :func:`operate`."""
+    price, cost_frac, cost_unit, hours = line_arrays(x, horizon)
     pay_year, commission = pay(x, horizon)
     opex_year, opex_pct = running_costs(x, horizon)
-    price = tl.to_months(price_year, horizon)
-    cost = tl.to_months(unit_costs_per_year(x, price_year, horizon), horizon)
-    hours = (shape * x["hours_per_unit"][..., None]) if np.any(x["has_capacity"] > 0) else None
-    return Shared(tl.operating(x["open_month"], horizon), shape * price, shape * cost, hours,
-                  pay_year, commission, opex_year, opex_pct)
+    capped = hours if np.any(x["has_capacity"] > 0) else None
+    return Shared(tl.operating(x["open_month"], horizon), x["price_mult"][:, None, None], price,
+                  cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct)
 
 
 def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
@@ -118,18 +155,6 @@ def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
         return steady, capped, None
     scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
     return steady, capped, scale
-
-
-def prices_per_year(x: dict, horizon: int) -> np.ndarray:
-    """Price per unit by line and project year, shape (T, S, L, Y)."""
-    base = x["price"] * x["price_mult"][:, None, None]
-    return base[..., None] * tl.yearly(x["price_growth"], horizon)
-
-
-def unit_costs_per_year(x: dict, price_year: np.ndarray, horizon: int) -> np.ndarray:
-    """Product cost per unit before discounts by line and project year, shape (T, S, L, Y)."""
-    return x["cost_frac"][..., None] * price_year + x["cost_unit"][..., None] * tl.yearly(
-        x["cost_growth"], horizon)
 
 
 def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -169,10 +194,9 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
     op = Operation(horizon, shared.open, steady, capped, scale, shared, np.empty(0), np.empty(0),
                    shared.pay_year, shared.commission_rate, shared.opex_year, pct)
     ones = np.ones_like(steady)
-    op.revenue = op.lines_total(ones, shared.shape_price)
-    op.product_cost = op.lines_total(ones, shared.shape_cost)
+    op.revenue = op.sales(ones)
+    op.product_cost = op.cost(ones)
     if discount is not None:  # (T, M): applies to discountable lines only
-        discountable = op.lines_total(np.broadcast_to(x["discountable"], steady.shape),
-                                      shared.shape_cost)
+        discountable = op.cost(np.broadcast_to(x["discountable"], steady.shape))
         op.product_cost = op.product_cost - discount[:, None, :] * discountable
     return op

@@ -197,7 +197,9 @@ def test_charts_render(ohio, tmp_path):
     for i, fig in enumerate(figs):
         fig.savefig(tmp_path / f"{i}.png")
         assert (tmp_path / f"{i}.png").stat().st_size > 10_000
-    assert "P(MSO beats self-managed)" in figs[2].axes[0].get_title()
+    assert "P(the third-party MSO beats self-managed)" in figs[2].axes[0].get_title()
+    pair = simulation_chart(simulate(ohio, spec, 300, seed=1), "mso", baseline="software_only")
+    assert "P(the third-party MSO beats software)" in pair.axes[0].get_title()
 
 
 # --------------------------------------------------------------------------- CLI
@@ -275,3 +277,16 @@ def test_cli_spec_file_and_errors(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["simulate", OHIO, "--trials", "-5"])
     assert exc.value.code == 2
+
+
+def test_tornado_and_grid_compare_any_pair(ohio):
+    r = msomodel.compare(ohio, trials=0)
+    gap = r.metrics["mso"]["npv"] - r.metrics["software_only"]["npv"]
+    t = tornado(ohio, outcome="mso", baseline="software_only")
+    assert t.baseline == "software_only" and set(t.base) == {"mso", "self_managed"}
+    assert t.base["mso"] == pytest.approx(gap, rel=1e-9)
+    g = grid(ohio, "mso.fee.level", [9000, 12000], "adjustments.volume_multiplier", [1.0],
+             baseline="software_only")
+    assert g.values[0, 1] == pytest.approx(gap, rel=1e-9)
+    with pytest.raises(ValueError, match="baseline: expected an option other than the outcome"):
+        tornado(ohio, outcome="mso", baseline="mso")

@@ -171,10 +171,18 @@ def test_capacity_caps_treatment_volume():
 
     x = inputs.batch()
     op = operate(x, inputs.horizon)
-    used = np.einsum("tslm,tsl->tsm", op.volume, x["hours_per_unit"])
+    ones = np.ones_like(op.steady)
+    used = op.lines_total(ones, op.shared.shape_hours)  # provider hours sold per site-month
     assert used.max() == pytest.approx(0.5 * 150 * 0.8, rel=1e-12)
-    retail = inputs.lines.index("retail")
-    assert op.volume[0, 0, retail, 30] > 0  # untouched by the cap
+    assert np.all(used[..., 1:] <= 0.5 * 150 * 0.8 * (1 + 1e-12))
+    # retail uses no provider time: its sales are those of an uncapped site
+    retail = np.zeros_like(ones)
+    retail[..., inputs.lines.index("retail")] = 1.0
+    uncapped = operate(compile_inputs(build(raw("ohio_physician_single_site.yaml"))).batch(),
+                       inputs.horizon)
+    np.testing.assert_allclose(op.sales(retail), uncapped.sales(retail), rtol=1e-12)
+    assert op.sales(retail)[0, 0, 30] > 0
+    assert op.revenue[0, 0, 30] < uncapped.revenue[0, 0, 30]  # the treatments were capped
 
 
 def test_no_show_recovery_formula():

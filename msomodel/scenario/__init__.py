@@ -247,6 +247,7 @@ class Scenario(Model):
     _sha256: str | None = PrivateAttr(None)
     _resolved: list[SiteAssumptions] | None = PrivateAttr(None)
     _provenance: list[dict[str, Any]] | None = PrivateAttr(None)
+    _sources: dict[str, str] | None = PrivateAttr(None)  # input path -> source (cache)
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
