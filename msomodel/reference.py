@@ -14,6 +14,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from msomodel import scenario as sc
+from msomodel.scenario import uncertainty as un
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Scenario (top level)", sc.Scenario),
@@ -23,13 +24,58 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("site_defaults.service_lines[]", sc.ServiceLine), ("site_defaults.capacity", sc.Capacity),
     ("site_defaults.staffing", sc.Staffing), ("site_defaults.staffing.roles[]", sc.Role),
     ("site_defaults.opex.<name>", sc.OpexItem), ("site_defaults.equipment[]", sc.Equipment),
-    ("sites[]", sc.Site), ("mso", sc.MSO),
-    ("mso.fee (type: flat)", sc.FlatFee), ("mso.fee (type: percentage)", sc.PercentageFee),
-    ("mso.fee (type: cost_plus)", sc.CostPlusFee), ("mso.fee (type: tiered)", sc.TieredFee),
-    ("mso.fee.tiers[]", sc.Tier), ("mso.fee (type: hybrid)", sc.HybridFee),
+    ("sites[]", sc.Site),
+    ("structure", sc.StructureSettings), ("structure.friendly_pc", sc.FriendlyPC),
+    ("mso", sc.MSO),
+    ("fee (type: flat)", sc.FlatFee), ("fee (type: percentage)", sc.PercentageFee),
+    ("fee (type: cost_plus)", sc.CostPlusFee), ("fee (type: tiered)", sc.TieredFee),
+    ("fee.tiers[]", sc.Tier), ("fee (type: hybrid)", sc.HybridFee),
     ("software", sc.Software), ("compliance", sc.ComplianceSettings),
     ("compliance.condition_costs.<id>", sc.ConditionCost), ("infeasible.<option>", sc.Infeasible),
+    ("uncertainty", un.UncertaintySpec), ("uncertainty.sensitivity[]", un.SensitivityRange),
+    ("uncertainty.distributions[] (dist: uniform)", un.Uniform),
+    ("uncertainty.distributions[] (dist: triangular)", un.Triangular),
+    ("uncertainty.distributions[] (dist: pert)", un.Pert),
+    ("uncertainty.distributions[] (dist: normal)", un.Normal),
+    ("uncertainty.distributions[] (dist: lognormal)", un.LogNormal),
+    ("uncertainty.correlations[]", un.Correlation),
 ]
+_FEES = (sc.FlatFee, sc.PercentageFee, sc.CostPlusFee, sc.TieredFee, sc.HybridFee)
+_DISTS = (un.Uniform, un.Triangular, un.Pert, un.Normal, un.LogNormal)
+
+INTRO = """\
+## How a file is put together
+
+A scenario is one YAML file. The smallest useful one extends the bundled, sourced benchmark
+base and says who the owner is, where the sites are and what the MSO offers:
+
+```yaml
+extends: common/single_site_benchmarks.yaml   # a base file, relative to THIS file's folder
+name: Arizona PA, two sites
+owner: {state: AZ, licence: pa}
+sites:
+  - {name: Phoenix, open_month: 1}
+  - {name: Scottsdale, open_month: 13}
+mso:
+  fee: {type: flat, per_site_monthly: 12000}
+```
+
+**`extends:`** names a base file (a path relative to the scenario's own folder). The file's keys
+merge over the base's, and a base may itself extend another (the chain is followed; a cycle is
+an error):
+
+- mappings merge key by key;
+- a mapping whose `type` differs from the base's replaces it (a flat fee replaced by a
+  percentage fee keeps none of the flat fee's fields);
+- lists of named items (service lines, roles, equipment, sites) merge item by item by `name`;
+  new names are appended;
+- every other value replaces the base's.
+
+Each site's `overrides:` merges over `site_defaults` by the same rules. Every section is listed
+below; a field's type says "see ..." where it is a section of its own. Fees (`mso.fee` and
+`structure.friendly_pc.management_fee`) are chosen by their `type`; uncertainty distributions
+by their `dist`.
+"""
 
 
 def _type_name(ann: Any) -> str:
@@ -38,7 +84,14 @@ def _type_name(ann: Any) -> str:
     if origin is typing.Annotated:
         return _type_name(args[0])
     if origin in (typing.Union, types.UnionType):
-        names = [_type_name(a) for a in args if a is not type(None)]
+        members = [a for a in args if a is not type(None)]
+        if members and all(a in _FEES for a in members):
+            kinds = ", ".join(m.model_fields["type"].annotation.__args__[0] for m in members)
+            return f"a fee, by `type`: {kinds} (see fee)"
+        if members and all(a in _DISTS for a in members):
+            kinds = ", ".join(m.model_fields["dist"].annotation.__args__[0] for m in members)
+            return f"a distribution, by `dist`: {kinds}"
+        names = list(dict.fromkeys(_type_name(a) for a in members))
         return " or ".join(names) + (" or null" if type(None) in args else "")
     if origin is typing.Literal:
         return " / ".join(repr(a) for a in args)
@@ -47,7 +100,12 @@ def _type_name(ann: Any) -> str:
     if origin is dict:
         return f"mapping to {_type_name(args[1])}"
     if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return "mapping"
+        if ann in _FEES:
+            return "fee"
+        if ann in _DISTS:
+            return "distribution"
+        titles = [t for t, m in SECTIONS if m is ann]
+        return f"mapping (see {titles[0].split(' (')[0]})" if titles else "mapping"
     return getattr(ann, "__name__", str(ann))
 
 
@@ -89,12 +147,13 @@ def markdown() -> str:
            "Generated from the schema by `msomodel schema --markdown`; do not edit by hand.",
            "Units are in brackets: `[USD/month]` is per site per month unless said otherwise, "
            "`[fraction]` is 0.10 for 10 %. Growth rates and escalators are annual and step up at "
-           "the start of each project year (months 13, 25, ...). Unknown keys are errors.", ""]
+           "the start of each project year (months 13, 25, ...). Unknown keys are errors.", "",
+           INTRO]
     for title, model in SECTIONS:
         out += [f"## {title}", ""]
-        doc = (model.__doc__ or "").strip().splitlines()
+        doc = (model.__doc__ or "").strip().split("\n\n")[0]
         if doc and model.__doc__ != BaseModel.__doc__:
-            out += [doc[0], ""]
+            out += [" ".join(doc.split()), ""]
         out += ["| field | type | default | limits | meaning |", "|---|---|---|---|---|"]
         for name, field in model.model_fields.items():
             desc = (field.description or "").replace("|", "\\|")

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy_financial as npf
 import pytest
 
+import msomodel
 from msomodel.cli import main
 from tests.conftest import CASES, ROOT
 
@@ -164,3 +165,21 @@ def test_grid_rejects_two_names_for_the_same_input(capsys):
 def test_explore_reports_a_bad_starting_scenario_before_serving(capsys):
     code, _, err = run(capsys, "explore", "--no-browser", "--scenario", BAD)
     assert code == 2 and "expected a value >= 0" in err
+
+
+def test_the_reference_minimal_example_validates_and_compares(tmp_path):
+    import re
+    import shutil
+
+    text = (ROOT / "docs" / "scenario-reference.md").read_text()
+    example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
+    shutil.copytree(ROOT / "scenarios" / "common", tmp_path / "common")
+    (tmp_path / "client.yaml").write_text(example)
+    s = msomodel.load_scenario(tmp_path / "client.yaml")
+    r = msomodel.compare(s, trials=0)
+    assert (s.owner.state, s.owner.licence, len(s.sites)) == ("AZ", "pa", 2)
+    assert all(f.allowed for f in r.feasibility.values())
+    for section in ("## structure.friendly_pc", "## uncertainty.distributions[] (dist: pert)",
+                    "## fee (type: tiered)", "`extends:`"):
+        assert section in text
+    assert "mapping or mapping" not in text
