@@ -144,6 +144,34 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from msomodel.diff import diff
+
+    found = diff(_load(args.before), _load(args.after), trials=args.trials, seed=args.seed)
+    if args.format == "json":
+        print(json.dumps(found.to_dict(), indent=2, allow_nan=False, default=str))
+        return EXIT_OK
+    a, b = found.a.scenario, found.b.scenario
+    print(f"== {a.name} ({args.before}) -> {b.name} ({args.after}) ==")
+    with pd.option_context("display.width", 200, "display.max_colwidth", 64):
+        if found.changes:
+            print(f"{len(found.changes)} input(s) differ (after extends: is merged):")
+            print(found.inputs().to_string(index=False))
+        else:
+            print("No input differs.")
+        print()
+        print("NPV by option")
+        print(found.effect().to_string(index=False))
+    rec = found.recommendation()
+    print()
+    print(f"Before: {rec['before']}")
+    print(f"After:  {rec['after']}")
+    print("The recommendation changed." if rec["changed"] else "The recommendation is the same.")
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from msomodel.scenario import Scenario
 
@@ -259,6 +287,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="legal structure to evaluate (default: the scenario's structure.type, "
                    "else auto: the lawful one from the state rules); 'both' side by side")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "diff", help="the inputs that differ between two scenarios and their effect",
+        description="List the inputs that differ between two scenario files (after extends: "
+        "is merged) and the effect on each option's NPV and on the recommendation.",
+        epilog="example: msomodel diff clients/smith-v1.yaml clients/smith-v2.yaml")
+    p.add_argument("before", metavar="BEFORE", help="the earlier scenario file")
+    p.add_argument("after", metavar="AFTER", help="the later scenario file")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="output format (default: table)")
+    p.add_argument("--trials", type=_trials, default=2000,
+                   help="Monte Carlo trials for each recommendation (default: 2000; 0 skips it)")
+    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
     p.add_argument("--markdown", action="store_true", help="the field reference as Markdown")
