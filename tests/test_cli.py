@@ -31,7 +31,7 @@ def test_validate_ok_and_bad(capsys):
     code, out, err = run(capsys, "validate", OHIO, BAD)
     assert code == 2
     assert "ok" in out
-    assert f"{BAD}: site_defaults.service_lines.0.volume_per_month: expected a value >= 0, found -5" in err
+    assert f"{BAD}: site_defaults.service_lines[treatment].volume_per_month: expected a value >= 0, found -5" in err
 
 
 def test_compare_table(capsys):

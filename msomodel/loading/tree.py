@@ -1,0 +1,183 @@
+"""``extends:``: a scenario names a base file whose keys it is merged over.
+
+``extends:`` takes
+
+* a path relative to the scenario's own folder (``common/base.yaml``), or an absolute path;
+* ``msomodel:NAME``, a base shipped with the package: ``msomodel/bases/NAME.yaml``
+  (e.g. ``msomodel:benchmarks/single_site``); see :func:`bases_dir` and :func:`packaged_bases`.
+
+A base may itself extend another.  Merging: mappings merge key by key (but a mapping whose
+``type`` differs from the base's replaces it, e.g. a flat fee replaced by a percentage fee);
+lists of mappings whose items have a unique ``name`` merge item by item (an item with a new name
+is appended); any other value is replaced.
+
+An error in a base names the chain that led to it: ``client.yaml: extends common/base.yaml: ...``.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from msomodel.errors import Problem, ScenarioError, clip
+from msomodel.loading.yamlio import Mark, Parsed, Path_, parse_file
+
+#: ``extends: msomodel:NAME`` names a packaged base.
+PACKAGED_PREFIX = "msomodel:"
+_PACKAGED_NAME = re.compile(r"^[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*$")
+
+
+def bases_dir() -> Path:
+    """The folder of the packaged bases (``msomodel/bases``); tests replace this function."""
+    return Path(__file__).resolve().parent.parent / "bases"
+
+
+def packaged_bases() -> list[str]:
+    """Names usable as ``extends: msomodel:NAME``, sorted."""
+    folder = bases_dir()
+    if not folder.is_dir():
+        return []
+    return sorted(p.relative_to(folder).with_suffix("").as_posix() for p in folder.rglob("*.yaml")
+                  if _PACKAGED_NAME.match(p.relative_to(folder).with_suffix("").as_posix()))
+
+
+def _resolve(value: Any, owner: Path) -> tuple[Path | None, str]:
+    """The file that ``extends: value`` (written in ``owner``) names, or None and why not."""
+    if not isinstance(value, str) or not value.strip():
+        return None, f"expected a file name or msomodel:NAME, found {clip(repr(value))}"
+    if value.startswith(PACKAGED_PREFIX):
+        name = value[len(PACKAGED_PREFIX):].removesuffix(".yaml")
+        known = packaged_bases()
+        path = bases_dir() / f"{name}.yaml"
+        if _PACKAGED_NAME.match(name) and path.is_file():
+            return path, ""
+        listing = ", ".join(PACKAGED_PREFIX + k for k in known) if known else "none are installed"
+        return None, f"expected a packaged base ({listing}), found {clip(repr(value))}"
+    path = Path(value).expanduser()
+    folder = owner.absolute().parent
+    where = "" if path.is_absolute() else f" (relative to the scenario's folder {folder})"
+    path = path if path.is_absolute() else folder / path
+    if path.is_dir():
+        return None, f"expected a file, found the folder {clip(repr(value))}{where}"
+    if not path.is_file():
+        return None, f"expected an existing file, found {clip(repr(value))}{where}"
+    return path, ""
+
+
+# --------------------------------------------------------------------------- merging
+def _is_named_list(value: Any) -> bool:
+    """A non-empty list of mappings with unique ``name`` keys (merged item by item)."""
+    if not isinstance(value, list) or not value:
+        return False
+    if not all(isinstance(v, dict) and "name" in v for v in value):
+        return False
+    names = [v["name"] for v in value]
+    return len(set(map(str, names))) == len(names)
+
+
+def deep_merge(base: Any, over: Any) -> Any:
+    """Merge ``over`` onto ``base`` (neither is modified); see the module docstring."""
+    if isinstance(base, dict) and isinstance(over, dict):
+        if "type" in base and "type" in over and base["type"] != over["type"]:
+            return copy.deepcopy(over)  # e.g. a fee of another type: replace, don't mix fields
+        out = dict(base)
+        for key, value in over.items():
+            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+        return out
+    if _is_named_list(base) and _is_named_list(over):
+        out_list = [copy.deepcopy(item) for item in base]
+        index = {item["name"]: i for i, item in enumerate(out_list)}
+        for item in over:
+            if item["name"] in index:
+                out_list[index[item["name"]]] = deep_merge(out_list[index[item["name"]]], item)
+            else:
+                out_list.append(copy.deepcopy(item))
+        return out_list
+    return copy.deepcopy(over)
+
+
+# --------------------------------------------------------------------------- the tree
+@dataclass
+class Tree:
+    """A scenario file with its bases merged in.
+
+    ``marks[path]`` is ``(chain, mark)``: the ``extends:`` names leading from the scenario to the
+    file the value was read from (empty for the scenario itself), and where it is in that file.
+    """
+
+    path: Path
+    data: dict[str, Any]
+    raw: bytes
+    marks: dict[Path_, tuple[tuple[str, ...], Mark]]
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.raw).hexdigest()
+
+
+Cache = dict[Path, "Parsed | ScenarioError"]
+
+
+def _parse(path: Path, cache: Cache | None) -> Parsed:
+    key = path.resolve()
+    hit = cache.get(key) if cache is not None else None
+    if hit is None:
+        try:
+            hit = parse_file(path)
+        except ScenarioError as exc:
+            hit = exc
+        if cache is not None:
+            cache[key] = hit
+    if isinstance(hit, ScenarioError):
+        raise hit
+    return hit
+
+
+def load_tree(path: str | Path, *, cache: Cache | None = None) -> Tree:
+    """Read ``path`` and every base it extends (each file parsed once), and merge them.
+
+    ``cache`` (resolved path -> parsed file or its error) lets a run over many files that share
+    bases parse each base once.  Raises ScenarioError, problems named after ``path``.
+    """
+    top = Path(path)
+    name = str(top)
+    chain: tuple[str, ...] = ()
+    layers: list[tuple[tuple[str, ...], Parsed]] = []
+    seen: list[Path] = []
+    current = top
+    while True:
+        seen.append(current.resolve())
+        try:
+            parsed = _parse(current, cache)
+        except ScenarioError as exc:
+            if not chain:
+                raise
+            raise ScenarioError([replace(p, file=name, chain=chain + p.chain)
+                                 for p in exc.problems]) from None
+        layers.append((chain, parsed))
+        if "extends" not in parsed.data:
+            break
+        value = parsed.data["extends"]
+        mark = parsed.marks.get(("extends",))
+        at = {"line": mark.line, "column": mark.column} if mark else {}
+        base, why = _resolve(value, current)
+        if base is None:
+            raise ScenarioError([Problem(name, "extends", why, chain=chain, **at)])
+        if base.resolve() in seen:
+            cycle = " -> ".join([top.name, *chain, str(value)])
+            raise ScenarioError([Problem(name, "extends", f"circular extends: {cycle}",
+                                         chain=chain, **at)])
+        chain = (*chain, str(value))
+        current = base
+    data: dict[str, Any] = {}
+    marks: dict[Path_, tuple[tuple[str, ...], Mark]] = {}
+    for layer_chain, parsed in reversed(layers):
+        own = {k: v for k, v in parsed.data.items() if k != "extends"}
+        data = deep_merge(data, own) if data else dict(own)
+        marks.update({p: (layer_chain, m) for p, m in parsed.marks.items()
+                      if not p or p[0] != "extends"})
+    return Tree(top, data, layers[0][1].raw, marks)
