@@ -221,7 +221,10 @@ def render(path: tuple[Any, ...]) -> str:
     text = ""
     for part in path:
         part = str(part)
-        text += part if (part.startswith("[") and part.endswith("]")) or not text else f".{part}"
+        if part.startswith("[") and part.endswith("]"):
+            text += f"[{clip(part[1:-1], 60)}]"
+        else:
+            text += f".{clip(part, 60)}" if text else clip(part, 60)
     return text
 
 

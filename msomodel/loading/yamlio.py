@@ -225,16 +225,29 @@ def parse_file(path: Path, *, loader: type | None = None) -> Parsed:
             data = ldr.construct_document(root)
         else:
             data = None
+    except ScenarioError:
+        raise
+    except yaml.reader.ReaderError as exc:  # e.g. a NUL byte: the reader gives a position
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        _fail(name, f"invalid YAML: line {line}, column {column}: unacceptable character "
+              f"#x{ord(exc.character) if isinstance(exc.character, str) else exc.character:04x}"
+              f" ({exc.reason})")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         what = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        what = f"{what} ({context})" if context and getattr(exc, "problem", None) else what
         _fail(name, f"invalid YAML: {where}{clip(str(what), 200)}")
     except RecursionError:
         _fail(name, "invalid YAML: nested too deeply to read "
               f"(limit: MSOMODEL_MAX_YAML_DEPTH = {limit('MSOMODEL_MAX_YAML_DEPTH')})")
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a !!timestamp that is no date
-        _fail(name, f"invalid YAML: {clip(str(exc), 200)}")
+        what = str(exc)
+        if "integer string conversion" in what:
+            what = "a number too long to read (more than 4300 digits)"
+        _fail(name, f"invalid YAML: {clip(what, 200)}")
     finally:
         ldr.dispose()
     if data is None:
