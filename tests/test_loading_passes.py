@@ -243,3 +243,30 @@ def test_a_run_over_a_folder_parses_a_shared_base_once(monkeypatch, capsys):
     assert main(["validate", str(ROOT / "scenarios")]) == 0
     assert len(calls) == len(set(calls)) == len(list((ROOT / "scenarios").rglob("*.yaml")))
     capsys.readouterr()
+
+
+def test_a_check_may_report_several_problems_at_once():
+    """A model check may raise one message of several ``path: message`` lines: one problem each."""
+    from msomodel.loading.messages import issues, render
+    from msomodel.scenario import Scenario
+
+    err = {"type": "value_error", "loc": (), "msg": "Value error",
+           "ctx": {"error": "sites.0.open_month: too late\nmso.absorbed_roles: unknown role"}}
+    found = issues([err], Scenario, {"sites": [{"name": "A"}]}, split=True)
+    assert [(render(i.path), i.message) for i in found] == [
+        ("sites[A].open_month", "too late"), ("mso.absorbed_roles", "unknown role")]
+
+
+def test_many_problems_are_listed_up_to_a_limit_quickly(tmp_path):
+    import time
+
+    from msomodel.loading import validate
+
+    lines = [f"extends: {GOOD_BASE}", "site_defaults:", "  service_lines:"]
+    lines += [f"    - {{name: l{i}, volume_per_month: -1, price: -1}}" for i in range(3000)]
+    f = write(tmp_path / "many.yaml", "\n".join(lines) + "\n")
+    start = time.perf_counter()
+    found = problems(f)
+    assert time.perf_counter() - start < 5  # was quadratic in the number of list items
+    assert len(found) == validate.MAX_PROBLEMS + 1
+    assert found[-1] == f"{f}: ... and {6000 - validate.MAX_PROBLEMS} more problem(s) not shown"

@@ -7,6 +7,7 @@ raw data), other list items by index (``tiers.0``).  Echoed values are cut to ~6
 from __future__ import annotations
 
 import difflib
+import functools
 import math
 import re
 import reprlib
@@ -114,6 +115,14 @@ def _tagged(tp: Any, tag: Any = None, value: Any = None) -> Any:
 
 def field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[Any]] | None:
     """The type at pydantic location ``loc`` (union tags included) and its constraints."""
+    try:  # a list's items share a type: look each shape up once
+        return _field_at(model, tuple(0 if isinstance(p, int) else p for p in loc))
+    except TypeError:  # an unhashable part
+        return _field_at.__wrapped__(model, loc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[Any]] | None:
     tp: Any = model
     meta: list[Any] = []
     for part in loc:
@@ -201,14 +210,20 @@ def drop_union_tags(loc: tuple[Any, ...], model: type[BaseModel] | None = None) 
 _FEE_TAGS = {"flat", "percentage", "cost_plus", "tiered", "hybrid"}
 
 
-def named(loc: tuple[Any, ...], data: Any) -> tuple[Any, ...]:
-    """``loc`` with indexes into lists of named mappings replaced by ``"[name]"``."""
+def named(loc: tuple[Any, ...], data: Any, cache: dict[int, bool] | None = None) -> tuple[Any, ...]:
+    """``loc`` with indexes into lists of named mappings replaced by ``"[name]"``.
+
+    ``cache`` (list id -> is it named) saves rechecking a long list for each of its errors.
+    """
+    cache = {} if cache is None else cache
     out: list[Any] = []
     current = data
     for part in loc:
         if isinstance(current, list) and isinstance(part, int):
             item = current[part] if -len(current) <= part < len(current) else None
-            out.append(f"[{item['name']}]" if item is not None and _is_named_list(current) else part)
+            if id(current) not in cache:
+                cache[id(current)] = _is_named_list(current)
+            out.append(f"[{item['name']}]" if item is not None and cache[id(current)] else part)
             current = item
         else:
             out.append(part)
@@ -242,10 +257,22 @@ _EMBEDDED = re.compile(r"^([A-Za-z_]\w*(?:\.[\w-]+)*): (.+)$", re.S)
 
 
 def issues(errors: list[dict[str, Any]], model: type[BaseModel], data: Any = None,
-           prefix: tuple[Any, ...] = (), known_top: tuple[str, ...] = ()) -> list[Issue]:
-    """One :class:`Issue` per pydantic error (from validating ``data`` against ``model``)."""
+           prefix: tuple[Any, ...] = (), known_top: tuple[str, ...] = (),
+           split: bool = False) -> list[Issue]:
+    """One :class:`Issue` per pydantic error (from validating ``data`` against ``model``).
+
+    With ``split``, a model check's message of several lines (``path: message`` each) gives one
+    issue per line, so that a check may report all it finds at once.
+    """
     out = []
+    lists: dict[int, bool] = {}
     for err in errors:
+        text = str((err.get("ctx") or {}).get("error", err["msg"]))
+        if split and err["type"] == "value_error" and "\n" in text:
+            parts = [line for line in text.splitlines() if line.strip()]
+            errors_ = [{**err, "ctx": {"error": line}} for line in parts]
+            out += issues(errors_, model, data, prefix, known_top)
+            continue
         raw_loc = tuple(err["loc"])
         loc = drop_union_tags(raw_loc, model)
         key = False
@@ -269,7 +296,7 @@ def issues(errors: list[dict[str, Any]], model: type[BaseModel], data: Any = Non
         else:
             msg = f"expected {_expected(err)}, found {_fmt(err.get('input'))}"
         path = (*prefix, *loc)
-        out.append(Issue(named(path, data) if data is not None else path, msg, key))
+        out.append(Issue(named(path, data, lists) if data is not None else path, msg, key))
     return out
 
 

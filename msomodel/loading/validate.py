@@ -38,9 +38,14 @@ from msomodel.scenario import Scenario, SiteAssumptions
 _LOADER_KEYS = ("extends",)
 
 
+#: Most problems listed for one file (a generated file can have thousands of the same one).
+MAX_PROBLEMS = 100
+
+
 def to_problems(file: str, found: list[Issue], marks: dict | None = None) -> list[Problem]:
     """Issues as Problems of ``file``, located with ``marks`` (see :class:`Tree`), deduplicated."""
     out: list[Problem] = []
+    seen: set[Problem] = set()
     for issue in found:
         chain, line, column = (), None, None
         at = issue.path
@@ -51,10 +56,15 @@ def to_problems(file: str, found: list[Issue], marks: dict | None = None) -> lis
             use_key = issue.key and at == issue.path and mark.key_line is not None
             line, column = (mark.key_line, mark.key_column) if use_key else (mark.line, mark.column)
         problem = Problem(file, render(issue.path), issue.message, tuple(chain), line, column)
-        if problem not in out:
+        if problem not in seen:
+            seen.add(problem)
             out.append(problem)
     # in the order of the files: the scenario's own lines first, then each base's
-    return sorted(out, key=lambda p: (len(p.chain), p.chain, p.line or 0, p.column or 0))
+    out.sort(key=lambda p: (len(p.chain), p.chain, p.line or 0, p.column or 0))
+    if len(out) > MAX_PROBLEMS:
+        more = len(out) - MAX_PROBLEMS
+        out = [*out[:MAX_PROBLEMS], Problem(file, "", f"... and {more} more problem(s) not shown")]
+    return out
 
 
 # --------------------------------------------------------------------------- sites
@@ -66,9 +76,10 @@ def _site_issues(defaults: Any, sites: list[tuple[Any, dict[str, Any]]], data: A
     """
     own: set[Issue] = set()
     try:
-        SiteAssumptions.model_validate(defaults)
+        if sites:
+            SiteAssumptions.model_validate(defaults)
     except ValidationError as exc:
-        own = set(issues(exc.errors(include_url=False), SiteAssumptions, defaults))
+        own = set(issues(exc.errors(include_url=False), SiteAssumptions, defaults, split=True))
     base_paths = _annotate(defaults, "site_defaults")
     resolved, provenance, found = [], [], []
     for i, overrides in sites:
@@ -77,9 +88,9 @@ def _site_issues(defaults: Any, sites: list[tuple[Any, dict[str, Any]]], data: A
         try:
             resolved.append(SiteAssumptions.model_validate(merged))
         except ValidationError as exc:
+            errors = exc.errors(include_url=False)
             found += [Issue((*where, *x.path), x.message, x.key)
-                      for x in issues(exc.errors(include_url=False), SiteAssumptions, merged)
-                      if x not in own]
+                      for x in issues(errors, SiteAssumptions, merged, split=True) if x not in own]
             continue
         label = f"sites.{data['sites'][i].get('name')}.overrides"  # dotted, as input paths are
         provenance.append(deep_merge(base_paths, _annotate(overrides, label)))
@@ -189,7 +200,7 @@ def _second_look(data: dict[str, Any], errors: list[dict[str, Any]]) -> list[Iss
         keep = [e for e in again if not e["loc"] or not any(
             a[: len(loc)] == loc for a in aside
             for loc in [drop_union_tags(tuple(e["loc"]), Scenario)])]
-        found += issues(keep, Scenario, patched, known_top=_LOADER_KEYS)
+        found += issues(keep, Scenario, patched, known_top=_LOADER_KEYS, split=True)
         progress = False
         for e in again:
             if not e["loc"] and (loc := _set_aside(patched, e)) is not None:
@@ -226,7 +237,7 @@ def validate(data: dict[str, Any], *, source: str, sha256: str | None = None,
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         errors = exc.errors(include_url=False)
-        found += issues(errors, Scenario, data, known_top=_LOADER_KEYS)
+        found += issues(errors, Scenario, data, known_top=_LOADER_KEYS, split=True)
         found += _second_look(data, errors)
         found += _raw_site_issues(data)
         raise ScenarioError(to_problems(source, found, marks)) from None

@@ -141,7 +141,7 @@ def check_size(name: str, root: yaml.Node) -> None:
             depth = 1 + max((d for _, d in kids), default=0)
             if count > max_nodes:
                 _fail(name, f"expected at most {max_nodes} values after expanding aliases "
-                      "(*name), found more: an alias bomb? (limit: MSOMODEL_MAX_YAML_NODES)",
+                      "(*name), found more (limit: MSOMODEL_MAX_YAML_NODES)",
                       node.start_mark.line + 1, node.start_mark.column + 1)
             if depth > max_depth:
                 _fail(name, f"expected lists and mappings nested at most {max_depth} deep, found "
