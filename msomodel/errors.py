@@ -53,5 +53,8 @@ class ScenarioError(ValueError):
     """A scenario that cannot be used; ``problems`` lists each one."""
 
     def __init__(self, problems: list[Problem]):
-        self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def __reduce__(self):  # pickle the problems, not the joined text (for worker processes)
+        return type(self), (self.problems,)

@@ -16,6 +16,7 @@ from msomodel.loading.messages import _expected, _fields_at, _fmt, _problems
 from msomodel.loading.tree import _is_named_list, deep_merge
 from msomodel.loading.validate import (
     _annotate,
+    _guarded,
     load,
     load_scenario,
     resolve_sites,
@@ -30,7 +31,7 @@ __all__ = ["Problem", "ScenarioError", "_annotate", "_expected", "_fields_at", "
 
 def _read_yaml(path: Path) -> tuple[dict[str, Any], bytes]:
     """One YAML file (top level a mapping) and its bytes; raises ScenarioError."""
-    parsed = parse_file(Path(path))
+    parsed = _guarded(str(path), lambda: parse_file(Path(path)))
     return parsed.data, parsed.raw
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import os
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -58,7 +59,7 @@ def _resolve(value: Any, owner: Path) -> tuple[Path | None, str]:
         listing = ", ".join(PACKAGED_PREFIX + k for k in known) if known else "none are installed"
         return None, f"expected a packaged base ({listing}), found {clip(repr(value))}"
     path = Path(value).expanduser()
-    folder = owner.absolute().parent
+    folder = Path(os.path.abspath(owner)).parent
     where = "" if path.is_absolute() else f" (relative to the scenario's folder {folder})"
     path = path if path.is_absolute() else folder / path
     if path.is_dir():
