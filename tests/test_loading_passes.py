@@ -279,3 +279,16 @@ def test_scenario_error_survives_pickling():
     error = msomodel.ScenarioError([msomodel.Problem("a.yaml", "x", "bad", ("b.yaml",), 3, 4)])
     again = pickle.loads(pickle.dumps(error))
     assert again.problems == error.problems and str(again) == str(error)
+
+
+def test_chain_files_follows_extends_as_far_as_it_can(tmp_path, bases):
+    from msomodel.loading.tree import chain_files
+
+    write(tmp_path / "common" / "base.yaml", "extends: msomodel:benchmarks/single_site\n")
+    client = write(tmp_path / "client.yaml", "extends: common/base.yaml\n")
+    assert chain_files(client) == [client.resolve(), (tmp_path / "common" / "base.yaml").resolve(),
+                                   (bases / "benchmarks" / "single_site.yaml").resolve()]
+    bomb = write(tmp_path / "bomb.yaml", (CASES / "hostile" / "alias_bomb.yaml").read_text())
+    assert chain_files(bomb) == [bomb.resolve()]
+    write(tmp_path / "common" / "base.yaml", "extends: ../client.yaml\n")  # a cycle
+    assert len(chain_files(client)) == 2

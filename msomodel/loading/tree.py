@@ -182,3 +182,23 @@ def load_tree(path: str | Path, *, cache: Cache | None = None) -> Tree:
         marks.update({p: (layer_chain, m) for p, m in parsed.marks.items()
                       if not p or p[0] != "extends"})
     return Tree(top, data, layers[0][1].raw, marks)
+
+
+def chain_files(path: str | Path) -> list[Path]:
+    """The scenario file and the files it extends, resolved, as far as they can be read.
+
+    Tolerant (for shipping a scenario to another machine): a chain that cannot be followed (bad
+    YAML, a missing base, a cycle, a limit exceeded) stops there; packaged bases are included.
+    The same bounded parser as :func:`load_tree` is used, so no input can make it hang.
+    """
+    chain: list[Path] = []
+    current: Path | None = Path(path).resolve()
+    while current is not None and current.is_file() and current not in chain:
+        chain.append(current)
+        try:
+            data = parse_file(current).data
+        except (ScenarioError, RecursionError, MemoryError):
+            break
+        base, _ = _resolve(data["extends"], current) if "extends" in data else (None, "")
+        current = base.resolve() if base is not None else None
+    return chain
