@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
+from msomodel.loading.tree import resolve_base
 from msomodel.scenario import Scenario
 
 _UNIT = re.compile(r"\[([^\]]+)\]")
@@ -76,8 +77,9 @@ def file_sources(path: str | Path) -> dict[str, str]:
     out: dict[str, str] = {}
     if isinstance(node, yaml.MappingNode):
         base = next((v.value for k, v in node.value if k.value == "extends"), None)
-        if isinstance(base, str) and (path.parent / base).is_file():
-            out.update(file_sources(path.parent / base))
+        found = resolve_base(base, path) if base is not None else None
+        if found is not None:
+            out.update(file_sources(found))
         _walk(node, "", _comments(text), out, None)
     return out
 

@@ -34,17 +34,42 @@ def _load(path: str):
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from msomodel.loader import ScenarioError
+    """Check every scenario named (files, or folders of them); every problem of every file."""
+    from pathlib import Path
 
+    from msomodel.loader import Problem, ScenarioError
+    from msomodel.loading import folders
+    from msomodel.loading.validate import load_scenario
+
+    cache: dict = {}  # each file (and a base shared by many) is parsed once per run
     bad = 0
-    for path in args.scenarios:
+
+    def check(path: Path, bases_of: list[Path] | None = None) -> None:
+        nonlocal bad
         try:
-            s = _load(path)
+            s = load_scenario(path, cache=cache)
         except ScenarioError as exc:
+            if bases_of:  # only a base: its problems show through the files extending it
+                names = ", ".join(p.name for p in bases_of)
+                print(f"{path}: skipped, a base of {names} (not a scenario on its own)")
+                return
             bad += 1
             print(exc, file=sys.stderr)
         else:
             print(f"{path}: ok ({s.name}, {len(s.sites)} site(s))")
+
+    for arg in args.scenarios:
+        path = Path(arg)
+        if not path.is_dir():
+            check(path)
+            continue
+        found = folders.scan(path, cache)
+        if not found.files:
+            bad += 1
+            print(Problem(arg, "", "expected a folder with *.yaml scenario files, found none"),
+                  file=sys.stderr)
+        for file in found.files:
+            check(file, found.base_of(file))
     return EXIT_INPUT if bad else EXIT_OK
 
 
@@ -255,6 +280,52 @@ def cmd_report(args: argparse.Namespace) -> int:
                               progress=not args.no_progress, **options)
 
 
+#: Help of the SCENARIO argument, shared by the commands that take one scenario file.
+SCENARIO_HELP = (
+    "a scenario file (YAML, e.g. scenarios/ohio_physician_single_site.yaml); its `extends:` "
+    "base, relative to the file's folder or msomodel:NAME for a packaged base, is merged in"
+)
+
+_VALIDATE_DESCRIPTION = """\
+Check scenario files and report every problem of every file at once, one per line:
+
+  FILE: [extends BASE: ]field.path: expected ..., found ... (line L, column C)
+
+Sites and other named list items are named by name (sites[Phoenix].open_month); a problem in
+a base names the chain (client.yaml: extends common/base.yaml: ...); the line and column are
+in the last file named.  Exit status: 0 if every file is valid, 2 if any is not (the others
+are still checked).
+
+A FOLDER stands for the *.yaml and *.yml files directly in it (subfolders such as common/ are
+not searched: keep shared bases there).  A file of the folder that another file extends and
+that is not a valid scenario on its own is only a base: it is skipped (its problems are
+reported through the files that extend it).
+
+Limits (environment variables): MSOMODEL_MAX_FILE_BYTES (default 2 MiB per file),
+MSOMODEL_MAX_YAML_NODES (200000 values once aliases are expanded), MSOMODEL_MAX_YAML_DEPTH
+(nesting, 50).
+"""
+
+_VALIDATE_EPILOG = """\
+examples:
+  msomodel validate scenarios/ohio_physician_single_site.yaml
+  msomodel validate scenarios/              # every scenario of the folder
+  msomodel validate clients/*.yaml && msomodel report clients/*.yaml
+"""
+
+_SCHEMA_DESCRIPTION = """\
+Print the JSON Schema (draft 2020-12) of a scenario file on standard output, for editors and
+other tools; with --markdown, print the field reference (docs/scenario-reference.md) instead.
+The schema describes one merged scenario: `extends:` is read by the loader, not the schema.
+"""
+
+_SCHEMA_EPILOG = """\
+examples:
+  msomodel schema > scenario.schema.json    # e.g. for the YAML extension of an editor
+  msomodel schema --markdown > docs/scenario-reference.md
+"""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msomodel",
@@ -265,8 +336,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"msomodel {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("validate", help="check scenario files")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p = sub.add_parser("validate", help="check scenario files or folders (every problem at once)",
+                       description=_VALIDATE_DESCRIPTION, epilog=_VALIDATE_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="a scenario file, or a folder of them (see above); one or more")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
@@ -276,7 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
         "flip it.",
         epilog="example: msomodel compare scenarios/texas_rn_single_site.yaml --trials 5000 "
         "--seed 7 --format json")
-    p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
     p.add_argument("--format", choices=("table", "json", "csv"), default="table",
                    help="output format (default: table)")
     p.add_argument("--trials", type=_trials, default=2000,
@@ -302,8 +376,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("schema", help="print the JSON Schema of a scenario file")
-    p.add_argument("--markdown", action="store_true", help="the field reference as Markdown")
+    p = sub.add_parser("schema", help="print the JSON Schema of a scenario file",
+                       description=_SCHEMA_DESCRIPTION, epilog=_SCHEMA_EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--markdown", action="store_true",
+                   help="print the field reference as Markdown instead (default: JSON Schema)")
     p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser(

@@ -50,7 +50,7 @@ A scenario is one YAML file. The smallest useful one extends the bundled, source
 base and says who the owner is, where the sites are and what the MSO offers:
 
 ```yaml
-extends: common/single_site_benchmarks.yaml   # a base file, relative to THIS file's folder
+extends: msomodel:benchmarks/single_site      # the packaged, sourced benchmark base
 name: Arizona PA, two sites
 owner: {state: AZ, licence: pa}
 sites:
@@ -60,9 +60,10 @@ mso:
   fee: {type: flat, per_site_monthly: 12000}
 ```
 
-**`extends:`** names a base file (a path relative to the scenario's own folder). The file's keys
-merge over the base's, and a base may itself extend another (the chain is followed; a cycle is
-an error):
+**`extends:`** names a base: `msomodel:NAME` for one installed with the package (see
+`msomodel init`), or a file path relative to the scenario's own folder. The file's keys merge
+over the base's, and a base may itself extend another (the chain is followed; a cycle is an
+error):
 
 - mappings merge key by key;
 - a mapping whose `type` differs from the base's replaces it (a flat fee replaced by a

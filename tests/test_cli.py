@@ -32,7 +32,7 @@ def test_validate_ok_and_bad(capsys):
     code, out, err = run(capsys, "validate", OHIO, BAD)
     assert code == 2
     assert "ok" in out
-    assert f"{BAD}: site_defaults.service_lines.0.volume_per_month: expected a value >= 0, found -5" in err
+    assert f"{BAD}: site_defaults.service_lines[treatment].volume_per_month: expected a value >= 0, found -5" in err
 
 
 def test_compare_table(capsys):
@@ -169,11 +169,9 @@ def test_explore_reports_a_bad_starting_scenario_before_serving(capsys):
 
 def test_the_reference_minimal_example_validates_and_compares(tmp_path):
     import re
-    import shutil
 
     text = (ROOT / "docs" / "scenario-reference.md").read_text()
     example = re.search(r"```yaml\n(.*?)```", text, re.S).group(1)
-    shutil.copytree(ROOT / "scenarios" / "common", tmp_path / "common")
     (tmp_path / "client.yaml").write_text(example)
     s = msomodel.load_scenario(tmp_path / "client.yaml")
     r = msomodel.compare(s, trials=0)
@@ -183,3 +181,49 @@ def test_the_reference_minimal_example_validates_and_compares(tmp_path):
                     "## fee (type: tiered)", "`extends:`"):
         assert section in text
     assert "mapping or mapping" not in text
+
+
+def test_validate_a_folder_checks_every_scenario_and_skips_only_bases(capsys, tmp_path):
+    good = (CASES / "good_base.yaml").read_text()
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "shared.yaml").write_text(good)       # a subfolder: not searched
+    (tmp_path / "partial.yaml").write_text("extends: common/shared.yaml\nsite_defaults: {startup_cost: -1}\n"
+                                           "name: [not, text]\n")  # only a base: fixed below
+    (tmp_path / "a_client.yaml").write_text("extends: partial.yaml\nname: Client A\n"
+                                            "site_defaults: {startup_cost: 0}\n")
+    (tmp_path / "b_broken.yaml").write_text("extends: common/shared.yaml\nsites: [{name: X, open_month: 99}]\n"
+                                            "finance: {tax_rate: 2}\n")
+    (tmp_path / "c_standalone.yaml").write_text(good)
+    (tmp_path / "d_variant.yaml").write_text("extends: c_standalone.yaml\nname: Variant\n")
+    (tmp_path / "notes.txt").write_text("not yaml")
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 2
+    assert f"{tmp_path / 'a_client.yaml'}: ok (Client A, 1 site(s))" in out
+    assert f"{tmp_path / 'partial.yaml'}: skipped, a base of a_client.yaml" in out
+    assert f"{tmp_path / 'c_standalone.yaml'}: ok" in out  # extended, but a scenario itself
+    assert f"{tmp_path / 'd_variant.yaml'}: ok (Variant" in out
+    assert err.splitlines() == [  # every problem of the broken file, in file order
+        f"{tmp_path / 'b_broken.yaml'}: sites[X].open_month: expected a month within the horizon "
+        "(<= 24), found 99 (line 2, column 31)",
+        f"{tmp_path / 'b_broken.yaml'}: finance.tax_rate: expected a value <= 1, found 2 (line 3, column 21)"]
+
+
+def test_validate_an_empty_folder_is_an_error(capsys, tmp_path):
+    code, out, err = run(capsys, "validate", str(tmp_path), OHIO)
+    assert code == 2 and "ok" in out
+    assert f"{tmp_path}: expected a folder with *.yaml scenario files, found none" in err
+
+
+@pytest.mark.parametrize("command, texts", [
+    (["validate"], ["SCENARIO", "folder", "examples:", "msomodel validate scenarios/", "exit",
+                    "MSOMODEL_MAX_FILE_BYTES", "sites[Phoenix]", "extends"]),
+    (["schema"], ["--markdown", "default: JSON", "examples:", "msomodel schema >"]),
+    (["compare"], ["SCENARIO", "a scenario file (YAML", "msomodel:NAME"]),
+])
+def test_help_describes_arguments_with_an_example(capsys, command, texts):
+    with pytest.raises(SystemExit) as info:
+        main([*command, "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert info.value.code == 0
+    for text in texts:
+        assert " ".join(text.split()) in out, text

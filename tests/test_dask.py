@@ -103,10 +103,10 @@ def test_cluster_batch_gives_the_same_files_and_index(client, scenarios, local_r
 def test_bundle_keeps_relative_paths_of_the_extends_chain(tmp_path):
     (tmp_path / "base").mkdir()
     (tmp_path / "clients").mkdir()
-    common = (SCENARIOS / "common" / "single_site_benchmarks.yaml").read_bytes()
+    common = (ROOT / "msomodel" / "bases" / "benchmarks" / "single_site.yaml").read_bytes()
     (tmp_path / "base" / "common.yaml").write_bytes(common)
     variant = (SCENARIOS / "texas_rn_single_site.yaml").read_text(encoding="utf-8").replace(
-        "extends: common/single_site_benchmarks.yaml", "extends: ../base/common.yaml")
+        "extends: msomodel:benchmarks/single_site", "extends: ../base/common.yaml")
     (tmp_path / "clients" / "texas.yaml").write_text(variant, encoding="utf-8")
     bundle = make_bundle(str(tmp_path / "clients" / "texas.yaml"), "texas", tmp_path / "out",
                          ("html",), ROOT / "notebooks" / "report.ipynb", "python3")

@@ -86,6 +86,13 @@ __all__ = [
 ]
 
 
+def _clip(text: str, limit: int = 60, quote: bool = True) -> str:
+    """A name echoed in a message, never longer than ``limit`` characters."""
+    text = str(text)
+    text = text if len(text) <= limit else text[:limit - 3] + "..."
+    return f"'{text}'" if quote else text
+
+
 @lru_cache(maxsize=64)
 def _condition_ids(state: str | None, licence: str | None, on: dt.date) -> frozenset[str]:
     if state is None or licence is None:
@@ -251,41 +258,36 @@ class Scenario(Model):
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
+        """Cross-field checks; every problem found is reported (one ``path: message`` line each)."""
         unique_names(self.sites, "site")
+        problems: list[str] = []
         items = set(self.site_defaults.opex)
-        for key in self.mso.absorbed_opex:
-            if key not in items:
-                raise ValueError(
-                    f"mso.absorbed_opex: expected one of the opex items {sorted(items)}, found '{key}'"
-                )
-        for key in self.software.replaces_opex:
-            if key not in items:
-                raise ValueError(
-                    f"software.replaces_opex: expected one of the opex items {sorted(items)}, "
-                    f"found '{key}'"
-                )
+        for section, keys in (("mso.absorbed_opex", self.mso.absorbed_opex),
+                              ("software.replaces_opex", self.software.replaces_opex)):
+            for key in keys:
+                if key not in items:
+                    problems.append(f"{section}: expected one of the opex items {sorted(items)}, "
+                                    f"found {_clip(key)}")
         if self.compliance.condition_costs:
             known = applicable_condition_ids(self.owner, self.finance.start_date)
             for key in self.compliance.condition_costs:
                 if key not in known:
-                    raise ValueError(
-                        f"compliance.condition_costs.{key}: expected a condition that applies to "
-                        f"this owner's state and licence ({', '.join(sorted(known)) or 'none'}), "
-                        f"found '{key}'"
-                    )
+                    problems.append(
+                        f"compliance.condition_costs.{_clip(key, 40, quote=False)}: expected a "
+                        f"condition that applies to this owner's state and licence "
+                        f"({', '.join(sorted(known)) or 'none'}), found {_clip(key)}")
         roles = {r.name for r in self.site_defaults.staffing.roles}
         for name in self.mso.absorbed_roles or []:
             if name not in roles:
-                raise ValueError(
-                    f"mso.absorbed_roles: expected one of the roles {sorted(roles)}, found '{name}'"
-                )
+                problems.append(f"mso.absorbed_roles: expected one of the roles {sorted(roles)}, "
+                                f"found {_clip(name)}")
         horizon = self.finance.horizon_months
-        for site in self.sites:
-            if site.open_month > horizon:
-                raise ValueError(
-                    f"sites[{site.name}].open_month: expected a month within the horizon "
-                    f"(<= {horizon}), found {site.open_month}"
-                )
+        for i, site in enumerate(self.sites):
+            if site.open_month > horizon:  # the loader names the site: sites[Name].open_month
+                problems.append(f"sites.{i}.open_month: expected a month within the horizon "
+                                f"(<= {horizon}), found {site.open_month}")
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     # -- provenance set by the loader --------------------------------------------------------

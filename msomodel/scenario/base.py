@@ -1,7 +1,8 @@
 """Building blocks of the scenario schema: the strict base model and the number types.
 
-Numbers never accept booleans (YAML's ``true``/``on`` would otherwise read as 1) and never
-NaN or infinity.  Names appear in dotted input paths (``sites.Austin.open_month``), so they
+Numbers never accept NaN or infinity.  YAML's ``true``/``on`` where a number is expected are
+rejected by the loader (:func:`msomodel.loading.messages.bool_issues`), which sees every file
+and every mapping given to :func:`msomodel.scenario_from_dict`, and names the value's line.  Names appear in dotted input paths (``sites.Austin.open_month``), so they
 may not contain '.'.
 """
 
@@ -9,25 +10,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, validate_default=True)
 
 
-def _no_bool(value: Any) -> Any:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number, found the boolean {str(value).lower()}")
-    return value
-
-
-#: A float that rejects booleans; every numeric field of a scenario is one of these.
-Float = Annotated[float, BeforeValidator(_no_bool)]
-Int = Annotated[int, BeforeValidator(_no_bool)]
-Fraction = Annotated[float, BeforeValidator(_no_bool), Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, BeforeValidator(_no_bool), Field(ge=0.0)]
-Growth = Annotated[float, BeforeValidator(_no_bool), Field(ge=-0.5, le=1.0)]
+Float = float
+Int = int
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+Growth = Annotated[float, Field(ge=-0.5, le=1.0)]
 Source = Annotated[str | None, Field(description="Where the figure comes from, or 'assumption'.")]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[^.]+$")]
 

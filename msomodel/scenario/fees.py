@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BeforeValidator, Field, model_validator
+from pydantic import Field, model_validator
 
-from msomodel.scenario.base import Fraction, Growth, Int, Model, NonNeg, _no_bool
+from msomodel.scenario.base import Fraction, Growth, Int, Model, NonNeg
 
 
 class FeeCommon(Model):
@@ -48,7 +48,7 @@ class PercentageFee(FeeCommon):
 
 class CostPlusFee(FeeCommon):
     type: Literal["cost_plus"]
-    markup: Annotated[float, BeforeValidator(_no_bool), Field(ge=0.0, le=10.0)] = Field(
+    markup: Annotated[float, Field(ge=0.0, le=10.0)] = Field(
         description="Fee = MSO cost base x (1 + markup) [fraction]."
     )
     overhead_per_site_monthly: NonNeg = Field(
