@@ -122,16 +122,19 @@ def flips_block(result: Comparison) -> str:
              f"at which {_e(lower_first(leader))} stops being the best lawful option.</p>"]
     if len(found):
         found["Leader stays ahead"] = found["Leader stays ahead"].str.replace(" it", "", regex=False)
-        found = found.rename(columns={"Leader stays ahead": f"{leader} leads while the input is",
-                                      "Searched": "Range searched"}).set_index("Input")
-        parts.append(frame_html(found, classes="flips",
-                                column_classes=["num", "num", "text", "text", "num"]))
+        found = found.rename(columns={"Leader stays ahead": "Leader ahead while input is",
+                                      "Then best": "Then best", "Searched": "Range searched"}
+                             ).set_index("Input")
+        colgroup = ('<colgroup><col class="c-input"/><col class="c-val"/><col class="c-val"/>'
+                    '<col class="c-side"/><col class="c-best"/><col class="c-range"/></colgroup>')
+        parts.append(frame_html(found, classes="flips", colgroup=colgroup,
+                                column_classes=["num", "num", "text", "text", "text"]))
     else:
         parts.append("<p>No input flips it within its searched range.</p>")
     if none:
         parts.append(f'<p class="small">No value in the searched range flips it: '
                      f"{_e(', '.join(lower_first(n) for n in none))}.</p>")
-    return block(*parts)
+    return block(*parts, keep=False)
 
 
 def asymmetries_block(result: Comparison) -> str:
@@ -156,11 +159,14 @@ def asymmetries_block(result: Comparison) -> str:
     else:
         note = ("<p class=\"small\">With each of them (and all of them) set equal across the "
                 f"options, {_e(lower_first(result.label(d.leader)))} still leads.</p>")
+    colgroup = ('<colgroup><col class="c-input"/><col class="c-fav"/><col class="c-val"/>'
+                '<col class="c-val"/><col class="c-src"/><col class="c-best"/><col class="c-lead"/>'
+                '</colgroup>')
     return block(head, '<p class="small">Each input set equal across the options (its effect '
                        "removed), everything else as in the scenario.</p>",
-                 frame_html(frame, classes="asymmetries", row_classes=rows,
+                 frame_html(frame, classes="asymmetries", row_classes=rows, colgroup=colgroup,
                             column_classes=["text", "num", "num", "text source", "text", "num"]),
-                 note)
+                 note, keep=False)
 
 
 # ----------------------------------------------------------------- key figures
@@ -175,7 +181,7 @@ def key_figures_table(result: Comparison) -> str:
         for row, key in (("Payback of the switch", "payback_month"),
                          ("IRR of the switch", "irr_annual")):
             if note.get(key):
-                notes.append(f"{col}, {row.lower()}: {note[key]}.")
+                notes.append(f"{col}, {row[0].lower() + row[1:]}: {note[key]}.")
                 frame.loc[row, col] = f"{frame.loc[row, col]} ({len(notes)})"
     frame.columns = [option_name(result, o) for o in OPTIONS]
     rows = ["strong" if i.startswith("NPV (") else "" for i in frame.index]
@@ -191,8 +197,8 @@ def key_figures_table(result: Comparison) -> str:
                "self-managed\u201d and the switch figures compare each option with running the "
                "business side in-house; the payback of the switch is shown only beside a "
                "positive incremental NPV, and IRRs above 1,000% read \u201c> 1,000%\u201d.")
-    return block(table, f'<ol class="footnotes">{foot}</ol>' if foot else "",
-                 f'<p class="small">{_e(returns)}</p>')
+    return (block(table) + block(f'<ol class="footnotes">{foot}</ol>' if foot else "",
+                                 f'<p class="small">{_e(returns)}</p>', keep=False))
 
 
 # ----------------------------------------------------------------- break-even fees

@@ -38,6 +38,9 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
                  "<p>The physician-owned PC earns the medical revenue, employs the clinicians and "
                  "pays your MSO the management fee; your MSO receives the fee and bears the "
                  "business costs. The option's figures above are the two combined.</p>")]
+    from msomodel.report.sections.decision import pc_breakeven_sentence
+
+    pc_note = pc_breakeven_sentence(result)
     for name, frame in entities.items():
         lines = [c for c in frame.columns if frame[c].abs().sum() > 0.005 or c == "ebitda"]
         table = pd.DataFrame(index=[tables.LINE_LABELS.get(c, c.replace("_", " ").capitalize())
@@ -49,6 +52,8 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
         out.append(block(f"<h3>{_e(title)}: {_e(result.label(option))}</h3>",
                          frame_html(table, classes="pl", column_classes=["num"] * table.shape[1],
                                     row_classes=rows)))
+    if pc_note:
+        out.append(block(f"<p><strong>Break-even management fee.</strong> {_e(pc_note)}</p>"))
     return "".join(out)
 
 

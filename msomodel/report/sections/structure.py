@@ -78,10 +78,15 @@ def compliance_section(result: Comparison) -> str:
              ". Each structure's standing for this owner:</p>")
     parts = [block("<h3>Legal structure</h3>", intro, counsel, _structures_table(result, sources))]
     rows = []
+    shared = set(found.reasons) if found else set()
     for option in OPTIONS:
         oc = c.options[option]
         refs = sources.refs(oc.sources)
-        reasons = "".join(f"<li>{_e(r)}</li>" for r in oc.reasons)
+        own = [r for r in oc.reasons if r not in shared]
+        same = len(own) < len(oc.reasons)
+        reasons = "".join(f"<li>{_e(r)}</li>" for r in own)
+        if same:
+            reasons += f"<li>As for the structure{' otherwise' if own else ''} (above).</li>"
         cost = ("none" if not oc.conditions else
                 f"{_e(tables.money(oc.monthly))}/month + {_e(tables.money(oc.one_time))} once")
         rows.append(
@@ -90,7 +95,7 @@ def compliance_section(result: Comparison) -> str:
             f'<td class="text"><ul class="reasons">{reasons}</ul></td>'
             f'<td class="text">{cost}</td><td class="text">{sources.marks(refs)}</td></tr>')
     parts.append(block(
-        f"<h3>The management options under {_e(result.structure_label.lower())}</h3>",
+        f"<h3>The management options under this structure ({_e(result.structure_label)})</h3>",
         '<table class="report feasibility"><colgroup><col class="c-opt"/><col class="c-why"/>'
         '<col class="c-cost"/><col class="c-src"/></colgroup><thead><tr>'
         '<th class="text">Option</th><th class="text">Why</th>'

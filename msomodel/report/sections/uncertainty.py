@@ -102,7 +102,7 @@ def tornado_block(result: Comparison, tornado: Any, pair: Pair) -> str:
     return figure_html(tornado_figure(tornado, outcome),
                        title=f"Sensitivity: what moves {result.label(outcome)}'s lead over "
                              f"{lower_first(result.label(baseline))}",
-                       note=note, max_height=3.5)
+                       note=note, max_height=3.1)
 
 
 # ----------------------------------------------------------------- grid
@@ -151,7 +151,7 @@ def grid_block(result: Comparison, pair: Pair) -> str:
             "more. The black line is break-even; the white dot is this scenario.")
     return figure_html(grid_heatmap(found, xl, yl),
                        title=f"Two-way grid: where {a} stays ahead of {b}",
-                       note=note, max_height=3.6)
+                       note=note, max_height=3.2)
 
 
 # ----------------------------------------------------------------- Monte Carlo
