@@ -55,7 +55,7 @@ def structure_statement(result: Comparison) -> str:
                "are not conclusive for this owner.")
     return (f'<div class="structure-line"><p><strong>Legal structure: {_e(result.structure_label)}'
             f"</strong> {badge(found.status) if found else ''}<br/>"
-            f"For a {_e(licence)} in {_e(state_name(c.state))}, chosen by "
+            f"Owner: {_e(licence)} in {_e(state_name(c.state))}; chosen by "
             f"{_e(CHOSEN_BY.get(c.structure_chosen_by, c.structure_chosen_by))}. {_e(why)}"
             f"{counsel} The three management options below are all compared under this "
             "structure (sources: Legal structure and compliance).</p></div>")

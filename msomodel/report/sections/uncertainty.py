@@ -100,9 +100,9 @@ def tornado_block(result: Comparison, tornado: Any, pair: Pair) -> str:
             f"{_e(lower_first(result.label(outcome)))}'s NPV less "
             f"{_e(lower_first(result.label(baseline)))}'s: {_e(tables.money(base))}.{lead}")
     return figure_html(tornado_figure(tornado, outcome),
-                       title=f"Sensitivity: what moves {result.label(outcome)}'s lead over "
-                             f"{lower_first(result.label(baseline))}",
-                       note=note, max_height=3.1)
+                       title=f"Sensitivity: what moves {lower_first(result.label(outcome))}'s "
+                             "lead",
+                       note=note, max_height=3.0)
 
 
 # ----------------------------------------------------------------- grid
@@ -150,8 +150,8 @@ def grid_block(result: Comparison, pair: Pair) -> str:
             f"that pair of inputs, everything else as in the scenario; green: {_e(a)} is worth "
             "more. The black line is break-even; the white dot is this scenario.")
     return figure_html(grid_heatmap(found, xl, yl),
-                       title=f"Two-way grid: where {a} stays ahead of {b}",
-                       note=note, max_height=3.2)
+                       title=f"Two-way grid: where {a} stays ahead",
+                       note=note, max_height=3.0)
 
 
 # ----------------------------------------------------------------- Monte Carlo
