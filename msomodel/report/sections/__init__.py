@@ -42,7 +42,7 @@ from msomodel.report.sections.financials import (
     entity_blocks,
     entity_option,
 )
-from msomodel.report.sections.structure import compliance_section
+from msomodel.report.sections.structure import compliance_parts, compliance_section
 from msomodel.report.sections.uncertainty import (
     drivers_table,
     grid_axes,
@@ -62,7 +62,8 @@ _label = input_label  # older name, kept for callers
 
 __all__ = [
     "SourceList", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
-    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_section",
+    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_parts",
+    "compliance_section",
     "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",
     "escape", "figure_html", "flips_block", "frame_html", "grid_axes", "grid_block",
     "input_label", "key_figures_table", "no_pair_note", "opening_plan", "option_name",

@@ -34,13 +34,14 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
     entities = result.entity_annual(option)
     if not entities:
         return ""
-    out = [block(f"<h3>Inside the friendly-PC structure: {_e(result.label(option))}</h3>",
-                 "<p>The physician-owned PC earns the medical revenue, employs the clinicians and "
-                 "pays your MSO the management fee; your MSO receives the fee and bears the "
-                 "business costs. The option's figures above are the two combined.</p>")]
     from msomodel.report.sections.decision import pc_breakeven_sentence
 
     pc_note = pc_breakeven_sentence(result)
+    out = [block(f"<h3>Inside the friendly-PC structure: {_e(result.label(option))}</h3>",
+                 "<p>The physician-owned PC earns the medical revenue, employs the clinicians and "
+                 "pays your MSO the management fee; your MSO receives the fee and bears the "
+                 "business costs. The option's figures above are the two combined.</p>",
+                 f"<p><strong>Break-even management fee.</strong> {_e(pc_note)}</p>" if pc_note else "")]
     for name, frame in entities.items():
         lines = [c for c in frame.columns if frame[c].abs().sum() > 0.005 or c == "ebitda"]
         table = pd.DataFrame(index=[tables.LINE_LABELS.get(c, c.replace("_", " ").capitalize())
@@ -52,8 +53,6 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
         out.append(block(f"<h3>{_e(title)}: {_e(result.label(option))}</h3>",
                          frame_html(table, classes="pl", column_classes=["num"] * table.shape[1],
                                     row_classes=rows)))
-    if pc_note:
-        out.append(block(f"<p><strong>Break-even management fee.</strong> {_e(pc_note)}</p>"))
     return "".join(out)
 
 

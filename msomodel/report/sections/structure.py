@@ -52,16 +52,21 @@ def _structures_table(result: Comparison, sources: SourceList) -> str:
 
 
 def compliance_section(result: Comparison) -> str:
+    """:func:`compliance_parts` as one HTML fragment."""
+    return "".join(compliance_parts(result))
+
+
+def compliance_parts(result: Comparison) -> list[str]:
     """The structure first (status, reasons, sources; the alternative's standing), then each
     management option under it, the conditions with their cost basis, deal warnings, the
     numbered sources and the disclaimer."""
     c = result.compliance
     if not c.checked:
-        return ('<p class="callout unknown">The scenario names no state and no owner licence, so '
+        return ['<p class="callout unknown">The scenario names no state and no owner licence, so '
                 "ownership rules were <strong>not checked</strong>. The options are compared under "
                 f"{_e(result.structure_label.lower())} as if permitted; add "
                 "<em>owner: {state, licence}</em> to the scenario to check them.</p>"
-                f'<p class="disclaimer"><strong>Not legal advice.</strong> {_e(c.disclaimer)}</p>')
+                f'<p class="disclaimer"><strong>Not legal advice.</strong> {_e(c.disclaimer)}</p>']
     sources = SourceList()
     licence = LICENCE_NAMES.get(c.licence or "", c.licence or "—")
     found = c.structures.get(result.structure)
@@ -145,4 +150,4 @@ def compliance_section(result: Comparison) -> str:
                            "rules data.</p>"))
     parts.append(block("<h3>Sources</h3>", f'<ol class="sources">{sources.html()}</ol>', keep=False))
     parts.append(f'<p class="disclaimer"><strong>Not legal advice.</strong> {_e(c.disclaimer)}</p>')
-    return "".join(parts)
+    return parts
