@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -12,15 +13,21 @@ import pytest
 
 import msomodel
 from msomodel import tables
+from msomodel.compare import Comparison
 from msomodel.report import render_one, sections
 from msomodel.report.render import DEFAULT_NOTEBOOK
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 RENDERED = ("texas_rn_single_site", "florida_entrepreneur_five_sites")
-HEADINGS = ("Executive summary", "Feasibility and compliance", "Annual P&L per option", "Charts",
-            "Uncertainty", "Two-way grid: where the MSO pays off", "Monte Carlo simulation",
-            "Appendix: assumptions", "Conventions")
+#: Section headings in reading order (the decision first, on page 2).
+HEADINGS = ("The decision", "What would flip it", "Assumptions that favour one option",
+            "Key figures", "Legal structure and compliance", "Annual P&L per option", "Charts",
+            "Uncertainty", "Two-way grid", "Monte Carlo simulation", "Appendix: assumptions",
+            "Conventions")
+#: Dotted input paths (a reader sees the schema's words, never these).
+RAW_PATH = re.compile(r"\b(?:finance|mso|software|site_defaults|structure|adjustments|owner|"
+                      r"compliance|opex|sites|uncertainty)\.[a-z_]+|\b[a-z_]+(?:\.[a-z_]+){2,}\b")
 
 
 def squash(text: str) -> str:
@@ -57,83 +64,217 @@ def defaults() -> dict:
 
 
 @pytest.mark.parametrize("name", RENDERED)
-def test_structure_title_and_headings(reports: dict[str, Report], name: str) -> None:
+def test_cover_and_headings_in_order(reports: dict[str, Report], name: str) -> None:
     r = reports[name]
     assert 8 <= len(r.pages) <= 30
-    assert r.scenario.name in squash(r.pages[0])
-    assert "Not legal or financial advice." in squash(r.pages[0])
-    assert r.scenario.sha256[:12] in squash(r.pages[0])
-    assert f"msomodel {msomodel.__version__}" in squash(r.pages[0])
-    positions = [r.text.find(h) for h in HEADINGS]
-    assert all(p >= 0 for p in positions), dict(zip(HEADINGS, positions, strict=True))
-    assert positions == sorted(positions), "sections out of order"
+    cover = squash(r.pages[0])
+    assert r.scenario.name in cover
+    assert "Not legal or financial advice." in cover
+    assert r.scenario.sha256[:12] in cover
+    assert f"msomodel {msomodel.__version__}" in cover
+    assert f"Legal structure {r.comparison.structure_label}" in cover
+    assert squash(r.pages[1]).startswith("The decision Legal structure: ")
+    body = squash("\n".join(r.pages[1:]))
+    positions, at = [], 0
+    for heading in HEADINGS:  # each heading after the previous one
+        at = body.find(heading, at)
+        positions.append(at)
+        assert at >= 0, (heading, positions)
     assert f"Page 2 of {len(r.pages)}" in r.text
     assert squash(r.comparison.compliance.disclaimer) in r.text
 
 
 @pytest.mark.parametrize("name", RENDERED)
-def test_npv_figures_match_the_json_output(reports: dict[str, Report], name: str) -> None:
+def test_decision_page_states_the_structure_first_then_the_decision(
+        reports: dict[str, Report], name: str) -> None:
     r = reports[name]
-    data = json.loads(json.dumps(r.comparison.to_dict()))  # what `msomodel compare --format json` prints
-    for option, figures in data["options"].items():
-        assert tables.money(figures["npv"]) in r.text, option
-    for option, figures in data["incremental"].items():
-        assert tables.money(figures["npv"]) in r.text, option
+    page = squash(r.pages[1])
+    c = r.comparison
+    found = c.compliance.structures[c.structure]
+    structure_at = page.find(f"Legal structure: {c.structure_label} {tables.STATUS[found.status]}")
+    verdict_at = page.find(tables.VERDICTS[c.decision.verdict])
+    assert 0 <= structure_at < verdict_at, (structure_at, verdict_at)
+    assert squash(found.reasons[0]) in page
+    assert squash(c.decision.sentence)[:120] in page
 
 
 @pytest.mark.parametrize("name", RENDERED)
-def test_no_code_or_python_noise(reports: dict[str, Report], name: str) -> None:
+def test_decision_figures_equal_the_json_output(reports: dict[str, Report], defaults: dict,
+                                                name: str) -> None:
+    from msomodel.decision import DEFAULT_SEED, DEFAULT_TRIALS
+
     r = reports[name]
-    assert r.images >= 6  # cash flow, EBITDA, bridge, break-even, tornado, Monte Carlo (+ roll-out)
+    trials, seed = int(defaults["trials"]["default"]), int(defaults["seed"]["default"])
+    assert (trials, seed) == (DEFAULT_TRIALS, DEFAULT_SEED)  # the report decides as `compare` does
+    data = json.loads(json.dumps(r.comparison.to_dict()))  # `msomodel compare --format json`
+    rec = data["recommendation"]
+    page = squash(r.pages[1])
+    assert rec["verdict"] == "recommended" and rec["option"] == rec["leader"]
+    assert f"Recommended option {rec['label']}" in page
+    assert f"Margin over the runner-up ({rec['runner_up_label']}) {tables.money(rec['margin'])}" in page
+    assert (f"Probability that {rec['leader_label']} is best "
+            f"{tables.pct(rec['probability_best'][rec['leader']], 1)} of {trials:,} simulated "
+            f"trials (seed {seed})") in page
+    assert (rec["trials"], rec["seed"]) == (trials, seed)
+    for option, figures in data["options"].items():
+        assert figures["feasible"], option
+        assert tables.money(figures["npv"]) in page, option
+        assert tables.money(figures["p10_npv"]) in page, option  # every option's downside
+        assert tables.pct(figures["probability_best"], 1) in page, option
+    for figures in data["incremental"].values():
+        assert tables.money(figures["npv"]) in r.text
+
+
+@pytest.mark.parametrize("name", RENDERED)
+def test_flips_and_asymmetric_assumptions_are_shown(reports: dict[str, Report], name: str) -> None:
+    r = reports[name]
+    decision = squash("\n".join(r.pages[1:4]))  # the decision runs over pages 2 to 4
+    flips = tables.flips(r.comparison)
+    shown = flips[flips["Flips at"] != "no value in range"]
+    assert len(shown) >= 1
+    for row in shown.itertuples():
+        assert squash(f"{row.Input} {row.Assumed} {row._3}") in decision, row
+    asym = tables.asymmetries(r.comparison)
+    assert len(asym) >= 2
+    for row in asym.itertuples():
+        assert row.Input in decision
+        assert squash(row.Source)[:40] in decision, row.Source
+        assert row._7 in decision  # the lead when set equal
+    assert "All of them" in decision
+
+
+@pytest.mark.parametrize("name", RENDERED)
+def test_returns_are_labelled(reports: dict[str, Report], name: str) -> None:
+    r = reports[name]
+    for words in ("project IRR", "equity IRR", "Equity IRR (levered, with exit)",
+                  "Project IRR (unlevered, with exit)", "Equity multiple (MOIC)",
+                  "Exit value (net of debt)", "NPV without the exit"):
+        assert words in r.text, words
+    assert "IRR (annual)" not in r.text
+    for option in ("mso", "software_only"):
+        note = r.comparison.incremental_note(option)
+        if note["irr_annual"]:
+            assert squash(note["irr_annual"]) in r.text  # the footnote says why
+    assert re.search(r"\d{2},\d{3}(\.\d)?%", r.text) is None  # no unbounded IRRs
+
+
+@pytest.mark.parametrize("name", RENDERED)
+def test_no_code_raw_paths_or_local_paths(reports: dict[str, Report], name: str) -> None:
+    r = reports[name]
+    assert r.images >= 7  # cash flow, EBITDA, bridge, break-even, tornado, grid, Monte Carlo
     for leak in ("import ", "msomodel.", "Traceback", "Warning:", "UserWarning", "In [", "Out[",
-                 "<Figure", "DataFrame", "nan%", "$nan"):
+                 "<Figure", "DataFrame", "nan%", "$nan", str(ROOT), "/tmp/"):
         assert leak not in r.text, f"{leak!r} leaked into the {name} report"
+    raw = sorted({m for m in RAW_PATH.findall(r.text)
+                  if m.rsplit(".", 1)[-1] not in ("com", "org", "gov", "net", "edu", "io", "us")})
+    assert not raw, raw  # web addresses of sources aside
 
 
-def test_texas_rn_self_managed_is_not_permitted_with_its_source(reports: dict[str, Report]) -> None:
+@pytest.mark.parametrize("name", RENDERED)
+def test_uncertainty_compares_the_leader_with_the_best_other_lawful_option(
+        reports: dict[str, Report], name: str) -> None:
+    r = reports[name]
+    d = r.comparison.decision
+    assert d.runner_up is not None and r.comparison.feasibility[d.runner_up].allowed
+    pair = sections.pair_words(r.comparison, (d.leader, d.runner_up))
+    assert r.text.count(f"Pair: {squash(pair)}") == 3  # tornado, grid and Monte Carlo captions
+    assert re.search(r"beats [a-z +-]+ in 0\.0 ?%", r.text) is None
+    assert "Not permitted for this owner" not in r.text
+    for option in msomodel.OPTIONS:
+        assert f"{r.comparison.label(option)} (not permitted)" not in r.text
+    leader, runner = r.comparison.label(d.leader), r.comparison.label(d.runner_up)
+    assert f"{leader} is the best lawful option in {tables.pct(d.probability_best[d.leader], 1)} " \
+           "of trials" in r.text  # the Monte Carlo section's probability is the decision's
+    assert f"{leader} less {runner[0].lower() + runner[1:]}" in r.text
+
+
+def test_texas_rn_has_three_feasible_options_under_the_friendly_pc(reports: dict[str, Report]) -> None:
     r = reports["texas_rn_single_site"]
-    compliance = r.comparison.compliance.options["self_managed"]
-    assert compliance.status == "infeasible"
-    assert "Self-managed Not permitted" in r.text
-    assert "Not permitted for this owner" in r.text  # the one line in the executive summary
-    assert compliance.sources
-    for source in compliance.sources:
+    c = r.comparison
+    assert c.structure == "friendly_pc"
+    assert all(f.allowed for f in c.feasibility.values())
+    for option in msomodel.OPTIONS:
+        assert f"{c.label(option)} {tables.STATUS[c.feasibility[option].status]}" in r.text, option
+    assert "Direct ownership Not permitted not evaluated here" in r.text
+    for source in c.compliance.structures["friendly_pc"].sources:
         assert squash(source["citation"])[:60] in r.text
-    for warning in r.comparison.warnings:
+    for warning in c.warnings:
         assert squash(warning["message"])[:60] in r.text
 
 
-def test_florida_has_the_pc_and_mso_pnl_and_the_per_site_table(reports: dict[str, Report]) -> None:
-    r = reports["florida_entrepreneur_five_sites"]
-    assert "The owned-MSO PC/MSO split" in r.text
-    assert "Friendly PC (physician-owned practice)" in r.text and "MSO (owned by you)" in r.text
-    entities = r.comparison.entity_annual()
+@pytest.mark.parametrize("name", RENDERED)
+def test_friendly_pc_split_and_both_break_even_fees(reports: dict[str, Report], name: str) -> None:
+    r = reports[name]
+    c = r.comparison
+    leader = c.decision.leader
+    assert f"Inside the friendly-PC structure: {c.label(leader)}" in r.text
+    entities = c.entity_annual(leader)
     for entity in ("pc", "mso"):
         for value in entities[entity]["ebitda"]:
             assert tables.money(value) in r.text, (entity, value)
+    pc, be = c.pc_breakeven, c.breakeven
+    assert f"At {tables.fee_level(pc.level, pc.unit)} the PC breaks even" in r.text
+    assert "Break-even third-party MSO fee" in r.text
+    assert f"below {tables.fee_level(be.level, be.unit)}" in r.text
+
+
+def test_florida_has_the_per_site_table_and_rollout(reports: dict[str, Report]) -> None:
+    r = reports["florida_entrepreneur_five_sites"]
     assert "EBITDA by site" in r.text
     for site in r.scenario.sites:
         assert site.name in r.text
-    by_site = tables.by_site(r.comparison, r.comparison.recommendation["option"])
+    by_site = tables.by_site(r.comparison, r.comparison.decision.leader)
     assert all(v in r.text for v in by_site.loc["Consolidated"])
     assert "Roll-out" in r.text
 
 
-@pytest.mark.parametrize("name", RENDERED)
-def test_monte_carlo_probability_matches_simulate(reports: dict[str, Report], defaults: dict,
-                                                  name: str) -> None:
-    from msomodel.analysis import simulate
+@pytest.fixture(scope="module")
+def texas() -> Comparison:
+    return msomodel.compare(msomodel.load_scenario(SCENARIOS / "texas_rn_single_site.yaml"))
 
-    r = reports[name]
-    trials, seed = defaults["trials"]["default"], defaults["seed"]["default"]
-    sim = simulate(r.scenario, r.scenario.uncertainty, int(trials), int(seed))
-    p = sim.probabilities()["mso_beats_self_managed"]
-    assert f"beats self-managed in {tables.pct(p, 1)} of trials" in r.text
-    assert f"{int(trials):,} trials (seed {int(seed)})" in r.text
-    p50 = sim.percentiles().loc[("mso", "incremental_npv"), "P50"]
-    assert tables.money(p50) in r.text
-    top = sections._label(sim.drivers("mso").iloc[0]["path"])
-    assert top in r.text
+
+@pytest.mark.parametrize("verdict", ["too_close", "none_pays", "too_short"])
+def test_verdicts_without_a_winner_read_as_such(texas, verdict: str) -> None:
+    import copy
+
+    c = copy.copy(texas)
+    c.decision = dataclasses.replace(texas.decision, verdict=verdict, option=None,
+                                     sentence="Words of the decision.")
+    html = "".join(sections.decision_section(c))
+    assert f'<div class="verdict-label">{tables.VERDICTS[verdict]}</div>' in html
+    assert "Recommended</div>" not in html and "(recommended)" not in html
+    assert (f"<th>Recommended option</th><td>none ({tables.VERDICTS[verdict].lower()}); "
+            f"highest NPV: {c.label(c.decision.leader)}</td>") in html
+
+
+def test_contested_structure_never_reads_as_feasible(texas) -> None:
+    import copy
+
+    c = copy.copy(texas)
+    c.compliance = copy.copy(texas.compliance)
+    c.compliance.structures = {k: copy.copy(v) for k, v in texas.compliance.structures.items()}
+    c.compliance.structures[c.structure].status = "contested"
+    html = sections.structure_statement(c) + sections.compliance_section(c)
+    assert "Contested: consult counsel" in html
+    assert f"Legal structure: {c.structure_label}</strong> " \
+           '<span class="badge unknown">Contested: consult counsel</span>' in html
+
+
+def test_both_structures_side_by_side() -> None:
+    from msomodel.compare import compare_structures
+
+    scenario = msomodel.load_scenario(SCENARIOS / "ohio_physician_single_site.yaml")
+    scenario = scenario.model_copy(update={
+        "structure": scenario.structure.model_copy(update={"type": "both"})})
+    found = list(compare_structures(scenario, trials=200).values())
+    assert [c.structure for c in found] == ["direct", "friendly_pc"]
+    html = sections.structures_side_by_side(found)
+    for c in found:
+        assert f"<th class=\"num\">{c.structure_label}</th>" in html
+        for option in msomodel.OPTIONS:
+            assert tables.money(c.metrics[option]["npv"]) in html
+    assert sections.structure_title("The decision", found[1], True) == \
+        "The decision: Owned MSO + friendly PC"
 
 
 def test_no_distributions_means_tornado_only() -> None:

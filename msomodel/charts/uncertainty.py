@@ -24,7 +24,7 @@ from msomodel.charts.style import (
     styled,
 )
 
-_OUTCOME_NAME = {"mso": "the third-party MSO", "software_only": "software",
+_OUTCOME_NAME = {"mso": "the third-party MSO", "software_only": "self-managed + software",
                  "self_managed": "self-managed"}
 
 

@@ -1,0 +1,74 @@
+"""Report sections as HTML, built from the package's objects (presentation only, no model logic).
+
+Each function takes a :class:`~msomodel.compare.Comparison` (or an analysis result) and returns
+an HTML fragment styled by ``print.css``: the notebook displays it with ``IPython.display.HTML``.
+
+Reading order of a report: cover (:mod:`.cover`); the decision, led by the legal structure
+(:mod:`.decision`); legal structure and compliance (:mod:`.structure`); annual P&L and, under
+the friendly-PC structure, the PC's and the MSO's (:mod:`.financials`); charts; uncertainty for
+the leader against the runner-up (:mod:`.uncertainty`); appendix (:mod:`.appendix`).
+"""
+
+from html import escape
+
+from msomodel.report.sections.appendix import assumptions_appendix, plain_name, provenance
+from msomodel.report.sections.common import (
+    SourceList,
+    block,
+    figure_html,
+    frame_html,
+    input_label,
+    option_name,
+    section,
+    structure_title,
+)
+from msomodel.report.sections.cover import opening_plan, structure_line, title_page
+from msomodel.report.sections.decision import (
+    asymmetries_block,
+    breakeven_block,
+    breakeven_sentence,
+    decision_facts,
+    decision_section,
+    flips_block,
+    key_figures_table,
+    pc_breakeven_sentence,
+    structure_statement,
+    structures_side_by_side,
+    verdict_box,
+)
+from msomodel.report.sections.financials import (
+    annual_pl_block,
+    by_site_block,
+    entity_blocks,
+    entity_option,
+)
+from msomodel.report.sections.structure import compliance_parts, compliance_section
+from msomodel.report.sections.uncertainty import (
+    drivers_table,
+    grid_axes,
+    grid_block,
+    no_pair_note,
+    pair_words,
+    probability_best,
+    simulate,
+    simulation_tables,
+    tornado_block,
+    tornado_for,
+    uncertainty_pair,
+    uncertainty_section,
+)
+
+_label = input_label  # older name, kept for callers
+
+__all__ = [
+    "SourceList", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
+    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_parts",
+    "compliance_section",
+    "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",
+    "escape", "figure_html", "flips_block", "frame_html", "grid_axes", "grid_block",
+    "input_label", "key_figures_table", "no_pair_note", "opening_plan", "option_name",
+    "pair_words", "pc_breakeven_sentence", "plain_name", "probability_best", "provenance",
+    "section", "simulate", "simulation_tables", "structure_line", "structure_statement",
+    "structure_title", "structures_side_by_side", "title_page", "tornado_block", "tornado_for",
+    "uncertainty_pair", "uncertainty_section", "verdict_box",
+]

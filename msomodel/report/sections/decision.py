@@ -1,0 +1,297 @@
+"""Page 2: the decision (verdict, margin, probability, downside, flips, asymmetric inputs), the
+key figures, the break-even fees, and the structures side by side when both are evaluated."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pandas as pd
+
+from msomodel import tables
+from msomodel.compare import Comparison, lower_first
+from msomodel.decision import THRESHOLD
+from msomodel.report.sections.common import (
+    CHOSEN_BY,
+    LICENCE_NAMES,
+    _e,
+    badge,
+    block,
+    frame_html,
+    option_classes,
+    option_name,
+    short_money,
+    state_name,
+    status_text,
+    years,
+)
+from msomodel.scenario import OPTIONS
+
+VERDICT_CLASS = {"recommended": "ok", "too_close": "unknown", "none_pays": "no",
+                 "too_short": "no", "no_lawful_option": "no"}
+
+
+def _prob(p: float | None) -> str:
+    return "—" if p is None or not math.isfinite(p) else tables.pct(p, 1)
+
+
+def lawful(result: Comparison) -> list[str]:
+    return [o for o in OPTIONS if result.feasibility[o].allowed]
+
+
+# ----------------------------------------------------------------- the structure, in one line
+def structure_statement(result: Comparison) -> str:
+    """Which legal structure, its status, who chose it and why (one paragraph, page 2)."""
+    c = result.compliance
+    found = c.structures.get(result.structure)
+    if not c.checked:
+        return (f'<p class="structure-line"><strong>Legal structure: '
+                f"{_e(result.structure_label)}.</strong> No state or licence was given, so "
+                "ownership rules were not checked.</p>")
+    licence = LICENCE_NAMES.get(c.licence or "", c.licence or "—")
+    why = " ".join(found.reasons) if found else ""
+    counsel = ("" if found is None or found.status not in ("contested", "unknown") else
+               " <strong>Consult counsel before relying on it:</strong> the sources disagree or "
+               "are not conclusive for this owner.")
+    return (f'<div class="structure-line"><p><strong>Legal structure: {_e(result.structure_label)}'
+            f"</strong> {badge(found.status) if found else ''}<br/>"
+            f"Owner: {_e(licence)} in {_e(state_name(c.state))}; chosen by "
+            f"{_e(CHOSEN_BY.get(c.structure_chosen_by, c.structure_chosen_by))}. {_e(why)}"
+            f"{counsel} The three management options below are all compared under this "
+            "structure (sources: Legal structure and compliance).</p></div>")
+
+
+# ----------------------------------------------------------------- the verdict
+def verdict_box(result: Comparison) -> str:
+    d = result.decision
+    label = tables.VERDICTS.get(d.verdict, d.verdict)
+    return (f'<div class="verdict verdict-{VERDICT_CLASS.get(d.verdict, "unknown")}">'
+            f'<div class="verdict-label">{_e(label)}</div>'
+            f"<p>{_e(d.sentence)}</p></div>")
+
+
+def decision_facts(result: Comparison) -> str:
+    """The decision in figures: recommended option, margin, probability, and every lawful
+    option's NPV, downside (P10) and probability of being best."""
+    d = result.decision
+    if d.leader is None:
+        return ""
+    leader, runner = result.label(d.leader), result.label(d.runner_up) if d.runner_up else None
+    if d.option:
+        rec = f"{result.label(d.option)}"
+    else:
+        rec = (f"none ({tables.VERDICTS[d.verdict].lower()}); highest NPV: {leader}")
+    rows = [("Recommended option", rec)]
+    if runner:
+        rows.append((f"Margin over the runner-up ({runner})",
+                     f"{tables.money(d.margin)} of NPV"))
+    if d.probability_best is not None:
+        rows.append((f"Probability that {leader} is best",
+                     f"{_prob(d.probability_best.get(d.leader))} of {d.trials:,} simulated "
+                     f"trials (seed {d.seed}); a recommendation needs {THRESHOLD:.0%}"))
+    else:
+        rows.append(("Probability of being best",
+                     f"not measured: {d.untested_reason or 'no simulation'}"))
+    facts = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
+    options = lawful(result)
+    prob, p10 = d.probability_best or {}, d.p10_npv or {}
+    frame = pd.DataFrame({
+        option_name(result, o): {
+            f"NPV ({result.horizon} months)": tables.money(d.npv[o]),
+            "Behind the leader by": "—" if o == d.leader else tables.money(d.npv[d.leader] - d.npv[o]),
+            "Downside: P10 of NPV": tables.money(p10.get(o)) if o in p10 else "not measured",
+            "Probability best": _prob(prob.get(o)) if o in prob else "not measured",
+        } for o in options})
+    table = frame_html(frame, caption="Each lawful option: value, downside and how often it is best",
+                       classes="decision-options", column_classes=option_classes(result, options))
+    return block(f'<table class="facts decision-facts">{facts}</table>', table)
+
+
+def flips_block(result: Comparison) -> str:
+    """What would flip the decision (``tables.flips``): the inputs with a flip value in a
+    table, the others in one sentence."""
+    d = result.decision
+    frame = tables.flips(result)
+    if d.leader is None or frame.empty:
+        return ""
+    leader = result.label(d.leader)
+    found = frame[frame["Flips at"] != "no value in range"].copy()
+    none = [f for f in frame.loc[frame["Flips at"] == "no value in range", "Input"]]
+    parts = ["<h3>What would flip it</h3>",
+             f'<p class="small">One input at a time, everything else as in the scenario: the value '
+             f"at which {_e(lower_first(leader))} stops being the best lawful option.</p>"]
+    if len(found):
+        found["Leader stays ahead"] = found["Leader stays ahead"].str.replace(" it", "", regex=False)
+        found = found.rename(columns={"Leader stays ahead": "Leader ahead while input is",
+                                      "Then best": "Then best", "Searched": "Range searched"}
+                             ).set_index("Input")
+        colgroup = ('<colgroup><col class="c-input"/><col class="c-val"/><col class="c-val"/>'
+                    '<col class="c-side"/><col class="c-best"/><col class="c-range"/></colgroup>')
+        parts.append(frame_html(found, classes="flips", colgroup=colgroup,
+                                column_classes=["num", "num", "text", "text", "text"]))
+    else:
+        parts.append("<p>No input flips it within its searched range.</p>")
+    if none:
+        parts.append(f'<p class="small">No value in the searched range flips it: '
+                     f"{_e(', '.join(lower_first(n) for n in none))}.</p>")
+    return block(*parts, keep=False)
+
+
+def asymmetries_block(result: Comparison) -> str:
+    """Inputs that favour one option only, with source and the answer when set equal."""
+    frame = tables.asymmetries(result)
+    head = "<h3>Assumptions that favour one option</h3>"
+    if frame.empty:
+        return block(head, "<p>None: no input differs between the options (exit multiples, "
+                           "revenue uplifts, purchasing discounts and software effects are "
+                           "equal or zero).</p>")
+    frame = frame.set_index("Input")
+    rows = ["strong" if i == "All of them" else "" for i in frame.index]
+    d = result.decision
+    changes = [a for a in d.asymmetries if a.recommended_when_equal != d.leader]
+    if d.all_equal is not None and d.all_equal.recommended_when_equal != d.leader:
+        changes.append(d.all_equal)
+    if changes:
+        what = "; ".join(f"with {lower_first(a.label)} set equal, "
+                         f"{lower_first(result.label(a.recommended_when_equal))} leads"
+                         for a in changes)
+        note = f'<p class="callout unknown">The answer rests on these assumptions: {_e(what)}.</p>'
+    else:
+        note = ("<p class=\"small\">With each of them (and all of them) set equal across the "
+                f"options, {_e(lower_first(result.label(d.leader)))} still leads.</p>")
+    colgroup = ('<colgroup><col class="c-input"/><col class="c-fav"/><col class="c-val"/>'
+                '<col class="c-val"/><col class="c-src"/><col class="c-best"/><col class="c-lead"/>'
+                '</colgroup>')
+    return block(head, '<p class="small">Each input set equal across the options (its effect '
+                       "removed), everything else as in the scenario.</p>",
+                 frame_html(frame, classes="asymmetries", row_classes=rows, colgroup=colgroup,
+                            column_classes=["text", "num", "num", "text source", "text", "num"]),
+                 note, keep=False)
+
+
+# ----------------------------------------------------------------- key figures
+def key_figures_table(result: Comparison) -> str:
+    """``tables.key_figures`` with the options marked, the incremental notes as footnotes and
+    the two IRRs defined."""
+    frame = tables.key_figures(result)
+    notes = []
+    for option in ("mso", "software_only"):
+        note = result.incremental_note(option)
+        col = result.label(option)
+        for row, key in (("Payback of the switch", "payback_month"),
+                         ("IRR of the switch", "irr_annual")):
+            if note.get(key):
+                notes.append(f"{col}, {row[0].lower() + row[1:]}: {note[key]}.")
+                frame.loc[row, col] = f"{frame.loc[row, col]} ({len(notes)})"
+    frame.columns = [option_name(result, o) for o in OPTIONS]
+    rows = ["strong" if i.startswith("NPV (") else "" for i in frame.index]
+    table = frame_html(frame, caption=f"Key figures ({result.horizon}-month horizon, discount rate "
+                       f"{tables.pct(result.scenario.finance.discount_rate_annual)})",
+                       classes="keyfigures", column_classes=option_classes(result, OPTIONS),
+                       row_classes=rows)
+    foot = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    returns = ("The project IRR is the return on the unlevered cash flow (before any loan); the "
+               "equity IRR is the owner's return after debt service, with the exit net of the "
+               "loan; both include the exit value, shown on its own line. The equity multiple "
+               "(MOIC) is the owner's cash returned over cash put in. \u201cNPV vs "
+               "self-managed\u201d and the switch figures compare each option with running the "
+               "business side in-house; the payback of the switch is shown only beside a "
+               "positive incremental NPV, and IRRs above 1,000% read \u201c> 1,000%\u201d.")
+    return (block(table) + block(f'<ol class="footnotes">{foot}</ol>' if foot else "",
+                                 f'<p class="small">{_e(returns)}</p>', keep=False))
+
+
+# ----------------------------------------------------------------- break-even fees
+def breakeven_sentence(result: Comparison) -> str:
+    """The third-party MSO's break-even fee in plain words (always)."""
+    be = result.breakeven
+    current = tables.fee_level(be.current, be.unit)
+    if be.level is None:
+        ahead = result.incremental["mso"]["npv"] > 0
+        return ("The third-party MSO stays ahead of self-managed at every fee level tested "
+                f"(the offer is {current})." if ahead else
+                "The third-party MSO does not beat self-managed at any fee level, not even a zero "
+                f"fee (the offer is {current}).")
+    level = tables.fee_level(be.level, be.unit)
+    if be.current <= be.level:
+        room = be.level - be.current
+        share = f" ({room / be.level:.0%} below it)" if be.level > 0 else ""
+        return (f"The third-party MSO is worth more than self-managed as long as its fee stays "
+                f"below {level}. The offer is {current}{share}.")
+    return (f"The third-party MSO is worth more than self-managed only if its fee is below "
+            f"{level}. The offer of {current} is above that, so at this price self-managed is "
+            "worth more.")
+
+
+def pc_breakeven_sentence(result: Comparison) -> str:
+    """Friendly-PC structure: the management fee at which the PC breaks even ('' otherwise)."""
+    be = result.pc_breakeven
+    if be is None:
+        return ""
+    current = tables.fee_level(be.current, be.unit)
+    pc = result.entity_annual("self_managed").get("pc")
+    total = float(pc["ebitda"].sum()) if pc is not None else float("nan")
+    if be.level is None:
+        return (f"The management fee your MSO charges the friendly PC only moves profit between "
+                f"the two; no fee level in range lets the PC break even (the scenario's fee is "
+                f"{current}).")
+    outcome = ("a profit of " if total >= 0 else "a loss of ") + short_money(abs(total))
+    return (f"The management fee your MSO charges the friendly PC only moves profit between the "
+            f"two, so it barely changes the group's value. At {tables.fee_level(be.level, be.unit)} "
+            f"the PC breaks even over {years(result.horizon)}; the scenario's fee of {current} "
+            f"leaves the PC with {outcome} over that time (self-managed).")
+
+
+def breakeven_block(result: Comparison) -> str:
+    parts = [f"<p><strong>Break-even third-party MSO fee.</strong> "
+             f"{_e(breakeven_sentence(result))}</p>"]
+    pc = pc_breakeven_sentence(result)
+    if pc:
+        parts.append(f"<p><strong>Break-even management fee (friendly PC).</strong> {_e(pc)}</p>")
+    return block(*parts)
+
+
+def decision_section(result: Comparison) -> list[str]:
+    """The parts of the decision page, in reading order (the first goes with the heading)."""
+    first = structure_statement(result) + verdict_box(result) + decision_facts(result)
+    return [first, flips_block(result), asymmetries_block(result), key_figures_table(result),
+            breakeven_block(result), warnings_note(result)]
+
+
+def warnings_note(result: Comparison) -> str:
+    parts = []
+    blocked = [o for o in OPTIONS if not result.feasibility[o].allowed]
+    if blocked:
+        names = " and ".join(lower_first(result.label(o)) for o in blocked)
+        parts.append(f'<p class="callout no">Not permitted for this owner: {_e(names)} (see Legal '
+                     "structure and compliance). Their figures are greyed and left out of the "
+                     "decision.</p>")
+    if result.warnings:
+        n = len(result.warnings)
+        parts.append(f'<p class="callout unknown">{n} deal-structure warning{"s" if n > 1 else ""} '
+                     "to review with counsel (see Legal structure and compliance).</p>")
+    return "".join(parts)
+
+
+# ----------------------------------------------------------------- both structures
+def structures_side_by_side(results: Sequence[Comparison]) -> str:
+    """One column per evaluated structure: status, verdict, leader, NPVs, margin, probability."""
+    cols = {}
+    for r in results:
+        d = r.decision
+        found = r.compliance.structures.get(r.structure)
+        col = {"Status": status_text(found.status) if found else "—",
+               "Verdict": tables.VERDICTS.get(d.verdict, d.verdict),
+               "Recommended option": r.label(d.option) if d.option else "none",
+               "Highest NPV": r.label(d.leader) if d.leader else "—"}
+        for o in OPTIONS:
+            col[f"NPV: {r.label(o)}"] = (tables.money(r.metrics[o]["npv"])
+                                         if r.feasibility[o].allowed else "not permitted")
+        col["Margin over the runner-up"] = tables.money(d.margin)
+        col["Probability best (leader)"] = _prob((d.probability_best or {}).get(d.leader or ""))
+        cols[r.structure_label] = col
+    frame = pd.DataFrame(cols)
+    return block("<h3>The legal structures side by side</h3>",
+                 '<p class="small">The scenario asks for both structures: each compares the same '
+                 "three management options under its own costs and entities.</p>",
+                 frame_html(frame, classes="structures", column_classes=["num"] * len(cols)))

@@ -1,0 +1,250 @@
+"""Uncertainty pages: tornado, two-way grid and Monte Carlo, always for one pair of lawful
+options: the recommended option (or the leader) against the best other lawful option (the
+decision's runner-up), never against an option the owner may not use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from msomodel import tables
+from msomodel.compare import Comparison, lower_first
+from msomodel.report.sections.common import _e, block, figure_html, frame_html, input_label
+from msomodel.scenario import OPTIONS
+
+Pair = tuple[str, str]
+
+
+def uncertainty_pair(result: Comparison) -> Pair | None:
+    """(outcome, baseline): the leader and the runner-up, both lawful; None with fewer than two
+    lawful options."""
+    d = result.decision
+    if d.leader is None or d.runner_up is None:
+        return None
+    return d.leader, d.runner_up
+
+
+def pair_words(result: Comparison, pair: Pair) -> str:
+    """'the third-party MSO (recommended) against self-managed + software (the best other
+    lawful option)'."""
+    outcome, baseline = pair
+    role = "recommended" if result.decision.option == outcome else "highest NPV, not recommended"
+    return (f"{lower_first(result.label(outcome))} ({role}) against "
+            f"{lower_first(result.label(baseline))} (the best other lawful option)")
+
+
+def no_pair_note(result: Comparison) -> str:
+    return ('<p class="callout unknown">Fewer than two management options are open to this '
+            "owner, so there is no pair of lawful options to compare; the uncertainty pages are "
+            "left out.</p>")
+
+
+# ----------------------------------------------------------------- computations (package calls)
+def tornado_for(result: Comparison, pair: Pair) -> Any:
+    from msomodel.analysis import tornado
+
+    return tornado(result.scenario, outcome=pair[0], baseline=pair[1], inputs=result.inputs)
+
+
+def simulate(result: Comparison, trials: int, seed: int) -> Any:
+    """The Monte Carlo of the scenario's uncertainty section under the comparison's structure,
+    with the decision's trials and seed (so its probabilities are the decision's); None when
+    the scenario declares no distributions or ``trials`` is 0."""
+    from msomodel.analysis import montecarlo as mc
+
+    spec = result.scenario.uncertainty
+    if trials <= 0 or spec is None or not spec.distributions:
+        return None
+    problem = mc.prepare(result.scenario, None, trials, seed, inputs=result.inputs)
+    found: list[Any] = []
+    for blocks in mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE):
+        found += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE)
+    return mc.finish(result.scenario, problem, found)
+
+
+def probability_best(result: Comparison, sim: Any) -> dict[str, float]:
+    """Share of trials in which each lawful option has the highest NPV (as the decision)."""
+    lawful = [o for o in OPTIONS if result.feasibility[o].allowed]
+    npv = sim.outcomes[[f"{o}.npv" for o in lawful]].to_numpy()
+    winner = np.argmax(npv, axis=1)
+    return {o: float(np.mean(winner == j)) for j, o in enumerate(lawful)}
+
+
+# ----------------------------------------------------------------- tornado
+def tornado_figure(tornado: Any, outcome: str) -> Any:
+    """The package's tornado chart with its legend moved below the axes (clear of the bars)."""
+    from msomodel.charts.uncertainty import tornado_chart
+
+    fig = tornado_chart(tornado, outcome)
+    ax = fig.axes[0]
+    if ax.get_legend() is not None:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
+    return fig
+
+
+def tornado_block(result: Comparison, tornado: Any, pair: Pair) -> str:
+    outcome, baseline = pair
+    base = tornado.base.get(outcome, float("nan"))
+    col = f"{outcome}_swing"
+    top = tornado.table.sort_values(col, ascending=False).head(1)
+    lead = ""
+    if len(top) and float(top.iloc[0][col]) > 0:
+        r = top.iloc[0]
+        lead = (f" The widest swing comes from {_e(lower_first(r['label']))}: from "
+                f"{_e(tables.money(r[f'{outcome}_low']))} to "
+                f"{_e(tables.money(r[f'{outcome}_high']))}.")
+    note = (f"Pair: {_e(pair_words(result, pair))}. Each bar moves one input between its low and "
+            f"high value with everything else as in the scenario; the line is the base case, "
+            f"{_e(lower_first(result.label(outcome)))}'s NPV less "
+            f"{_e(lower_first(result.label(baseline)))}'s: {_e(tables.money(base))}.{lead}")
+    return figure_html(tornado_figure(tornado, outcome),
+                       title=f"Sensitivity: what moves {lower_first(result.label(outcome))}'s "
+                             "lead",
+                       note=note, max_height=3.0)
+
+
+# ----------------------------------------------------------------- grid
+def grid_axes(result: Comparison, pair: Pair) -> tuple[tuple[str, Any, str], tuple[str, Any, str]]:
+    """The two inputs the grid varies, with their values and axis labels.
+
+    With the third-party MSO in the pair: its fee level against its purchasing discount (the
+    deal's two levers).  With software in the pair: its no-show reduction against its admin
+    hours saved.  Otherwise volume against wages.
+    """
+    from msomodel.analysis import paths as P
+
+    def ok(path: str) -> bool:
+        return P.check_path(result.inputs, path) is None
+
+    if "mso" in pair and ok("mso.purchasing_discount"):
+        be = result.breakeven
+        top = 2.0 * max(be.current, be.level or 0.0) or 1.0
+        if be.unit.startswith("share"):
+            top = min(top, 1.0)
+        unit = "USD per site per month" if be.unit.startswith("USD") else be.unit
+        return (("mso.fee.level", np.linspace(0.0, top, 17), f"Third-party MSO fee [{unit}]"),
+                ("mso.purchasing_discount", np.linspace(0.0, 0.15, 13),
+                 "Third-party MSO's purchasing discount [fraction]"))
+    if "software_only" in pair and ok("software.no_show_reduction") and ok("software.admin_hours_saved"):
+        return (("software.no_show_reduction", np.linspace(0.0, 0.5, 11),
+                 "Software's no-show reduction [fraction]"),
+                ("software.admin_hours_saved", np.linspace(0.0, 0.4, 9),
+                 "Software's admin hours saved [fraction]"))
+    return (("adjustments.volume_multiplier", np.linspace(0.7, 1.3, 13), "Volume [x scenario]"),
+            ("adjustments.wage_multiplier", np.linspace(0.8, 1.2, 9), "Wages [x scenario]"))
+
+
+def grid_block(result: Comparison, pair: Pair) -> str:
+    """Two-way grid of the pair's NPV difference with the break-even contour."""
+    from msomodel.analysis.grid import grid
+    from msomodel.charts.uncertainty import grid_heatmap
+
+    outcome, baseline = pair
+    (xp, xs, xl), (yp, ys, yl) = grid_axes(result, pair)
+    found = grid(result.scenario, xp, xs, yp, ys, outcome=outcome, baseline=baseline,
+                 inputs=result.inputs)
+    a, b = lower_first(result.label(outcome)), lower_first(result.label(baseline))
+    note = (f"Pair: {_e(pair_words(result, pair))}. Each cell is {_e(a)}'s NPV less {_e(b)}'s for "
+            f"that pair of inputs, everything else as in the scenario; green: {_e(a)} is worth "
+            "more. The black line is break-even; the white dot is this scenario.")
+    return figure_html(grid_heatmap(found, xl, yl),
+                       title=f"Two-way grid: where {a} stays ahead",
+                       note=note, max_height=3.0)
+
+
+# ----------------------------------------------------------------- Monte Carlo
+def _dist_text(d: Any) -> str:
+    names = {"pert": "PERT", "triangular": "triangular", "uniform": "uniform",
+             "normal": "normal", "lognormal": "lognormal"}
+    params = {k: v for k, v in d.model_dump().items() if k not in ("path", "dist", "lamb")}
+    text = ", ".join(f"{k} {v:g}" for k, v in params.items()
+                     if isinstance(v, (int, float)) and not isinstance(v, bool))
+    name = names.get(d.dist, d.dist)
+    return f"{name} ({text})" if text else name
+
+
+def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
+    """P5/P50/P95 of NPV per lawful option and of the pair's difference; how often each is best."""
+    from msomodel.analysis.evaluate import gap_key
+
+    outcome, baseline = pair
+    lawful = [o for o in OPTIONS if result.feasibility[o].allowed]
+    rows = {}
+    for option in lawful:
+        v = sim.outcomes[f"{option}.npv"].to_numpy()
+        rows[f"{result.label(option)}: NPV"] = v
+    rows[f"{result.label(outcome)} less {lower_first(result.label(baseline))}"] = (
+        sim.outcomes[gap_key(outcome, baseline)].to_numpy())
+    frame = pd.DataFrame.from_dict(
+        {k: [tables.money(q) for q in np.percentile(v, [5, 50, 95])] + [tables.money(v.mean())]
+         for k, v in rows.items()}, orient="index", columns=["P5", "P50 (median)", "P95", "Mean"])
+    d = result.decision
+    prob = d.probability_best or probability_best(result, sim)
+    pframe = pd.DataFrame.from_dict(
+        {**{f"{result.label(o)} is best": [tables.pct(prob[o], 1)] for o in lawful},
+         f"{result.label(outcome)} beats {lower_first(result.label(baseline))}":
+             [tables.pct(sim.beats(outcome, baseline), 1)]},
+        orient="index", columns=["Share of trials"])
+    return (block(frame_html(frame, caption=f"Spread of NPV over {sim.trials:,} trials "
+                                            "(lawful options only)",
+                             column_classes=["num"] * 4))
+            + block(frame_html(pframe, caption="How often each outcome occurs",
+                               column_classes=["num"])))
+
+
+def drivers_table(result: Comparison, sim: Any, pair: Pair) -> str:
+    """The sampled inputs, their distributions, ranked by how strongly they move the pair's
+    NPV difference (rank correlation)."""
+    outcome, baseline = pair
+    frame = sim.drivers(outcome, baseline=baseline)
+    if frame.empty:
+        return ""
+    spec = result.scenario.uncertainty
+    dists = {d.path: d for d in (getattr(spec, "distributions", None) or [])}
+    a = result.label(outcome)
+    out = pd.DataFrame({
+        "Distribution": [_dist_text(dists[p]) if p in dists else "" for p in frame["path"]],
+        "Rank correlation": ["—" if pd.isna(v) else f"{v:+.2f}" for v in frame["spearman"]],
+        f"Effect on {lower_first(a)}'s lead": [
+            "—" if pd.isna(v) or abs(v) < 0.005 else ("raises it" if v > 0 else "lowers it")
+            for v in frame["spearman"]],
+    }, index=[input_label(p) for p in frame["path"]])
+    corr = list(getattr(spec, "correlations", None) or [])
+    note = "".join(f'<p class="small">Rank correlation {c.rank_correlation:+.2f} imposed between '
+                   f"{_e(input_label(c.paths[0]))} and {_e(input_label(c.paths[1]))}.</p>"
+                   for c in corr)
+    return block(frame_html(out, caption=f"What drives the result: the sampled inputs, ranked by "
+                            f"how strongly they move {lower_first(a)}'s lead over "
+                            f"{lower_first(result.label(baseline))} (+1: in step, -1: opposite)",
+                            column_classes=["text", "num", "text"]), note)
+
+
+def uncertainty_section(result: Comparison, sim: Any, pair: Pair | None = None) -> list[str]:
+    """The Monte Carlo part of the uncertainty section (or why there is none)."""
+    pair = pair or uncertainty_pair(result)
+    if sim is None:
+        return ['<p class="callout unknown">The scenario declares no distributions '
+                "(<em>uncertainty: distributions</em>), so no Monte Carlo simulation was run; "
+                "the tornado above is the only uncertainty analysis in this report.</p>"]
+    if pair is None:
+        return [no_pair_note(result)]
+    from msomodel.charts.uncertainty import simulation_chart
+
+    outcome, baseline = pair
+    d = result.decision
+    prob = d.probability_best or probability_best(result, sim)
+    a, b = lower_first(result.label(outcome)), lower_first(result.label(baseline))
+    intro = (f"<p>{sim.trials:,} trials (seed {sim.seed}) drawn from the distributions the scenario "
+             "declares; the same seed reproduces these figures exactly, and they are the trials "
+             f"behind the decision. {_e(result.label(outcome))} is the best lawful option in "
+             f"<strong>{tables.pct(prob[outcome], 1)}</strong> of trials, and beats {_e(b)} in "
+             f"<strong>{tables.pct(sim.beats(outcome, baseline), 1)}</strong>.</p>")
+    chart = figure_html(simulation_chart(sim, outcome, baseline=baseline),
+                        title="Monte Carlo simulation", lead=intro, max_height=2.8,
+                        note=f"Pair: {_e(pair_words(result, pair))}. Bars: how often each "
+                             f"difference in NPV ({_e(a)} less {_e(b)}) occurred; line: share of "
+                             f"trials at or below it. Right of the red line, {_e(a)} is worth "
+                             "more.")
+    return [chart, simulation_tables(result, sim, pair), drivers_table(result, sim, pair)]
