@@ -374,7 +374,8 @@ def _asymmetries(scenario: Scenario, inputs: ModelInputs, allowed: list[str],
 
 
 # --------------------------------------------------------------------------- words
-def _value(flip: Flip, v: float, inputs: ModelInputs) -> str:
+def input_value(flip: Flip, v: float, inputs: ModelInputs) -> str:
+    """A value of the flip's input in its unit: $ per site per month, %, x or a number."""
     path = flip.path
     if path == P.FEE_LEVEL_PATH:
         unit = inputs.fee_type
@@ -408,8 +409,8 @@ NOUNS = {P.FEE_LEVEL_PATH: "the third-party MSO's fee",
 def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
     """'volume is above 0.82x (assumed 1.00x)'."""
     noun = NOUNS.get(flip.path, lower_first(flip.label))
-    return (f"{noun} is {flip.stays_ahead} {_value(flip, flip.value, inputs)} "
-            f"(assumed {_value(flip, flip.current, inputs)})")
+    return (f"{noun} is {flip.stays_ahead} {input_value(flip, flip.value, inputs)} "
+            f"(assumed {input_value(flip, flip.current, inputs)})")
 
 
 def _and(parts: list[str]) -> str:

@@ -83,19 +83,19 @@ def key_figures(result: Comparison) -> pd.DataFrame:
 
 def flips(result: Comparison) -> pd.DataFrame:
     """What would flip the decision: one row per input, with the value where the lead changes."""
-    from msomodel.decision import _value  # one formatter for values of every input
+    from msomodel.decision import input_value  # one formatter for values of every input
 
     d = result.decision
     rows = []
     for f in d.flips:
         rows.append({
             "Input": f.label,
-            "Assumed": _value(f, f.current, result.inputs),
-            "Flips at": "no value in range" if f.value is None else _value(f, f.value, result.inputs),
+            "Assumed": input_value(f, f.current, result.inputs),
+            "Flips at": "no value in range" if f.value is None else input_value(f, f.value, result.inputs),
             "Leader stays ahead": "—" if f.value is None else f"{f.stays_ahead} it",
             "Then best": "—" if f.taker is None else result.label(f.taker),
-            "Searched": (f"{_value(f, f.searched[0], result.inputs)} to "
-                         f"{_value(f, f.searched[1], result.inputs)}"),
+            "Searched": (f"{input_value(f, f.searched[0], result.inputs)} to "
+                         f"{input_value(f, f.searched[1], result.inputs)}"),
         })
     return pd.DataFrame(rows)
 

@@ -331,17 +331,19 @@ def prepare(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int
 
 def simulate(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int, seed: int,
              chunk_size: int = DEFAULT_CHUNK_SIZE, *, block_size: int = BLOCK_SIZE,
-             source: str | None = None) -> SimulationResult:
+             source: str | None = None, inputs: ModelInputs | None = None) -> SimulationResult:
     """Monte Carlo over the distributions of ``spec``, ``trials`` trials, seeded by ``seed``.
 
     Trials are evaluated ``chunk_size`` at a time (whole blocks are grouped when
     ``chunk_size >= block_size``); memory grows with the chunk size, not with ``trials``
     (apart from the per-trial outcome table, ~100 bytes per trial).  The same ``seed`` gives
-    identical numbers for every ``chunk_size``.
+    identical numbers for every ``chunk_size``.  ``inputs``: the scenario's compiled inputs
+    (``Comparison.inputs``: they fix the legal structure), if already at hand.
     """
     if chunk_size < 1:
         raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
-    problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source)
+    problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source,
+                      inputs=inputs)
     results: list[BlockResult] = []
     for blocks in block_groups(problem, chunk_size):
         results += run_blocks(problem, blocks, chunk_size)

@@ -52,16 +52,12 @@ def simulate(result: Comparison, trials: int, seed: int) -> Any:
     """The Monte Carlo of the scenario's uncertainty section under the comparison's structure,
     with the decision's trials and seed (so its probabilities are the decision's); None when
     the scenario declares no distributions or ``trials`` is 0."""
-    from msomodel.analysis import montecarlo as mc
+    from msomodel.analysis.montecarlo import simulate as run
 
     spec = result.scenario.uncertainty
     if trials <= 0 or spec is None or not spec.distributions:
         return None
-    problem = mc.prepare(result.scenario, None, trials, seed, inputs=result.inputs)
-    found: list[Any] = []
-    for blocks in mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE):
-        found += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE)
-    return mc.finish(result.scenario, problem, found)
+    return run(result.scenario, None, trials, seed, inputs=result.inputs)
 
 
 def probability_best(result: Comparison, sim: Any) -> dict[str, float]:
