@@ -169,6 +169,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from msomodel import init
+
+    asked = {"state": args.state, "licence": args.licence, "sites": args.sites}
+    missing = [k for k, v in asked.items() if v is None]
+    if missing and not sys.stdin.isatty():
+        print(f"msomodel init: expected --{' --'.join(missing)} (or run it in a terminal to be "
+              "asked)", file=sys.stderr)
+        return EXIT_INPUT
+    prompts = {"state": "State (e.g. AZ or Arizona): ",
+               "licence": "Owner's licence (physician, np, pa, rn, none): ",
+               "sites": "Number of sites [1]: "}
+    try:
+        for key in missing:
+            reply = input(prompts[key]).strip()
+            asked[key] = reply or ("1" if key == "sites" else reply)
+        if args.name is None and missing:
+            args.name = input("Client name (Enter for a default): ").strip() or None
+        sites = int(asked["sites"])
+        found = init.answers(asked["state"], asked["licence"], sites, args.name, args.spacing,
+                             args.start)
+        path = init.write(found, Path(args.folder), force=args.force)
+    except (ValueError, FileExistsError, OSError, EOFError) as exc:
+        print(f"msomodel init: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    print(f"wrote {path} ({found.name}); it validates. Replace first:")
+    for field, what in init.REPLACE_FIRST:
+        print(f"  {field}: {what}")
+    print(f"then: msomodel compare {path}")
+    return EXIT_OK
+
+
 def cmd_diff(args: argparse.Namespace) -> int:
     import pandas as pd
 
@@ -361,6 +395,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="legal structure to evaluate (default: the scenario's structure.type, "
                    "else auto: the lawful one from the state rules); 'both' side by side")
     p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "init", help="write a commented client scenario that validates at once",
+        description="Write FOLDER/<name>.yaml: a scenario that extends the packaged, sourced "
+        "benchmark base, with the legal structure the state rules allow for the owner's "
+        "licence and the inputs to replace first. Missing flags are asked for in a terminal.",
+        epilog="example: msomodel init clients/ --state AZ --licence pa --sites 2 "
+        "--name \"Arizona PA\"")
+    p.add_argument("folder", metavar="FOLDER", nargs="?", default=".",
+                   help="where to write the file (default: the current folder)")
+    p.add_argument("--state", help="two-letter code or name (e.g. AZ, Arizona)")
+    p.add_argument("--licence", "--license", dest="licence",
+                   help="physician, np, pa, rn or none (full names accepted)")
+    p.add_argument("--sites", type=int, help="number of sites, 1 to 20")
+    p.add_argument("--name", help="client name (default: from state, licence and sites)")
+    p.add_argument("--spacing", type=int, default=12,
+                   help="months between site openings (default: 12)")
+    p.add_argument("--start", default=None, help="first projection month YYYY-MM (default: next month)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser(
         "diff", help="the inputs that differ between two scenarios and their effect",
