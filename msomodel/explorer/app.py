@@ -166,18 +166,14 @@ def voila_config(token: str, *, max_kernels: int = MAX_KERNELS,
                  cull_idle_timeout: int = CULL_IDLE_TIMEOUT,
                  cull_interval: int = CULL_INTERVAL) -> dict[str, Any]:
     """The Voilà configuration (``voila.json``): token, Host/Origin checks, kernel bounds."""
-    here = __name__
     return {
         "Voila": {
             "token": token,
-            "identity_provider_class": f"{here}.ExplorerIdentityProvider",
-            "kernel_websocket_connection_class": f"{here}.ExplorerKernelConnection",
             # Voilà itself sets allow_remote_access=True; these tornado settings override it.
             "tornado_settings": {"allow_remote_access": False, "local_hostnames": ["localhost"],
                                  "allow_origin": "", "disable_check_xsrf": False},
         },
-        "VoilaConfiguration": {"multi_kernel_manager_class": f"{here}.ExplorerKernelManager",
-                               "show_tracebacks": False, "theme": "light",
+        "VoilaConfiguration": {"show_tracebacks": False, "theme": "light",
                                "preheat_kernel": False},
         "ExplorerKernelManager": {"max_kernels": max_kernels,
                                   "cull_idle_timeout": cull_idle_timeout,
@@ -185,6 +181,32 @@ def voila_config(token: str, *, max_kernels: int = MAX_KERNELS,
                                   # an open page keeps its kernel; the limit bounds them
                                   "cull_connected": False, "cull_busy": False},
     }
+
+
+# ``voila.py``: the classes above, loaded from this file alone (it imports no msomodel module),
+# so that the Voilà process does not import the model (numpy, pandas: ~90 MB).
+VOILA_PY = """# Written by msomodel explore for one run.
+import importlib.util
+import sys
+
+_spec = importlib.util.spec_from_file_location("msomodel_explorer_server", {path!r})
+_server = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _server
+_spec.loader.exec_module(_server)
+c.Voila.identity_provider_class = _server.ExplorerIdentityProvider
+c.Voila.kernel_websocket_connection_class = _server.ExplorerKernelConnection
+c.VoilaConfiguration.multi_kernel_manager_class = _server.ExplorerKernelManager
+"""
+
+
+def write_config(folder: Path, config: dict[str, Any]) -> None:
+    """``voila.json`` and ``voila.py`` in ``folder``, readable by the user only."""
+    files = {"voila.json": json.dumps(config, indent=1),
+             "voila.py": VOILA_PY.format(path=str(Path(__file__).resolve()))}
+    for name, text in files.items():
+        fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
 
 
 def voila_command(notebook: Path, port: int, config_dir: Path | None = None) -> list[str]:
@@ -285,9 +307,7 @@ def start(port: int | None = None, *, scenario: str | os.PathLike[str] | None = 
     config_dir = Path(tempfile.mkdtemp(prefix="msomodel-voila-config-"))  # mode 0700
     config = voila_config(token, max_kernels=max_kernels, cull_idle_timeout=cull_idle_timeout,
                           cull_interval=cull_interval)
-    fd = os.open(config_dir / "voila.json", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(config, fh)
+    write_config(config_dir, config)
     env = dict(os.environ)
     env["MSOMODEL_EXPLORER_CWD"] = os.getcwd()
     if scenario:
