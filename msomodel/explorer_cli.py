@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-browser", action="store_true",
                    help="do not open a browser (open the printed URL: it carries the token)")
     p.add_argument("--max-kernels", type=_positive, default=MAX_KERNELS, metavar="N",
-                   help=f"most explorer pages open at once; each runs a ~150 MB kernel "
+                   help=f"most explorer pages open at once; each runs a ~160 MB kernel "
                         f"(default: {MAX_KERNELS})")
     p.add_argument("--scenario", default=None, metavar="SCENARIO",
                    help="starting scenario file (default: a bundled scenario)")

@@ -47,7 +47,7 @@ from traitlets import Integer
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
-MAX_KERNELS = 4            # open explorer pages at once (each kernel is ~150 MB)
+MAX_KERNELS = 4            # open explorer pages at once (each kernel is ~160 MB)
 CULL_IDLE_TIMEOUT = 900    # seconds before an idle kernel without a connected page is stopped
 CULL_INTERVAL = 60
 WS_PROTOCOL = "v1.kernel.websocket.jupyter.org"
