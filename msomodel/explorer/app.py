@@ -272,8 +272,10 @@ class App:
             except subprocess.TimeoutExpired:
                 _killpg(pid, signal.SIGKILL)
                 self.process.wait()
+            # Anything else left in Voilà's group (only now: once the group is empty, its ID
+            # may be reused, so a later stop() must not signal it).
+            _killpg(pid, signal.SIGKILL)
             self._kernels = kernels
-        _killpg(pid, signal.SIGKILL)  # anything else left in Voilà's group
         deadline = time.monotonic() + timeout
         for kpid, started in self._kernels:
             while started is not None and _start_time(kpid) == started:
