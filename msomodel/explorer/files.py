@@ -67,14 +67,23 @@ def default_save_dir() -> Path:
     return Path("~/msomodel-scenarios").expanduser()
 
 
+def save_target(folder: str | Path, name: str) -> Path:
+    """Where :func:`save_scenario` writes ``name`` in ``folder``."""
+    return Path(folder).expanduser().resolve() / safe_filename(name)
+
+
 def save_scenario(data: dict[str, Any], folder: str | Path, name: str, *,
-                  origin: str | None = None) -> Path:
+                  origin: str | None = None, overwrite: bool = False) -> Path:
     """Write ``data`` as a complete scenario YAML ``folder/<safe name>.yaml`` (atomically).
 
-    Validates first (raises ScenarioError) so that what is saved always loads.
+    Validates first (raises ScenarioError) so that what is saved always loads.  An existing file
+    is replaced only with ``overwrite=True``; otherwise FileExistsError (checked atomically: the
+    file is linked into place, never over another file).
     """
     scenario_from_dict(data)
-    target = Path(folder).expanduser().resolve() / safe_filename(name)
+    target = save_target(folder, name)
+    if not overwrite and target.exists():
+        raise FileExistsError(17, "the file exists", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     header = f"# Saved by the msomodel explorer on {stamp}"
@@ -85,8 +94,15 @@ def save_scenario(data: dict[str, Any], folder: str | Path, name: str, *,
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            try:  # fails if the file appeared meanwhile
+                os.link(tmp, target)
+            except FileExistsError:
+                raise
+            except OSError:  # no hard links on this file system: checked above
+                os.replace(tmp, target)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     return target

@@ -29,6 +29,7 @@ from typing import Any
 from msomodel.explorer import model
 from msomodel.explorer.controls import OTHER, ControlPanel
 from msomodel.explorer.draw import ChartSet, TornadoChart
+from msomodel.explorer.files import save_target
 from msomodel.explorer.model import Drivers, SettingsError, Snapshot
 from msomodel.explorer.style import _problem_html, notes_html
 from msomodel.loader import ScenarioError
@@ -53,6 +54,7 @@ class Explorer(ControlPanel):
         self.drivers: Drivers | None = None
         self.error: str | None = None
         self.last_saved: Path | None = None
+        self._confirm_overwrite: Path | None = None  # the file a second click may replace
         self.timings_ms: dict[str, float] = {}
         self._initial: dict[str, Any] = {}
         self._initial_roles: tuple[str, ...] = ()
@@ -293,12 +295,33 @@ class Explorer(ControlPanel):
             self._file_message(f"Failed: {type(exc).__name__}: {exc}", ok=False)
 
     # ------------------------------------------------------------------ save and report
-    def save(self, folder: str | os.PathLike[str] | None = None, name: str | None = None) -> Path:
-        """Write the current settings as a complete scenario YAML; returns its path."""
+    def save(self, folder: str | os.PathLike[str] | None = None, name: str | None = None, *,
+             overwrite: bool = False) -> Path | None:
+        """Write the current settings as a complete scenario YAML; returns its path.
+
+        An existing file is not replaced at the first click: the message asks, the Save button
+        becomes "Overwrite", and the next save to that same file replaces it (returns None
+        until then).  ``overwrite=True`` replaces it at once.
+        """
         data = self.scenario_dict()
         folder = folder or self.controls["save_dir"].value.strip() or model.default_save_dir()
-        path = model.save_scenario(data, folder, name or data["name"],
-                                   origin=self.origin.name if self.origin else None)
+        name = name or data["name"]
+        target = save_target(folder, name)
+        try:
+            path = model.save_scenario(data, folder, name,
+                                       origin=self.origin.name if self.origin else None,
+                                       overwrite=overwrite or self._confirm_overwrite == target)
+        except FileExistsError:
+            self._confirm_overwrite = target
+            self.controls["save"].description = "Overwrite"
+            self.controls["save"].button_style = "danger"
+            self._file_message(f"<code>{html.escape(str(target))}</code> already exists. Click "
+                               f"<b>Overwrite</b> to replace it, or change the name or folder.",
+                               ok=False, raw_html=True)
+            return None
+        self._confirm_overwrite = None
+        self.controls["save"].description = "Save scenario"
+        self.controls["save"].button_style = "primary"
         self.last_saved = path
         self._file_message(f"Saved <code>{html.escape(str(path))}</code>. Check it with "
                            f"<code>msomodel validate</code>.", ok=True, raw_html=True)
@@ -307,6 +330,8 @@ class Explorer(ControlPanel):
     def render_report(self, out_dir: str | os.PathLike[str] | None = None) -> Path | None:
         """Save, then render the PDF report of the saved scenario; returns the PDF's path."""
         path = self.save()
+        if path is None:  # asking before overwriting
+            return None
         try:
             from msomodel.report import render_one
         except ImportError as exc:
