@@ -448,7 +448,7 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
         if deciders:
             text += f" What decides it: {lower_first(lead)} leads while {deciders}."
         return text
-    text = (f"Recommended: {lower_first(lead)}, NPV {money(d.npv[d.leader])} over {years:g} "
+    text = (f"{lead} is recommended: NPV {money(d.npv[d.leader])} over {years:g} "
             f"years{margin}{sure}.")
     if deciders:
         text += f" It stays ahead while {deciders}."

@@ -14,6 +14,7 @@ from msomodel.report.sections.common import (
     _e,
     badge,
     block,
+    figure_html,
     state_name,
 )
 from msomodel.scenario import OPTIONS
@@ -51,6 +52,21 @@ def _structures_table(result: Comparison, sources: SourceList) -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def state_map(result: Comparison) -> str:
+    """The US tile map of the answer for the owner's licence, the owner's state outlined."""
+    from msomodel.charts.usmap import tile_map
+
+    c = result.compliance
+    licence = LICENCE_NAMES.get(c.licence or "", c.licence or "")
+    fig = tile_map(c.licence, highlight=c.state, on=result.scenario.finance.start_date)
+    if fig._suptitle is not None:  # the section's heading says it
+        fig._suptitle.set_visible(False)
+    return figure_html(fig, title=f"Who may own a med spa: a {licence}, by state",
+                       note=f"As recorded in the rules data for {result.scenario.finance.start_date:%b %Y}"
+                       f"; {state_name(c.state)} outlined. Contested means the sources disagree: "
+                       "consult counsel. Not legal advice.")
+
+
 def compliance_section(result: Comparison) -> str:
     """:func:`compliance_parts` as one HTML fragment."""
     return "".join(compliance_parts(result))
@@ -82,6 +98,7 @@ def compliance_parts(result: Comparison) -> list[str]:
              f"{_e(CHOSEN_BY.get(c.structure_chosen_by, c.structure_chosen_by))}"
              ". Each structure's standing for this owner:</p>")
     parts = [block("<h3>Legal structure</h3>", intro, counsel, _structures_table(result, sources))]
+    parts.append(state_map(result))
     rows = []
     shared = set(found.reasons) if found else set()
     for option in OPTIONS:
