@@ -33,6 +33,26 @@ def _load(path: str):
     return load_scenario(path)
 
 
+def _check_uncertainty(scenario, source: str) -> None:
+    """The uncertainty section's paths, ranges and distribution parameters; raises
+    ScenarioError with every problem."""
+    from msomodel.analysis.distributions import compile_plan
+    from msomodel.analysis.sensitivity import ranges
+    from msomodel.errors import ScenarioError
+    from msomodel.inputs import compile_inputs
+
+    inputs = compile_inputs(scenario)
+    problems = []
+    for check in (lambda: compile_plan(scenario.uncertainty, scenario, inputs, source),
+                  lambda: ranges(scenario, inputs=inputs, source=source)):
+        try:
+            check()
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Check every scenario named (files, or folders of them); every problem of every file."""
     from pathlib import Path
@@ -48,6 +68,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         nonlocal bad
         try:
             s = load_scenario(path, cache=cache)
+            if s.uncertainty is not None:  # paths and parameters against the scenario's inputs
+                _check_uncertainty(s, str(path))
         except ScenarioError as exc:
             if bases_of:  # only a base: its problems show through the files extending it
                 names = ", ".join(p.name for p in bases_of)

@@ -227,3 +227,19 @@ def test_help_describes_arguments_with_an_example(capsys, command, texts):
     assert info.value.code == 0
     for text in texts:
         assert " ".join(text.split()) in out, text
+
+
+def test_distribution_parameters_outside_the_fields_range_are_input_errors(capsys, tmp_path):
+    path = tmp_path / "dist.yaml"
+    path.write_text(f"extends: {CASES / 'good_base.yaml'}\nuncertainty:\n  distributions:\n"
+                    "    - {path: mso.purchasing_discount, dist: normal, mean: -1000000000000, sd: 0.1}\n"
+                    "    - {path: mso.purchasing_discount_max, dist: uniform, low: -5, high: 0.3}\n")
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}: uncertainty.distributions.0.mean: expected a value the input "
+        "mso.purchasing_discount can take (>= 0 and <= 1), found -1e+12",
+        f"{path}: uncertainty.distributions.1.low: expected a value the input "
+        "mso.purchasing_discount_max can take (>= 0 and <= 1), found -5"]
+    code, _, err = run(capsys, "compare", str(path))  # the decision's Monte Carlo says the same
+    assert code == 2 and "uncertainty.distributions.0.mean" in err and "Traceback" not in err

@@ -34,6 +34,7 @@ from msomodel.analysis.spec import (
     Uniform,
     parse_spec,
 )
+from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
 
@@ -119,6 +120,18 @@ class SamplingPlan:
         return [v.path for v in self.variables]
 
 
+def _location_parameters(d: Distribution) -> list[tuple[str, float]]:
+    """The parameters that are values of the input itself (each must lie within its bounds);
+    ``sd`` and the log-scale ``mu``/``sigma`` are not (``exp(mu)`` is checked as the median)."""
+    if d.dist in ("uniform", "triangular", "pert"):
+        return [(k, getattr(d, k)) for k in ("low", "mode", "high") if hasattr(d, k)]
+    if d.dist == "normal":
+        return [("mean", d.mean)]
+    if d.mean is not None:
+        return [("mean", d.mean)]
+    return [("mu", float(np.exp(d.mu)))]
+
+
 def compile_plan(spec: UncertaintySpec | dict | None, scenario: Scenario, inputs: ModelInputs,
                  source: str = "<uncertainty>") -> SamplingPlan:
     """Check the spec's paths against the scenario and build the :class:`SamplingPlan`.
@@ -129,14 +142,20 @@ def compile_plan(spec: UncertaintySpec | dict | None, scenario: Scenario, inputs
         Naming ``uncertainty.distributions.<i>.path`` for an unknown path, or
         ``uncertainty.correlations`` when the coefficients are not jointly possible.
     """
-    from msomodel.loader import Problem, ScenarioError
-
     spec = parse_spec(spec, source)
     problems = []
     for i, d in enumerate(spec.distributions):
         msg = P.check_path(inputs, d.path)
         if msg:
             problems.append(Problem(source, f"uncertainty.distributions.{i}.path", msg))
+            continue
+        b = P.bounds(scenario, d.path)
+        for name, value in _location_parameters(d):
+            if not b.lower <= value <= b.upper:
+                problems.append(Problem(
+                    source, f"uncertainty.distributions.{i}.{name}",
+                    f"expected a value the input {d.path} can take ({b.describe()}), found "
+                    f"{value:g}"))
     if problems:
         raise ScenarioError(problems)
     variables = tuple(Variable(d.path, d, P.bounds(scenario, d.path), P.base_value(inputs, d.path))
