@@ -344,7 +344,8 @@ def compare(scenario: Scenario, *, structure: str | None = None,
     """
     found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)
-    projections = engine.run(inputs)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported, not warned
+        projections = engine.run(inputs)
     _check_finite(scenario, projections)
     rate = inputs.arrays["discount_rate"][None]
     per_option = {o: {k: float(v[0]) for k, v in metrics.option_metrics(p, rate).items()}

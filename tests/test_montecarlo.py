@@ -114,7 +114,7 @@ def test_impossible_correlations_are_an_error(ohio):
 def test_clipping_to_schema_bounds_is_counted(ohio):
     spec = {"distributions": [
         {"path": "mso.purchasing_discount", "dist": "normal", "mean": 0.0, "sd": 0.05},
-        {"path": "sites.Columbus.open_month", "dist": "uniform", "low": 0.0, "high": 80.0}]}
+        {"path": "sites.Columbus.open_month", "dist": "normal", "mean": 55.0, "sd": 10.0}]}
     r = simulate(ohio, spec, 400, seed=1)
     disc = r.samples["mso.purchasing_discount"]
     assert disc.min() == 0.0 and r.clipped["mso.purchasing_discount"] == int((disc == 0).sum())

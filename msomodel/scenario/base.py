@@ -20,7 +20,9 @@ class Model(BaseModel):
 Float = float
 Int = int
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
+#: Non-negative amounts; above 1e12 (a trillion dollars, units or hours) is always a slip, and
+#: would overflow the projection's arithmetic.
+NonNeg = Annotated[float, Field(ge=0.0, le=1e12)]
 Growth = Annotated[float, Field(ge=-0.5, le=1.0)]
 Source = Annotated[str | None, Field(description="Where the figure comes from, or 'assumption'.")]
 Name = Annotated[str, Field(min_length=1, pattern=r"^[^.]+$")]
