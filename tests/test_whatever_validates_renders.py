@@ -123,9 +123,9 @@ def test_absurd_amounts_are_rejected_when_validated(price):
 def test_results_that_are_not_finite_are_input_errors_naming_the_file(monkeypatch):
     """Schema limits keep results finite; should a projection overflow all the same, compare
     names the file and the lines instead of printing NaN as $0."""
-    import numpy as np
-
     import importlib
+
+    import numpy as np
 
     cmp = importlib.import_module("msomodel.compare")
 
