@@ -17,7 +17,8 @@ from typing import Any
 from .files import FAILED_DIR, atomic_path, atomic_write_text, output_path, slugify, temp_path_for
 
 FORMATS = ("ipynb", "html", "pdf")
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "report.ipynb"
+#: Package data (``msomodel/notebooks``); ``notebooks/report.ipynb`` in a checkout links to it.
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 
 
 @dataclass
