@@ -333,7 +333,8 @@ def _csv_cell(value: Any) -> Any:
 def index_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     """Tidy CSV: one row per client, the columns of :data:`COLUMNS`, numbers rounded."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # Every text cell quoted (OWASP; and a CR inside a cell then cannot split a row).
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC)
     writer.writerow(list(COLUMNS))
     for row in rows:
         writer.writerow([_csv_cell(row.get(c)) for c in COLUMNS])
