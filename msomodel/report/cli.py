@@ -44,12 +44,13 @@ def run_report_command(
     formats: Sequence[str] = FORMATS,
     progress: bool = True,
     scheduler: str | None = None,
+    notebook: str | os.PathLike[str] | None = None,
 ) -> int:
     """Render ``paths`` (files, or folders of scenarios) into ``out_dir``, print a summary.
 
     0 if all rendered, 1 if any failed, 2 for bad arguments (or an unusable ``out_dir`` or
     ``scheduler``), 130 if interrupted. ``scheduler``: render on Dask (``tcp://HOST:PORT`` or
-    ``local[:N]``) instead of the local pool.
+    ``local[:N]``) instead of the local pool. ``notebook``: another report notebook (tests).
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
@@ -72,7 +73,7 @@ def run_report_command(
     except OutputDirError as exc:
         print(f"msomodel report: -o: {exc}", file=sys.stderr)
         return 2
-    options = {}
+    options: dict[str, object] = {"notebook": notebook} if notebook is not None else {}
     if scheduler is not None:
         try:
             parse_scheduler(scheduler)

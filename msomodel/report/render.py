@@ -162,7 +162,9 @@ def render_one(
         return result
     except OSError as exc:  # a full disk, a folder made read-only meanwhile: this scenario fails
         result.status, result.outputs = "failed", {}
-        result.error = f"{result.scenario_path}: cannot write its report: {describe_os_error(exc)}"
+        where = describe_os_error(exc)  # named as the final file, not the staged one
+        where = where.replace(str(stage), str(out)) if stage is not None else where
+        result.error = f"{result.scenario_path}: cannot write its report: {where}"
         try:
             publish_failure(result, out, run_id, None)
         except OSError:
