@@ -231,8 +231,10 @@ def test_a_folder_gives_its_scenarios_without_bases(tmp_path: Path) -> None:
     (tmp_path / ".hidden" / "x.yaml").write_text("name: x\n")
     (tmp_path / "broken.yaml").write_text("options: [1, 2\n")  # still a client: it fails later
     (tmp_path / "notes.txt").write_text("")
-    found = [p.relative_to(tmp_path).as_posix() for p in scenarios_in(tmp_path)]
+    bases: list[tuple[Path, Path]] = []
+    found = [p.relative_to(tmp_path).as_posix() for p in scenarios_in(tmp_path, bases)]
     assert found == ["broken.yaml", "client.yaml", "sub/other.yaml"]
+    assert bases == [(tmp_path / "base.yml", tmp_path / "client.yaml")]
     files, missing, empty = expand_paths([tmp_path, tmp_path / "nope.yaml", tmp_path / "common" /
                                           "shared.yaml", tmp_path / "sub" / "x"])
     assert len(files) == 4 and missing == [str(tmp_path / "nope.yaml"), str(tmp_path / "sub/x")]

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from msomodel.distributed import ClusterError, parse_scheduler, require_dask
 
@@ -60,7 +61,8 @@ def run_report_command(
     if jobs is not None and jobs < 1:
         print(f"msomodel report: --jobs must be 1 or more, found {jobs}", file=sys.stderr)
         return 2
-    files, missing, empty = expand_paths(paths)
+    bases: list[tuple[Path, Path]] = []
+    files, missing, empty = expand_paths(paths, bases)
     if not paths or missing or empty:
         problems = ([f"no such scenario file or folder: {p}" for p in missing]
                     + [f"no scenario files (*.yaml) in folder: {p}" for p in empty]
@@ -68,6 +70,9 @@ def run_report_command(
         for problem in problems:
             print(f"msomodel report: {problem}", file=sys.stderr)
         return 2
+    for base, client in bases:
+        print(f"msomodel report: skipping {base}: a base ({client.name} extends it); "
+              "name the file to render it", file=sys.stderr)
     try:
         check_output_dir(out_dir)
     except OutputDirError as exc:

@@ -26,6 +26,7 @@ import io
 import json
 import math
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -390,8 +391,14 @@ def unit_words(unit: str | None) -> str:
     return ""
 
 
+LICENCE_LABELS = {"physician": "Physician", "np": "NP", "pa": "PA", "rn": "RN",
+                  "none": "None (lay owner)"}
+
+
 def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
     e = html.escape
+    text_columns = {"Client", "State", "Licence", "Structure", "Recommended", "Rendered",
+                    "Status", "Reports"}
     head = ["Client", "State", "Licence", "Structure", "Recommended",
             *(f"NPV {OPTION_HEADINGS[o].lower() if o != 'mso' else 'MSO'}" for o in OPTION_IDS),
             "Break-even fee", "Current fee", "Peak funding", "Payback", "Rendered", "Status",
@@ -417,7 +424,8 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
             value = row.get(f"npv_{option}")
             closed = row.get(f"feasible_{option}") is False
             note = small("not open") if closed and value is not None else ""
-            npvs.append(f'<td class="{"closed" if closed else ""}">{money(value)}{note}</td>')
+            npvs.append(f'<td class="{"closed" if closed else ""}"><span class="nowrap">'
+                        f'{money(value)}</span>{note}</td>')
         unit = row.get("breakeven_unit")
         target = BREAKEVEN_TARGETS.get(row.get("breakeven_target") or "",
                                        row.get("breakeven_target") or "")
@@ -427,20 +435,23 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
         status = row["status"]
         why = row.get("error") if status == "failed" else row.get("stale_reason")
         rendered = row.get("rendered") or ""
+        licence = LICENCE_LABELS.get(row.get("licence") or "", row.get("licence") or "–")
         cells = [
             f'<td class="text"><strong>{e(str(row["client"]))}</strong>'
             f'{small(Path(row.get("scenario") or "").name)}</td>',
             f'<td class="text">{e(row.get("state") or "–")}</td>',
-            f'<td class="text">{e(row.get("licence") or "–")}</td>',
+            f'<td class="text">{e(licence)}</td>',
             f'<td class="text">{e(row.get("structure") or "–")}'
             f'{small(row.get("structure_status") or "")}</td>',
             f'<td class="text">{e(recommended)}{small(" · ".join(d for d in detail if d))}</td>',
             *npvs,
-            f"<td>{e(breakeven)}{small(unit_words(unit))}{small(target)}</td>",
-            f"<td>{e(fee_level(row.get('breakeven_current'), unit))}</td>",
-            f"<td>{money(row.get('peak_funding'))}</td>",
-            f"<td>{'–' if payback is None else f'month {payback}'}</td>",
-            f'<td class="text" title="{e(rendered)}">{e(rendered[:10] or "–")}</td>',
+            f'<td class="breakeven"><span class="nowrap">{e(breakeven)}</span>'
+            f'{small(unit_words(unit))}'
+            f'{_target(target)}</td>',
+            f"<td class=\"nowrap\">{e(fee_level(row.get('breakeven_current'), unit))}</td>",
+            f"<td class=\"nowrap\">{money(row.get('peak_funding'))}</td>",
+            f"<td class=\"nowrap\">{'–' if payback is None else f'month {payback}'}</td>",
+            f'<td class="text nowrap" title="{e(rendered)}">{e(rendered[:10] or "–")}</td>',
             f'<td class="text status {e(status)}">{e(status)}'
             f'{_why(why)}</td>',
             f'<td class="text">{links or "–"}</td>',
@@ -449,16 +460,25 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
     counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "stale", "failed")}
     summary = f"{len(rows)} client{'s' if len(rows) != 1 else ''}: " + ", ".join(
         f"{n} {s}" for s, n in counts.items() if n) if rows else "No reports yet."
-    return _PAGE.format(head="".join(f"<th>{e(h)}</th>" for h in head), body="\n".join(body),
-                        summary=e(summary))
+    return _PAGE.format(
+        head="".join(f'<th class="{"text" if h in text_columns else ""}">{e(h)}</th>'
+                     for h in head),
+        body="\n".join(body), summary=e(summary))
+
+
+def _target(text: str) -> str:
+    return f'<br><span class="small target">{html.escape(text)}</span>' if text else ""
 
 
 def _why(text: str | None) -> str:
+    """An error or stale reason, shortened to a line or two (the whole text on hover)."""
     if not text:
         return ""
-    first = text.strip().splitlines()[0] if text.strip() else ""
+    short = re.sub(r"\S+\.ya?ml: ", "", " ".join(text.split()))  # the row names the file
+    if len(short) > 160:
+        short = short[:159] + "…"
     return (f'<br><span class="small why" title="{html.escape(text)}">'
-            f"{html.escape(first[:160])}</span>")
+            f"{html.escape(short)}</span>")
 
 
 _PAGE = """<!DOCTYPE html>
@@ -469,7 +489,11 @@ h1 {{ color: #12355b; font-size: 16pt; margin-bottom: 0.2em; }}
 table {{ border-collapse: collapse; font-variant-numeric: tabular-nums; }}
 th, td {{ padding: 0.35em 0.6em; text-align: right; vertical-align: top; }}
 th {{ border-bottom: 1pt solid #333; font-size: 9pt; }}
-td.text, th:first-child {{ text-align: left; }}
+td.text, th.text {{ text-align: left; }}
+.nowrap {{ white-space: nowrap; }}
+.target {{ font-style: italic; }}
+td.breakeven {{ min-width: 11em; }}
+td.status {{ min-width: 9em; }}
 tr:nth-child(even) {{ background: #f3f6f9; }}
 .small {{ font-size: 8pt; color: #5a6470; }}
 td.closed {{ color: #8a939c; }}

@@ -74,11 +74,13 @@ def scenario_name(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def scenarios_in(folder: str | os.PathLike[str]) -> list[Path]:
+def scenarios_in(folder: str | os.PathLike[str],
+                 bases_found: list[tuple[Path, Path]] | None = None) -> list[Path]:
     """Every client scenario under ``folder``, sorted: ``*.yaml``/``*.yml`` at any depth, except
 
     - files under a ``common/`` folder or a hidden folder, and
-    - bases: files another scenario in the folder ``extends:``.
+    - bases: files another scenario in the folder ``extends:``; each skipped base is appended
+      to ``bases_found`` as ``(base, a file that extends it)``.
     """
     root = Path(folder)
     found = []
@@ -87,23 +89,33 @@ def scenarios_in(folder: str | os.PathLike[str]) -> list[Path]:
         for name in sorted(filenames):
             if name.endswith(SCENARIO_SUFFIXES) and not name.startswith("."):
                 found.append(Path(dirpath) / name)
-    bases = set()
+    bases: dict[Path, Path] = {}
     for file in found:
         base = _extends(file.resolve(), _read_yaml(file))
         if base is not None:
-            bases.add(base)
-    return [f for f in found if f.resolve() not in bases]
+            bases.setdefault(base, file)
+    clients = []
+    for file in found:
+        if file.resolve() in bases:
+            if bases_found is not None:
+                bases_found.append((file, bases[file.resolve()]))
+        else:
+            clients.append(file)
+    return clients
 
 
-def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[str], list[str]]:
-    """``(scenario files, missing paths, empty folders)``: folders replaced by their scenarios."""
+def expand_paths(paths: Iterable[str | os.PathLike[str]],
+                 bases_found: list[tuple[Path, Path]] | None = None,
+                 ) -> tuple[list[str], list[str], list[str]]:
+    """``(scenario files, missing paths, empty folders)``: folders replaced by their scenarios
+    (bases skipped, and listed in ``bases_found``)."""
     files: list[str] = []
     missing: list[str] = []
     empty: list[str] = []
     for path in paths:
         text = os.fspath(path)
         if os.path.isdir(text):
-            inside = scenarios_in(text)
+            inside = scenarios_in(text, bases_found)
             files += [os.fspath(p) for p in inside]
             if not inside:
                 empty.append(text)
