@@ -102,7 +102,7 @@ def test_index_row_of_nothing_is_empty_not_an_error() -> None:
 
 def full_row(**overrides: object) -> dict[str, object]:
     row = {c: None for c in COLUMNS}
-    row.update(index_row(V2), slug="az", scenario="az.yaml", rendered="2026-12-02T10:00:00Z",
+    row.update(index_row(V2), slug="az", scenario="az.yaml", rendered="2026-12-02",
                status="ok", html="az.html", pdf="az.pdf")
     row.update(overrides)
     return row

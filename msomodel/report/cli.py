@@ -74,7 +74,7 @@ def run_report_command(
         print(f"msomodel report: skipping {base}: a base ({client.name} extends it); "
               "name the file to render it", file=sys.stderr)
     try:
-        check_output_dir(out_dir)
+        check_output_dir(out_dir, create=False)  # made only once there is something to render
     except OutputDirError as exc:
         print(f"msomodel report: -o: {exc}", file=sys.stderr)
         return 2

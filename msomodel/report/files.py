@@ -58,11 +58,12 @@ def output_path(out_dir: str | os.PathLike[str], name: str, subdir: str | None =
 
 # -- the output folder --------------------------------------------------------------------------
 
-def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
-    """Create ``out_dir`` if needed and prove it is a writable folder; raise :class:`OutputDirError`.
+def check_output_dir(out_dir: str | os.PathLike[str], create: bool = True) -> Path:
+    """Prove ``out_dir`` is (or can be made) a writable folder; raise :class:`OutputDirError`.
 
     Catches ``-o`` naming a file, a path under a file, and a folder that is read-only (by mode or
-    by mount) before any report is rendered.
+    by mount) before any report is rendered. With ``create`` the folder is made; without, a
+    missing folder is only checked for (its nearest existing parent must be writable).
     """
     out = Path(out_dir)
     for parent in [out, *out.parents]:
@@ -70,8 +71,10 @@ def check_output_dir(out_dir: str | os.PathLike[str]) -> Path:
             where = "is a file" if parent == out else f"is under {parent}, which is a file"
             raise OutputDirError(f"output folder {out} {where}")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / f"{TEMP_PREFIX}probe-{os.getpid()}-{secrets.token_hex(4)}"
+        if create:
+            out.mkdir(parents=True, exist_ok=True)
+        folder = next(p for p in [out, *out.parents] if p.exists())
+        probe = folder / f"{TEMP_PREFIX}probe-{os.getpid()}-{secrets.token_hex(4)}"
         probe.mkdir()
         probe.rmdir()
     except OSError as exc:

@@ -14,8 +14,8 @@ version 1's keys.
 
 Units (also in ``index.json`` under ``columns``): money in USD rounded to the cent; shares and
 probabilities as fractions (0.185 = 18.5 %) to four decimals; the break-even level and the
-current fee in the unit named in ``breakeven_unit``; months from the start; dates in UTC, ISO
-8601. ``index.csv`` neutralises text cells a spreadsheet would run as a formula (OWASP).
+current fee in the unit named in ``breakeven_unit``; months from the start; the date rendered
+in UTC, ISO 8601 (the sidecar has the time). ``index.csv`` neutralises text cells a spreadsheet would run as a formula (OWASP).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "breakeven_target": ("text", "what breaks even at breakeven_level"),
     "peak_funding": ("USD", "peak funding need of the recommended option"),
     "payback_month": ("month", "payback month of the recommended option"),
-    "rendered": ("UTC, ISO 8601", "when the report was rendered"),
+    "rendered": ("date, UTC, ISO 8601", "the day the report was rendered (the sidecar has the time)"),
     "status": ("text", "ok, failed or stale"),
     "stale_reason": ("text", "why a report no longer matches its scenario"),
     "error": ("text", "why a report failed"),
@@ -280,7 +280,7 @@ def sidecar_row(sidecar: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> 
         "slug": slug,
         "scenario": _text(scenario.get("path")),
         **row,
-        "rendered": _text(sidecar.get("rendered")),
+        "rendered": (_text(sidecar.get("rendered")) or "")[:10] or None,
         "status": status,
         "stale_reason": "; ".join(reasons) or None,
         "error": _text(sidecar.get("error")),
@@ -451,7 +451,7 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
             f"<td class=\"nowrap\">{e(fee_level(row.get('breakeven_current'), unit))}</td>",
             f"<td class=\"nowrap\">{money(row.get('peak_funding'))}</td>",
             f"<td class=\"nowrap\">{'–' if payback is None else f'month {payback}'}</td>",
-            f'<td class="text nowrap" title="{e(rendered)}">{e(rendered[:10] or "–")}</td>',
+            f'<td class="text nowrap">{e(rendered or "–")}</td>',
             f'<td class="text status {e(status)}">{e(status)}'
             f'{_why(why)}</td>',
             f'<td class="text">{links or "–"}</td>',
