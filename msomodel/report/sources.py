@@ -29,9 +29,10 @@ def _read_yaml(path: Path) -> Any:
 def _extends(path: Path, data: Any) -> Path | None:
     """The file ``data`` (the YAML of ``path``) extends, resolved; None if none or not a file path."""
     base = data.get("extends") if isinstance(data, dict) else None
-    if not isinstance(base, str) or ":" in base.split("/", 1)[0] and not Path(base).is_absolute():
-        return None  # no base, or a packaged one ("msomodel:benchmarks/...")
-    return (path.parent / base).resolve()
+    if not isinstance(base, str):
+        return None
+    packaged = ":" in base.split("/", 1)[0] and not Path(base).is_absolute()
+    return None if packaged else (path.parent / base).resolve()  # "msomodel:benchmarks/..."
 
 
 def extends_chain(path: str | os.PathLike[str]) -> list[Path]:
