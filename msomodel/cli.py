@@ -328,12 +328,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from msomodel.report import run_report_command
+    from msomodel.report.cli import run_from_args
 
-    formats = tuple(f.strip() for f in args.formats.split(",") if f.strip())
-    options = {"scheduler": args.scheduler} if args.scheduler else {}
-    return run_report_command(args.scenarios, args.output, jobs=args.jobs, formats=formats,
-                              progress=not args.no_progress, **options)
+    return run_from_args(args)
 
 
 #: Help of the SCENARIO argument, shared by the commands that take one scenario file.
@@ -478,14 +475,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="state to outline on the map (default: STATE)")
     p.set_defaults(func=cmd_rules)
 
-    p = sub.add_parser("report", help="render reports (executed notebook, HTML, PDF)")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    p.add_argument("-o", "--output", default="reports", metavar="DIR")
-    p.add_argument("-j", "--jobs", type=int, default=None, help="parallel workers (default: cores)")
-    p.add_argument("--formats", default="ipynb,html,pdf")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
-    p.add_argument("--scheduler", default=None,
-                   help="run on Dask: tcp://HOST:8786 or local[:N] (needs msomodel[dask])")
+    from msomodel.report.cli import build_parser as report_arguments
+
+    p = sub.add_parser("report", help="render reports (executed notebook, HTML, PDF) and their "
+                                      "index")
+    report_arguments(p)
     p.set_defaults(func=cmd_report)
 
     for register in _extra_commands():

@@ -54,7 +54,8 @@ def test_render_one_writes_notebook_html_and_pdf(tmp_path: Path) -> None:
     result = render_one(FIXTURES / "alpha.yaml", tmp_path, notebook=STANDIN)
     assert result.ok, result.error
     assert set(result.outputs) == {"ipynb", "html", "pdf"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.html", "alpha.ipynb", "alpha.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "alpha.html", "alpha.ipynb", "alpha.json", "alpha.pdf"]
     assert_clean_report(tmp_path / "alpha.pdf", "Spa alpha")
     html = (tmp_path / "alpha.html").read_text()
     assert "stray" not in html and "import " not in html and "data:image/png;base64" in html
@@ -62,10 +63,11 @@ def test_render_one_writes_notebook_html_and_pdf(tmp_path: Path) -> None:
     executed = json.loads((tmp_path / "alpha.ipynb").read_text())
     assert executed["metadata"]["papermill"]["parameters"]["scenario_path"].endswith("alpha.yaml")
 
-    # Re-running overwrites in place and leaves the same set of files.
+    # Re-running replaces the whole set: no file of the earlier run is left beside the new one.
     again = render_one(FIXTURES / "alpha.yaml", tmp_path, formats=("pdf",), notebook=STANDIN)
     assert again.ok and set(again.outputs) == {"pdf"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.html", "alpha.ipynb", "alpha.pdf"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alpha.json", "alpha.pdf"]
+    assert json.loads((tmp_path / "alpha.json").read_text())["outputs"] == {"pdf": "alpha.pdf"}
 
 
 def test_failed_render_keeps_partial_notebook_and_names_the_cell(tmp_path: Path) -> None:
@@ -74,7 +76,10 @@ def test_failed_render_keeps_partial_notebook_and_names_the_cell(tmp_path: Path)
     assert "broken.yaml" in result.error and "cell" in result.error
     assert "Traceback" not in result.error
     assert (tmp_path / "failed" / "broken.ipynb").is_file()
-    assert not list(tmp_path.glob("broken.*")) and not temporaries(tmp_path)
+    assert [p.name for p in tmp_path.glob("broken.*")] == ["broken.json"]  # the sidecar only
+    sidecar = json.loads((tmp_path / "broken.json").read_text())
+    assert sidecar["status"] == "failed" and "broken.yaml" in sidecar["error"]
+    assert sidecar["failed_notebook"] == "failed/broken.ipynb" and not temporaries(tmp_path)
 
 
 # -- batches -----------------------------------------------------------------------------------
@@ -86,13 +91,15 @@ def test_batch_with_a_broken_scenario_completes_the_others(tmp_path: Path) -> No
     assert [r.status for r in batch.results] == ["ok", "failed", "ok"]
     for name in ("alpha", "beta"):
         assert_clean_report(tmp_path / f"{name}.pdf", f"Spa {name}")
-    assert not list(tmp_path.glob("broken.*"))
+    assert [p.name for p in tmp_path.glob("broken.*")] == ["broken.json"]
     assert (tmp_path / "failed" / "broken.ipynb").is_file()
     assert not temporaries(tmp_path)
-    rows = list(csv.DictReader((tmp_path / "index.csv").open()))
-    assert [r["status"] for r in rows] == ["ok", "failed", "ok"]
-    assert "broken.yaml" in rows[1]["error"] and rows[0]["pdf"] == "alpha.pdf"
-    assert float(rows[0]["npv_mso"]) == 528000.0 and rows[0]["recommended_option"] == "mso"
+    rows = {r["slug"]: r for r in csv.DictReader((tmp_path / "index.csv").open())}
+    assert {s: r["status"] for s, r in rows.items()} == {
+        "alpha": "ok", "broken": "failed", "beta": "ok"}
+    assert "broken.yaml" in rows["broken"]["error"] and rows["alpha"]["pdf"] == "alpha.pdf"
+    assert float(rows["alpha"]["npv_mso"]) == 528000.0
+    assert rows["alpha"]["recommended_option"] == "mso" and rows["alpha"]["recommended"] == "MSO"
     index_html = (tmp_path / "index.html").read_text()
     assert 'href="alpha.pdf"' in index_html and "broken.yaml" in index_html
 

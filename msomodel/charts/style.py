@@ -33,6 +33,7 @@ RC = {
     "ytick.labelsize": 9,
     "figure.figsize": (7.0, 3.6),
     "figure.constrained_layout.use": True,
+    "text.parse_math": False,  # labels are text: a "$" in a name is a dollar, never mathtext
 }
 
 

@@ -2,6 +2,7 @@
 
 from .batch import BatchResult, render_batch
 from .cli import main_report, run_report_command
+from .index import index_row, rebuild_index
 from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult, render_one
 
 __all__ = [
@@ -9,7 +10,9 @@ __all__ = [
     "FORMATS",
     "BatchResult",
     "RenderResult",
+    "index_row",
     "main_report",
+    "rebuild_index",
     "render_batch",
     "render_one",
     "run_report_command",

@@ -6,11 +6,36 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from msomodel.distributed import ClusterError, parse_scheduler, require_dask
 
 from .batch import render_batch
+from .files import OutputDirError, check_output_dir
 from .render import FORMATS
+from .sources import dedupe, expand_paths
+
+DEFAULT_OUTPUT = "reports"
+
+DESCRIPTION = """\
+Render one report per scenario: the executed notebook, an HTML page and a PDF, named after the
+scenario file, plus an index of every report in the output folder (index.html, index.csv,
+index.json). Rendering into a folder that already holds reports updates their index: each
+client keeps one row, re-rendered clients are replaced, and a report whose scenario has
+changed since is marked stale. A scenario that fails leaves its partial notebook in
+OUTPUT/failed/ and the others still render.
+"""
+
+EPILOG = """\
+examples:
+  msomodel report scenarios/ohio_physician_single_site.yaml
+  msomodel report clients/ -o portfolio/ --formats pdf
+  msomodel report a.yaml b.yaml -j 2 --no-progress
+  msomodel report clients/ --scheduler tcp://10.0.0.5:8786
+
+exit status: 0 all rendered; 1 some failed (or the index could not be written);
+2 bad arguments or an unusable output folder; 130 interrupted.
+"""
 
 
 def run_report_command(
@@ -20,23 +45,40 @@ def run_report_command(
     formats: Sequence[str] = FORMATS,
     progress: bool = True,
     scheduler: str | None = None,
+    notebook: str | os.PathLike[str] | None = None,
 ) -> int:
-    """Render ``paths`` into ``out_dir``, print a summary; 0 if all rendered, 1 if any failed,
-    2 for bad arguments (or an unusable ``scheduler``), 130 if interrupted.
+    """Render ``paths`` (files, or folders of scenarios) into ``out_dir``, print a summary.
 
-    ``scheduler``: render on Dask (``tcp://HOST:PORT`` or ``local[:N]``) instead of the local pool.
+    0 if all rendered, 1 if any failed, 2 for bad arguments (or an unusable ``out_dir`` or
+    ``scheduler``), 130 if interrupted. ``scheduler``: render on Dask (``tcp://HOST:PORT`` or
+    ``local[:N]``) instead of the local pool. ``notebook``: another report notebook (tests).
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
         print(f"msomodel report: unknown format(s) {unknown}; choose from {','.join(FORMATS)}",
               file=sys.stderr)
         return 2
-    missing = [os.fspath(p) for p in paths if not os.path.isfile(p)]
-    if not paths or missing:
-        print(f"msomodel report: no such scenario file(s): {', '.join(missing) or '(none given)'}",
-              file=sys.stderr)
+    if jobs is not None and jobs < 1:
+        print(f"msomodel report: --jobs must be 1 or more, found {jobs}", file=sys.stderr)
         return 2
-    options = {}
+    bases: list[tuple[Path, Path]] = []
+    files, missing, empty = expand_paths(paths, bases)
+    if not paths or missing or empty:
+        problems = ([f"no such scenario file or folder: {p}" for p in missing]
+                    + [f"no scenario files (*.yaml) in folder: {p}" for p in empty]
+                    or ["no scenario given"])
+        for problem in problems:
+            print(f"msomodel report: {problem}", file=sys.stderr)
+        return 2
+    for base, client in bases:
+        print(f"msomodel report: skipping {base}: a base ({client.name} extends it); "
+              "name the file to render it", file=sys.stderr)
+    try:
+        check_output_dir(out_dir, create=False)  # made only once there is something to render
+    except OutputDirError as exc:
+        print(f"msomodel report: -o: {exc}", file=sys.stderr)
+        return 2
+    options: dict[str, object] = {"notebook": notebook} if notebook is not None else {}
     if scheduler is not None:
         try:
             parse_scheduler(scheduler)
@@ -46,46 +88,89 @@ def run_report_command(
             return 2
         options["scheduler"] = scheduler
     try:
-        batch = render_batch(paths, out_dir, jobs=jobs, formats=formats, progress=progress,
-                             **options)
+        batch = render_batch(dedupe(files), out_dir, jobs=jobs, formats=formats,
+                             progress=progress, **options)
     except KeyboardInterrupt:
         print("msomodel report: interrupted; finished reports kept, nothing half-written.",
               file=sys.stderr)
         return 130
-    except ClusterError as exc:
+    except (ClusterError, OutputDirError) as exc:
         print(f"msomodel report: {exc}", file=sys.stderr)
         return 2
     ok = len(batch.results) - len(batch.failed)
+    stale = sum(r["status"] == "stale" for r in batch.rows)
+    index = batch.index.get("html", "(not written)")
     print(f"{ok} of {len(batch.results)} reports rendered into {batch.out_dir} "
-          f"in {batch.duration_s:.1f} s; index: {batch.index.get('html', '')}")
+          f"in {batch.duration_s:.1f} s; index of {len(batch.rows)} client(s)"
+          f"{f', {stale} stale' if stale else ''}: {index}", flush=True)
     for result in batch.failed:
         print(f"FAILED {result.error}", file=sys.stderr)
         if result.failed_notebook:
             print(f"       partial notebook: {result.failed_notebook}", file=sys.stderr)
+    if batch.index_error:
+        print(f"msomodel report: {batch.index_error}", file=sys.stderr)
     return batch.exit_code
+
+
+def _formats(text: str) -> list[str]:
+    chosen = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(
+            f"invalid choice: {text!r} (choose one or more of {', '.join(FORMATS)}, "
+            "comma-separated)")
+    return chosen
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected 1 or more, found {value}")
+    return value
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
     """Add the ``report`` arguments to ``parser`` (e.g. a sub-command parser)."""
     parser = parser or argparse.ArgumentParser(prog="msomodel report")
-    parser.add_argument("paths", nargs="+", help="scenario files (YAML)")
-    parser.add_argument("-o", "--output", default="reports", help="output folder (default: reports)")
-    parser.add_argument("-j", "--jobs", type=int, default=None,
-                        help="worker processes (default: number of CPUs)")
-    parser.add_argument("--formats", default=",".join(FORMATS),
-                        help="comma-separated subset of ipynb,html,pdf (default: all)")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    parser.add_argument("--scheduler", default=None, metavar="ADDR",
-                        help="render on Dask: tcp://HOST:8786 or local[:N] (needs msomodel[dask])")
+    parser.description = DESCRIPTION
+    parser.epilog = EPILOG
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.add_argument(
+        "paths", nargs="+", metavar="SCENARIO",
+        help="scenario files (YAML), or folders: every *.yaml/*.yml in a folder and its "
+             "subfolders, except shared bases (files other scenarios extend, and files under "
+             "common/)")
+    parser.add_argument(
+        "-o", "--output", default=DEFAULT_OUTPUT, metavar="DIR",
+        help=f"output folder, created if missing (default: {DEFAULT_OUTPUT}/)")
+    parser.add_argument(
+        "-j", "--jobs", type=_jobs, default=None, metavar="N",
+        help="reports rendered in parallel, one worker process each (default: number of CPUs)")
+    parser.add_argument(
+        "--formats", type=_formats, default=list(FORMATS), metavar="LIST",
+        help=f"comma-separated, any of: {', '.join(FORMATS)} (default: {','.join(FORMATS)})")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (default: shown on stderr)")
+    parser.add_argument(
+        "--scheduler", default=None, metavar="ADDR",
+        help="render on Dask instead: tcp://HOST:8786 for a running scheduler, or local[:N] for "
+             "a local cluster of N workers (default: local worker processes; needs "
+             "msomodel[dask])")
     return parser
 
 
 def main_report(argv: Sequence[str] | None = None) -> int:
-    """``msomodel report PATHS... [-o DIR] [-j N] [--formats ipynb,html,pdf]``."""
-    args = build_parser().parse_args(argv)
-    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    """``msomodel report SCENARIO... [-o DIR] [-j N] [--formats ipynb,html,pdf]``."""
+    return run_from_args(build_parser().parse_args(argv))
+
+
+def run_from_args(args: argparse.Namespace) -> int:
+    """Run the command for arguments parsed by :func:`build_parser`."""
     options = {"scheduler": args.scheduler} if args.scheduler else {}
-    return run_report_command(args.paths, args.output, jobs=args.jobs, formats=formats,
+    return run_report_command(args.paths, args.output, jobs=args.jobs, formats=args.formats,
                               progress=not args.no_progress, **options)
 
 

@@ -11,7 +11,8 @@ temporary folder: a task retried after its worker died simply runs again.
 The report shows the scenario's path and SHA-256. The bytes are the client's, so the hash is the
 client's; the worker's temporary folders are mapped back to the client's folders in everything
 returned (notebook, key figures, error messages), so the reports and the index are the same as
-those of the local pool.
+those of the local pool. The client publishes each scenario's files as one set with its sidecar,
+exactly as a local worker does (:func:`~.render.publish_set`).
 """
 
 from __future__ import annotations
@@ -27,8 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import FAILED_DIR, atomic_path, output_path, sweep_temporaries
-from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult
+from .common import BatchResult, Progress, Run, sigterm_as_interrupt
+from .files import describe_os_error, staging_dir
+from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult, publish_failure, publish_set
+from .sources import extends_chain
+
+__all__ = ["Bundle", "Rendered", "extends_chain", "make_bundle", "render_batch_on_cluster",
+           "render_bundle"]
 
 #: Re-runs of a task that raised (a scenario that merely fails to render does not raise). Tasks
 #: whose worker died are rescheduled by Dask itself (``distributed.scheduler.allowed-failures``).
@@ -65,29 +71,6 @@ class Rendered:
 
 
 # -- on the client ------------------------------------------------------------------------------
-
-def extends_chain(path: str | os.PathLike[str]) -> list[Path]:
-    """The scenario file and the files it ``extends:``, resolved, as far as they can be read.
-
-    Tolerant on purpose: a chain that cannot be followed (bad YAML, a missing base, a cycle) is
-    shipped as far as it goes, and the worker reports the very error the local run would.
-    """
-    import yaml
-
-    chain: list[Path] = []
-    current: Path | None = Path(path).resolve()
-    while current is not None and current.is_file() and current not in chain:
-        chain.append(current)
-        try:
-            data = yaml.safe_load(current.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            break
-        base = data.get("extends") if isinstance(data, dict) else None
-        current = current.parent / base if isinstance(base, str) else None
-        if current is not None:
-            current = current.resolve()
-    return chain
-
 
 def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[str],
                 notebook: str | os.PathLike[str], kernel_name: str,
@@ -147,60 +130,56 @@ def _render_with_client(paths: Iterable[str | os.PathLike[str]], out_dir: str | 
 
     from msomodel.distributed import worker_slots
 
-    from .batch import BatchResult, _Progress, _sigterm_as_interrupt, unique_slugs
-    from .index import write_index
-
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     formats = tuple(formats)
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {FORMATS}")
-    notebook_bytes = Path(notebook).read_bytes()
-    bundles = [make_bundle(p, s, out, formats, notebook, kernel_name, notebook_bytes)
-               for p, s in zip(paths, unique_slugs(paths), strict=True)]
-    bar = _Progress(len(bundles), enabled=progress)
-    results: dict[int, RenderResult] = {}
-    in_flight: dict[Any, int] = {}
-    queue = list(enumerate(bundles))
-    batch_id = uuid.uuid4().hex[:8]
-    try:
-        with _sigterm_as_interrupt():
-            pending = as_completed()
+    with Run(out_dir) as run:
+        out = run.out
+        notebook_bytes = Path(notebook).read_bytes()
+        bundles = [make_bundle(p, s, out, formats, notebook, kernel_name, notebook_bytes)
+                   for p, s in zip(paths, run.claim(paths), strict=True)]
+        bar = Progress(len(bundles), enabled=progress)
+        results: dict[int, RenderResult] = {}
+        in_flight: dict[Any, int] = {}
+        queue = list(enumerate(bundles))
+        batch_id = uuid.uuid4().hex[:8]
+        try:
+            with sigterm_as_interrupt():
+                pending = as_completed()
 
-            def top_up() -> None:
-                # At most one task per worker thread in flight: "running" is exact, a worker
-                # that frees up gets the next scenario, and an interrupt leaves no queued work.
-                slots = max(1, _slots_or_wait(client, worker_slots, bool(in_flight)))
-                while queue and len(in_flight) < slots:
-                    i, bundle = queue.pop(0)
-                    bundle.prestart_next = len(queue) >= slots  # a kernel ahead only if needed
-                    future = client.submit(render_bundle, bundle, retries=retries, pure=False,
-                                           key=f"msomodel-report-{bundle.slug}-{batch_id}-{i}")
-                    in_flight[future] = i
-                    pending.add(future)
-                    bar.started()
+                def top_up() -> None:
+                    # At most one task per worker thread in flight: "running" is exact, a worker
+                    # that frees up gets the next scenario, and an interrupt leaves no queued work.
+                    slots = max(1, _slots_or_wait(client, worker_slots, bool(in_flight)))
+                    while queue and len(in_flight) < slots:
+                        i, bundle = queue.pop(0)
+                        bundle.prestart_next = len(queue) >= slots  # a kernel ahead if needed
+                        future = client.submit(render_bundle, bundle, retries=retries, pure=False,
+                                               key=f"msomodel-report-{bundle.slug}-{batch_id}-{i}")
+                        in_flight[future] = i
+                        pending.add(future)
+                        bar.started()
 
-            top_up()
-            for future in pending:
-                i = in_flight.pop(future)
-                results[i] = _receive(future, bundles[i], out)
-                bar.finished(results[i])
                 top_up()
-    except BaseException:
-        for future in in_flight:
-            future.cancel()
-        sweep_temporaries(out)
-        raise
-    finally:
-        bar.close()
-    if release_spares:
-        _release_spare_kernels(client, kernel_name)
-    ordered = [results[i] for i in range(len(bundles))]
-    batch = BatchResult(results=ordered, out_dir=str(out))
-    batch.index = write_index(ordered, out)
+                for future in pending:
+                    i = in_flight.pop(future)
+                    results[i] = _receive(future, bundles[i], out, run.id)
+                    bar.finished(results[i])
+                    top_up()
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            run.finish(BatchResult(results=[], out_dir=str(out)))  # the reports finished
+            raise
+        finally:
+            bar.close()
+        if release_spares:
+            _release_spare_kernels(client, kernel_name)
+        ordered = [results[i] for i in range(len(bundles))]
+        batch = run.finish(BatchResult(results=ordered, out_dir=str(out)))
     batch.duration_s = round(time.perf_counter() - started, 3)
     return batch
 
@@ -221,32 +200,45 @@ def _slots_or_wait(client: Any, slots_of: Any, busy: bool) -> int:
     return slots
 
 
-def _receive(future: Any, bundle: Bundle, out: Path) -> RenderResult:
-    """Write the files a task returned (atomically) and return its result with client paths."""
+def _receive(future: Any, bundle: Bundle, out: Path, run_id: str) -> RenderResult:
+    """Publish the files a task returned as one set (staged, then moved in) and return its
+    result with client paths."""
     try:
         rendered: Rendered = future.result()
     except Exception as exc:  # the task raised, or its workers kept dying (KilledWorker)
-        return RenderResult(
+        result = RenderResult(
             scenario_path=bundle.scenario_path, slug=bundle.slug,
             error=f"{bundle.scenario_path}: worker failed: {type(exc).__name__}: {exc}",
         )
+        return _publish_failure(result, out, run_id, None)
     result = rendered.result
-    if result.ok:
-        for fmt in FORMATS:
-            if fmt in rendered.files:
-                target = output_path(out, f"{bundle.slug}.{fmt}")
-                with atomic_path(target) as tmp:
-                    tmp.write_bytes(rendered.files[fmt])
-                result.outputs[fmt] = str(target)
-        output_path(out, f"{bundle.slug}.ipynb", subdir=FAILED_DIR).unlink(missing_ok=True)
-    else:
+    try:
+        stage = staging_dir(out, run_id, bundle.slug)
+        if result.ok:
+            staged = {}
+            for fmt in FORMATS:
+                if fmt in rendered.files:
+                    staged[fmt] = stage / f"{bundle.slug}.{fmt}"
+                    staged[fmt].write_bytes(rendered.files[fmt])
+            publish_set(result, out, run_id, staged)
+            return result
+        partial = None
         if rendered.failed_notebook is not None:
-            failed = output_path(out, f"{bundle.slug}.ipynb", subdir=FAILED_DIR)
-            with atomic_path(failed) as tmp:
-                tmp.write_bytes(rendered.failed_notebook)
-            result.failed_notebook = str(failed)
-        for fmt in FORMATS:  # a failed re-run must not leave an earlier report looking current
-            output_path(out, f"{bundle.slug}.{fmt}").unlink(missing_ok=True)
+            partial = stage / f"{bundle.slug}.ipynb"
+            partial.write_bytes(rendered.failed_notebook)
+        return _publish_failure(result, out, run_id, partial)
+    except OSError as exc:
+        result.status, result.outputs = "failed", {}
+        result.error = f"{bundle.scenario_path}: cannot write its report: {describe_os_error(exc)}"
+        return _publish_failure(result, out, run_id, None)
+
+
+def _publish_failure(result: RenderResult, out: Path, run_id: str,
+                     partial: Path | None) -> RenderResult:
+    try:
+        publish_failure(result, out, run_id, partial)
+    except OSError:
+        result.status = "failed"  # the error already names the scenario; nothing more to write
     return result
 
 

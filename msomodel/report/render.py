@@ -9,15 +9,29 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .files import FAILED_DIR, atomic_path, atomic_write_text, output_path, slugify, temp_path_for
+from .files import (
+    FAILED_DIR,
+    commit_set,
+    describe_os_error,
+    new_run_id,
+    output_path,
+    run_dir,
+    slugify,
+    staging_dir,
+    sweep_temporaries,
+)
+from .index import make_sidecar, sidecar_json
+from .sources import scenario_name
 
 FORMATS = ("ipynb", "html", "pdf")
-DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "report.ipynb"
+#: Package data (``msomodel/notebooks``); ``notebooks/report.ipynb`` in a checkout links to it.
+DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 
 
 @dataclass
@@ -32,6 +46,7 @@ class RenderResult:
     failed_notebook: str | None = None
     duration_s: float = 0.0
     key_figures: dict[str, Any] | None = None
+    sidecar: str | None = None  # the set's sidecar (``<slug>.json``) once published
 
     @property
     def ok(self) -> bool:
@@ -79,11 +94,16 @@ def render_one(
     parameters: dict[str, Any] | None = None,
     slug: str | None = None,
     prestart_next: bool = False,
+    run_id: str | None = None,
 ) -> RenderResult:
-    """Execute ``notebook`` for one scenario and write ``OUT/<slug>.{ipynb,html,pdf}``.
+    """Execute ``notebook`` for one scenario and write ``OUT/<slug>.{ipynb,html,pdf}`` and the
+    sidecar ``OUT/<slug>.json`` as one set.
 
-    On failure nothing but ``OUT/failed/<slug>.ipynb`` (papermill's partially executed notebook) is
-    written, and the result carries the error naming the scenario file and the failing cell.
+    The set is built in the run's staging folder (``run_id``: the batch's; by default one of its
+    own) and moved into place only when complete; an earlier set's files the new one lacks are
+    removed. On failure only ``OUT/failed/<slug>.ipynb`` (papermill's partially executed
+    notebook) and a sidecar saying "failed" are written, and the result carries the error naming
+    the scenario file and the failing cell (or the file that could not be written).
     ``prestart_next`` boots a kernel for this process's next report while this one runs.
     """
     import papermill
@@ -99,63 +119,107 @@ def render_one(
     scenario = str(Path(scenario_path).resolve())
     slug = slug or slugify(scenario_path)
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    own_run = run_id is None
+    run_id = run_id or new_run_id()
     result = RenderResult(scenario_path=os.fspath(scenario_path), slug=slug)
     params = plain({"scenario_path": scenario, **(parameters or {})})
-    final_nb = output_path(out, f"{slug}.ipynb")
-    executed_tmp = temp_path_for(final_nb)  # papermill writes here; we move it when we know the outcome
     quiet_logs()
-
     pool = process_pool(kernel_name)
-    kernel = pool.take()
+    stage: Path | None = None
     try:
-        if prestart_next:
-            pool.prestart()
+        out.mkdir(parents=True, exist_ok=True)
+        stage = staging_dir(out, run_id, slug)
+        executed = stage / f"{slug}.ipynb"  # papermill writes here; moved when the set is done
+        kernel = pool.take()
         try:
+            if prestart_next:
+                pool.prestart()
             nb = papermill.execute_notebook(
-                os.fspath(notebook), os.fspath(executed_tmp), parameters=params,
+                os.fspath(notebook), os.fspath(executed), parameters=params,
                 kernel_name=kernel_name, progress_bar=False, log_output=False,
                 request_save_on_cell_execute=False, km=kernel.km,
             )
         except Exception as exc:  # a failing scenario is a result, not a crash of the batch
-            pool.release(kernel)
             result.error = describe_error(result.scenario_path, exc)
-            if executed_tmp.exists():
-                failed = output_path(out, f"{slug}.ipynb", subdir=FAILED_DIR)
-                failed.parent.mkdir(exist_ok=True)
-                os.replace(executed_tmp, failed)
-                result.failed_notebook = str(failed)
-            _remove_stale_outputs(out, slug)
+            publish_failure(result, out, run_id, executed if executed.exists() else None)
             return result
-        pool.release(kernel)
+        finally:
+            pool.release(kernel)
         result.key_figures = key_figures(nb)
         title = _title(nb, result.key_figures, slug)
+        staged: dict[str, Path] = {}
         if "ipynb" in formats:
-            os.replace(executed_tmp, final_nb)
-            result.outputs["ipynb"] = str(final_nb)
+            staged["ipynb"] = executed
         if "html" in formats or "pdf" in formats:
             html = to_html(nb, title)
             if "html" in formats:
-                result.outputs["html"] = str(atomic_write_text(output_path(out, f"{slug}.html"), html))
+                staged["html"] = stage / f"{slug}.html"
+                staged["html"].write_text(html, encoding="utf-8")
             if "pdf" in formats:
-                pdf = output_path(out, f"{slug}.pdf")
-                with atomic_path(pdf) as tmp:
-                    to_pdf(html, tmp, base_url=str(out.resolve()))
-                result.outputs["pdf"] = str(pdf)
-        stale = output_path(out, f"{slug}.ipynb", subdir=FAILED_DIR)
-        stale.unlink(missing_ok=True)
-        result.status = "ok"
+                staged["pdf"] = stage / f"{slug}.pdf"
+                to_pdf(html, staged["pdf"], base_url=str(out.resolve()))
+        publish_set(result, out, run_id, staged)
+        return result
+    except OSError as exc:  # a full disk, a folder made read-only meanwhile: this scenario fails
+        result.status, result.outputs = "failed", {}
+        where = describe_os_error(exc)  # named as the final file, not the staged one
+        where = where.replace(str(stage), str(out)) if stage is not None else where
+        result.error = f"{result.scenario_path}: cannot write its report: {where}"
+        try:
+            publish_failure(result, out, run_id, None)
+        except OSError:
+            pass  # the error already says what could not be written
         return result
     finally:
-        pool.release(kernel)
-        executed_tmp.unlink(missing_ok=True)
+        if stage is not None:
+            shutil.rmtree(stage, ignore_errors=True)
+        if own_run:
+            sweep_temporaries(out, run_id)
         result.duration_s = round(time.perf_counter() - started, 3)
 
 
-def _remove_stale_outputs(out: Path, slug: str) -> None:
-    """A failed re-run must not leave an earlier run's report looking current."""
-    for fmt in FORMATS:
-        output_path(out, f"{slug}.{fmt}").unlink(missing_ok=True)
+def publish_set(result: RenderResult, out: Path, run_id: str, staged: dict[str, Path]) -> None:
+    """Commit a rendered scenario's staged files and its sidecar as one set (``result`` -> ok)."""
+    sidecar = make_sidecar(
+        slug=result.slug, scenario_path=result.scenario_path, status="ok",
+        figures=result.key_figures, outputs={fmt: p.name for fmt, p in staged.items()})
+    sidecar_path = run_dir(out, run_id) / result.slug / f"{result.slug}.json"
+    sidecar_path.parent.mkdir(parents=True, exist_ok=True)
+    sidecar_path.write_text(sidecar_json(sidecar), encoding="utf-8")
+    final = commit_set(out, result.slug, staged.values(), sidecar_path)
+    output_path(out, f"{result.slug}.ipynb", subdir=FAILED_DIR).unlink(missing_ok=True)
+    result.outputs = {fmt: str(final[p.suffix]) for fmt, p in staged.items()}
+    result.sidecar = str(final[".json"])
+    result.status = "ok"
+
+
+def publish_failure(result: RenderResult, out: Path, run_id: str, partial: Path | None) -> None:
+    """Record a failed scenario: its partial notebook in ``failed/`` (moved in whole, and only
+    if it is a complete file) and a sidecar saying "failed"; the earlier set's reports go, so
+    none looks current."""
+    result.status = "failed"
+    failed = output_path(out, f"{result.slug}.ipynb", subdir=FAILED_DIR)
+    if partial is not None and _complete_json(partial):
+        failed.parent.mkdir(exist_ok=True)
+        os.replace(partial, failed)  # same file system: the run folder is inside ``out``
+        result.failed_notebook = str(failed)
+    else:
+        failed.unlink(missing_ok=True)  # an older run's would not match this error
+    sidecar = make_sidecar(
+        slug=result.slug, scenario_path=result.scenario_path, status="failed", figures=None,
+        outputs={}, error=result.error, name=scenario_name(result.scenario_path),
+        failed_notebook=f"{FAILED_DIR}/{failed.name}" if result.failed_notebook else None)
+    sidecar_path = run_dir(out, run_id) / f"{result.slug}.json"
+    sidecar_path.write_text(sidecar_json(sidecar), encoding="utf-8")
+    result.sidecar = str(commit_set(out, result.slug, [], sidecar_path)[".json"])
+
+
+def _complete_json(path: Path) -> bool:
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def _title(nb: Any, figures: dict[str, Any] | None, slug: str) -> str:
