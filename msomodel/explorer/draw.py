@@ -29,6 +29,7 @@ from msomodel.charts.style import (
 )
 from msomodel.explorer.drivers import DRIVER_ROWS, Drivers
 from msomodel.explorer.model import ChartData
+from msomodel.formatting import lower_first
 from msomodel.scenario import OPTIONS
 
 CHARTS = ("cash_flow", "ebitda", "breakeven")
@@ -234,10 +235,10 @@ class TornadoChart:
             if lo - pad < 0 < hi + pad:
                 new.append(ax.axvline(0, color=NEGATIVE, lw=1.1, ls="--"))
                 handles.append(Line2D([], [], color=NEGATIVE, lw=1.1, ls="--",
-                                      label=_tex(f"Level with {d.labels[versus].lower()}")))
+                                      label=_tex(f"Level with {lower_first(d.labels[versus])}")))
             ax.set_yticks(y, [_tex(f"{r.label}   {r.low_text} – {r.high_text}") for r in rows])
             self.title.set_text(_tex(f"{d.labels[outcome]}: NPV advantage over "
-                                     f"{d.labels[versus].lower()} as one assumption at a time "
+                                     f"{lower_first(d.labels[versus])} as one assumption at a time "
                                      "moves"))
             if rows:
                 axes_height = height - TORNADO_TOP - TORNADO_BOTTOM

@@ -14,6 +14,7 @@ from typing import Any
 
 from msomodel import tables
 from msomodel.compare import Comparison
+from msomodel.formatting import lower_first
 
 #: Plain-English names of the tornado's inputs (unknown paths are shown as their path).
 DRIVER_LABELS: dict[str, str] = {
@@ -196,7 +197,7 @@ def drivers_html(d: Drivers, versus: str | None = None) -> str:
     """The sentence under the tornado: how to read it and what stands out."""
     esc = html.escape
     versus = versus or d.versus[0]
-    who, other = d.labels[d.leader], d.labels[versus].lower()
+    who, other = d.labels[d.leader], lower_first(d.labels[versus])
     how = ("Each bar moves one assumption across the range the scenario declares for it"
            if d.declared else "Each bar moves one assumption 20% below and above its current value")
     base = d.base[versus]

@@ -485,7 +485,7 @@ def structure_sentence(result: Comparison) -> str:
     chosen = rules_view.STRUCTURE_LABELS[result.structure]
     if not comp.checked:
         return (f"No state or licence given: the ownership rules were not checked; the options "
-                f"are compared under <b>{esc(chosen.lower())}</b>.")
+                f"are compared under <b>{esc(lower_first(chosen))}</b>.")
     found = comp.structures
     direct, pc = found["direct"], found["friendly_pc"]
     rule = _rule(result)
@@ -497,7 +497,7 @@ def structure_sentence(result: Comparison) -> str:
     src = f"; source: {esc(cited)}" if cited else ""
     basis = f" <span class='mx-rule'>(direct ownership: {esc(status)}{conf}{src})</span>"
     if result.compliance.structure_chosen_by != "rules":
-        how = f"You chose <b>{esc(chosen.lower())}</b>"
+        how = f"You chose <b>{esc(lower_first(chosen))}</b>"
     elif result.structure == "friendly_pc":
         how = ("So the three options are compared under <b>an MSO you own that manages a "
                "physician-owned friendly PC</b>")
@@ -506,13 +506,13 @@ def structure_sentence(result: Comparison) -> str:
     other = pc if result.structure == "direct" else direct
     alt = ""
     if other.status != "infeasible":
-        alt = (f"; {esc(other.label.lower())} is also open "
+        alt = (f"; {esc(lower_first(other.label))} is also open "
                f"({esc(tables.STATUS.get(other.status, other.status).lower())}): pick it under "
-               "Structure to compare")
+               "Legal structure to compare")
     elif result.structure == "friendly_pc" and direct.status == "infeasible":
         alt = ""
     if found[result.structure].status == "infeasible":
-        how = f"You chose <b>{esc(chosen.lower())}</b>, which is not lawful for this owner"
+        how = f"You chose <b>{esc(lower_first(chosen))}</b>, which is not lawful for this owner"
     return f"{why}{basis} {how}{alt}."
 
 

@@ -31,6 +31,7 @@ from msomodel.explorer.controls import OTHER, STRUCTURE_OPTIONS, ControlPanel
 from msomodel.explorer.draw import ChartSet, TornadoChart
 from msomodel.explorer.model import Drivers, SettingsError, Snapshot
 from msomodel.explorer.style import _problem_html, notes_html
+from msomodel.formatting import lower_first
 from msomodel.loader import ScenarioError
 
 
@@ -258,7 +259,7 @@ class Explorer(ControlPanel):
                             f"<div class='mx-subtitle'>{len(result.inputs.sites)} site(s), "
                             f"{result.horizon} months, discount rate "
                             f"{result.scenario.finance.discount_rate_annual:.1%}; "
-                            f"{html.escape(result.structure_label.lower())}</div>")
+                            f"{html.escape(lower_first(result.structure_label))}</div>")
         sentence = model.structure_sentence(result)
         self.structure_note.value = f"<div class='mx-structure-note'>{sentence}</div>"
         self.structure_banner.value = (f"<div class='mx-structure'><b>Legal structure: "
@@ -334,7 +335,7 @@ class Explorer(ControlPanel):
         self.drivers = model.drivers(snap.result)
         snap.timings_ms["tornado"] = self.drivers.timings_ms["tornado"]
         d = self.drivers
-        tabs = [(f"vs {d.labels[v].lower()}" + (" (runner-up)" if i == 0 else ""), v)
+        tabs = [(f"vs {lower_first(d.labels[v])}" + (" (runner-up)" if i == 0 else ""), v)
                 for i, v in enumerate(d.versus)]
         keep = self.drivers_outcome.value
         with self._suspended():
@@ -398,14 +399,14 @@ class Explorer(ControlPanel):
                                         self.origin.name if self.origin else None)
         path = model.save_scenario(data, folder, name,
                                    origin=self.origin.name if self.origin else None)
-        self.last_saved = path
+        previous, self.last_saved = self.last_saved, path
         note = (" (not under the starting file's name: rename the scenario to choose another)"
                 if renamed else "")
         self.message.value = ""  # what is saved is valid: no error banner stays
         self._file_message(f"Saved <code>{html.escape(str(path))}</code>{html.escape(note)}. "
                            f"Check it with <code>msomodel validate</code>.", ok=True,
                            raw_html=True)
-        self._refresh_compare_choices()
+        self._refresh_compare_choices(newest=(previous, path))
         return path
 
     def render_report(self, out_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -444,18 +445,24 @@ class Explorer(ControlPanel):
         out += [(f"Bundled: {label}", str(p)) for label, p in self.bundled.items()]
         return out
 
-    def _refresh_compare_choices(self) -> None:
+    def _refresh_compare_choices(self, newest: tuple[Path | None, Path] | None = None) -> None:
+        """Fill the two pickers; after a save, B is the file just saved and A the one before."""
         choices = self._compare_files()
         values = [v for _, v in choices]
-        for key, pick in (("cmp_a", 0), ("cmp_b", 1)):
+        want = {}
+        if newest is not None:
+            before, now = newest
+            want = {"cmp_b": str(now)}
+            if before is not None and str(before) != str(now):
+                want["cmp_a"] = str(before)
+        for pick, key in enumerate(("cmp_a", "cmp_b")):
             w = self.controls[key]
-            keep = w.value
+            keep = want.get(key, w.value)
             w.options = choices
             if keep in values:
                 w.value = keep
-            elif choices:
-                saved = [v for lab, v in choices if lab.startswith("Saved")]
-                w.value = (saved[-1 - pick] if len(saved) > pick else values[min(pick, len(values) - 1)])
+            elif values:
+                w.value = values[min(pick, len(values) - 1)]
 
     def compare_files(self, a: str | os.PathLike[str] | None = None,
                       b: str | os.PathLike[str] | None = None) -> model.SideBySide | None:
