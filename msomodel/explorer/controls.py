@@ -241,7 +241,7 @@ class ControlPanel:
 
         self.title = W.HTML()
         self.structure_banner = W.HTML(layout=_full())
-        self.structure_banner.add_class("mso-structure")
+        self.structure_banner.add_class("mso-structure-banner")
         self.recommendation = W.HTML(layout=_full())
         self.recommendation.add_class("mso-recommendation")
         self.table = W.HTML(layout=_full())
