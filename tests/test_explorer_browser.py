@@ -138,7 +138,7 @@ def test_texas_rn_path_to_three_feasible_options_and_the_name_follows(page: Any)
     # the Monte Carlo follows the table
     page.locator(".mso-recommendation .mx-prob").wait_for(state="visible", timeout=60_000)
     assert "500 simulated trials" in page.inner_text(".mso-recommendation")
-    assert "What would flip it" in page.inner_text(".mso-recommendation")
+    assert "What would flip it" in page.inner_text(".mso-decision-details")
     # the name and the header follow the owner
     assert page.locator(".mso-name input").input_value() == "Texas registered nurse, single site"
     assert "Texas registered nurse, single site" in page.inner_text(".mx-title")

@@ -30,7 +30,7 @@ def _full() -> W.Layout:
 LICENCE_LABELS = {"physician": "Physician (MD/DO)", "np": "Nurse practitioner",
                   "pa": "Physician assistant", "rn": "Registered nurse",
                   "none": "Lay owner (no licence)"}
-STRUCTURE_OPTIONS = [("As the rules decide", "auto"), ("Direct ownership", "direct"),
+STRUCTURE_OPTIONS = [("Rules' choice", "auto"), ("Direct ownership", "direct"),
                      ("Owned MSO + friendly PC", "friendly_pc")]
 OTHER = "__other__"
 
@@ -246,6 +246,8 @@ class ControlPanel:
         self.recommendation.add_class("mso-recommendation")
         self.table = W.HTML(layout=_full())
         self.table.add_class("mso-key-figures")
+        self.decision_details = W.HTML(layout=_full())
+        self.decision_details.add_class("mso-decision-details")
         self.notes = W.HTML(layout=_full())
         self.notes.add_class("mso-notes")
         self.status = W.HTML()
@@ -277,7 +279,7 @@ class ControlPanel:
         glossary.add_class("mso-glossary")
         self.glossary = glossary
         results = W.VBox([self.title, self.structure_banner, self.recommendation, self.table,
-                          charts, drivers, self.side_by_side, glossary, self.status],
+                          self.decision_details, charts, drivers, self.side_by_side, glossary, self.status],
                          layout=W.Layout(flex="1 1 auto", min_width="0"))
         self.widget = W.VBox([W.HTML(STYLE), W.HBox([controls, results],
                                                     layout=W.Layout(align_items="flex-start"))])

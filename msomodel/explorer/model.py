@@ -85,7 +85,7 @@ from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 __all__ = [
     # compute (this module)
     "BREAKEVEN_POINTS", "GLOSSARY", "MC_TRIALS", "ChartData", "Snapshot", "SideBySide",
-    "chart_data", "compute", "decision_html", "feasibility_notes", "full_decision",
+    "chart_data", "compute", "decision_details_html", "decision_html", "decide_snapshot", "feasibility_notes", "full_decision",
     "glossary_html", "key_figures_html", "quick_compare", "save_name", "side_by_side",
     "structure_choices", "structure_sentence",
     # settings
@@ -457,9 +457,9 @@ def glossary_html() -> str:
 def structure_choices(result: Comparison) -> list[tuple[str, str]]:
     """(label, value) of the structure picker: the rules' choice, then each lawful structure."""
     found = result.compliance.structures
-    out = [(f"As the rules decide ({rules_view.STRUCTURE_LABELS[result.structure]})"
-            if result.compliance.structure_chosen_by == "rules" else "As the rules decide",
-            "auto")]
+    short = {"direct": "direct", "friendly_pc": "friendly PC"}
+    out = [(f"Rules' choice ({short[result.structure]})"
+            if result.compliance.structure_chosen_by == "rules" else "Rules' choice", "auto")]
     for key, f in found.items():
         if f.status != "infeasible":
             out.append((f"{f.label} ({tables.STATUS.get(f.status, f.status).lower()})", key))
@@ -518,14 +518,25 @@ def structure_sentence(result: Comparison) -> str:
 
 # --------------------------------------------------------------------------- the decision
 def decision_html(snap: Snapshot, trials: int = MC_TRIALS) -> str:
-    """Verdict and sentence, then (once decided) what would flip it and the asymmetric inputs."""
+    """Verdict and sentence, how sure, and the break-even fees (the box above the table)."""
+    return _decision_parts(snap, trials)[0]
+
+
+def decision_details_html(snap: Snapshot) -> str:
+    """Once decided: what would flip it and the asymmetric inputs (below the table)."""
+    return _decision_parts(snap, MC_TRIALS)[1]
+
+
+def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
     esc = html.escape
     result = snap.result
     d = result.decision
     verdict = tables.VERDICTS.get(d.verdict, d.verdict)
     cls = {"recommended": "good", "too_close": "warn"}.get(d.verdict, "bad")
-    parts = [f"<div class='mx-rec mx-verdict-{cls}'><span class='mx-verdict'>{esc(verdict)}"
-             f"</span> <b class='mx-sentence'>{esc(snap.recommendation)}</b>"]
+    badge = ("" if snap.recommendation.startswith(verdict) else
+             f"<span class='mx-verdict'>{esc(verdict)}</span> ")
+    parts = [f"<div class='mx-rec mx-verdict-{cls}'>{badge}"
+             f"<b class='mx-sentence'>{esc(snap.recommendation)}</b>"]
     if not snap.decided:
         parts.append(f"<div class='mx-pending'>Checking how sure this is ({trials:,} simulated "
                      "trials) and what would flip it…</div>")
@@ -538,6 +549,7 @@ def decision_html(snap: Snapshot, trials: int = MC_TRIALS) -> str:
                          f"uses {decide.DEFAULT_TRIALS:,}). A recommendation needs "
                          f"{decide.THRESHOLD:.0%}.</div>")
     parts.append(f"<div class='mx-breakeven'>{esc(snap.breakeven_text)}</div></div>")
+    head, parts = "".join(parts), []
     if snap.decided:
         flips = [f for f in d.flips if f.value is not None][:5]
         if flips:
@@ -566,7 +578,7 @@ def decision_html(snap: Snapshot, trials: int = MC_TRIALS) -> str:
                 "class='mx-small mso-asymmetries'><thead><tr><th>Input</th><th>Favours</th>"
                 "<th>Value</th><th>Source</th><th>Best when set equal</th><th>Lead then</th>"
                 f"</tr></thead><tbody>{rows}</tbody></table>")
-    return "".join(parts)
+    return head, "".join(parts)
 
 
 # --------------------------------------------------------------------------- saving and comparing

@@ -235,6 +235,7 @@ class Explorer(ControlPanel):
             self.file_status.value = ""
         self._show_name(str(data["name"]))
         self._render(snap)
+        snap.timings_ms["to_table"] = (time.perf_counter() - started) * 1e3
         self._started = started
         self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - started) * 1e3}
         if self._pending_after is not None:
@@ -275,6 +276,7 @@ class Explorer(ControlPanel):
             w.options = choices
             w.value = value
         self.recommendation.value = model.decision_html(snap)
+        self.decision_details.value = model.decision_details_html(snap)
         self.table.value = snap.table_html
         self.notes.value = notes_html(snap.notes)
         no_show = result.inputs.arrays.get("no_show")
@@ -329,6 +331,7 @@ class Explorer(ControlPanel):
     def _decide(self, snap: Snapshot) -> None:
         model.decide_snapshot(snap)
         self.recommendation.value = model.decision_html(snap)
+        self.decision_details.value = model.decision_details_html(snap)
         self.table.value = snap.table_html
 
     def _compute_drivers(self, snap: Snapshot) -> None:
