@@ -258,7 +258,7 @@ class ControlPanel:
                            layout=W.Layout(grid_template_columns="1fr 1fr", grid_gap="10px 16px",
                                            width="100%", align_items="flex-start"))
         self.drivers_outcome = W.ToggleButtons(options=[("vs the runner-up", "")], value="",
-                                               style={"button_width": "210px"})
+                                               style={"button_width": "290px"})
         self.drivers_outcome.add_class("mso-drivers-outcome")
         self.drivers_image = W.Image(format="png", layout=W.Layout(width="100%",
                                                                    max_width="920px"))

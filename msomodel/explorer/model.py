@@ -589,6 +589,16 @@ def save_name(name: str, origin: str | None) -> tuple[str, bool]:
     return name, False
 
 
+def _state(code: str | None) -> str:
+    if not code:
+        return "—"
+    try:
+        from msomodel.rules import STATE_NAMES
+    except ImportError:  # pragma: no cover
+        return code
+    return STATE_NAMES.get(code, code)
+
+
 @dataclass
 class SideBySide:
     paths: list[str]
@@ -609,8 +619,8 @@ def side_by_side(paths: list[str]) -> SideBySide:
         rows.append((label, values))
 
     row("File", [Path(p).name for p in paths])
-    row("Owner", [(f"{r.compliance.licence or '—'} in {r.compliance.state or '—'}")
-                  for r in results])
+    row("Owner", [(f"{LICENCE_WORDS.get(r.compliance.licence or '', '—')} in "
+                   f"{_state(r.compliance.state)}") for r in results])
     row("Structure", [r.structure_label for r in results])
     row("Sites", [str(len(r.inputs.sites)) for r in results])
     row("Horizon", [f"{r.horizon} months" for r in results])
