@@ -1,7 +1,8 @@
 """Benchmark: one explorer recompute of a 5-site scenario.
 
 Times, as medians (and 90th percentiles) over repeated runs after a warm-up:
-(a) model: ``scenario_from_dict`` + ``compare`` (of which the break-even fee solve),
+(a) model: ``scenario_from_dict`` + the explorer's quick compare (``compare`` without the
+    decision's flip search, asymmetric inputs and Monte Carlo; of which the break-even fee solve),
 (b) table: key figures, HTML table, feasibility and compliance notes,
 (c) chart data: cumulative cash flow, EBITDA by year and the break-even curve (one batched run),
 (d) model + table + chart data (the target: well under 50 ms),
@@ -9,7 +10,11 @@ Times, as medians (and 90th percentiles) over repeated runs after a warm-up:
 (f) "What drives the answer": the tornado of the current settings (``msomodel.analysis.tornado``,
     one batched engine call for the MSO and software) and drawing it (reused figure, PNG), which
     the page does after the table is shown, and
-(g) the whole widget update (controls -> page), with and without drawing, tornado included.
+(g) the decision the page adds after the table: Monte Carlo of ``model.MC_TRIALS`` trials, the
+    flip values and the asymmetric inputs (``msomodel.decision.decide``),
+(h) slider to table: a widget change until the key-figures table is on the page, and
+(i) the whole widget update (controls -> page), with and without drawing, decision and tornado
+    included.
 
 Run from the repository root: ``.venv/bin/python -m benchmarks.bench_explorer``.
 """
@@ -73,17 +78,27 @@ def main() -> dict[str, Any]:
     drivers = model.drivers(snap.result)
     out["tornado_inputs"] = len(drivers.result.table)
     tornado = TornadoChart()
-    out["draw_tornado"] = _time(lambda: tornado.draw(drivers, "mso"), repeats=10)
+    out["draw_tornado"] = _time(lambda: tornado.draw(drivers), repeats=10)
     out["model_table_chart_data_tornado"] = {
         k: out["total"][k] + out["tornado"][k] for k in ("median_ms", "p90_ms")}
+    out["decision_mc"] = _time(lambda: model.decide_snapshot(model.compute(data)), repeats=5)
+    out["decision_mc"] = {k: v - out["total"]["median_ms"] for k, v in out["decision_mc"].items()}
 
-    levels = iter(range(60000, 60000 + 250 * 1000, 250))
+    levels = iter(range(10000, 10000 + 250 * 1000, 250))  # within the slider (max $40,000)
     quiet = Explorer(SCENARIO, debounce=0, draw=False)
-    out["widget_update_no_drawing"] = _time(
-        lambda: setattr(quiet.controls["fee_level"], "value", next(levels)))
+    to_table: list[float] = []
+
+    def update() -> None:
+        quiet.controls["fee_level"].value = next(levels)
+        to_table.append(quiet.snapshot.timings_ms["to_table"])
+
+    out["widget_update_no_drawing"] = _time(update, repeats=10)
+    to_table.sort()
+    out["slider_to_table"] = {"median_ms": statistics.median(to_table),
+                              "p90_ms": to_table[int(0.9 * (len(to_table) - 1))]}
     full = Explorer(SCENARIO, debounce=0, draw=True)
     out["widget_update_with_drawing"] = _time(
-        lambda: setattr(full.controls["fee_level"], "value", next(levels)), repeats=10)
+        lambda: setattr(full.controls["fee_level"], "value", next(levels)), repeats=5)
 
     print(f"Explorer recompute, {SCENARIO.name} (5 sites), median / p90 over {REPEATS} runs:")
     print("  (the page shows the table first; charts and tornado follow in the next loop step)")
@@ -94,10 +109,12 @@ def main() -> dict[str, Any]:
             (f"tornado ({out['tornado_inputs']} inputs, 1 engine call)", "tornado"),
             ("drawing the tornado", "draw_tornado"),
             ("model + table + chart data + tornado", "model_table_chart_data_tornado"),
-            ("widget update, no drawing (tornado incl.)", "widget_update_no_drawing"),
+            (f"decision ({model.MC_TRIALS} trials, flips, asymmetries)", "decision_mc"),
+            ("slider to table (widget)", "slider_to_table"),
+            ("widget update, no drawing (all steps)", "widget_update_no_drawing"),
             ("widget update, with drawing", "widget_update_with_drawing")]
     for label, key in rows:
-        print(f"  {label:<42} {out[key]['median_ms']:7.1f} ms  {out[key]['p90_ms']:7.1f} ms")
+        print(f"  {label:<44} {out[key]['median_ms']:7.1f} ms  {out[key]['p90_ms']:7.1f} ms")
     return out
 
 

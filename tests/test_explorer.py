@@ -18,6 +18,7 @@ from msomodel.explorer.app import notebook_json, voila_command
 ROOT = Path(__file__).resolve().parents[1]
 OHIO = ROOT / "scenarios" / "ohio_physician_single_site.yaml"
 FLORIDA = ROOT / "scenarios" / "florida_entrepreneur_five_sites.yaml"
+TEXAS = ROOT / "scenarios" / "texas_rn_single_site.yaml"
 
 
 @pytest.fixture
@@ -34,20 +35,55 @@ def test_untouched_explorer_reproduces_each_bundled_scenario(tmp_path: Path) -> 
     ex = Explorer(OHIO, debounce=0, draw=False, save_dir=tmp_path)
     for path in sorted((ROOT / "scenarios").glob("*.yaml")):
         assert ex.load(path), ex.error
-        expected = msomodel.compare(msomodel.load_scenario(path))
+        expected = msomodel.compare(msomodel.load_scenario(path), trials=0)
+        assert ex.snapshot.result.structure == expected.structure, path.name
         for option in msomodel.OPTIONS:
             assert npv(ex, option) == expected.metrics[option]["npv"], (path.name, option)
+        d, e = ex.snapshot.result.decision, expected.decision
+        assert (d.leader, d.runner_up, d.margin) == (e.leader, e.runner_up, e.margin), path.name
+        assert ex.snapshot.data["name"] == model.load_raw(path)["name"]  # untouched: same name
 
 
 def test_page_parts_are_filled(tmp_path: Path) -> None:
     ex = Explorer(OHIO, debounce=0, draw=True, save_dir=tmp_path)
     assert 'id="mso-npv"' in ex.table.value
     assert tables.money(npv(ex)) in ex.table.value
-    assert "highest value" in ex.recommendation.value
-    assert "Break-even MSO fee" in ex.recommendation.value
+    assert "Recommended" in ex.recommendation.value
+    assert "Break-even third-party MSO fee" in ex.recommendation.value
     assert all(bytes(img.value).startswith(b"\x89PNG") for img in ex.images.values())
     assert ex.message.value == ""
+    assert "Legal structure: Direct ownership" in ex.structure_banner.value
     assert "Traceback" not in ex.widget._repr_mimebundle_()["text/plain"]
+
+
+def test_the_decision_is_shown_with_its_monte_carlo_after_the_table(tmp_path: Path) -> None:
+    ex = Explorer(TEXAS, debounce=0, draw=False, save_dir=tmp_path)
+    snap = ex.snapshot
+    d = snap.result.decision
+    assert snap.decided and d.trials == model.MC_TRIALS == 500
+    full = msomodel.compare(msomodel.load_scenario(TEXAS), trials=500, seed=1).decision
+    assert d.verdict == full.verdict and d.leader == full.leader == "mso"
+    assert d.probability_best == pytest.approx(full.probability_best)
+    rec = ex.recommendation.value
+    assert "Probability best" in rec and f"{d.probability_best['mso']:.0%}" in rec
+    assert "500 simulated trials" in rec
+    assert "What would flip it" in ex.decision_details.value and "mso-flips" in ex.decision_details.value
+    assert "Inputs that favour one option" in ex.decision_details.value
+    assert "Probability best" in ex.table.value and f"{d.probability_best['mso']:.0%}" in ex.table.value
+    assert "500 Monte Carlo trials" in ex.status.value
+
+
+def test_live_the_decision_waits_for_the_table(tmp_path: Path) -> None:
+    ex = Explorer(OHIO, debounce=0.05, draw=False, save_dir=tmp_path)
+
+    async def step() -> None:
+        ex.controls["fee_level"].value = 15000
+        ex.recompute()  # inside a running loop: the table now, the decision later
+        assert not ex.snapshot.decided and "Checking how sure" in ex.recommendation.value
+        ex.flush()
+        assert ex.snapshot.decided and "Probability best" in ex.recommendation.value
+
+    asyncio.run(step())
 
 
 def test_raising_a_percentage_fee_lowers_the_mso_npv(ex: Explorer) -> None:
@@ -141,53 +177,59 @@ def shown_incremental_npv(ex: Explorer, option: str = "mso") -> float:
     return float(match.group(1))
 
 
+def lead(ex: Explorer, versus: str) -> float:
+    """The leader's NPV less ``versus``'s, from the table's NPV cells."""
+    leader = ex.snapshot.result.decision.leader
+    values = {o: float(re.search(rf'{o.replace("_", "-")}-npv"[^>]*data-value="([^"]+)"',
+                                 ex.table.value).group(1)) for o in msomodel.OPTIONS}
+    return values[leader] - values[versus]
+
+
 def test_what_drives_the_answer_is_the_tornado_of_the_current_settings(ex: Explorer) -> None:
     d = ex.drivers
     assert d is not None and not d.declared
-    assert d.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
-    assert d.base["software_only"] == pytest.approx(shown_incremental_npv(ex, "software_only"),
-                                                    rel=1e-9, abs=1e-6)
-    assert "mso.fee.level" in d.ranking("mso")
-    assert "mso.fee.level" not in d.ranking("software_only")
-    assert "software.no_show_reduction" in d.ranking("software_only")
-    labels = {r.path: r.label for r in d.rows["mso"]}
+    assert d.leader == "mso" and d.versus == ("software_only", "self_managed")  # runner-up first
+    assert d.result.baseline == "software_only"
+    assert d.base["software_only"] == pytest.approx(lead(ex, "software_only"), rel=1e-9, abs=1e-6)
+    assert d.base["self_managed"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+    assert "mso.fee.level" in d.ranking()
+    labels = {r.path: r.label for r in d.rows["software_only"]}
     assert labels["mso.fee.level"] == "MSO fee"
-    assert labels["mso.purchasing_discount"] == "Purchasing discount"
     assert labels["adjustments.volume_multiplier"] == "Visits per month (volume multiplier)"
-    fee = next(r for r in d.rows["mso"] if r.path == "mso.fee.level")
+    fee = next(r for r in d.rows["software_only"] if r.path == "mso.fee.level")
     assert (fee.low_text, fee.high_text) == ("$9,600", "$14,400")  # +-20 % of $12,000
-    assert fee.low_npv > d.base["mso"] > fee.high_npv  # a higher fee lowers the advantage
-    swings = [r.swing for r in d.rows["mso"]]
+    assert fee.low_npv > d.base["software_only"] > fee.high_npv  # a higher fee lowers the lead
+    swings = [r.swing for r in d.rows["software_only"]]
     assert swings == sorted(swings, reverse=True)
-    assert tables.money(d.base["mso"]) in ex.drivers_text.value
-    assert "Third-party MSO" in ex.drivers_text.value
+    assert tables.money(d.base["software_only"]) in ex.drivers_text.value
+    assert "Third-party MSO ahead of self-managed + software" in ex.drivers_text.value
 
-    ex.controls["fee_level"].value = 15000  # the tornado follows the settings
+    ex.controls["fee_level"].value = 12500  # the tornado follows the settings
     d2 = ex.drivers
-    assert d2 is not d and d2.base["mso"] < d.base["mso"]
-    assert d2.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
-    fee = next(r for r in d2.rows["mso"] if r.path == "mso.fee.level")
-    assert (fee.low_value, fee.high_value) == pytest.approx((12000, 18000))
+    assert d2 is not d and d2.leader == "mso"
+    assert d2.base["software_only"] < d.base["software_only"]
+    assert d2.base["software_only"] == pytest.approx(lead(ex, "software_only"), rel=1e-9, abs=1e-6)
+    fee = next(r for r in d2.rows["software_only"] if r.path == "mso.fee.level")
+    assert (fee.low_value, fee.high_value) == pytest.approx((10000, 15000))
+    ex.controls["fee_level"].value = 16000  # now software leads: the tornado follows the leader
+    assert ex.drivers.leader == ex.snapshot.result.decision.leader == "software_only"
+    assert ex.drivers.versus[0] == ex.snapshot.result.decision.runner_up
     assert ex.timings_ms["tornado"] > 0
 
-    ex.controls["discount"].value = 12.0
-    discount = next(r for r in ex.drivers.rows["mso"] if r.path == "mso.purchasing_discount")
-    assert (discount.low_text, discount.high_text) == ("9.6%", "14.4%")
 
-
-def test_the_drivers_toggle_shows_software_without_recomputing(tmp_path: Path) -> None:
+def test_the_drivers_toggle_shows_the_third_option_without_recomputing(tmp_path: Path) -> None:
     ex = Explorer(OHIO, debounce=0, draw=True, save_dir=tmp_path)
-    d, mso_png = ex.drivers, bytes(ex.drivers_image.value)
-    assert mso_png.startswith(b"\x89PNG")
-    assert ex.drivers_outcome.value == "mso"
-    ex.drivers_outcome.value = "software_only"
+    d, png = ex.drivers, bytes(ex.drivers_image.value)
+    assert png.startswith(b"\x89PNG")
+    assert ex.drivers_outcome.value == "software_only"
+    assert [v for _, v in ex.drivers_outcome.options] == ["software_only", "self_managed"]
+    ex.drivers_outcome.value = "self_managed"
     assert ex.drivers is d  # redrawn from the same tornado
-    assert bytes(ex.drivers_image.value) != mso_png
-    assert "Software only" in ex.drivers_text.value
-    assert tables.money(d.base["software_only"]) in ex.drivers_text.value
-    ex.controls["sw_price"].value = 900  # a recompute keeps the chosen outcome
-    assert ex.drivers_outcome.value == "software_only" and ex.drivers is not d
-    assert "Software only" in ex.drivers_text.value
+    assert bytes(ex.drivers_image.value) != png
+    assert "ahead of self-managed by" in ex.drivers_text.value
+    assert tables.money(d.base["self_managed"]) in ex.drivers_text.value
+    ex.controls["sw_price"].value = 900  # a recompute keeps the chosen comparison
+    assert ex.drivers_outcome.value == "self_managed" and ex.drivers is not d
 
 
 def test_driver_labels_fall_back_to_the_path() -> None:
@@ -210,14 +252,14 @@ def test_declared_sensitivity_ranges_are_used_and_give_way_when_they_no_longer_f
     path = tmp_path / "declared.yaml"
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     ex = Explorer(path, debounce=0, draw=False, save_dir=tmp_path)
-    assert ex.drivers.declared and ex.drivers.ranking("mso") == ["mso.fee.level",
-                                                                 "mso.purchasing_discount"]
+    assert ex.drivers.declared and ex.drivers.ranking() == ["mso.fee.level",
+                                                            "mso.purchasing_discount"]
     assert "declares" in ex.drivers_text.value
     ex.controls["fee_type"].value = "percentage"  # a dollar range no longer fits a percentage
     assert ex.message.value == ""
     assert not ex.drivers.declared and "20%" in ex.drivers_text.value
     assert "do not fit" in ex.drivers_text.value
-    assert "mso.fee.level" in ex.drivers.ranking("mso")
+    assert "mso.fee.level" in ex.drivers.ranking()
 
 
 def test_live_the_table_comes_first_and_the_drivers_follow(tmp_path: Path) -> None:
@@ -225,43 +267,33 @@ def test_live_the_table_comes_first_and_the_drivers_follow(tmp_path: Path) -> No
     before = ex.drivers
 
     async def change() -> None:
-        ex.controls["fee_level"].value = 15000
-        await asyncio.sleep(0.12)  # the debounce fires: table now, drivers in the next step
+        ex.controls["fee_level"].value = 12500
+        await asyncio.sleep(0.5)  # the debounce fires: table now, the slow steps one by one
 
     asyncio.run(change())
     assert ex.drivers is not before
-    assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
+    assert ex.drivers.base["software_only"] == pytest.approx(lead(ex, "software_only"), rel=1e-9)
 
     async def step() -> None:
-        ex.controls["fee_level"].value = 16000
+        ex.controls["fee_level"].value = 12800
         ex.recompute()  # inside a running loop: the table now ...
         stale = ex.drivers
-        assert ex.snapshot.data["mso"]["fee"]["per_site_monthly"] == 16000
-        assert stale.base["mso"] != pytest.approx(shown_incremental_npv(ex), rel=1e-9)
-        await asyncio.sleep(0)  # ... and the drivers in the next step of the loop
+        assert ex.snapshot.data["mso"]["fee"]["per_site_monthly"] == 12800
+        assert stale.base["software_only"] != pytest.approx(lead(ex, "software_only"), rel=1e-9)
+        for _ in range(12):  # ... charts, decision, drivers in the next steps of the loop
+            await asyncio.sleep(0)
         assert ex.drivers is not stale
-        ex.controls["fee_level"].value = 17000
-        ex.flush()  # flush runs both at once
-        assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9)
+        ex.controls["fee_level"].value = 13100
+        ex.flush()  # flush runs them all at once
+        assert ex.drivers.base["software_only"] == pytest.approx(lead(ex, "software_only"),
+                                                                 rel=1e-9)
 
     asyncio.run(step())
-    assert ex.drivers.base["mso"] == pytest.approx(shown_incremental_npv(ex), rel=1e-9, abs=1e-6)
 
 
 def test_controls_that_do_nothing_are_disabled_with_a_note(ex: Explorer) -> None:
     assert all(not box.disabled for box in ex.role_boxes.values())
     assert ex.roles_note.value == ""
-    mso = npv(ex)
-    ex.controls["mso_kind"].value = "owned"  # the owned MSO employs the admin staff itself
-    assert all(box.disabled for box in ex.role_boxes.values())
-    assert "owned MSO" in ex.roles_note.value
-    owned = npv(ex)
-    ex.role_boxes["office_manager"].value = False
-    assert npv(ex) == owned  # really does nothing
-    ex.controls["mso_kind"].value = "third_party"
-    assert all(not box.disabled for box in ex.role_boxes.values()) and ex.roles_note.value == ""
-    assert npv(ex) < mso
-
     assert ex.controls["cadence"].disabled and "one site" in ex.cadence_note.value  # 1 site
     ex.controls["n_sites"].value = 2
     assert not ex.controls["cadence"].disabled and ex.cadence_note.value == ""
@@ -282,21 +314,41 @@ def test_no_show_reduction_is_disabled_without_no_shows(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(raw, sort_keys=False))
     ex = Explorer(path, debounce=0, draw=False, save_dir=tmp_path)
     assert ex.controls["no_show"].disabled and "no no-shows" in ex.no_show_note.value
-    assert "software.no_show_reduction" not in ex.drivers.ranking("software_only")
+    assert all("software.no_show_reduction" not in ex.drivers.ranking(v) for v in ex.drivers.versus)
 
 
-def test_state_and_licence_update_feasibility(ex: Explorer) -> None:
-    assert ex.snapshot.result.feasibility["self_managed"].allowed
+def test_a_texas_rn_gets_three_feasible_options_under_a_friendly_pc(ex: Explorer) -> None:
+    assert ex.snapshot.result.structure == "direct"
     ex.controls["state"].value = "TX"
     ex.controls["licence"].value = "rn"
-    assert not ex.snapshot.result.feasibility["self_managed"].allowed
-    assert "Not permitted" in ex.table.value
-    assert any(sev == "bad" for sev, _ in ex.snapshot.notes)
+    result = ex.snapshot.result
+    assert ex.error is None and ex.message.value == ""
+    assert result.structure == "friendly_pc"
+    assert all(result.feasibility[o].allowed for o in msomodel.OPTIONS)
+    assert "Not permitted" not in ex.table.value
+    assert "No option is open" not in ex.recommendation.value
+    assert result.decision.verdict != "no_lawful_option"
+    sentence = ex.structure_note.value
+    assert "registered nurse may not own" in sentence
+    assert "friendly PC" in sentence and "confidence medium" in sentence and "source:" in sentence
+    assert [v for _, v in ex.controls["structure"].options] == ["auto", "friendly_pc"]
+    assert not any(sev == "bad" for sev, _ in ex.snapshot.notes)
+    assert result.pc_breakeven is not None and "friendly PC breaks even" in ex.recommendation.value
 
 
-def test_mso_kind_and_hybrid_fee(ex: Explorer) -> None:
-    ex.controls["mso_kind"].value = "owned"
-    assert ex.snapshot.result.label("mso") == "Owned MSO + friendly PC"
+def test_where_both_structures_are_lawful_the_user_may_pick(ex: Explorer) -> None:
+    assert [v for _, v in ex.controls["structure"].options] == ["auto", "direct", "friendly_pc"]
+    assert "also open" in ex.structure_note.value
+    ex.controls["structure"].value = "friendly_pc"
+    assert ex.snapshot.result.structure == "friendly_pc"
+    assert ex.snapshot.data["structure"]["type"] == "friendly_pc"
+    assert ex.snapshot.result.compliance.structure_chosen_by == "scenario"
+    assert "You chose" in ex.structure_note.value
+    ex.controls["state"].value = "TX"  # a new owner: back to what the rules decide
+    assert ex.controls["structure"].value == "auto"
+
+
+def test_hybrid_fee(ex: Explorer) -> None:
     ex.controls["fee_type"].value = "hybrid"
     assert ex.controls["fee_base"].layout.display == ""
     ex.controls["fee_base"].value = 2000
@@ -304,6 +356,7 @@ def test_mso_kind_and_hybrid_fee(ex: Explorer) -> None:
     assert fee["type"] == "hybrid" and fee["base_per_site_monthly"] == 2000
     ex.controls["fee_type"].value = "flat"  # back to the scenario's structure and level
     assert ex.controls["fee_level"].value == 12000
+    assert ex.boxes["fee_level"].value == "12,000"
     assert ex.controls["fee_base"].layout.display == "none"
 
 
@@ -329,10 +382,165 @@ def test_text_that_is_not_an_amount_shows_a_message(ex: Explorer) -> None:
     assert "Fee floor" in ex.message.value and "lots" in ex.message.value
 
 
-def test_sites_opening_after_the_horizon_show_a_message(ex: Explorer) -> None:
-    ex.controls["n_sites"].value = 12
-    ex.controls["cadence"].value = 12
-    assert "within the horizon" in ex.message.value
+def test_sites_opening_after_the_horizon_show_a_message_in_words_and_recover(
+        ex: Explorer) -> None:
+    ex.controls["n_sites"].value = 10
+    ex.controls["cadence"].value = 6
+    good = ex.snapshot
+    assert len(good.data["sites"]) == 10
+    ex.controls["n_sites"].value = 20  # site 11 would open in month 61
+    assert ex.snapshot is good  # the previous valid result stays shown
+    assert "Site 11" in ex.message.value and "after the 5-year horizon" in ex.message.value
+    assert "fewer sites or shorter spacing" in ex.message.value
+    assert "open_month" not in ex.message.value
+    ex.controls["state"].value = "TX"  # other changes still answer (no freeze) ...
+    ex.controls["licence"].value = "rn"
+    assert ex.snapshot is good and "Site 11" in ex.message.value
+    ex.controls["cadence"].value = 3  # ... and fixing it recovers at once
+    assert ex.error is None and ex.message.value == ""
+    assert len(ex.snapshot.result.inputs.sites) == 20
+    assert ex.snapshot.result.structure == "friendly_pc"
+
+
+def test_number_boxes_reject_bad_input_visibly(ex: Explorer) -> None:
+    good = ex.snapshot
+    box = ex.boxes["fee_level"]
+    box.value = "-5000"
+    assert ex.controls["fee_level"].value == 12000  # not clamped to $0
+    assert ex.snapshot is good
+    assert "Fee ($/site/month)" in ex.message.value and "-5000" in ex.message.value
+    assert box.has_class("mx-invalid") if hasattr(box, "has_class") else "mx-invalid" in box._dom_classes
+    box.value = "abc"
+    assert "abc" in ex.message.value and ex.snapshot is good
+    ex.controls["rent"].value = 7000  # the bad box still blocks recomputes ...
+    assert ex.snapshot is good
+    box.value = "15,000"  # ... until it is fixed
+    assert ex.message.value == "" and "mx-invalid" not in box._dom_classes
+    assert ex.controls["fee_level"].value == 15000
+    assert ex.snapshot.data["mso"]["fee"]["per_site_monthly"] == 15000
+    assert ex.snapshot.data["site_defaults"]["opex"]["rent"]["monthly"] == 7000
+    ex.boxes["fee_level"].value = "60000"  # beyond the slider but valid: the range widens
+    assert ex.controls["fee_level"].max >= 60000 and ex.controls["fee_level"].value == 60000
+    ex.boxes["horizon"].value = "6"
+    assert "Horizon (months)" in ex.message.value and "from 12 to 240" in ex.message.value
+
+
+def test_founder_inputs_move_the_figures(ex: Explorer) -> None:
+    base = npv(ex, "self_managed")
+    steps = [("rent", 14000, lambda d: d["site_defaults"]["opex"]["rent"]["monthly"] == 14000, -1),
+             ("wages", 120, lambda d: d["adjustments"]["wage_multiplier"] == pytest.approx(1.2), -1),
+             ("buildout", 700000, lambda d: d["site_defaults"]["startup_cost"] == 700000, -1),
+             ("equipment", 400000, lambda d: sum(x["cost"] for x in d["site_defaults"]["equipment"])
+              == pytest.approx(400000), -1),
+             ("exit_multiple", 6.0, lambda d: d["finance"]["exit_multiple"] == 6.0, 1),
+             ("loan_rate", 14.0, lambda d: d["finance"]["loan"]["rate_annual_nominal"]
+              == pytest.approx(0.14), -1)]
+    for key, value, check, sign in steps:
+        ex.controls[key].value = value
+        assert ex.error is None, (key, ex.error)
+        assert check(ex.snapshot.data), key
+        now = npv(ex, "self_managed")
+        assert (now - base) * sign > 0, key
+        base = now
+    ex.controls["injectors"].value = 1.0  # fewer injectors: less capacity and payroll
+    data = ex.snapshot.data["site_defaults"]
+    assert data["capacity"]["providers"] == 1.0
+    assert {r["name"]: r["fte"] for r in data["staffing"]["roles"]}["injector_rn"] == 0.5
+    ex.controls["injector_hours"].value = 120
+    assert ex.snapshot.data["site_defaults"]["capacity"]["hours_per_provider_month"] == 120
+    ex.controls["loan_share"].value = 0
+    assert ex.snapshot.data["finance"]["loan"]["financed_fraction"] == 0
+
+
+def test_the_name_and_description_follow_the_edits(ex: Explorer, tmp_path: Path) -> None:
+    assert ex.controls["name"].value == "Ohio physician, single site"
+    ex.controls["state"].value = "TX"
+    ex.controls["licence"].value = "rn"
+    ex.controls["n_sites"].value = 2
+    data = ex.snapshot.data
+    assert data["name"] == "Texas registered nurse, 2 sites"
+    assert ex.controls["name"].value == data["name"]
+    assert "registered nurse opening 2 locations in Texas" in data["description"]
+    assert "Texas registered nurse, 2 sites" in ex.title.value
+    assert "Ohio" not in ex.title.value.split("Built in")[0]
+    path = ex.save()
+    assert path.name == "texas_registered_nurse_2_sites.yaml"
+    saved = yaml.safe_load(path.read_text())
+    assert saved["name"] == data["name"] and saved["owner"] == {"state": "TX", "licence": "rn"}
+    ex.controls["name"].value = "Austin plan B"  # a typed name wins over the derived one
+    ex.controls["n_sites"].value = 3
+    assert ex.snapshot.data["name"] == "Austin plan B"
+
+
+def test_saving_never_silently_reuses_the_starting_file_name(ex: Explorer, tmp_path: Path) -> None:
+    ex.controls["fee_level"].value = 13000  # the name stays the starting scenario's
+    assert ex.snapshot.data["name"] == "Ohio physician, single site"
+    path = ex.save()
+    assert path.name != OHIO.name and path.name == "ohio_physician_single_site_edited.yaml"
+    assert "starting file" in ex.file_status.value
+
+
+def test_reset_goes_back_to_the_starting_scenario(ex: Explorer) -> None:
+    start = npv(ex)
+    ex.controls["state"].value = "TX"
+    ex.controls["licence"].value = "rn"
+    ex.controls["fee_level"].value = 15000
+    ex.controls["name"].value = "Something else"
+    ex.boxes["rent"].value = "-1"
+    assert ex.message.value
+    ex.controls["reset"].click()
+    assert ex.controls["state"].value == "OH" and ex.controls["fee_level"].value == 12000
+    assert ex.controls["name"].value == "Ohio physician, single site"
+    assert ex.message.value == "" and not ex.box_errors
+    assert npv(ex) == start and ex.snapshot.data["name"] == "Ohio physician, single site"
+
+
+def test_two_saved_scenarios_side_by_side(ex: Explorer, tmp_path: Path) -> None:
+    first = ex.save()
+    ex.controls["state"].value = "TX"
+    ex.controls["licence"].value = "rn"
+    second = ex.save()
+    assert {ex.controls["cmp_a"].value, ex.controls["cmp_b"].value} == {str(first), str(second)}
+    found = ex.compare_files()
+    assert found is not None and len(found.results) == 2
+    html = ex.side_by_side.value
+    assert "Side by side" in html and "Texas registered nurse, single site" in html
+    assert "Direct ownership" in html and "Owned MSO + friendly PC" in html
+    for r in found.results:
+        assert tables.money(r.metrics["mso"]["npv"]) in html
+    assert ex.compare_files(first, tmp_path / "missing.yaml") is None
+    assert "Cannot compare" in ex.compare_status.value
+
+
+def test_the_cash_flow_chart_leaves_the_exit_out(ex: Explorer) -> None:
+    c = ex.snapshot.charts
+    for o in msomodel.OPTIONS:
+        flows = ex.snapshot.result.projections[o].net_cash_flow[0]
+        exit_value = ex.snapshot.result.metrics[o]["exit_value"]
+        assert c.cumulative[o][-1] == pytest.approx(flows.sum() - exit_value, rel=1e-9)
+        assert c.exit_value[o] == pytest.approx(exit_value)
+        assert abs(c.cumulative[o][-1] - c.cumulative[o][-2]) < 0.5 * exit_value  # no spike
+
+
+def test_every_term_has_a_plain_explanation(ex: Explorer) -> None:
+    for term in ("NPV", "Equity IRR", "Project IRR", "Equity multiple", "Peak funding need",
+                 "Payback of the switch", "Discount rate", "Friendly PC"):
+        assert len(model.GLOSSARY[term]) > 40, term
+        assert term in model.glossary_html()
+    table = ex.table.value
+    assert table.count('class="mx-term" title=') >= 12
+    assert "MOIC" in table and "multiple on invested capital" in table
+
+
+def test_a_successful_recompute_or_save_clears_the_error_banners(ex: Explorer, tmp_path: Path) -> None:
+    ex.controls["fee_floor"].value = "9000"
+    ex.controls["fee_cap"].value = "1000"
+    ex.controls["save"].click()
+    assert "Not saved" in ex.file_status.value and ex.message.value
+    ex.controls["fee_cap"].value = ""
+    assert ex.message.value == "" and "Not saved" not in ex.file_status.value
+    ex.save()
+    assert "Saved" in ex.file_status.value and ex.message.value == ""
 
 
 def test_an_unexpected_error_shows_a_message_not_a_traceback(ex: Explorer, monkeypatch) -> None:

@@ -30,14 +30,28 @@ def _full() -> W.Layout:
 LICENCE_LABELS = {"physician": "Physician (MD/DO)", "np": "Nurse practitioner",
                   "pa": "Physician assistant", "rn": "Registered nurse",
                   "none": "Lay owner (no licence)"}
-MSO_KINDS = {"third_party": "Third-party MSO", "owned": "Owned MSO + friendly PC"}
-DRIVER_TABS = (("MSO advantage", "mso"), ("Software advantage", "software_only"))
+STRUCTURE_OPTIONS = [("Rules' choice", "auto"), ("Direct ownership", "direct"),
+                     ("Owned MSO + friendly PC", "friendly_pc")]
 OTHER = "__other__"
+
+#: Hard limits of what a number box accepts, in the units the control shows (a slider's range
+#: widens to a typed value within them); outside them the box is rejected with a message.
+BOUNDS: dict[str, tuple[float, float]] = {
+    "n_sites": (1, 200), "cadence": (0, 120), "visits": (0, 500), "ticket": (0, 500),
+    "product_cost": (0, 100), "fee_base": (0, 1e6), "discount": (0, 100), "sw_price": (0, 1e5),
+    "no_show": (0, 100), "discount_rate": (0, 100), "horizon": (12, 240), "rent": (0, 1e6),
+    "wages": (0, 500), "injectors": (0, 50), "injector_hours": (0, 720), "buildout": (0, 1e8),
+    "equipment": (0, 1e8), "loan_share": (0, 100), "loan_rate": (0, 50),
+    "exit_multiple": (0, 50),
+}
+FEE_BOUNDS = {"flat": (0, 1e6), "percentage": (0, 100), "hybrid": (0, 100),
+              "cost_plus": (0, 1000), "tiered": (0, 10)}
 
 
 def _slider(cls: type, description: str, lo: float, hi: float, step: float, fmt: str) -> W.Widget:
-    return cls(description=description, min=lo, max=hi, step=step, readout_format=fmt,
-               style=DESC, layout=_full(), continuous_update=True)
+    return cls(description=description, min=lo, max=hi, step=step, readout=False,
+               readout_format=fmt, style=DESC, layout=W.Layout(flex="1 1 auto", width="auto"),
+               continuous_update=True)
 
 
 def _fit(widget: W.Widget, value: float, lo: float, hi: float) -> None:
@@ -45,6 +59,33 @@ def _fit(widget: W.Widget, value: float, lo: float, hi: float) -> None:
     widget.min = min(lo, value)
     widget.max = max(hi, value)
     widget.value = value
+
+
+def _format(widget: W.Widget) -> str:
+    """A slider's value as its box shows it ("12,000", "8.5", "3")."""
+    fmt = widget.readout_format or ".2f"
+    try:
+        return format(widget.value, fmt)
+    except (TypeError, ValueError):  # pragma: no cover
+        return str(widget.value)
+
+
+def parse_number(text: str, what: str, lo: float, hi: float, *, integer: bool = False) -> float:
+    """A number typed in a box, or SettingsError naming the setting (never clamped)."""
+    clean = text.strip().replace(",", "").replace("$", "").replace("%", "").rstrip("x")
+    span = f"from {lo:,.0f} to {hi:,.0f}" if hi >= 100 else f"from {lo:g} to {hi:g}"
+    try:
+        value = float(clean)
+    except ValueError:
+        raise SettingsError(f"{what}: expected a number {span}, found '{text}'. The box keeps "
+                            "your text until you fix it; the results show the last valid "
+                            "settings.") from None
+    if value != value or not lo <= value <= hi:
+        raise SettingsError(f"{what}: expected a number {span}, found '{text}'. Nothing was "
+                            "changed; the results show the last valid settings.")
+    if integer and value != int(value):
+        raise SettingsError(f"{what}: expected a whole number, found '{text}'.")
+    return int(value) if integer else value
 
 
 def _states() -> list[tuple[str, str]]:
@@ -74,18 +115,26 @@ class ControlPanel:
                                                                      display="none"))
         c["name"] = W.Text(description="Scenario name", style=DESC, layout=_full(),
                            continuous_update=False)
+        c["reset"] = W.Button(description="Reset to the starting scenario", icon="undo",
+                              layout=W.Layout(width="97%"))
         c["state"] = W.Dropdown(description="State", style=DESC, layout=_full(),
                                 options=[("Not specified", ""), *_states()])
         c["licence"] = W.Dropdown(description="Owner's licence", style=DESC, layout=_full(),
                                   options=[("Not specified", ""),
                                            *((v, k) for k, v in LICENCE_LABELS.items())])
+        c["structure"] = W.Dropdown(description="Legal structure", style=DESC, layout=_full(),
+                                    options=list(STRUCTURE_OPTIONS), value="auto")
         c["n_sites"] = _slider(W.IntSlider, "Number of sites", 1, 20, 1, "d")
         c["cadence"] = _slider(W.IntSlider, "Opening every (months)", 0, 36, 1, "d")
+        c["injectors"] = _slider(W.FloatSlider, "Injectors per site", 0, 6, 0.5, ".1f")
+        c["injector_hours"] = _slider(W.FloatSlider, "Injector hours / month", 40, 200, 5, ".0f")
+        c["rent"] = _slider(W.FloatSlider, "Rent ($/site/month)", 0, 30000, 250, ",.0f")
+        c["buildout"] = _slider(W.FloatSlider, "Build-out ($/site)", 0, 1500000, 10000, ",.0f")
+        c["equipment"] = _slider(W.FloatSlider, "Equipment ($/site)", 0, 800000, 5000, ",.0f")
         c["visits"] = _slider(W.FloatSlider, "Visits per month (%)", 50, 200, 1, ".0f")
         c["ticket"] = _slider(W.FloatSlider, "Average ticket (%)", 50, 200, 1, ".0f")
         c["product_cost"] = _slider(W.FloatSlider, "Product cost (% of rev.)", 0, 60, 0.1, ".1f")
-        c["mso_kind"] = W.Dropdown(description="MSO kind", style=DESC, layout=_full(),
-                                   options=[(v, k) for k, v in MSO_KINDS.items()])
+        c["wages"] = _slider(W.FloatSlider, "Pay rates (% of scenario)", 50, 200, 1, ".0f")
         c["fee_type"] = W.Dropdown(description="Fee structure", style=DESC, layout=_full(),
                                    options=[(FEE_LABELS[k], k) for k in model.FEE_TYPES[:4]])
         c["fee_level"] = _slider(W.FloatSlider, "Fee level", 0, 1, 0.01, ".2f")
@@ -99,15 +148,37 @@ class ControlPanel:
         c["no_show"] = _slider(W.FloatSlider, "No-show reduction (%)", 0, 60, 1, ".0f")
         c["discount_rate"] = _slider(W.FloatSlider, "Discount rate (%/year)", 0, 40, 0.5, ".1f")
         c["horizon"] = _slider(W.IntSlider, "Horizon (months)", 12, 240, 12, "d")
+        c["loan_share"] = _slider(W.FloatSlider, "Loan (% of capital)", 0, 90, 5, ".0f")
+        c["loan_rate"] = _slider(W.FloatSlider, "Loan rate (%/year)", 0, 20, 0.25, ".2f")
+        c["exit_multiple"] = _slider(W.FloatSlider, "Exit multiple (x EBITDA)", 0, 10, 0.25, ".2f")
         c["save_dir"] = W.Text(description="Save to folder", style=DESC, layout=_full(),
                                value=str(save_dir or model.default_save_dir()))
         c["save"] = W.Button(description="Save scenario", icon="save", button_style="primary",
                              layout=W.Layout(width="48%"))
         c["render"] = W.Button(description="Render report", icon="file-pdf-o",
                                layout=W.Layout(width="48%"))
+        c["cmp_a"] = W.Dropdown(description="Scenario A", style=DESC, layout=_full())
+        c["cmp_b"] = W.Dropdown(description="Scenario B", style=DESC, layout=_full())
+        c["compare"] = W.Button(description="Compare side by side", icon="columns",
+                                layout=W.Layout(width="97%"))
         for key, widget in c.items():
             widget.add_class(f"mso-{key.replace('_', '-')}")
         self.controls = c
+        # a number box beside every slider: typed values are checked, never clamped
+        self.boxes: dict[str, W.Text] = {}
+        self.box_errors: dict[str, str] = {}
+        rows: dict[str, W.Widget] = {}
+        for key, widget in c.items():
+            if isinstance(widget, (W.IntSlider, W.FloatSlider)):
+                box = W.Text(layout=W.Layout(width="96px"), continuous_update=False)
+                box.add_class("mx-box")
+                box.add_class(f"mso-{key.replace('_', '-')}-box")
+                self.boxes[key] = box
+                box.observe(lambda ch, k=key: self._on_box(k, ch["new"]), "value")
+                widget.observe(lambda ch, k=key: self._sync_box(k), "value")
+                rows[key] = W.HBox([widget, box], layout=W.Layout(width="97%"))
+            else:
+                rows[key] = widget
         self.roles_box = W.VBox(layout=W.Layout(padding="0 0 0 173px"))
         self.role_boxes: dict[str, W.Checkbox] = {}
 
@@ -118,43 +189,65 @@ class ControlPanel:
         self.no_show_note = W.HTML()
         self.ticket_note = W.HTML()
         self.fee_note = W.HTML()
+        self.structure_note = W.HTML(layout=_full())
+        self.structure_note.add_class("mso-structure-note")
         self.message = W.HTML(layout=_full())
         self.message.add_class("mso-message")
         self.file_status = W.HTML(layout=_full())
         self.file_status.add_class("mso-file-status")
 
-        note = self._note
+        note, r = self._note, rows
         sections = [
-            ("Scenario", [c["scenario"], c["path"], c["load"], c["name"]]),
-            ("Owner and state", [c["state"], c["licence"],
-                                 note("Feasibility follows the state's ownership rules.")]),
-            ("Sites", [c["n_sites"], c["cadence"], self.cadence_note,
+            ("Scenario", [r["scenario"], r["path"], r["load"], r["name"],
+                          note("The name and description follow your choices of owner and "
+                               "sites until you type a name."), r["reset"]]),
+            ("Owner and legal structure", [r["state"], r["licence"], r["structure"],
+                                           self.structure_note]),
+            ("Sites", [r["n_sites"], r["cadence"], self.cadence_note,
                        note("Extra sites copy the site defaults; openings are spaced evenly "
-                            "from the first site's month once you move the spacing.")]),
-            ("Volumes and prices", [c["visits"], self.visits_note, c["ticket"], self.ticket_note,
-                                    c["product_cost"]]),
-            ("MSO offer", [c["mso_kind"], c["fee_type"], c["fee_level"], c["fee_base"],
-                           self.fee_note, c["fee_floor"], c["fee_cap"], c["discount"],
-                           self.discount_note, note("Admin roles the MSO takes over:"),
-                           self.roles_box, self.roles_note]),
-            ("Software offer", [c["sw_price"], c["no_show"], self.no_show_note]),
-            ("Finance", [c["discount_rate"], c["horizon"]]),
+                            "from the first site's month once you move the spacing."),
+                       r["injectors"], r["injector_hours"],
+                       note("Injectors: treating providers per site (their capacity and the "
+                            "injector roles' pay follow)."),
+                       r["rent"], r["buildout"], r["equipment"]]),
+            ("Volumes, prices and pay", [r["visits"], self.visits_note, r["ticket"],
+                                         self.ticket_note, r["product_cost"], r["wages"],
+                                         note("Pay rates scale every role's hourly and salaried "
+                                              "pay.")]),
+            ("Third-party MSO offer", [r["fee_type"], r["fee_level"], r["fee_base"],
+                                       self.fee_note, r["fee_floor"], r["fee_cap"],
+                                       r["discount"], self.discount_note,
+                                       note("Admin roles the MSO takes over:"), self.roles_box,
+                                       self.roles_note]),
+            ("Software offer", [r["sw_price"], r["no_show"], self.no_show_note]),
+            ("Finance", [r["discount_rate"], note(model.GLOSSARY["Discount rate"]), r["horizon"],
+                         r["loan_share"], r["loan_rate"], r["exit_multiple"],
+                         note(model.GLOSSARY["Exit multiple"])]),
         ]
         self.accordion = W.Accordion(children=[W.VBox(items) for _, items in sections],
-                                     titles=tuple(t for t, _ in sections), selected_index=4)
+                                     titles=tuple(t for t, _ in sections), selected_index=1)
         self.accordion.add_class("mso-accordion")
         save_box = W.VBox([c["save_dir"], W.HBox([c["save"], c["render"]],
                                                  layout=W.Layout(justify_content="space-between")),
                            self.file_status], layout=W.Layout(margin="12px 0 0 0"))
+        self.compare_status = W.HTML(layout=_full())
+        self.compare_status.add_class("mso-compare-status")
+        compare_box = W.VBox([W.HTML("<div class='mx-panel-title'>Compare two saved scenarios"
+                                     "</div>"), c["cmp_a"], c["cmp_b"], c["compare"],
+                              self.compare_status], layout=W.Layout(margin="14px 0 0 0"))
         controls = W.VBox([W.HTML("<div class='mx-panel-title'>Assumptions</div>"), self.message,
-                           self.accordion, save_box],
-                          layout=W.Layout(width="480px", min_width="480px", padding="0 18px 0 0"))
+                           self.accordion, save_box, compare_box],
+                          layout=W.Layout(width="500px", min_width="500px", padding="0 18px 0 0"))
 
         self.title = W.HTML()
+        self.structure_banner = W.HTML(layout=_full())
+        self.structure_banner.add_class("mso-structure-banner")
         self.recommendation = W.HTML(layout=_full())
         self.recommendation.add_class("mso-recommendation")
         self.table = W.HTML(layout=_full())
         self.table.add_class("mso-key-figures")
+        self.decision_details = W.HTML(layout=_full())
+        self.decision_details.add_class("mso-decision-details")
         self.notes = W.HTML(layout=_full())
         self.notes.add_class("mso-notes")
         self.status = W.HTML()
@@ -164,8 +257,8 @@ class ControlPanel:
                             self.images["breakeven"], self.notes],
                            layout=W.Layout(grid_template_columns="1fr 1fr", grid_gap="10px 16px",
                                            width="100%", align_items="flex-start"))
-        self.drivers_outcome = W.ToggleButtons(options=list(DRIVER_TABS), value="mso",
-                                               style={"button_width": "160px"})
+        self.drivers_outcome = W.ToggleButtons(options=[("vs the runner-up", "")], value="",
+                                               style={"button_width": "290px"})
         self.drivers_outcome.add_class("mso-drivers-outcome")
         self.drivers_image = W.Image(format="png", layout=W.Layout(width="100%",
                                                                    max_width="920px"))
@@ -179,11 +272,57 @@ class ControlPanel:
                           self.drivers_text, self.drivers_image],
                          layout=W.Layout(width="97%", margin="14px 0 0 0"))
         drivers.add_class("mso-drivers")
-        results = W.VBox([self.title, self.recommendation, self.table, charts, drivers,
-                          self.status], layout=W.Layout(flex="1 1 auto", min_width="0"))
+        self.side_by_side = W.HTML(layout=_full())
+        self.side_by_side.add_class("mso-side-by-side")
+        glossary = W.Accordion(children=[W.HTML(model.glossary_html())],
+                               titles=("What the terms mean",), selected_index=None)
+        glossary.add_class("mso-glossary")
+        self.glossary = glossary
+        results = W.VBox([self.title, self.structure_banner, self.recommendation, self.table,
+                          self.decision_details, charts, drivers, self.side_by_side, glossary, self.status],
+                         layout=W.Layout(flex="1 1 auto", min_width="0"))
         self.widget = W.VBox([W.HTML(STYLE), W.HBox([controls, results],
                                                     layout=W.Layout(align_items="flex-start"))])
         self.widget.add_class("mso-explorer")
+
+    # ------------------------------------------------------------------ the number boxes
+    def _sync_box(self, key: str) -> None:
+        """A slider moved (or was set): its box shows the value, and any rejection clears."""
+        box = self.boxes[key]
+        text = _format(self.controls[key])
+        self.box_errors.pop(key, None)
+        box.remove_class("mx-invalid")
+        if box.value != text:
+            with self._suspended():
+                box.value = text
+
+    def _box_bounds(self, key: str) -> tuple[float, float]:
+        if key == "fee_level":
+            return FEE_BOUNDS[self.controls["fee_type"].value]
+        return BOUNDS[key]
+
+    def _on_box(self, key: str, text: str) -> None:
+        """A typed value: checked against the setting's limits; rejected visibly, not clamped."""
+        if self._suspend:
+            return
+        w, box = self.controls[key], self.boxes[key]
+        what = str(w.description)
+        lo, hi = self._box_bounds(key)
+        try:
+            value = parse_number(text, what, lo, hi, integer=isinstance(w, W.IntSlider))
+        except SettingsError as exc:
+            self.box_errors[key] = str(exc)
+            box.add_class("mx-invalid")
+            self._show_error(exc)
+            return
+        self.box_errors.pop(key, None)
+        box.remove_class("mx-invalid")
+        if value == w.value:
+            self._schedule()  # the same value again: recompute to clear the message
+            return
+        with self._suspended():
+            w.min, w.max = min(w.min, value), max(w.max, value)
+        w.value = value  # the slider's observer schedules the recompute
 
     @staticmethod
     def _note(text: str) -> W.HTML:
@@ -198,6 +337,7 @@ class ControlPanel:
         else:
             c["scenario"].value = OTHER
             c["path"].value = str(self.origin)
+        self._shown_name = str(raw["name"])
         c["name"].value = str(raw["name"])
         owner = raw.get("owner") or {}
         state = str(owner.get("state", "")).upper()
@@ -209,7 +349,19 @@ class ControlPanel:
         _fit(c["visits"], 100 * float(get(raw, "adjustments.volume_multiplier", 1.0)), 50, 200)
         _fit(c["ticket"], 100 * float(get(raw, "adjustments.price_multiplier", 1.0)), 50, 200)
         _fit(c["product_cost"], 100 * model.product_cost_share(raw), 0, 60)
-        c["mso_kind"].value = raw["mso"]["kind"]
+        asked = str(get(raw, "structure.type", "auto"))
+        c["structure"].options = list(STRUCTURE_OPTIONS)
+        c["structure"].value = asked if asked in ("direct", "friendly_pc") else "auto"
+        _fit(c["injectors"], model.injectors(raw), 0, 6)
+        _fit(c["injector_hours"], model.injector_hours(raw), 40, 200)
+        _fit(c["rent"], model.rent(raw), 0, 30000)
+        _fit(c["buildout"], float(raw["site_defaults"].get("startup_cost", 0.0)), 0, 1500000)
+        _fit(c["equipment"], model.equipment_cost(raw), 0, 800000)
+        _fit(c["wages"], 100 * float(get(raw, "adjustments.wage_multiplier", 1.0)), 50, 200)
+        share, apr = model.loan(raw)
+        _fit(c["loan_share"], 100 * share, 0, 90)
+        _fit(c["loan_rate"], 100 * apr, 0, 20)
+        _fit(c["exit_multiple"], float(get(raw, "finance.exit_multiple", 4.0)), 0, 10)
         fee = raw["mso"]["fee"]
         self._base_fee_type = fee["type"]
         types = list(model.FEE_TYPES[:4]) + (["tiered"] if fee["type"] == "tiered" else [])
@@ -263,6 +415,8 @@ class ControlPanel:
                 w.description, w.readout_format, w.step = "Tier rates (x scenario)", ".2f", 0.05
                 _fit(w, level, 0, 3)
             self.controls["fee_base"].layout.display = "" if kind == "hybrid" else "none"
+            self.boxes["fee_base"].layout.display = "" if kind == "hybrid" else "none"
+        self._sync_box("fee_level")
 
     def _fee_level_value(self) -> float:
         kind, value = self.controls["fee_type"].value, float(self.controls["fee_level"].value)
@@ -276,6 +430,8 @@ class ControlPanel:
     def settings(self) -> Settings:
         """What the controls say, ``None`` where they still show the scenario's value."""
         c, init = self.controls, self._initial
+        if self.box_errors:  # a rejected number box: nothing recomputes until it is fixed
+            raise SettingsError(next(iter(self.box_errors.values())))
 
         def raw(key: str) -> Any:
             return None if _same(c[key], init.get(key)) else c[key].value
@@ -292,10 +448,10 @@ class ControlPanel:
                       _parse_money(c["fee_cap"].value, "Fee cap"))
         roles = self._checked_roles()
         return Settings(
-            name=raw("name"), state=raw("state") or None, licence=raw("licence") or None,
+            name=self._typed_name(), state=raw("state") or None, licence=raw("licence") or None,
             n_sites=raw("n_sites"), cadence_months=raw("cadence"),
             volume_multiplier=pct("visits"), price_multiplier=pct("ticket"),
-            product_cost_share=pct("product_cost"), mso_kind=raw("mso_kind"),
+            product_cost_share=pct("product_cost"), structure=raw("structure"),
             fee_type=None if kind == self._base_fee_type else kind,
             fee_level=self._fee_level_value() if level_changed else None,
             fee_base=float(c["fee_base"].value) if kind == "hybrid" and (
@@ -304,18 +460,29 @@ class ControlPanel:
             absorbed_roles=None if roles == self._initial_roles else roles,
             software_price=raw("sw_price"), no_show_reduction=pct("no_show"),
             discount_rate=pct("discount_rate"), horizon_months=raw("horizon"),
+            rent_monthly=raw("rent"), wage_multiplier=pct("wages"), injectors=raw("injectors"),
+            injector_hours=raw("injector_hours"), buildout=raw("buildout"),
+            equipment=raw("equipment"), loan_share=pct("loan_share"), loan_rate=pct("loan_rate"),
+            exit_multiple=raw("exit_multiple"),
         )
+
+    def _typed_name(self) -> str | None:
+        """The name the user typed, None while the box shows the name the page chose."""
+        value = self.controls["name"].value
+        return None if value == self._shown_name else value
+
+    def _show_name(self, name: str) -> None:
+        """Show the scenario's (derived) name in the name box without it counting as typed."""
+        if self._typed_name() is not None:
+            return
+        self._shown_name = name
+        with self._suspended():
+            self.controls["name"].value = name
 
     # ------------------------------------------------------------------ notes beside the controls
     def _update_applicability(self) -> None:
         """Disable, with a note, the controls that cannot change anything right now."""
         c = self.controls
-        owned = c["mso_kind"].value == "owned"
-        for box in self.role_boxes.values():
-            box.disabled = owned
-        self.roles_note.value = _note_html(
-            "Not used with an owned MSO: it employs the admin staff in its own entity, so "
-            "there are no roles to hand over." if owned else "")
         single = int(c["n_sites"].value) <= 1
         c["cadence"].disabled = single
         self.cadence_note.value = _note_html(

@@ -29,6 +29,7 @@ from msomodel.charts.style import (
 )
 from msomodel.explorer.drivers import DRIVER_ROWS, Drivers
 from msomodel.explorer.model import ChartData
+from msomodel.formatting import lower_first
 from msomodel.scenario import OPTIONS
 
 CHARTS = ("cash_flow", "ebitda", "breakeven")
@@ -89,8 +90,13 @@ class ChartSet:
         ax.yaxis.set_major_formatter(MONEY)
         ax.set_xlim(0, data.months[-1])
         ax.set_xlabel("Month")
-        ax.set_title("Cumulative net cash flow to the owner")
+        ax.set_title("Cumulative cash to the owner, before the sale")
         ax.legend(loc="upper left")
+        if data.exit_value:
+            best = max(data.exit_value.values())
+            ax.text(0.99, 0.03, _tex(f"Sale at month {int(data.months[-1])} not drawn: up to "
+                                     f"{MONEY(best)} (see Exit value)"),
+                    transform=ax.transAxes, ha="right", va="bottom", fontsize=7.5, color=MUTED)
 
     def _ebitda(self, data: ChartData) -> None:
         ax = self._axes("ebitda")
@@ -188,8 +194,10 @@ class TornadoChart:
             self.title = self.figure.text(0.012, 1.0, "", ha="left", va="top", fontsize=10.5,
                                           fontweight="bold", color="#1f2a33")
 
-    def draw(self, d: Drivers, outcome: str = "mso") -> bytes:
-        rows = d.rows[outcome][: self.rows]
+    def draw(self, d: Drivers, versus: str | None = None) -> bytes:
+        versus = versus or d.versus[0]
+        outcome = d.leader
+        rows = d.rows[versus][: self.rows]
         n = max(len(rows), 1)
         fig, ax = self.figure, self.axes
         height = TORNADO_TOP + TORNADO_BOTTOM + TORNADO_ROW * n
@@ -203,9 +211,9 @@ class TornadoChart:
         if legend is not None:
             legend.remove()
         with styled():
-            base = d.base[outcome]
+            base = d.base[versus]
             color = np.array(to_rgba(OPTION_COLORS[outcome]))
-            alpha = 1.0 if d.allowed[outcome] else INFEASIBLE_ALPHA
+            alpha = 1.0 if d.allowed[versus] else INFEASIBLE_ALPHA
             shade = {False: color * [1, 1, 1, LOW_SHADE * alpha], True: color * [1, 1, 1, alpha]}
             y = np.arange(len(rows))[::-1].astype(float)
             ends = np.array([[r.low_npv, r.high_npv] for r in rows]).reshape(-1, 2)
@@ -227,10 +235,11 @@ class TornadoChart:
             if lo - pad < 0 < hi + pad:
                 new.append(ax.axvline(0, color=NEGATIVE, lw=1.1, ls="--"))
                 handles.append(Line2D([], [], color=NEGATIVE, lw=1.1, ls="--",
-                                      label="Break-even with self-managed"))
+                                      label=_tex(f"Level with {lower_first(d.labels[versus])}")))
             ax.set_yticks(y, [_tex(f"{r.label}   {r.low_text} – {r.high_text}") for r in rows])
-            self.title.set_text(_tex(f"{d.labels[outcome]}: NPV advantage over self-managed "
-                                     "as one assumption at a time moves"))
+            self.title.set_text(_tex(f"{d.labels[outcome]}: NPV advantage over "
+                                     f"{lower_first(d.labels[versus])} as one assumption at a time "
+                                     "moves"))
             if rows:
                 axes_height = height - TORNADO_TOP - TORNADO_BOTTOM
                 ax.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8.5,

@@ -14,6 +14,7 @@ from typing import Any
 
 from msomodel import tables
 from msomodel.compare import Comparison
+from msomodel.formatting import lower_first
 
 #: Plain-English names of the tornado's inputs (unknown paths are shown as their path).
 DRIVER_LABELS: dict[str, str] = {
@@ -36,6 +37,8 @@ DRIVER_LABELS: dict[str, str] = {
     "site_defaults.opex.rent.monthly": "Rent",
     "finance.discount_rate_annual": "Discount rate",
     "finance.exit_multiple": "Sale value (exit multiple)",
+    "software.online_booking_uplift": "Extra visits from online booking (software)",
+    "structure.friendly_pc.management_fee.level": "Management fee (PC to your MSO)",
     "sites.count": "Number of sites",
 }
 #: How each input's values are written: ``pct`` (fractions and multipliers), ``money``, ``x``.
@@ -51,7 +54,8 @@ DRIVER_UNITS: dict[str, str] = {
 }
 FEE_LEVEL_UNITS = {"flat": "money", "percentage": "pct", "cost_plus": "pct", "hybrid": "pct",
                    "tiered": "x"}
-DRIVER_OUTCOMES = ("mso", "software_only")
+#: The options a tornado can show (any of them can lead).
+DRIVER_OUTCOMES = ("self_managed", "mso", "software_only")
 DRIVER_ROWS = 10
 
 
@@ -99,10 +103,12 @@ class DriverRow:
 
 @dataclass
 class Drivers:
-    """The tornado of the current settings, for the MSO and for software (one engine call).
+    """The tornado of the current settings: the leader's NPV advantage over each other option
+    (one engine call, with the runner-up as the tornado's baseline).
 
-    ``rows[outcome]`` holds the inputs with an effect on that outcome, widest swing first;
-    ``base[outcome]`` the incremental NPV over self-managed of the settings as they are.
+    ``leader`` is the highest-NPV lawful option; ``versus`` the options it is compared with,
+    the runner-up first.  ``rows[v]`` holds the inputs with an effect on the leader's advantage
+    over ``v``, widest swing first; ``base[v]`` that advantage at the settings as they are.
     """
 
     base: dict[str, float]
@@ -113,14 +119,28 @@ class Drivers:
     note: str
     skipped: list[str]
     result: Any  # msomodel.analysis.TornadoResult
+    leader: str = "mso"
+    versus: tuple[str, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
 
-    def ranking(self, outcome: str = "mso") -> list[str]:
-        return [r.path for r in self.rows[outcome]]
+    def ranking(self, versus: str | None = None) -> list[str]:
+        return [r.path for r in self.rows[versus or self.versus[0]]]
+
+
+def pair(result: Comparison) -> tuple[str, list[str]]:
+    """The leader and the options it is compared with (runner-up first): lawful ones first,
+    then, for reference, the others."""
+    d = result.decision
+    leader = d.leader or "self_managed"
+    ranked = sorted((o for o in result.metrics if o != leader),
+                    key=lambda o: (not result.feasibility[o].allowed, o != d.runner_up,
+                                   -result.metrics[o]["npv"]))
+    return leader, ranked
 
 
 def drivers(result: Comparison) -> Drivers:
-    """``msomodel.analysis.tornado`` of the comparison's scenario, labelled for the page.
+    """``msomodel.analysis.tornado`` of the comparison's scenario, labelled for the page: the
+    leader against the runner-up (``baseline=``), and, from the same trials, against the third.
 
     The ranges are the scenario's ``uncertainty.sensitivity`` when it declares them, else
     +-20 % of each input's current value.  Declared ranges that no longer fit the settings (e.g.
@@ -134,44 +154,58 @@ def drivers(result: Comparison) -> Drivers:
     spec = getattr(scenario, "uncertainty", None)
     declared = getattr(spec, "sensitivity", None) is not None
     note = ""
+    leader, versus = pair(result)
+    runner = versus[0]
     try:
-        tr = tornado(scenario, inputs=result.inputs)
+        tr = tornado(scenario, inputs=result.inputs, outcome=leader, baseline=runner)
     except ScenarioError:
         if not declared:
             raise
-        tr = tornado(scenario, spec={}, inputs=result.inputs)
+        tr = tornado(scenario, spec={}, inputs=result.inputs, outcome=leader, baseline=runner)
         declared = False
         note = ("The scenario's own sensitivity ranges do not fit the current settings; "
                 "each input is moved 20% either way instead.")
     fee_type = result.inputs.fee_type
+    t = tr.table
     rows: dict[str, list[DriverRow]] = {}
-    for outcome in DRIVER_OUTCOMES:
-        table = tr.table.sort_values(f"{outcome}_swing", ascending=False, kind="stable")
-        rows[outcome] = [
-            DriverRow(r.path, driver_label(r.path), float(r.low_value), float(r.high_value),
-                      driver_value(r.low_value, r.path, fee_type),
-                      driver_value(r.high_value, r.path, fee_type),
-                      float(getattr(r, f"{outcome}_low")), float(getattr(r, f"{outcome}_high")))
-            for r in table.itertuples() if getattr(r, f"{outcome}_swing") > 0]
-    out = Drivers(dict(tr.base), rows, {o: result.label(o) for o in DRIVER_OUTCOMES},
-                  {o: result.feasibility[o].allowed for o in DRIVER_OUTCOMES}, declared, note,
-                  [driver_label(p) for p in tr.skipped], tr)
+    base: dict[str, float] = {}
+    for v in versus:
+        if v == runner:
+            low, high, b = t[f"{leader}_low"], t[f"{leader}_high"], tr.base[leader]
+        else:  # leader over v = (leader over the runner-up) - (v over the runner-up)
+            low = t[f"{leader}_low"] - t[f"{v}_low"]
+            high = t[f"{leader}_high"] - t[f"{v}_high"]
+            b = tr.base[leader] - tr.base[v]
+        base[v] = float(b)
+        swing = (high - low).abs()
+        order = swing.sort_values(ascending=False, kind="stable").index
+        rows[v] = [
+            DriverRow(t.at[i, "path"], driver_label(t.at[i, "path"]), float(t.at[i, "low_value"]),
+                      float(t.at[i, "high_value"]),
+                      driver_value(t.at[i, "low_value"], t.at[i, "path"], fee_type),
+                      driver_value(t.at[i, "high_value"], t.at[i, "path"], fee_type),
+                      float(low[i]), float(high[i]))
+            for i in order if swing[i] > 0]
+    out = Drivers(base, rows, {o: result.label(o) for o in result.metrics},
+                  {o: result.feasibility[o].allowed for o in result.metrics}, declared, note,
+                  [driver_label(p) for p in tr.skipped], tr, leader, tuple(versus))
     out.timings_ms["tornado"] = (time.perf_counter() - t0) * 1e3
     return out
 
 
-def drivers_html(d: Drivers, outcome: str) -> str:
+def drivers_html(d: Drivers, versus: str | None = None) -> str:
     """The sentence under the tornado: how to read it and what stands out."""
     esc = html.escape
-    who = d.labels[outcome]
+    versus = versus or d.versus[0]
+    who, other = d.labels[d.leader], lower_first(d.labels[versus])
     how = ("Each bar moves one assumption across the range the scenario declares for it"
            if d.declared else "Each bar moves one assumption 20% below and above its current value")
-    base = d.base[outcome]
-    standing = (f"{esc(who)} ahead of self-managed by {esc(tables.money(base))}" if base >= 0
-                else f"{esc(who)} behind self-managed by {esc(tables.money(-base))}")
+    base = d.base[versus]
+    standing = (f"{esc(who)} ahead of {esc(other)} by {esc(tables.money(base))}" if base >= 0
+                else f"{esc(who)} behind {esc(other)} by {esc(tables.money(-base))}")
     parts = [f"{how}, the others as set. The line marks the current settings: {standing} "
              "of NPV."]
-    rows = d.rows[outcome]
+    rows = d.rows[versus]
     if rows:
         top = rows[0]
         parts.append(f"It depends most on <b>{esc(top.label)}</b>: at {esc(top.low_text)} the "
@@ -179,13 +213,14 @@ def drivers_html(d: Drivers, outcome: str) -> str:
                      f"it is {esc(tables.money(top.high_npv))}.")
         flips = [r.label for r in rows if r.crosses_zero]
         if flips:
-            ahead = "self-managed" if d.base[outcome] > 0 else esc(who)
+            ahead = esc(other) if base > 0 else esc(who)
             parts.append(f"At one end of its range, {ahead} would come out ahead: "
                          f"{esc(', '.join(flips))}.")
     else:
         parts.append("None of the varied inputs changes it.")
-    if not d.allowed[outcome]:
-        parts.append(f"{esc(who)} is not permitted for this owner; shown for reference.")
+    if not d.allowed[versus]:
+        parts.append(f"{esc(d.labels[versus])} is not permitted for this owner; shown for "
+                     "reference.")
     if d.note:
         parts.append(esc(d.note))
     return f"<div class='mx-drivers-text'>{' '.join(parts)}</div>"

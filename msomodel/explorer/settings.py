@@ -50,7 +50,8 @@ class Settings:
     volume_multiplier: float | None = None
     price_multiplier: float | None = None
     product_cost_share: float | None = None
-    mso_kind: str | None = None
+    #: The legal structure: "auto" (the lawful one from the state rules), "direct", "friendly_pc".
+    structure: str | None = None
     fee_type: str | None = None
     fee_level: float | None = None
     fee_base: float | None = None
@@ -62,6 +63,16 @@ class Settings:
     no_show_reduction: float | None = None
     discount_rate: float | None = None
     horizon_months: int | None = None
+    # -- the inputs a founder knows (issue 15)
+    rent_monthly: float | None = None          # [USD/month per site]
+    wage_multiplier: float | None = None       # pay rates [x]
+    injectors: float | None = None             # treating providers per site [FTE]
+    injector_hours: float | None = None        # bookable hours per injector [hours/month]
+    buildout: float | None = None              # build-out and other start-up spend per site [USD]
+    equipment: float | None = None             # devices per site, in all [USD]
+    loan_share: float | None = None            # share of capital borrowed [fraction]
+    loan_rate: float | None = None             # nominal APR [fraction/year]
+    exit_multiple: float | None = None         # [x trailing-12-month EBITDA]
 
 
 # --------------------------------------------------------------------------- reading defaults
@@ -206,13 +217,19 @@ def apply_settings(raw: dict[str, Any], s: Settings) -> dict[str, Any]:
         adj["volume_multiplier"] = float(s.volume_multiplier)
     if s.price_multiplier is not None:
         adj["price_multiplier"] = float(s.price_multiplier)
+    if s.wage_multiplier is not None:
+        adj["wage_multiplier"] = float(s.wage_multiplier)
     if not adj:
         d.pop("adjustments")
     if s.product_cost_share is not None:
         _scale_product_cost(d, raw, float(s.product_cost_share))
+    if s.structure is not None:
+        if s.structure not in ("auto", "direct", "friendly_pc", "both"):
+            raise SettingsError(f"Structure: expected direct ownership or an owned MSO with a "
+                                f"friendly PC, found '{s.structure}'.")
+        d["structure"] = {**(d.get("structure") or {}), "type": s.structure}
+    _site_inputs(d, raw, s)
     mso = d["mso"]
-    if s.mso_kind is not None:
-        mso["kind"] = s.mso_kind
     if any(v is not None for v in (s.fee_type, s.fee_level, s.fee_base, s.fee_limits)):
         mso["fee"] = _fee(raw["mso"]["fee"], s)
     if s.purchasing_discount is not None:
@@ -235,7 +252,151 @@ def apply_settings(raw: dict[str, Any], s: Settings) -> dict[str, Any]:
         fin["discount_rate_annual"] = float(s.discount_rate)
     if s.horizon_months is not None:
         fin["horizon_months"] = int(s.horizon_months)
+    if s.exit_multiple is not None:
+        fin["exit_multiple"] = float(s.exit_multiple)
+    if s.loan_share is not None or s.loan_rate is not None:
+        loan = dict(fin.get("loan") or {"financed_fraction": 0.0, "rate_annual_nominal": 0.095,
+                                        "term_months": 84})
+        if s.loan_share is not None:
+            loan["financed_fraction"] = float(s.loan_share)
+        if s.loan_rate is not None:
+            loan["rate_annual_nominal"] = float(s.loan_rate)
+        fin["loan"] = loan
+    if not fin:
+        d.pop("finance")
+    _check_openings(d)
+    if s.name is None and _identity_changed(s):
+        d["name"] = derived_name(d)
+        d["description"] = derived_description(d, str(raw.get("name", "")))
     return d
+
+
+# --------------------------------------------------------------------------- the founder's inputs
+def _site_inputs(d: dict[str, Any], raw: dict[str, Any], s: Settings) -> None:
+    """Rent, injectors and their hours, build-out and equipment, written into site_defaults."""
+    sd = d["site_defaults"]
+    if s.rent_monthly is not None:
+        opex = sd.setdefault("opex", {})
+        opex["rent"] = {**(opex.get("rent") or {}), "monthly": float(s.rent_monthly)}
+    if s.injectors is not None or s.injector_hours is not None:
+        cap = dict(sd.get("capacity") or {"providers": injectors(raw)})
+        old = float(cap.get("providers", 0.0))
+        if s.injectors is not None:
+            cap["providers"] = float(s.injectors)
+            ratio = float(s.injectors) / old if old > 0 else None
+            for role in sd["staffing"]["roles"]:  # the injectors' payroll follows their number
+                if role["kind"] == "clinical" and "injector" in role["name"]:
+                    role["fte"] = float(role["fte"]) * ratio if ratio is not None else (
+                        float(s.injectors))
+        if s.injector_hours is not None:
+            cap["hours_per_provider_month"] = float(s.injector_hours)
+        sd["capacity"] = cap
+    if s.buildout is not None:
+        sd["startup_cost"] = float(s.buildout)
+    if s.equipment is not None:
+        items = sd.get("equipment") or []
+        total = sum(float(x["cost"]) for x in items)
+        if total > 0:
+            sd["equipment"] = [{**x, "cost": float(x["cost"]) * float(s.equipment) / total}
+                               for x in items]
+        else:
+            sd["equipment"] = [{"name": "equipment", "cost": float(s.equipment)}]
+
+
+def rent(raw: dict[str, Any]) -> float:
+    return float(get(raw, "site_defaults.opex.rent.monthly", 0.0) or 0.0)
+
+
+def injectors(raw: dict[str, Any]) -> float:
+    """Treating providers per site: the capacity's, else the FTE of the injector roles."""
+    cap = get(raw, "site_defaults.capacity")
+    if cap:
+        return float(cap.get("providers", 0.0))
+    return sum(float(r["fte"]) for r in raw["site_defaults"]["staffing"]["roles"]
+               if r["kind"] == "clinical" and "injector" in r["name"])
+
+
+def injector_hours(raw: dict[str, Any]) -> float:
+    return float(get(raw, "site_defaults.capacity.hours_per_provider_month", 140.0))
+
+
+def equipment_cost(raw: dict[str, Any]) -> float:
+    return sum(float(x["cost"]) for x in raw["site_defaults"].get("equipment") or [])
+
+
+def loan(raw: dict[str, Any]) -> tuple[float, float]:
+    """(share borrowed, APR) of the scenario's loan; (0, 9.5 %) without one."""
+    found = get(raw, "finance.loan") or {}
+    return float(found.get("financed_fraction", 0.0)), float(found.get("rate_annual_nominal", 0.095))
+
+
+def _horizon_words(months: int) -> str:
+    return f"{months // 12}-year" if months % 12 == 0 else f"{months}-month"
+
+
+def _check_openings(d: dict[str, Any]) -> None:
+    """A site that opens after the horizon, said in words (before the schema says it in paths)."""
+    horizon = int(get(d, "finance.horizon_months", 60))
+    late = [(i, site) for i, site in enumerate(d["sites"], 1)
+            if int(site.get("open_month", 1)) > horizon]
+    if late:
+        i, site = late[0]
+        who = f"Site {i}" if site["name"] in (f"Site {i}", "") else f"Site {i} ({site['name']})"
+        more = f" (and {len(late) - 1} more)" if len(late) > 1 else ""
+        raise SettingsError(
+            f"{who}{more} would open in month {int(site.get('open_month', 1))}, after the "
+            f"{_horizon_words(horizon)} horizon: choose fewer sites or shorter spacing between "
+            "openings, or a longer horizon.")
+
+
+# --------------------------------------------------------------------------- the name follows
+LICENCE_WORDS = {"physician": "physician", "np": "nurse practitioner", "pa": "physician assistant",
+                 "rn": "registered nurse", "none": "lay owner"}
+
+
+def _identity_changed(s: Settings) -> bool:
+    """Whether a setting that the name describes (owner, sites, structure) was changed."""
+    return any(v is not None for v in (s.state, s.licence, s.n_sites, s.structure))
+
+
+def _state_name(code: str) -> str:
+    try:
+        from msomodel.rules import STATE_NAMES
+    except ImportError:  # pragma: no cover
+        return code
+    return STATE_NAMES.get(code.upper(), code)
+
+
+def _sites_words(n: int) -> str:
+    return "single site" if n == 1 else f"{n} sites"
+
+
+def derived_name(d: dict[str, Any]) -> str:
+    """``"Texas registered nurse, single site"``: the owner and the number of sites."""
+    owner = d.get("owner") or {}
+    n = len(d["sites"])
+    if not owner.get("state"):
+        return f"{d['name']}, {_sites_words(n)}"
+    who = LICENCE_WORDS.get(str(owner.get("licence")), str(owner.get("licence")))
+    return f"{_state_name(str(owner['state']))} {who}, {_sites_words(n)}"
+
+
+def derived_description(d: dict[str, Any], start: str) -> str:
+    owner = d.get("owner") or {}
+    n = len(d["sites"])
+    where = ""
+    if owner.get("state"):
+        who = LICENCE_WORDS.get(str(owner.get("licence")), str(owner.get("licence")))
+        where = f"A {who} opening {n} location{'s' if n > 1 else ''} in " \
+                f"{_state_name(str(owner['state']))}; "
+    structure = get(d, "structure.type", "auto")
+    how = {"direct": "under direct ownership", "friendly_pc": "through an MSO the owner owns "
+           "with a physician-owned friendly PC", "both": "under both legal structures"}.get(
+        structure, "under the structure the state's rules allow")
+    text = (f"{where}compares running the business side in-house, with practice-management "
+            f"software, or through a third-party MSO, {how}.")
+    text = text[0].upper() + text[1:]
+    return f"{text} Built in the msomodel explorer from \"{start}\"." if start else text
 
 
 def _scale_product_cost(d: dict[str, Any], raw: dict[str, Any], target: float) -> None:

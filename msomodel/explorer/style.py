@@ -77,5 +77,35 @@ STYLE = """
 .mso-explorer .mx-drivers-text { font-size: 13px; line-height: 1.45; color: #3d4852;
   margin: 2px 0 6px 0; }
 .mso-explorer .mso-drivers { border-top: 1px solid #e3e6ea; padding-top: 10px; }
+.mso-explorer .mx-verdict { display: inline-block; font-size: 11px; font-weight: 700;
+  text-transform: uppercase; letter-spacing: 0.04em; padding: 1px 7px; border-radius: 9px;
+  background: #1B7F79; color: white; margin-right: 4px; }
+.mso-explorer .mx-verdict-warn { border-left-color: #C98A1B; background: #fdf6ea; }
+.mso-explorer .mx-verdict-warn .mx-verdict { background: #C98A1B; }
+.mso-explorer .mx-verdict-bad { border-left-color: #B5403A; background: #fbeeed; }
+.mso-explorer .mx-verdict-bad .mx-verdict { background: #B5403A; }
+.mso-explorer .mx-prob, .mso-explorer .mx-breakeven, .mso-explorer .mx-pending {
+  font-size: 13px; margin-top: 4px; }
+.mso-explorer .mx-pending { color: #8a949c; font-style: italic; }
+.mso-explorer .mx-structure { font-size: 13px; line-height: 1.45; margin: 0 0 10px 0;
+  padding: 8px 12px; background: #f3f6f8; border-radius: 3px; }
+.mso-explorer .mx-structure-note { font-size: 12.5px; line-height: 1.4; color: #3d4852;
+  margin: 2px 0 6px 0; }
+.mso-explorer .mx-rule { color: #5c6873; font-size: 12px; }
+.mso-explorer .mx-description { color: #3d4852; font-size: 13px; margin-bottom: 2px; }
+.mso-explorer .mx-subsection { font-size: 14px; font-weight: 600; margin: 10px 0 4px 0; }
+.mso-explorer table.mx-small { border-collapse: collapse; font-size: 12.5px; width: 100%;
+  margin-bottom: 6px; }
+.mso-explorer table.mx-small th { text-align: left; border-bottom: 1px solid #c9d0d6;
+  padding: 3px 8px; font-weight: 600; }
+.mso-explorer table.mx-small td { border-bottom: 1px solid #eef0f2; padding: 3px 8px; }
+.mso-explorer .mx-term { border-bottom: 1px dotted #8a949c; cursor: help; }
+.mso-explorer .mx-box input { text-align: right; font-variant-numeric: tabular-nums; }
+.mso-explorer .mx-invalid input { border-color: #B5403A !important; background: #fbeeed;
+  color: #B5403A; }
+.mso-explorer dl.mx-glossary { font-size: 13px; line-height: 1.4; margin: 0; }
+.mso-explorer dl.mx-glossary dt { font-weight: 600; margin-top: 6px; }
+.mso-explorer dl.mx-glossary dd { margin: 0 0 0 12px; color: #3d4852; }
+.mso-explorer table.mso-side-by-side td { text-align: right; }
 </style>
 """

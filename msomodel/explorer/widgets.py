@@ -27,11 +27,12 @@ from pathlib import Path
 from typing import Any
 
 from msomodel.explorer import model
-from msomodel.explorer.controls import OTHER, ControlPanel
+from msomodel.explorer.controls import OTHER, STRUCTURE_OPTIONS, ControlPanel
 from msomodel.explorer.draw import ChartSet, TornadoChart
 from msomodel.explorer.files import save_target
 from msomodel.explorer.model import Drivers, SettingsError, Snapshot
 from msomodel.explorer.style import _problem_html, notes_html
+from msomodel.formatting import lower_first
 from msomodel.loader import ScenarioError
 
 
@@ -66,6 +67,9 @@ class Explorer(ControlPanel):
         self._pending_after: asyncio.Handle | None = None
         self._started = 0.0
         self._no_shows = True
+        self._shown_name = ""
+        self._stages: list[Any] = []
+        self.compared: model.SideBySide | None = None
         self._charts = ChartSet() if draw else None
         self._tornado = TornadoChart() if draw else None
         self.bundled = model.bundled_scenarios()
@@ -91,10 +95,25 @@ class Explorer(ControlPanel):
         self.drivers_outcome.observe(lambda _: self._show_drivers(), "value")
         c["save"].on_click(lambda _: self._guard(self.save))
         c["render"].on_click(lambda _: self._guard(self.render_report))
-        for key in ("name", "state", "licence", "n_sites", "cadence", "visits", "ticket",
-                    "product_cost", "mso_kind", "fee_level", "fee_base", "fee_floor", "fee_cap",
-                    "discount", "sw_price", "no_show", "discount_rate", "horizon"):
+        c["reset"].on_click(lambda _: self.reset())
+        c["compare"].on_click(lambda _: self.compare_files())
+        c["state"].observe(self._on_owner, "value")
+        c["licence"].observe(self._on_owner, "value")
+        for key in ("name", "structure", "n_sites", "cadence", "injectors", "injector_hours",
+                    "rent", "buildout", "equipment", "visits", "ticket", "product_cost", "wages",
+                    "fee_level", "fee_base", "fee_floor", "fee_cap", "discount", "sw_price",
+                    "no_show", "discount_rate", "horizon", "loan_share", "loan_rate",
+                    "exit_multiple"):
             c[key].observe(self._schedule, "value")
+
+    def _on_owner(self, change: dict[str, Any]) -> None:
+        """A new state or licence: the structure goes back to what the rules decide."""
+        if self._suspend:
+            return
+        with self._suspended():
+            self.controls["structure"].options = list(STRUCTURE_OPTIONS)
+            self.controls["structure"].value = "auto"
+        self._schedule()
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)
@@ -130,12 +149,24 @@ class Explorer(ControlPanel):
             self._show_error(exc)
             return False
         self.raw, self.origin = raw, Path(path).expanduser().resolve()
+        self.box_errors.clear()
         with self._suspended():
             self._set_from_raw()
         self._initial = {k: w.value for k, w in self.controls.items() if hasattr(w, "value")}
         self._initial_roles = self._checked_roles()
+        self._refresh_compare_choices()
         self.recompute(defer=False)
         return True
+
+    def reset(self) -> bool:
+        """Back to the starting scenario as its file says (every control, the name)."""
+        if self.origin is None:
+            return False
+        self.controls["name"].value = self._shown_name  # a typed name goes too
+        ok = self.load(self.origin)
+        if ok:
+            self._file_message("Reset to the starting scenario.", ok=True)
+        return ok
 
     # ------------------------------------------------------------------ fee type and settings
     def _on_fee_type(self, change: dict[str, Any]) -> None:
@@ -202,7 +233,11 @@ class Explorer(ControlPanel):
             return False
         self.snapshot, self.error = snap, None
         self.message.value = ""
+        if "mx-error" in self.file_status.value:  # an old failure no longer applies
+            self.file_status.value = ""
+        self._show_name(str(data["name"]))
         self._render(snap)
+        snap.timings_ms["to_table"] = (time.perf_counter() - started) * 1e3
         self._started = started
         self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - started) * 1e3}
         if self._pending_after is not None:
@@ -211,8 +246,9 @@ class Explorer(ControlPanel):
         loop = _running_loop() if defer is None and self.debounce > 0 else None
         if defer and loop is None:
             loop = _running_loop()
+        self._stages = [self._draw_charts, self._decide, self._compute_drivers, self._finish]
         if loop is not None:
-            self._pending_after = loop.call_soon(self._after_table, snap)
+            self._pending_after = loop.call_soon(self._next_stage, snap)
         else:
             self._after_table(snap)
         return True
@@ -220,55 +256,120 @@ class Explorer(ControlPanel):
     def _render(self, snap: Snapshot) -> None:
         """The fast part: title, recommendation, key figures and notes."""
         result = snap.result
+        desc = result.scenario.description or ""
         self.title.value = (f"<div class='mx-title'>{html.escape(result.scenario.name)}</div>"
+                            f"<div class='mx-description'>{html.escape(desc)}</div>"
                             f"<div class='mx-subtitle'>{len(result.inputs.sites)} site(s), "
                             f"{result.horizon} months, discount rate "
-                            f"{result.scenario.finance.discount_rate_annual:.1%}</div>")
-        self.recommendation.value = (
-            f"<div class='mx-rec'><b>{html.escape(snap.recommendation)}</b>"
-            f"<br>{html.escape(snap.breakeven_text)}</div>")
+                            f"{result.scenario.finance.discount_rate_annual:.1%}; "
+                            f"{html.escape(lower_first(result.structure_label))}</div>")
+        sentence = model.structure_sentence(result)
+        self.structure_note.value = f"<div class='mx-structure-note'>{sentence}</div>"
+        self.structure_banner.value = (f"<div class='mx-structure'><b>Legal structure: "
+                                       f"{html.escape(result.structure_label)}.</b> {sentence}"
+                                       "</div>")
+        choices = model.structure_choices(result)
+        w = self.controls["structure"]
+        with self._suspended():
+            value = w.value
+            if value not in [v for _, v in choices]:
+                label = next(lab for lab, v in STRUCTURE_OPTIONS if v == value)
+                choices.append((f"{label} (not lawful here)", value))
+            w.options = choices
+            w.value = value
+        self.recommendation.value = model.decision_html(snap)
+        self.decision_details.value = model.decision_details_html(snap)
         self.table.value = snap.table_html
         self.notes.value = notes_html(snap.notes)
         no_show = result.inputs.arrays.get("no_show")
         self._no_shows = no_show is None or bool((no_show > 0).any())
         self._update_applicability()
 
+    def _next_stage(self, snap: Snapshot) -> None:
+        """Run the next slow step, then schedule the one after it (so a newer change can
+        supersede the rest between steps)."""
+        self._pending_after = None
+        if snap is not self.snapshot or not self._stages:  # superseded by a newer recompute
+            return
+        stage = self._stages.pop(0)
+        self._run_stage(stage, snap)
+        if self._stages:
+            loop = _running_loop()
+            if loop is not None:
+                self._pending_after = loop.call_soon(self._next_stage, snap)
+            else:  # pragma: no cover - no loop: finish now
+                self._after_table(snap)
+
     def _after_table(self, snap: Snapshot) -> None:
-        """The slower part, once the table is on screen: charts, then what drives the answer."""
+        """The slower part, once the table is on screen: charts, the decision (Monte Carlo,
+        flips, asymmetric inputs), then what drives the answer."""
         self._pending_after = None
         if snap is not self.snapshot:  # superseded by a newer recompute
             return
-        t = time.perf_counter()
+        while self._stages:
+            self._run_stage(self._stages.pop(0), snap)
+
+    def _run_stage(self, stage: Any, snap: Snapshot) -> None:
         try:
-            if self._charts is not None:
-                for name, png in self._charts.draw(snap.charts).items():
-                    self.images[name].value = png
-                snap.timings_ms["draw"] = (time.perf_counter() - t) * 1e3
-            self.drivers = model.drivers(snap.result)
-            snap.timings_ms["tornado"] = self.drivers.timings_ms["tornado"]
-            self._show_drivers()
+            stage(snap)
         except Exception as exc:  # never a traceback in the page
-            self.drivers = None
             self.last_traceback = traceback.format_exc()
-            self.drivers_text.value = (f"<div class='mx-error'>What drives the answer could not "
-                                       f"be computed: {html.escape(str(exc))}</div>")
-            self.drivers_image.layout.display = "none"
+            if stage == self._compute_drivers:
+                self.drivers = None
+                self.drivers_text.value = (f"<div class='mx-error'>What drives the answer could "
+                                           f"not be computed: {html.escape(str(exc))}</div>")
+                self.drivers_image.layout.display = "none"
+            elif stage == self._decide:
+                self.recommendation.value += (f"<div class='mx-error'>How sure this is could not "
+                                              f"be computed: {html.escape(str(exc))}</div>")
+
+    def _draw_charts(self, snap: Snapshot) -> None:
+        if self._charts is not None:
+            t = time.perf_counter()
+            for name, png in self._charts.draw(snap.charts).items():
+                self.images[name].value = png
+            snap.timings_ms["draw"] = (time.perf_counter() - t) * 1e3
+
+    def _decide(self, snap: Snapshot) -> None:
+        model.decide_snapshot(snap)
+        self.recommendation.value = model.decision_html(snap)
+        self.decision_details.value = model.decision_details_html(snap)
+        self.table.value = snap.table_html
+
+    def _compute_drivers(self, snap: Snapshot) -> None:
+        self.drivers = model.drivers(snap.result)
+        snap.timings_ms["tornado"] = self.drivers.timings_ms["tornado"]
+        d = self.drivers
+        tabs = [(f"vs {lower_first(d.labels[v])}" + (" (runner-up)" if i == 0 else ""), v)
+                for i, v in enumerate(d.versus)]
+        keep = self.drivers_outcome.value
+        with self._suspended():
+            self.drivers_outcome.options = tabs
+            self.drivers_outcome.value = keep if keep in d.versus else d.versus[0]
+        self._show_drivers()
+
+    def _finish(self, snap: Snapshot) -> None:
         self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - self._started) * 1e3}
         extra = "".join(f", {label} {snap.timings_ms[key]:.0f} ms" for key, label in
-                        (("tornado", "drivers"), ("draw", "charts"), ("tornado_draw", "tornado chart"))
+                        (("decision", f"decision with {model.MC_TRIALS} trials"),
+                         ("tornado", "drivers"), ("draw", "charts"),
+                         ("tornado_draw", "tornado chart"))
                         if key in snap.timings_ms)
         self.status.value = (f"<div class='mx-status'>Updated in {self.timings_ms['page']:.0f} ms "
-                             f"(model {snap.timings_ms['model']:.0f} ms{extra}).</div>")
+                             f"(model {snap.timings_ms['model']:.0f} ms{extra}). How sure: "
+                             f"{model.MC_TRIALS} Monte Carlo trials here, to stay responsive "
+                             f"(<code>msomodel compare</code> runs 2,000).</div>")
 
     def _show_drivers(self) -> None:
-        """Draw the tornado of the chosen outcome from the last drivers (no recompute)."""
-        d, outcome = self.drivers, self.drivers_outcome.value
-        if d is None:
+        """Draw the tornado of the chosen comparison from the last drivers (no recompute)."""
+        d, versus = self.drivers, self.drivers_outcome.value
+        if d is None or not d.versus:
             return
-        self.drivers_text.value = model.drivers_html(d, outcome)
+        versus = versus if versus in d.versus else d.versus[0]
+        self.drivers_text.value = model.drivers_html(d, versus)
         if self._tornado is not None:
             t = time.perf_counter()
-            self.drivers_image.value = self._tornado.draw(d, outcome)
+            self.drivers_image.value = self._tornado.draw(d, versus)
             self.drivers_image.layout.display = ""
             if self.snapshot is not None:
                 self.snapshot.timings_ms["tornado_draw"] = (time.perf_counter() - t) * 1e3
@@ -305,7 +406,8 @@ class Explorer(ControlPanel):
         """
         data = self.scenario_dict()
         folder = folder or self.controls["save_dir"].value.strip() or model.default_save_dir()
-        name = name or data["name"]
+        name, renamed = model.save_name(name or data["name"],
+                                        self.origin.name if self.origin else None)
         target = save_target(folder, name)
         try:
             path = model.save_scenario(data, folder, name,
@@ -322,9 +424,14 @@ class Explorer(ControlPanel):
         self._confirm_overwrite = None
         self.controls["save"].description = "Save scenario"
         self.controls["save"].button_style = "primary"
-        self.last_saved = path
-        self._file_message(f"Saved <code>{html.escape(str(path))}</code>. Check it with "
-                           f"<code>msomodel validate</code>.", ok=True, raw_html=True)
+        previous, self.last_saved = self.last_saved, path
+        note = (" (not under the starting file's name: rename the scenario to choose another)"
+                if renamed else "")
+        self.message.value = ""  # what is saved is valid: no error banner stays
+        self._file_message(f"Saved <code>{html.escape(str(path))}</code>{html.escape(note)}. "
+                           f"Check it with <code>msomodel validate</code>.", ok=True,
+                           raw_html=True)
+        self._refresh_compare_choices(newest=(previous, path))
         return path
 
     def render_report(self, out_dir: str | os.PathLike[str] | None = None) -> Path | None:
@@ -355,6 +462,52 @@ class Explorer(ControlPanel):
             f"download {html.escape(pdf.name)}</a> (also at <code>{html.escape(str(pdf))}</code>).",
             ok=True, raw_html=True)
         return pdf
+
+    # ------------------------------------------------------------------ side by side
+    def _compare_files(self) -> list[tuple[str, str]]:
+        """(label, path) of the scenarios to compare: the saved ones, then the bundled ones."""
+        folder = Path(self.controls["save_dir"].value.strip() or model.default_save_dir())
+        saved = sorted(folder.expanduser().glob("*.yaml")) if folder.expanduser().is_dir() else []
+        out = [(f"Saved: {p.name}", str(p)) for p in saved]
+        out += [(f"Bundled: {label}", str(p)) for label, p in self.bundled.items()]
+        return out
+
+    def _refresh_compare_choices(self, newest: tuple[Path | None, Path] | None = None) -> None:
+        """Fill the two pickers; after a save, B is the file just saved and A the one before."""
+        choices = self._compare_files()
+        values = [v for _, v in choices]
+        want = {}
+        if newest is not None:
+            before, now = newest
+            want = {"cmp_b": str(now)}
+            if before is not None and str(before) != str(now):
+                want["cmp_a"] = str(before)
+        for pick, key in enumerate(("cmp_a", "cmp_b")):
+            w = self.controls[key]
+            keep = want.get(key, w.value)
+            w.options = choices
+            if keep in values:
+                w.value = keep
+            elif values:
+                w.value = values[min(pick, len(values) - 1)]
+
+    def compare_files(self, a: str | os.PathLike[str] | None = None,
+                      b: str | os.PathLike[str] | None = None) -> model.SideBySide | None:
+        """Two scenario files side by side (base case); None (and a message) if one fails."""
+        paths = [str(a or self.controls["cmp_a"].value or ""), str(b or self.controls["cmp_b"].value or "")]
+        if not all(paths):
+            self.compare_status.value = "<div class='mx-error'>Choose two scenarios.</div>"
+            return None
+        try:
+            found = model.side_by_side(paths)
+        except (ScenarioError, OSError) as exc:
+            self.compare_status.value = (f"<div class='mx-error'>Cannot compare: "
+                                         f"{html.escape(str(exc))}</div>")
+            return None
+        self.compared = found
+        self.compare_status.value = "<div class='mx-file'>Shown below the results.</div>"
+        self.side_by_side.value = ("<div class='mx-section'>Side by side</div>" + found.html)
+        return found
 
     def _file_message(self, text: str, *, ok: bool, raw_html: bool = False) -> None:
         body = text if raw_html else html.escape(text)
