@@ -145,8 +145,8 @@ def test_cli_local_scheduler_renders(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "1 of 1 reports rendered" in proc.stdout
     assert {p.name for p in out.iterdir()} == {
-        "ohio_physician_single_site.ipynb", "ohio_physician_single_site.html", "index.csv",
-        "index.html"}
+        "ohio_physician_single_site.ipynb", "ohio_physician_single_site.html",
+        "ohio_physician_single_site.json", "index.csv", "index.json", "index.html"}
 
 
 @pytest.mark.parametrize("command", [

@@ -220,6 +220,9 @@ def test_slugs_are_unique_against_everything_taken(tmp_path: Path) -> None:
 def test_a_folder_gives_its_scenarios_without_bases(tmp_path: Path) -> None:
     bundled = scenarios_in(ROOT / "scenarios")
     assert bundled and all(p.parent == ROOT / "scenarios" for p in bundled)
+    # a client file that a variant extends is a client too (it validates on its own)
+    assert ROOT / "scenarios" / "ohio_physician_single_site.yaml" in bundled
+    assert len(bundled) == len(list((ROOT / "scenarios").glob("*.yaml")))
     assert not [p for p in bundled if "common" in p.parts]
     (tmp_path / "common").mkdir()
     (tmp_path / "common" / "shared.yaml").write_text("name: shared\n")

@@ -554,8 +554,8 @@ def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
         flips = [f for f in d.flips if f.value is not None][:5]
         if flips:
             rows = "".join(
-                f"<tr><td>{esc(f.label)}</td><td>{esc(decide._value(f, f.current, result.inputs))}"
-                f"</td><td>{esc(decide._value(f, f.value, result.inputs))}</td>"
+                f"<tr><td>{esc(f.label)}</td><td>{esc(decide.input_value(f, f.current, result.inputs))}"
+                f"</td><td>{esc(decide.input_value(f, f.value, result.inputs))}</td>"
                 f"<td>{esc(OPTION_LABELS[f.taker]) if f.taker else '—'}</td></tr>" for f in flips)
             parts.append(
                 "<div class='mx-subsection'>What would flip it</div><table class='mx-small "

@@ -80,9 +80,21 @@ def scenarios_in(folder: str | os.PathLike[str],
     """Every client scenario under ``folder``, sorted: ``*.yaml``/``*.yml`` at any depth, except
 
     - files under a ``common/`` folder or a hidden folder, and
-    - bases: files another scenario in the folder ``extends:``; each skipped base is appended
-      to ``bases_found`` as ``(base, a file that extends it)``.
+    - bases: files another scenario in the folder ``extends:`` and that are not valid
+      scenarios on their own (a client file that a variant extends, such as the Ohio scenario
+      and its percentage-fee variant, is rendered too); each skipped base is appended to
+      ``bases_found`` as ``(base, a file that extends it)``.
     """
+    from msomodel.errors import ScenarioError
+    from msomodel.loader import load_scenario
+
+    def stands_alone(file: Path) -> bool:
+        try:
+            load_scenario(file)
+        except ScenarioError:
+            return False
+        return True
+
     root = Path(folder)
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -97,7 +109,7 @@ def scenarios_in(folder: str | os.PathLike[str],
             bases.setdefault(base, file)
     clients = []
     for file in found:
-        if file.resolve() in bases:
+        if file.resolve() in bases and not stands_alone(file):
             if bases_found is not None:
                 bases_found.append((file, bases[file.resolve()]))
         else:
