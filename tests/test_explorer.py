@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 import msomodel
-from msomodel import cli, tables
+from msomodel import cli, rules, tables
 from msomodel.explorer import Explorer, model
 from msomodel.explorer.app import notebook_json, voila_command
 
@@ -330,7 +330,7 @@ def test_a_texas_rn_gets_three_feasible_options_under_a_friendly_pc(ex: Explorer
     assert result.decision.verdict != "no_lawful_option"
     sentence = ex.structure_note.value
     assert "registered nurse may not own" in sentence
-    assert "friendly PC" in sentence and "confidence medium" in sentence and "source:" in sentence
+    assert "friendly PC" in sentence and f"confidence {rules.lookup('TX', 'rn').confidence}" in sentence and "source:" in sentence
     assert [v for _, v in ex.controls["structure"].options] == ["auto", "friendly_pc"]
     assert not any(sev == "bad" for sev, _ in ex.snapshot.notes)
     assert result.pc_breakeven is not None and "friendly PC breaks even" in ex.recommendation.value
