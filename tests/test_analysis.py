@@ -199,7 +199,7 @@ def test_charts_render(ohio, tmp_path):
         assert (tmp_path / f"{i}.png").stat().st_size > 10_000
     assert "P(the third-party MSO beats self-managed)" in figs[2].axes[0].get_title()
     pair = simulation_chart(simulate(ohio, spec, 300, seed=1), "mso", baseline="software_only")
-    assert "P(the third-party MSO beats software)" in pair.axes[0].get_title()
+    assert "P(the third-party MSO beats self-managed + software)" in pair.axes[0].get_title()
 
 
 # --------------------------------------------------------------------------- CLI
