@@ -42,7 +42,8 @@ def test_the_built_wheel_renders_a_report(tmp_path: Path) -> None:
     (wheel,) = (tmp_path / "dist").glob("msomodel-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for data in ("msomodel/notebooks/report.ipynb", "msomodel/notebooks/explore.ipynb",
-                 "msomodel/report/print.css", "msomodel/rules/states.yaml"):
+                 "msomodel/report/print.css", "msomodel/rules/data/common.yaml",
+                 "msomodel/rules/data/states/TX.yaml", "msomodel/bases/benchmarks/single_site.yaml"):
         assert data in names, f"{data} is not in the wheel"
 
     venv = tmp_path / "venv"
