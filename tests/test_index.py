@@ -332,3 +332,15 @@ def test_report_modules_import_one_way() -> None:
     cycles = sorted(m for m in graph if m in reach(m, set()))
     assert not cycles, f"import cycle through {cycles}"
     assert "cluster" in graph["batch"] and "batch" not in graph["cluster"]
+
+
+def test_index_row_of_a_real_comparison_has_the_probability_of_the_recommended_option() -> None:
+    import msomodel
+    from msomodel.report import index_row
+
+    r = msomodel.compare(msomodel.load_scenario(ROOT / "scenarios" / "texas_rn_single_site.yaml"))
+    row = index_row(r.to_dict())
+    d = r.decision
+    assert row["recommended_option"] == d.leader == "mso" and row["verdict"] == "recommended"
+    assert row["probability_best"] == pytest.approx(d.probability_best["mso"], abs=5e-5)
+    assert row["structure"] == "Owned MSO + friendly PC"

@@ -195,7 +195,7 @@ def test_rendering_into_a_folder_updates_its_index(tmp_path: Path) -> None:
     rows = index_rows(out)
     assert sorted(rows) == ["alpha", "beta", "formula"]
     assert {r["status"] for r in rows.values()} == {"ok"}
-    assert rows["alpha"]["recommended"] == "MSO" and rows["alpha"]["npv_mso"] == 528000.0
+    assert rows["alpha"]["recommended"] == "Third-party MSO" and rows["alpha"]["npv_mso"] == 528000.0
 
     scenario(alpha, "Spa alpha, new rent")
     formula.unlink()

@@ -41,7 +41,11 @@ SIDECAR_VERSION = 1
 INDEX_FORMAT = "msomodel-report-index"
 INDEX_NAMES = ("index.csv", "index.json", "index.html")
 OPTION_IDS = ("self_managed", "software_only", "mso")
-OPTION_HEADINGS = {"self_managed": "Self-managed", "software_only": "Software only", "mso": "MSO"}
+OPTION_HEADINGS = {"self_managed": "Self-managed", "software_only": "Self-managed + software",
+                   "mso": "Third-party MSO"}
+_STATUS_WORDS = {"feasible": "feasible", "feasible_with_conditions": "feasible with conditions",
+                 "contested": "contested: consult counsel", "unknown": "unknown: consult counsel",
+                 "infeasible": "not permitted"}
 _MAX_SIDECAR_BYTES = 1_000_000
 
 #: Column -> (unit, description). The order is the CSV's.
@@ -136,8 +140,12 @@ def index_row(figures: Mapping[str, Any] | None) -> dict[str, Any]:
             return None
         return _text(_mapping(options.get(option)).get("label")) or OPTION_HEADINGS.get(option, option)
 
-    best = _text(recommendation.get("option"))
+    # the recommended option, or (too close to call, nothing pays) the leader with its verdict
+    best = _text(recommendation.get("option")) or _text(recommendation.get("leader"))
     chosen = _mapping(options.get(best)) if best else {}
+    probability = recommendation.get("probability_best")
+    if isinstance(probability, dict):  # schema 2: the share for every lawful option
+        probability = probability.get(best)
     unit = _text(breakeven.get("unit"))
     row: dict[str, Any] = {
         "client": _text(scenario.get("name")),
@@ -148,7 +156,7 @@ def index_row(figures: Mapping[str, Any] | None) -> dict[str, Any]:
         "recommended_option": best,
         "recommended": _text(recommendation.get("label")) or label(best),
         "verdict": _text(recommendation.get("verdict")),
-        "probability_best": _fraction(recommendation.get("probability_best")),
+        "probability_best": _fraction(probability),
         "runner_up": _text(recommendation.get("runner_up_label")),
     }
     for option in OPTION_IDS:
@@ -442,7 +450,7 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
             f'<td class="text">{e(row.get("state") or "–")}</td>',
             f'<td class="text">{e(licence)}</td>',
             f'<td class="text">{e(row.get("structure") or "–")}'
-            f'{small(row.get("structure_status") or "")}</td>',
+            f'{small(_STATUS_WORDS.get(row.get("structure_status") or "", row.get("structure_status") or ""))}</td>',
             f'<td class="text">{e(recommended)}{small(" · ".join(d for d in detail if d))}</td>',
             *npvs,
             f'<td class="breakeven"><span class="nowrap">{e(breakeven)}</span>'
