@@ -334,13 +334,15 @@ def _sources(scenario: Scenario):
 
 
 def compare(scenario: Scenario, *, structure: str | None = None,
-            trials: int = decide.DEFAULT_TRIALS, seed: int = decide.DEFAULT_SEED) -> Comparison:
+            trials: int = decide.DEFAULT_TRIALS, seed: int = decide.DEFAULT_SEED,
+            explain: bool = True) -> Comparison:
     """Project the three management options of ``scenario`` under one legal structure and
     decide between them.
 
     ``structure``: ``direct`` or ``friendly_pc`` (default: the scenario's choice, else the
     lawful one from the state rules).  ``trials``/``seed``: the decision's Monte Carlo of the
-    scenario's uncertainty section (``trials=0`` skips it).
+    scenario's uncertainty section (``trials=0`` skips it); ``explain=False`` skips the flip
+    values and asymmetric inputs (see :func:`msomodel.decision.decide`).
     """
     found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)
@@ -360,7 +362,8 @@ def compare(scenario: Scenario, *, structure: str | None = None,
     feasibility = assess(scenario, inputs)
     allowed = [o for o in OPTIONS if feasibility[o].allowed]
     decision = decide.decide(scenario, inputs, {o: m["npv"] for o, m in per_option.items()},
-                             allowed, trials=trials, seed=seed, sources=_sources(scenario))
+                             allowed, trials=trials, seed=seed, sources=_sources(scenario),
+                             explain=explain)
     found.warnings = rules_view.deal_warnings(scenario, inputs.structure,
                                               _pc_margin(projections["self_managed"]))
     return Comparison(scenario, inputs, projections, per_option, incremental, be, pc_be,

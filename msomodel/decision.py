@@ -303,11 +303,14 @@ def _simulate(scenario: Scenario, inputs: ModelInputs, trials: int, seed: int
 
 def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
            allowed: list[str], *, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
-           sources: Callable[[str], str | None] | None = None) -> Decision:
+           sources: Callable[[str], str | None] | None = None,
+           explain: bool = True) -> Decision:
     """The decision for one structure's options (see the module docstring).
 
     ``npv``: base-case NPV per option [USD]; ``allowed``: the options the owner may use;
-    ``sources``: the source of an input path (for the asymmetric inputs), if known.
+    ``sources``: the source of an input path (for the asymmetric inputs), if known;
+    ``explain=False`` skips the flip values and the asymmetric inputs (with ``trials=0``: the
+    base-case ranking alone, what the explorer shows before the rest is computed).
     """
     horizon = inputs.horizon
     if not allowed:
@@ -327,9 +330,9 @@ def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
         prob = {o: float(np.mean(best == j)) for j, o in enumerate(allowed)}
         p10 = {o: float(np.percentile(draws[o], 10)) for o in allowed}
     others = [o for o in allowed if o != leader]
-    asym = _asymmetries(scenario, inputs, allowed, sources) if others else ([], None)
+    asym = _asymmetries(scenario, inputs, allowed, sources) if others and explain else ([], None)
     flips: list[Flip] = []
-    if others:
+    if others and explain:
         sampled = [d.path for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])]
         candidates = [*sampled, *(a.paths[0] for a in asym[0]), *DRIVERS]
         wanted = list(dict.fromkeys(p for p in candidates if P.check_path(inputs, p) is None))

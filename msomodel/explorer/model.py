@@ -23,9 +23,8 @@ import numpy as np
 
 from msomodel import compliance as rules_view
 from msomodel import decision as decide
-from msomodel import engine, metrics, tables
-from msomodel.compare import Comparison, _check_finite, _sources
-from msomodel.compare import assess as assess_options
+from msomodel import tables
+from msomodel.compare import Comparison, _sources, compare
 from msomodel.explorer.drivers import (
     DRIVER_LABELS,
     DRIVER_OUTCOMES,
@@ -77,7 +76,6 @@ from msomodel.explorer.settings import (
     treatment_visits,
 )
 from msomodel.formatting import lower_first
-from msomodel.inputs import compile_inputs
 from msomodel.loader import load_scenario, scenario_from_dict
 from msomodel.metrics import fee_sweep
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
@@ -153,61 +151,12 @@ class Snapshot:
         return float(self.result.metrics["mso"]["npv"])
 
 
-def _base_decision(scenario: Scenario, inputs: Any, npv: dict[str, float],
-                   allowed: list[str]) -> decide.Decision:
-    """The decision on the base case only (no Monte Carlo, flip search or asymmetric inputs):
-    what the page shows at once, replaced by :func:`full_decision` a moment later."""
-    if not allowed:
-        return decide.decide(scenario, inputs, npv, [], trials=0)
-    ranked = sorted(allowed, key=lambda o: -npv[o])
-    leader, runner = ranked[0], (ranked[1] if len(ranked) > 1 else None)
-    if inputs.horizon < decide.SHORT_HORIZON_MONTHS:
-        verdict = "too_short"
-    elif npv[leader] <= 0:
-        verdict = "none_pays"
-    else:
-        verdict = "recommended"
-    d = decide.Decision(verdict, leader if verdict == "recommended" else None, leader, runner,
-                        npv[leader] - npv[runner] if runner else None, dict(npv), None, None, 0,
-                        MC_SEED, horizon_months=inputs.horizon)
-    d.sentence = decide.sentence(d, inputs)
-    return d
-
-
 def quick_compare(scenario: Scenario, structure: str | None = None) -> Comparison:
-    """:func:`msomodel.compare.compare` without the decision's slow parts.
-
-    The same projections, metrics, break-even fees and feasibility as ``compare(scenario,
-    trials=0)``; the decision is the base-case ranking only (the flip search and the
-    asymmetric inputs cost several engine calls; :func:`full_decision` adds them and the Monte
-    Carlo after the table is on screen).
-    """
-    found = rules_view.assess(scenario, structure)
-    inputs = compile_inputs(scenario, found)
-    projections = engine.run(inputs)
-    _check_finite(scenario, projections)
-    rate = inputs.arrays["discount_rate"][None]
-    per_option = {o: {k: float(v[0]) for k, v in metrics.option_metrics(p, rate).items()}
-                  for o, p in projections.items()}
-    base = projections["self_managed"]
-    incremental = {o: {k: float(v[0]) for k, v in
-                       metrics.incremental_metrics(projections[o], base, rate).items()}
-                   for o in ("mso", "software_only")}
-    revenue_max = float(base.site["revenue"].max())
-    be = metrics.breakeven(inputs, per_option["self_managed"]["npv"], revenue_max)
-    pc_be = metrics.pc_breakeven(inputs, revenue_max)
-    feasibility = assess_options(scenario, inputs)
-    allowed = [o for o in OPTIONS if feasibility[o].allowed]
-    decision = _base_decision(scenario, inputs, {o: m["npv"] for o, m in per_option.items()},
-                              allowed)
-    pc = projections["self_managed"].entities.get("pc")
-    margin = None
-    if pc:
-        revenue = float(pc["revenue"][0].sum())
-        margin = float(pc["ebitda"][0].sum()) / revenue if revenue else None
-    found.warnings = rules_view.deal_warnings(scenario, inputs.structure, margin)
-    return Comparison(scenario, inputs, projections, per_option, incremental, be, pc_be,
-                      feasibility, decision, found)
+    """:func:`msomodel.compare.compare` without the decision's slow parts: the same
+    projections, metrics, break-even fees and feasibility, and the base-case ranking only (no
+    Monte Carlo, flip search or asymmetric inputs; :func:`full_decision` adds them after the
+    table is on screen)."""
+    return compare(scenario, structure=structure, trials=0, explain=False)
 
 
 def full_decision(result: Comparison, trials: int = MC_TRIALS, seed: int = MC_SEED
