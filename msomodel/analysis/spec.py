@@ -1,41 +1,7 @@
-"""The ``uncertainty:`` section of a scenario: tornado ranges, distributions, rank correlations.
+"""Parsing the ``uncertainty:`` section with located errors (:func:`parse_spec`).
 
-Every value is in the unit of the input it applies to (see that field's description in
-:mod:`msomodel.scenario`).  Inputs are named by their dotted scenario path, the same paths
-:attr:`msomodel.inputs.ModelInputs.paths` lists (``mso.purchasing_discount``,
-``site_defaults.service_lines.filler.price``, ``sites.Columbus.open_month``, ...), plus the
-pseudo-paths of :data:`msomodel.analysis.paths.PSEUDO_PATHS` (``mso.fee.level``,
-``sites.count``).  Whether a path exists is checked against the scenario when the section
-is used (:func:`msomodel.analysis.distributions.compile_plan`), not here.
-
-Example::
-
-    uncertainty:
-      sensitivity:            # optional: tornado ranges, else +-20 % of the base value
-        - {path: adjustments.volume_multiplier, low: 0.8, high: 1.2}
-      distributions:
-        - {path: mso.purchasing_discount, dist: triangular, low: 0.03, mode: 0.08, high: 0.15}
-        - {path: adjustments.volume_multiplier, dist: pert, low: 0.75, mode: 1.0, high: 1.15}
-      correlations:
-        - {paths: [adjustments.volume_multiplier, adjustments.price_multiplier],
-           rank_correlation: -0.3}
-
-Distributions (parameters in the unit of the input):
-
-- ``uniform``: ``low``, ``high``.
-- ``triangular``: ``low``, ``mode``, ``high``.
-- ``normal``: ``mean``, ``sd``.
-- ``lognormal``: EITHER ``mean`` and ``sd`` of the variable itself (converted to the
-  underlying normal: ``sigma**2 = log(1 + sd**2 / mean**2)``, ``mu = log(mean) - sigma**2 / 2``)
-  OR ``mu`` and ``sigma`` of ``log(X)``; not both.
-- ``pert`` (beta-PERT): ``low``, ``mode``, ``high``, ``lamb`` (default 4):
-  ``X = low + (high - low) * Beta(1 + lamb (mode - low) / (high - low),
-  1 + lamb (high - mode) / (high - low))``, mean ``(low + lamb mode + high) / (lamb + 2)``.
-
-A zero-width distribution (``low == high``, ``sd: 0``) puts all its mass on one value.
-Correlations are Spearman rank correlations, imposed by the Iman–Conover method (see
-:mod:`msomodel.analysis.distributions`); a group of more than two paths gets the same
-coefficient between every pair.
+The models and their documentation (distributions, parameters, correlations) live in
+:mod:`msomodel.scenario.uncertainty`; they are re-exported here for existing callers.
 """
 
 from __future__ import annotations

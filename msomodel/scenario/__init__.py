@@ -165,17 +165,20 @@ class Adjustments(Model):
     opex_multiplier: NonNeg = Field(1.0, description="Scales fixed running costs [x].")
 
 
+def _tolerant_licence(cls: type, value: Any) -> Any:
+    """'RN', 'Nurse Practitioner', 'MD' -> the canonical licence; anything else is left for the
+    Literal to report with the expected values."""
+    try:
+        return normalise_licence(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 class Ownership(Model):
     licence: Literal["physician", "np", "pa", "rn", "none"]
     share: Fraction
 
-    @field_validator("licence", mode="before")
-    @classmethod
-    def _licence(cls, value: Any) -> Any:
-        try:
-            return normalise_licence(value) if isinstance(value, str) else value
-        except ValueError:
-            return value
+    _licence = field_validator("licence", mode="before")(_tolerant_licence)
 
 
 class Owner(Model):
@@ -188,13 +191,7 @@ class Owner(Model):
         None, description="Ownership split for groups (shares add up to 1)."
     )
 
-    @field_validator("licence", mode="before")
-    @classmethod
-    def _licence(cls, value: Any) -> Any:
-        try:
-            return normalise_licence(value) if isinstance(value, str) else value
-        except ValueError:
-            return value  # the Literal reports the expected values
+    _licence = field_validator("licence", mode="before")(_tolerant_licence)
 
     @field_validator("state")
     @classmethod
