@@ -409,10 +409,14 @@ NOUNS = {P.FEE_LEVEL_PATH: "the third-party MSO's fee",
          "software.online_booking_uplift": "software's online-booking uplift"}
 
 
+_PLURAL = {"prices", "wages", "running costs"}
+
+
 def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
     """'volume is above 0.82x (assumed 1.00x)'."""
     noun = NOUNS.get(flip.path, lower_first(flip.label))
-    return (f"{noun} is {flip.stays_ahead} {input_value(flip, flip.value, inputs)} "
+    verb = "are" if noun in _PLURAL else "is"
+    return (f"{noun} {verb} {flip.stays_ahead} {input_value(flip, flip.value, inputs)} "
             f"(assumed {input_value(flip, flip.current, inputs)})")
 
 

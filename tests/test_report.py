@@ -99,7 +99,7 @@ def test_batch_with_a_broken_scenario_completes_the_others(tmp_path: Path) -> No
         "alpha": "ok", "broken": "failed", "beta": "ok"}
     assert "broken.yaml" in rows["broken"]["error"] and rows["alpha"]["pdf"] == "alpha.pdf"
     assert float(rows["alpha"]["npv_mso"]) == 528000.0
-    assert rows["alpha"]["recommended_option"] == "mso" and rows["alpha"]["recommended"] == "MSO"
+    assert rows["alpha"]["recommended_option"] == "mso" and rows["alpha"]["recommended"] == "Third-party MSO"
     index_html = (tmp_path / "index.html").read_text()
     assert 'href="alpha.pdf"' in index_html and "broken.yaml" in index_html
 
