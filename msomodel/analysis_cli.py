@@ -216,33 +216,54 @@ def cmd_grid(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``sensitivity``, ``grid`` and ``simulate`` to the ``msomodel`` sub-commands."""
-    p = sub.add_parser("sensitivity", help="tornado: one input at a time, ranked by effect")
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p = sub.add_parser(
+        "sensitivity", help="tornado: one input at a time, ranked by effect",
+        description="Vary each input of the uncertainty section's sensitivity ranges (default: "
+        "+-20 % of key inputs) one at a time, in one batched engine call, and rank them by the "
+        "swing of an option's incremental NPV over self-managed.",
+        epilog="example: msomodel sensitivity scenarios/ohio_physician_single_site.yaml "
+        "--chart tornado.png")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output format (default: table)")
     p.add_argument("--chart", metavar="OUT.png", help="write the tornado chart")
     p.add_argument("--outcome", choices=("mso", "software_only"), default="mso",
                    help="rank by the swing of this option's incremental NPV (default: mso)")
     p.add_argument("--spec", metavar="FILE", help="YAML with an uncertainty: section")
     p.set_defaults(func=_guard(cmd_sensitivity))
 
-    p = sub.add_parser("grid", help="two-way table of the incremental NPV over two inputs")
-    p.add_argument("scenario", metavar="SCENARIO")
+    p = sub.add_parser(
+        "grid", help="two-way table of the incremental NPV over two inputs",
+        description="The incremental NPV of an option over self-managed for every pair of "
+        "values of two inputs, with the break-even value per row.",
+        epilog="example: msomodel grid scenarios/ohio_physician_single_site.yaml --x "
+        "mso.fee.level --x-values 8000:24000:9 --y mso.purchasing_discount --y-values 0:0.15:4")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
     p.add_argument("--x", required=True, metavar="PATH", help="e.g. mso.fee.level")
     p.add_argument("--x-values", required=True, type=_values, metavar="LOW:HIGH:N")
     p.add_argument("--y", required=True, metavar="PATH", help="e.g. mso.purchasing_discount")
     p.add_argument("--y-values", required=True, type=_values, metavar="LOW:HIGH:N")
-    p.add_argument("--outcome", choices=("mso", "software_only"), default="mso")
-    p.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    p.add_argument("--outcome", choices=("mso", "software_only"), default="mso",
+                   help="option whose incremental NPV is tabled (default: mso)")
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                   help="output format (default: table)")
     p.add_argument("--chart", metavar="OUT.png", help="write the heatmap with the break-even line")
     p.set_defaults(func=_guard(cmd_grid))
 
-    p = sub.add_parser("simulate", help="Monte Carlo over the scenario's distributions")
-    p.add_argument("scenario", metavar="SCENARIO")
-    p.add_argument("--trials", type=_positive, default=10_000, metavar="N")
-    p.add_argument("--seed", type=int, default=0, metavar="S")
+    p = sub.add_parser(
+        "simulate", help="Monte Carlo over the scenario's distributions",
+        description="Seeded Monte Carlo of the uncertainty section: percentiles of NPV, IRR and "
+        "payback per option, the probability each option is best, and the inputs that matter.",
+        epilog="example: msomodel simulate scenarios/texas_rn_single_site.yaml --trials 10000 "
+        "--seed 1 --chart mc.png")
+    p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
+    p.add_argument("--trials", type=_positive, default=10_000, metavar="N",
+                   help="number of trials (default: 10000)")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
     p.add_argument("--chunk-size", type=_positive, default=250, metavar="N",
                    help="trials per engine call (memory; results do not depend on it)")
-    p.add_argument("--format", choices=("table", "json"), default="table")
+    p.add_argument("--format", choices=("table", "json"), default="table",
+                   help="output format (default: table)")
     p.add_argument("--chart", metavar="OUT.png", help="write the histogram/CDF chart")
     p.add_argument("--outcome", choices=("mso", "software_only"), default="mso",
                    help="option whose incremental NPV the chart shows (default: mso)")

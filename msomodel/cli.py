@@ -460,7 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
         "rules", help="what the state-rules data says for a state (or --all jurisdictions)",
         description="Who may own a med spa, by state and owner licence. Not legal advice. "
         "Overlay files named in MSOMODEL_RULES_OVERLAY (os.pathsep-separated) are layered "
-        "over the package data.")
+        "over the package data.",
+        epilog="examples: msomodel rules Texas --licence RN; msomodel rules --all --format csv; "
+        "msomodel rules --map us.png --licence np --highlight AZ")
     p.add_argument("state", metavar="STATE", nargs="?", default=None,
                    help="two-letter code or name, any case (e.g. TX, texas, 'New York')")
     p.add_argument("--licence", "--license", dest="licence", default=None,

@@ -46,7 +46,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Serve the explorer notebook with Voilà on 127.0.0.1 and print its URL, "
                     "which carries a random access token for this run; runs until Ctrl-C "
                     "or SIGTERM, then stops every process it started. "
-                    "See docs/explorer-security.md.")
+                    "See docs/explorer-security.md.",
+        epilog="example: msomodel explore --scenario scenarios/texas_rn_single_site.yaml "
+               "--port 8866 --no-browser")
     p.add_argument("--port", type=_port, default=None,
                    help="port on 127.0.0.1, 1-65535 (default: the first free port from 8866)")
     p.add_argument("--no-browser", action="store_true",

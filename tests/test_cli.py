@@ -243,3 +243,17 @@ def test_distribution_parameters_outside_the_fields_range_are_input_errors(capsy
         "mso.purchasing_discount_max can take (>= 0 and <= 1), found -5"]
     code, _, err = run(capsys, "compare", str(path))  # the decision's Monte Carlo says the same
     assert code == 2 and "uncertainty.distributions.0.mean" in err and "Traceback" not in err
+
+
+def test_every_subcommand_help_has_an_example(capsys):
+    from msomodel.cli import build_parser
+
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert {"init", "diff", "compare", "report", "rules", "explore", "simulate"} <= set(commands)
+    for name in commands:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        assert "example" in out, name
+        assert "%%" not in out, name
