@@ -29,10 +29,10 @@ from typing import Any, Union
 import annotated_types
 import numpy as np
 from pydantic import BaseModel
-from pydantic.fields import FieldInfo
 
 from msomodel.inputs import FEE_LEVEL, ModelInputs
 from msomodel.scenario import Scenario, Site, SiteAssumptions
+from msomodel.scenario.base import unwrap_annotation
 
 FEE_LEVEL_PATH = "mso.fee.level"
 SITES_COUNT_PATH = "sites.count"
@@ -83,25 +83,6 @@ def base_value(inputs: ModelInputs, path: str) -> float:
 
 
 # --------------------------------------------------------------------------- schema bounds
-def _unwrap(annotation: Any) -> tuple[Any, list[Any]]:
-    """Strip Optional/Annotated; return the inner type and the constraints collected."""
-    found: list[Any] = []
-    while True:
-        origin = typing.get_origin(annotation)
-        if origin is typing.Annotated:
-            inner, *meta = typing.get_args(annotation)
-            for m in meta:
-                found += m.metadata if isinstance(m, FieldInfo) else [m]
-            annotation = inner
-        elif origin in (Union, types.UnionType):
-            args = [a for a in typing.get_args(annotation) if a is not type(None)]
-            if len(args) != 1:
-                return annotation, found
-            annotation = args[0]
-        else:
-            return annotation, found
-
-
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -114,7 +95,7 @@ def _field(parts: list[str], scenario: Scenario) -> tuple[Any, list[Any]]:
     for part in parts:
         origin = typing.get_origin(current)
         if origin in (list, dict):  # the part is a name, an index or a key
-            current, constraints = _unwrap(typing.get_args(current)[-1])
+            current, constraints = unwrap_annotation(typing.get_args(current)[-1])
             value = None
             continue
         if origin in (Union, types.UnionType):  # the fee types: the scenario's own
@@ -127,7 +108,7 @@ def _field(parts: list[str], scenario: Scenario) -> tuple[Any, list[Any]]:
             current, constraints = SiteAssumptions, []
             continue
         info = current.model_fields[part]
-        current, inner = _unwrap(info.annotation)
+        current, inner = unwrap_annotation(info.annotation)
         constraints = [*info.metadata, *inner]
         value = getattr(value, part, None)
     return current, constraints

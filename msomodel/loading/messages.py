@@ -21,6 +21,7 @@ from pydantic.fields import FieldInfo
 
 from msomodel.errors import Problem, clip
 from msomodel.loading.tree import _is_named_list
+from msomodel.scenario.base import unwrap_annotation
 
 _REPR = reprlib.Repr()
 _REPR.maxstring = _REPR.maxother = 60
@@ -76,22 +77,6 @@ def _expected(err: dict[str, Any]) -> str:
 
 
 # --------------------------------------------------------------------------- the model's shape
-def _strip(tp: Any) -> tuple[Any, list[Any]]:
-    """``tp`` without Annotated and Optional wrappers, and the constraints they carried."""
-    meta: list[Any] = []
-    while True:
-        if typing.get_origin(tp) is typing.Annotated:
-            meta += list(tp.__metadata__)
-            tp = tp.__origin__
-        elif typing.get_origin(tp) in (typing.Union, types.UnionType):
-            members = [a for a in typing.get_args(tp) if a is not type(None)]
-            if len(members) != 1:
-                return tp, meta
-            tp = members[0]
-        else:
-            return tp, meta
-
-
 def _is_model(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, BaseModel)
 
@@ -100,7 +85,7 @@ def _tagged(tp: Any, tag: Any = None, value: Any = None) -> Any:
     """The member of a discriminated union chosen by ``tag`` (pydantic's location part) or by the
     mapping ``value`` (its discriminator field, e.g. ``type: flat``)."""
     for member in typing.get_args(tp):
-        member, _ = _strip(member)
+        member, _ = unwrap_annotation(member)
         if not _is_model(member):
             continue
         for name, info in member.model_fields.items():
@@ -126,7 +111,7 @@ def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[A
     tp: Any = model
     meta: list[Any] = []
     for part in loc:
-        tp, _ = _strip(tp)
+        tp, _ = unwrap_annotation(tp)
         if _is_model(tp):
             if part not in tp.model_fields:
                 return None
@@ -144,7 +129,7 @@ def _field_at(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, list[A
                 return None
         else:
             return None
-    tp, inner = _strip(tp)
+    tp, inner = unwrap_annotation(tp)
     return tp, meta + inner
 
 
@@ -315,7 +300,7 @@ def bool_issues(data: Any, model: type[BaseModel], prefix: tuple[Any, ...] = ())
     stack: list[tuple[Any, Any, tuple[Any, ...]]] = [(data, model, ())]
     while stack:
         value, tp, loc = stack.pop()
-        tp, _ = _strip(tp)
+        tp, _ = unwrap_annotation(tp)
         if isinstance(value, bool):
             if tp in (float, int):
                 out.append(Issue((*prefix, *named(loc, data)), f"expected a number, found {str(value).lower()}"

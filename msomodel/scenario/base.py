@@ -8,9 +8,12 @@ may not contain '.'.
 
 from __future__ import annotations
 
+import types
+import typing
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.fields import FieldInfo
 
 
 class Model(BaseModel):
@@ -35,3 +38,23 @@ def unique_names(items: list[Any], what: str) -> list[Any]:
             raise ValueError(f"{what} names must be unique; '{item.name}' appears twice")
         seen.add(item.name)
     return items
+
+
+def unwrap_annotation(annotation: Any) -> tuple[Any, list[Any]]:
+    """A field's type without its Annotated and Optional wrappers, and the constraints they
+    carried (``annotated_types`` objects such as ``Ge``/``Le``), for schema introspection."""
+    found: list[Any] = []
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            inner, *meta = typing.get_args(annotation)
+            for m in meta:
+                found += m.metadata if isinstance(m, FieldInfo) else [m]
+            annotation = inner
+        elif origin in (typing.Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            if len(args) != 1:
+                return annotation, found
+            annotation = args[0]
+        else:
+            return annotation, found
