@@ -17,7 +17,6 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import msomodel
-from msomodel import charts
 from msomodel.charts import core
 from tests.conftest import raw
 
@@ -90,24 +89,6 @@ def test_a_valid_scenario_compares_serialises_and_draws(data):
     for fig in figures:
         fig.canvas.draw()
         matplotlib.pyplot.close(fig)
-
-
-def test_a_dollar_sign_in_a_name_is_text_not_mathtext():
-    data = raw("ohio_physician_single_site.yaml")
-    data["name"] = "Cost $5 to $9"
-    r = msomodel.compare(msomodel.scenario_from_dict(data), trials=0)
-    with charts.style.styled() if hasattr(charts.style, "styled") else _nothing():
-        fig = core.cumulative_cash_flow(r)
-        fig.suptitle(r.scenario.name)
-        fig.canvas.draw()
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 @pytest.mark.parametrize("price", [1e308, 2e12])
