@@ -99,10 +99,24 @@ def _run_here(tasks: list[dict[str, Any]], bar: Progress) -> list[RenderResult]:
 
 # -- on a pool of warm workers -----------------------------------------------------------------
 
+def _forget_parent_io() -> None:
+    """A forked worker must not reuse the parent's zmq contexts (their I/O threads did not
+    survive the fork: an event loop polling their sockets spins forever) or its event loop."""
+    import asyncio
+
+    import zmq
+    import zmq.asyncio
+
+    for cls in (zmq.Context, zmq.asyncio.Context):
+        cls._instance = None
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
 def _init_worker(kernel_name: str) -> None:
     """Runs once per worker: heavy imports now, a kernel booting for the first report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     signal.signal(signal.SIGTERM, _terminate_worker)
+    _forget_parent_io()
     from .convert import warm_imports
     from .kernels import process_pool
 
