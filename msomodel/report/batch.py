@@ -99,24 +99,26 @@ def _run_here(tasks: list[dict[str, Any]], bar: Progress) -> list[RenderResult]:
 
 # -- on a pool of warm workers -----------------------------------------------------------------
 
-def _forget_parent_io() -> None:
-    """A forked worker must not reuse the parent's zmq contexts (their I/O threads did not
-    survive the fork: an event loop polling their sockets spins forever) or its event loop."""
-    import asyncio
+#: Imported once by the fork server, before it forks any worker.
+WORKER_PRELOAD = ["msomodel.report.batch", "msomodel.report.convert", "msomodel.report.render"]
 
-    import zmq
-    import zmq.asyncio
 
-    for cls in (zmq.Context, zmq.asyncio.Context):
-        cls._instance = None
-    asyncio.set_event_loop(asyncio.new_event_loop())
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Workers come from a fork server: a fresh interpreter that imported the renderer and never
+    ran an event loop, a kernel or a thread. Forking this process instead would hand each worker
+    the caller's live state (after an in-process render: zmq sockets, an epoll set shared with
+    this process, a kernel pool), on which a worker can spin forever."""
+    if sys.platform == "win32" or "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(WORKER_PRELOAD)
+    return context
 
 
 def _init_worker(kernel_name: str) -> None:
     """Runs once per worker: heavy imports now, a kernel booting for the first report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     signal.signal(signal.SIGTERM, _terminate_worker)
-    _forget_parent_io()
     from .convert import warm_imports
     from .kernels import process_pool
 
@@ -141,9 +143,8 @@ def _terminate_worker(signum: int, frame: Any) -> None:
 
 
 def _run_pool(tasks: list[dict[str, Any]], jobs: int, bar: Progress) -> list[RenderResult]:
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
     executor = ProcessPoolExecutor(
-        max_workers=jobs, mp_context=context, initializer=_init_worker,
+        max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker,
         initargs=(tasks[0]["kernel_name"],),
     )
     results: dict[int, RenderResult] = {}
