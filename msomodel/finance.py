@@ -398,3 +398,33 @@ def loan_schedule(
     return LoanSchedule(draw=np.where(per == 0, p, 0.0), interest=interest,
                         principal_repaid=repaid, payment=np.where(paying, -level, 0.0),
                         balance=balance)
+
+
+#: SBA 7(a) upfront guaranty fee, fiscal year 2026 (loans approved 2025-10-01 .. 2026-09-30,
+#: maturity over 12 months), as a share of the *guaranteed* portion: (loan amount up to, rate on
+#: the guaranteed portion). Above $1M, 3.5% on the first $1M guaranteed and 3.75% above it.
+#: Sources: SBA, "Terms, conditions, and eligibility" (guaranty 85% up to $150,000, 75% above;
+#: https://www.sba.gov/partners/lenders/7a-loan-program/terms-conditions-eligibility) and
+#: Liminal Lending, "SBA Guarantee Fees - 2026 Schedule"
+#: (https://www.liminallending.com/resources/articles/rate-updates/sba-guarantee-fees-2026).
+SBA_7A_FEE_FY2026 = ((150_000.0, 0.02), (700_000.0, 0.03), (np.inf, 0.035))
+SBA_7A_FEE_ABOVE_1M_GUARANTEED = 0.0375
+
+
+def sba_guaranty_fee(amount: npt.ArrayLike) -> FloatArray:
+    """SBA 7(a) upfront guaranty fee on a loan of ``amount`` (FY2026 schedule, see above).
+
+    >>> float(sba_guaranty_fee(250_000))     # 75% guaranteed x 3%
+    5625.0
+    >>> float(sba_guaranty_fee(1_500_000))   # 1M x 3.5% + 125k x 3.75%
+    39687.5
+    """
+    a = np.asarray(amount, dtype=np.float64)
+    guaranteed = a * np.where(a <= 150_000.0, 0.85, 0.75)
+    rate = np.select([a <= lim for lim, _ in SBA_7A_FEE_FY2026],
+                     [r for _, r in SBA_7A_FEE_FY2026])
+    over = np.maximum(guaranteed - 1_000_000.0, 0.0)
+    fee = np.where(a > 1_000_000.0,
+                   (guaranteed - over) * 0.035 + over * SBA_7A_FEE_ABOVE_1M_GUARANTEED,
+                   guaranteed * rate)
+    return np.where(a > 0, fee, 0.0)

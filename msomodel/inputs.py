@@ -223,6 +223,15 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
     b.scalar("loan_rate", loan.rate_annual_nominal if loan else 0.0,
              "finance.loan.rate_annual_nominal" if loan else None)
     b.scalar("loan_term", loan.term_months if loan else 1, "finance.loan.term_months" if loan else None)
+    b.scalar("loan_sba", float(bool(loan and loan.program == "sba_7a")), None)
+    b.scalar("dep_equip_months", fin.equipment_depreciation_months or fin.depreciation_months,
+             "finance.equipment_depreciation_months" if fin.equipment_depreciation_months
+             else "finance.depreciation_months")
+    b.scalar("cash_reserve", fin.cash_reserve, "finance.cash_reserve")
+    wc = fin.working_capital
+    for arr, attr in (("inventory_days", "inventory_days"), ("payables_days", "payables_days"),
+                      ("prepaid_share", "prepaid_share"), ("prepaid_days", "prepaid_days")):
+        b.scalar(arr, getattr(wc, attr), f"finance.working_capital.{attr}")
     adj = scenario.adjustments
     for arr, attr in (("vol_mult", "volume_multiplier"), ("price_mult", "price_multiplier"),
                       ("wage_mult", "wage_multiplier"), ("opex_mult", "opex_multiplier")):

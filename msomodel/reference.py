@@ -18,7 +18,8 @@ from msomodel.scenario import uncertainty as un
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Scenario (top level)", sc.Scenario),
-    ("finance", sc.Finance), ("finance.loan", sc.Loan), ("adjustments", sc.Adjustments),
+    ("finance", sc.Finance), ("finance.loan", sc.Loan),
+    ("finance.working_capital", sc.WorkingCapital), ("adjustments", sc.Adjustments),
     ("owner", sc.Owner), ("owner.ownership[]", sc.Ownership),
     ("site_defaults (and each site's overrides)", sc.SiteAssumptions),
     ("site_defaults.service_lines[]", sc.ServiceLine), ("site_defaults.capacity", sc.Capacity),

@@ -11,8 +11,12 @@ Per company and month (index 0..H, see :mod:`msomodel.timeline`):
   ``rate * running max(0, cumulative taxable)``.  Entities (owned MSO: PC and MSO) are taxed
   separately.
 - exit at the horizon: ``multiple x max(0, EBITDA of the last 12 months)``, less the loan balance
-  still outstanding and any termination fee.  No tax on the exit gain.
-- net cash flow = EBITDA - one-time - capex + loan draw - loan payment - tax + net exit.
+  still outstanding, any termination fee and the deferred revenue still owed, plus the cash
+  reserve.  No tax on the exit gain.
+- working capital (inventory, payables, deferred revenue; all zero by default): its increase
+  over the month is cash tied up; the cash reserve is put in at index 0.
+- net cash flow = EBITDA - one-time - capex - working-capital increase + loan draw - loan fee -
+  loan payment - tax + net exit (- cash reserve at index 0).
 """
 
 from __future__ import annotations
@@ -46,6 +50,11 @@ class Projection:
     site: dict[str, np.ndarray]
     company: dict[str, np.ndarray]
     entities: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    #: Month-end balances (T, M): ``loan_balance``, ``inventory``, ``payables``,
+    #: ``deferred_revenue``; ``cash_reserve`` (T,); see :mod:`msomodel.options.statements`.
+    balances: dict[str, np.ndarray] = field(default_factory=dict)
+    #: Tax (T, M) of each entity: [company] or [PC, MSO].
+    entity_tax: list[np.ndarray] = field(default_factory=list)
 
     @property
     def net_cash_flow(self) -> np.ndarray:
@@ -59,12 +68,14 @@ def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
 
 
 _CAPITAL_INPUTS = ("startup", "equipment", "open_month", "loan_frac", "loan_rate", "loan_term",
-                   "dep_months")
+                   "dep_months", "dep_equip_months", "loan_sba")
 
 
 def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
     """Capex, loan and depreciation lines, summed over sites, shape (T, M).
 
+    Build-out (``startup``) and equipment are depreciated straight-line over their own lives.
+    ``loan_fee`` is an SBA 7(a) loan's upfront guaranty fee, paid from the proceeds when drawn.
     The same for every option; when no capital input varies across trials it is computed for
     one trial and broadcast (read-only) to all.
     """
@@ -73,19 +84,44 @@ def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
                      for k in _CAPITAL_INPUTS):
         one = capital({k: x[k][:1] for k in _CAPITAL_INPUTS}, horizon)
         return {k: np.broadcast_to(v, (T, *v.shape[1:])) for k, v in one.items()}
-    spend = x["startup"] + x["equipment"].sum(axis=-1)  # (T, S)
+    buildout, equipment = x["startup"], x["equipment"].sum(axis=-1)  # (T, S)
+    spend = buildout + equipment
     when = x["open_month"] - 1.0
-    loan = finance.loan_schedule(spend * x["loan_frac"][:, None], x["loan_rate"][:, None],
+    borrowed = spend * x["loan_frac"][:, None]
+    loan = finance.loan_schedule(borrowed, x["loan_rate"][:, None],
                                  x["loan_term"][:, None], when, horizon + 1)
-    dep = tl.straight_line(spend, x["open_month"], x["dep_months"][:, None], horizon)
+    fee = finance.sba_guaranty_fee(borrowed) * x["loan_sba"][:, None]
+    dep = (tl.straight_line(buildout, x["open_month"], x["dep_months"][:, None], horizon)
+           + tl.straight_line(equipment, x["open_month"], x["dep_equip_months"][:, None], horizon))
     return {
         "capex": tl.at_index(spend, when, horizon).sum(axis=1),
+        "capex_buildout": tl.at_index(buildout, when, horizon).sum(axis=1),
+        "capex_equipment": tl.at_index(equipment, when, horizon).sum(axis=1),
         "loan_draw": loan.draw.sum(axis=1),
+        "loan_fee": tl.at_index(fee, when, horizon).sum(axis=1),
         "interest": loan.interest.sum(axis=1),
         "principal_repaid": loan.principal_repaid.sum(axis=1),
+        "loan_balance": loan.balance.sum(axis=1),
         "loan_balance_end": loan.balance[..., -1].sum(axis=1),
         "depreciation": dep.sum(axis=1),
     }
+
+
+#: Month-end balances of the working capital (T, M), from the days inputs; a month is 365/12 days.
+DAYS_PER_MONTH = 365.0 / 12.0
+
+
+def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray) -> dict[str, np.ndarray]:
+    """Inventory and payables on the month's product cost, deferred revenue on its revenue:
+    balance = flow of the month x days / (365/12); ``change`` is the increase of
+    inventory - payables - deferred revenue over the month before (cash tied up)."""
+    per_day = 1.0 / DAYS_PER_MONTH
+    inventory = product_cost * (x["inventory_days"] * per_day)[:, None]
+    payables = product_cost * (x["payables_days"] * per_day)[:, None]
+    deferred = revenue * (x["prepaid_share"] * x["prepaid_days"] * per_day)[:, None]
+    net = inventory - payables - deferred
+    return {"inventory": inventory, "payables": payables, "deferred_revenue": deferred,
+            "change": np.diff(net, axis=-1, prepend=0.0)}
 
 
 @dataclass
@@ -125,34 +161,49 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            capital_entity_one_time: np.ndarray | None = None) -> Projection:
     """Assemble the company view and the net cash flow (see the module docstring).
 
-    ``taxable_parts``: per-entity taxable income; interest, depreciation and the one-time costs
-    of the entity that owns the capital (``capital_entity_one_time``, default all one-time
-    costs) are taken off the last part.  Default: one entity.
+    ``taxable_parts``: per-entity taxable income; interest, depreciation, the loan fee and the
+    one-time costs of the entity that owns the capital (``capital_entity_one_time``, default all
+    one-time costs) are taken off the last part.  Default: one entity.  Working capital sits with
+    the first part's entity (the clinical one, which sells and buys product).
 
-    Also the *unlevered* (project) cash flow: the same without the loan (no draw, interest or
-    repayment; tax without the interest deduction; the exit before repaying the loan).
+    Also the *unlevered* (project) cash flow: the same without the loan (no draw, fee, interest
+    or repayment; tax without the interest and fee deduction; the exit before repaying the loan).
     """
     cap = cap if cap is not None else capital(x, horizon)
     ebitda = site["ebitda"].sum(axis=1) - overhead
     own_once = one_time if capital_entity_one_time is None else capital_entity_one_time
     parts = taxable_parts or [ebitda]
     before = parts[-1] - cap["depreciation"] - own_once
-    tax = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before - cap["interest"]])
+    taxes = [tax_paid(p, x["tax_rate"]) for p in
+             [*parts[:-1], before - cap["interest"] - cap["loan_fee"]]]
+    tax = sum(taxes)
     tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
+    wc = working_capital(x, site["revenue"].sum(axis=1), site["product_cost"].sum(axis=1))
+    reserve = x["cash_reserve"]
     trailing = ebitda[:, -12:].sum(axis=-1)
     gross_exit = exit_multiple * np.maximum(trailing, 0.0)
     if termination_fee is not None:
         gross_exit = gross_exit - termination_fee
+    # The buyer takes the business cash-free and debt-free: the seller repays the loan and keeps
+    # the reserve; prepaid treatments still owed (deferred revenue) are debt-like.
+    gross_exit = gross_exit - wc["deferred_revenue"][:, -1]
     exit_value = np.zeros_like(ebitda)
-    exit_value[:, -1] = gross_exit - cap["loan_balance_end"]
+    exit_value[:, -1] = gross_exit - cap["loan_balance_end"] + reserve
     payment = cap["interest"] + cap["principal_repaid"]
-    operating = ebitda - one_time - cap["capex"]
-    cash = operating + cap["loan_draw"] - payment - tax + exit_value
+    operating = ebitda - one_time - cap["capex"] - wc["change"]
+    operating[:, 0] -= reserve
+    cash = operating + cap["loan_draw"] - cap["loan_fee"] - payment - tax + exit_value
     unlevered = operating - tax_unlevered
-    unlevered[:, -1] += gross_exit
-    company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time, **cap, "tax": tax,
+    unlevered[:, -1] += gross_exit + reserve
+    company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time,
+               **{k: v for k, v in cap.items() if k != "loan_balance"},
+               "working_capital_change": wc["change"], "tax": tax,
                "exit_value": exit_value, "net_cash_flow": cash, "unlevered_cash_flow": unlevered}
-    return Projection(option, site, company, entities or {})
+    balances = {"loan_balance": cap["loan_balance"], "inventory": wc["inventory"],
+                "payables": wc["payables"], "deferred_revenue": wc["deferred_revenue"],
+                "cash_reserve": reserve, "capital_entity_one_time": own_once}
+    return Projection(option, site, company, entities or {}, balances=balances,
+                      entity_tax=taxes)
 
 
 def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):

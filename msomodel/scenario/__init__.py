@@ -79,7 +79,7 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 __all__ = [
     "LICENCES", "MSO", "OPTION_LABELS", "OPTIONS", "STRUCTURES", "Adjustments", "Capacity", "ComplianceSettings",
     "ConditionCost", "CostPlusFee", "Equipment", "Fee", "FeeCommon", "Finance", "FlatFee",
-    "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan",
+    "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
     "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
     "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
@@ -115,6 +115,48 @@ class Loan(Model):
         description="Nominal APR, compounded monthly (monthly rate = APR / 12) [fraction/year]."
     )
     term_months: Int = Field(ge=1, le=360, description="Repayment term [months].")
+    program: Literal["conventional", "sba_7a"] = Field(
+        "conventional", description="conventional: a bank term loan; sba_7a: an SBA 7(a) term "
+        "loan (SBA's upfront guaranty fee on the guaranteed share, paid from the proceeds; "
+        "maturity at most 120 months for equipment and working capital)."
+    )
+    dscr_covenant: Annotated[Float, Field(ge=0.0, le=10.0)] | None = Field(
+        None, description="Minimum debt-service coverage (EBITDA / interest + principal) per "
+        "year the lender asks for [x]; default 1.15 for sba_7a (SBA SOP 50 10), 1.25 otherwise."
+    )
+
+    @model_validator(mode="after")
+    def _sba_maturity(self) -> Loan:
+        if self.program == "sba_7a" and self.term_months > 120:
+            raise ValueError(
+                f"an SBA 7(a) loan for build-out, equipment and working capital has a maturity of "
+                f"at most 120 months, found term_months: {self.term_months} (real-estate loans of "
+                f"up to 25 years are not modelled)")
+        return self
+
+    @property
+    def covenant(self) -> float:
+        if self.dscr_covenant is not None:
+            return self.dscr_covenant
+        return 1.15 if self.program == "sba_7a" else 1.25
+
+
+class WorkingCapital(Model):
+    """Money tied up in running the business (all zero by default: no working capital)."""
+
+    inventory_days: Annotated[Float, Field(ge=0.0, le=365.0)] = Field(
+        0.0, description="Product stock held, in days of product cost [days]."
+    )
+    payables_days: Annotated[Float, Field(ge=0.0, le=365.0)] = Field(
+        0.0, description="Days suppliers of product are paid after purchase [days]."
+    )
+    prepaid_share: Fraction = Field(
+        0.0, description="Share of revenue clients pay ahead (packages, memberships) [fraction]."
+    )
+    prepaid_days: Annotated[Float, Field(ge=0.0, le=730.0)] = Field(
+        0.0, description="Average days between a prepayment and the treatment it pays for; "
+        "revenue is recognised at the treatment and held as deferred revenue till then [days]."
+    )
 
 
 class Finance(Model):
@@ -125,7 +167,20 @@ class Finance(Model):
     tax_rate: Fraction = Field(
         0.0, description="Income tax on profit after interest and depreciation [fraction]."
     )
-    depreciation_months: Int = Field(84, ge=1, le=480, description="Straight-line life [months].")
+    depreciation_months: Int = Field(
+        84, ge=1, le=480, description="Straight-line life of build-out (start-up cost), and of "
+        "equipment unless equipment_depreciation_months is set [months]."
+    )
+    equipment_depreciation_months: Annotated[Int, Field(ge=1, le=480)] | None = Field(
+        None, description="Straight-line life of equipment (default: depreciation_months) [months]."
+    )
+    working_capital: WorkingCapital = Field(
+        default_factory=WorkingCapital, description="Inventory, supplier credit and prepayments."
+    )
+    cash_reserve: NonNeg = Field(
+        0.0, description="Cash the owner puts in at month 0 and keeps in the business as a "
+        "buffer; it comes back at the exit [USD]."
+    )
     exit_multiple: NonNeg = Field(
         4.0, description="Exit value = multiple x trailing-12-month EBITDA at the horizon [x]."
     )
