@@ -20,6 +20,7 @@ from msomodel import decision as decide
 from msomodel import engine, metrics
 from msomodel import timeline as tl
 from msomodel.errors import Problem, ScenarioError
+from msomodel.financials import Financials, financials
 from msomodel.formatting import lower_first  # noqa: F401  (re-exported for callers)
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
@@ -30,8 +31,8 @@ SCHEMA_VERSION = 2
 LABELS = OPTION_LABELS
 ANNUAL_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
                 "software_fee", "structuring", "conditions", "overhead", "ebitda", "ebitda_margin",
-                "one_time", "capex", "loan_draw", "interest", "principal_repaid", "tax",
-                "exit_value", "net_cash_flow")
+                "one_time", "capex", "working_capital_change", "loan_draw", "loan_fee", "interest",
+                "principal_repaid", "tax", "exit_value", "net_cash_flow")
 
 
 def option_label(option: str, *_: object) -> str:
@@ -77,6 +78,7 @@ class Comparison:
     decision: decide.Decision
     compliance: rules_view.Compliance
     _annual: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _financials: dict[str, Financials] = field(default_factory=dict, repr=False)
 
     @property
     def structure(self) -> str:
@@ -116,7 +118,8 @@ class Comparison:
         p = self.projections[option]
         data = {name: p.site[name][0].sum(axis=0) for name in SITE_LINES}
         # company lines last: "ebitda" is the company's (sites less overhead)
-        data.update({k: v[0] for k, v in p.company.items() if k != "loan_balance_end"})
+        data.update({k: v[0] for k, v in p.company.items()
+                     if k not in ("loan_balance_end", "capex_buildout", "capex_equipment")})
         frame = pd.DataFrame(data)
         frame.index.name = "month"
         return frame
@@ -154,6 +157,15 @@ class Comparison:
             year = self._years
             out[name] = frame.groupby(year).sum().rename_axis("year")
         return out
+
+    def financials(self, option: str) -> Financials:
+        """The option's three statements (monthly and annual, per entity), sources and uses and
+        debt-service coverage against the loan's covenant (see :mod:`msomodel.financials`)."""
+        if option not in self._financials:
+            loan = self.scenario.finance.loan
+            self._financials[option] = financials(self.projections[option], self.horizon,
+                                                  loan.covenant if loan else 1.25)
+        return self._financials[option]
 
     def key_figures(self) -> pd.DataFrame:
         """Headline metrics (rows) by option (columns), numbers unformatted."""
@@ -238,6 +250,7 @@ class Comparison:
                            for row in annual.to_dict(orient="records")],
                 "sites": self._sites_json(option),
             }
+            entry["statements"] = self.financials(option).to_dict()
             if self.structure == "friendly_pc":
                 entry["entities"] = {
                     name: [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}

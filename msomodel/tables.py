@@ -18,6 +18,7 @@ LINE_LABELS = {
     "software_fee": "Software fees", "structuring": "PC structure (MD agreement, admin)",
     "conditions": "Licence conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
+    "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
     "tax": "Tax", "exit_value": "Exit value (net of debt)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
