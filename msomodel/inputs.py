@@ -228,6 +228,7 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
              "finance.equipment_depreciation_months" if fin.equipment_depreciation_months
              else "finance.depreciation_months")
     b.scalar("cash_reserve", fin.cash_reserve, "finance.cash_reserve")
+    b.scalar("exit_tax_rate", fin.exit_tax_rate, "finance.exit_tax_rate")
     wc = fin.working_capital
     for arr, attr in (("inventory_days", "inventory_days"), ("payables_days", "payables_days"),
                       ("prepaid_share", "prepaid_share"), ("prepaid_days", "prepaid_days")):

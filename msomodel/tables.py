@@ -19,8 +19,9 @@ LINE_LABELS = {
     "conditions": "Licence conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
+    "exit_tax": "Tax on the sale (in the exit value)",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
-    "tax": "Tax", "exit_value": "Exit value (net of debt)", "net_cash_flow": "Net cash flow",
+    "tax": "Tax", "exit_value": "Exit value (net of debt and tax)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
 }
 STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
@@ -65,6 +66,8 @@ def key_figures(result: Comparison) -> pd.DataFrame:
             "Probability best": "—" if prob is None else pct(prob, 0),
             "Downside NPV (P10)": money(p10),
             "NPV without the exit": money(m["npv_without_exit"]),
+            "Share of NPV from the exit": (pct(m["pv_exit"] / m["npv"], 0) if m["npv"] > 0
+                                           else "—"),
             "Equity IRR (levered, with exit)": irr(m["irr_annual"]),
             "Project IRR (unlevered, with exit)": irr(m["project_irr_annual"]),
             "Equity multiple (MOIC)": multiple(m["moic"]),
@@ -72,7 +75,7 @@ def key_figures(result: Comparison) -> pd.DataFrame:
             "Peak funding need": money(m["peak_funding"]),
             f"Year {year3} EBITDA": money(a.loc[year3, "ebitda"]),
             f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
-            "Exit value (net of debt)": money(m["exit_value"]),
+            "Exit value (net of debt and tax)": money(m["exit_value"]),
             "NPV vs self-managed": "—" if inc is None else money(inc["npv"]),
             "Payback of the switch": "—" if inc is None else (
                 "—" if note.get("payback_month") else month(inc["payback_month"])),

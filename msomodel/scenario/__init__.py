@@ -177,6 +177,11 @@ class Finance(Model):
     working_capital: WorkingCapital = Field(
         default_factory=WorkingCapital, description="Inventory, supplier credit and prepayments."
     )
+    exit_tax_rate: Fraction = Field(
+        0.0, description="Tax on the gain from the sale at the horizon: sale price less the tax "
+        "basis of what is sold (fixed assets net of depreciation, inventory, less payables) "
+        "[fraction]."
+    )
     cash_reserve: NonNeg = Field(
         0.0, description="Cash the owner puts in at month 0 and keeps in the business as a "
         "buffer; it comes back at the exit [USD]."
