@@ -71,6 +71,9 @@ error):
   percentage fee keeps none of the flat fee's fields);
 - lists of named items (service lines, roles, equipment, sites) merge item by item by `name`;
   new names are appended;
+- a list or mapping tagged `!replace` replaces the base's whole instead of merging, e.g.
+  `sites: !replace` followed by the child's own site list, or `service_lines: !replace` in a
+  site's `overrides:`;
 - every other value replaces the base's.
 
 Each site's `overrides:` merges over `site_defaults` by the same rules. Every section is listed
