@@ -279,6 +279,8 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    b.scalar(f"{prefix}_term", fee.term_months, None)
+    b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 
 
 def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
