@@ -327,6 +327,10 @@ def _compile_software(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     rate = sw.payment_processing_rate
     b.scalar("sw_proc_rate", -1.0 if rate is None else rate,
              "software.payment_processing_rate" if rate is not None else None)
+    have = scenario.existing_software
+    for arr, attr in (("base_noshow_red", "no_show_reduction"), ("base_admin_saved", "admin_hours_saved"),
+                      ("base_booking", "online_booking_uplift")):
+        b.scalar(arr, getattr(have, attr), f"existing_software.{attr}")
     b.new("sw_replaces", (len(opex),))
     for key, share in sw.replaces_opex.items():
         b.put("sw_replaces", (opex.index(key),), share, f"software.replaces_opex.{key}")

@@ -39,6 +39,7 @@ from msomodel.scenario.deal import (
     MSO,
     ComplianceSettings,
     ConditionCost,
+    ExistingSoftware,
     FriendlyPC,
     Infeasible,
     Software,
@@ -79,7 +80,7 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 __all__ = [
     "LICENCES", "MSO", "OPTION_LABELS", "OPTIONS", "STRUCTURES", "Adjustments", "Capacity", "ComplianceSettings",
     "ConditionCost", "CostPlusFee", "Equipment", "Fee", "FeeCommon", "Finance", "FlatFee",
-    "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
+    "ExistingSoftware", "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
     "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
     "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
@@ -297,6 +298,10 @@ class Scenario(Model):
     )
     mso: MSO = Field(description="The third-party MSO's offer: fee, what it takes over, effects.")
     software: Software = Field(description="The practice-management software offer.")
+    existing_software: ExistingSoftware = Field(
+        default_factory=ExistingSoftware,
+        description="The tool the self-managed baseline already has (none by default).",
+    )
     infeasible: dict[Literal["self_managed", "mso", "software_only"], Infeasible] = Field(
         default_factory=dict, description="Options to mark infeasible, with the reason."
     )
