@@ -13,6 +13,7 @@ the leader against the runner-up (:mod:`.uncertainty`); appendix (:mod:`.appendi
 from html import escape
 
 from msomodel.report.sections.appendix import assumptions_appendix, plain_name, provenance
+from msomodel.report.sections.calibration import calibration_block
 from msomodel.report.sections.common import (
     SourceList,
     block,
@@ -64,7 +65,7 @@ _label = input_label  # older name, kept for callers
 
 __all__ = [
     "SourceList", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
-    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_parts",
+    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "calibration_block", "compliance_parts",
     "compliance_section",
     "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",
     "escape", "figure_html", "flips_block", "frame_html", "grid_axes", "grid_block",
