@@ -1,0 +1,178 @@
+"""The Inputs sheet: every input of the scenario (after ``extends:`` and site overrides) with a
+plain label, unit and source, as the cells the formulas reference.
+
+Three sections: the numeric inputs the engine reads (one row per scenario path; a path shared by
+several sites, e.g. ``site_defaults.startup_cost``, is one cell that every site's formulas use),
+model constants that have no scenario path (a site without capacity, a line's kind, ...), and the
+remaining documented inputs (yes/no switches, texts) that no formula reads.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+
+from msomodel.assumptions import Assumption, collect
+from msomodel.inputs import ModelInputs
+from msomodel.scenario import Scenario
+
+SHEET = "Inputs"
+VALUE_COL = 1
+#: Defined names of the main drivers: name -> array (scalars).
+NAMES = {
+    "DiscountRate": "discount_rate", "TaxRate": "tax_rate", "ExitMultiple": "exit_multiple",
+    "LoanShare": "loan_frac", "LoanRate": "loan_rate", "LoanTerm": "loan_term",
+    "DepreciationMonths": "dep_months", "EquipmentDepreciationMonths": "dep_equip_months",
+    "InventoryDays": "inventory_days", "PayablesDays": "payables_days",
+    "PrepaidShare": "prepaid_share", "PrepaidDays": "prepaid_days", "ExitTaxRate": "exit_tax_rate",
+    "CashReserve": "cash_reserve", "VolumeMultiplier": "vol_mult", "PriceMultiplier": "price_mult",
+    "WageMultiplier": "wage_mult", "OpexMultiplier": "opex_mult",
+}
+_ORDER = ("finance", "adjustments", "sites", "site_defaults", "mso", "software",
+          "existing_software", "structure")
+_WORDS = {"opex": "running cost", "mso": "MSO", "pc": "PC", "fte": "FTE", "sba": "SBA",
+          "npv": "NPV", "md": "MD"}
+
+
+def plain_label(path: str) -> str:
+    """A readable label of a dotted input path: ``site_defaults.service_lines.filler.price``
+    -> "Service line filler: price"; site overrides name the site."""
+    parts = path.split(".")
+    site = None
+    if parts[0] == "sites" and len(parts) > 2:
+        site, parts = parts[1], parts[2:]
+        if parts and parts[0] == "overrides":
+            parts = parts[1:]
+    elif parts[0] == "site_defaults":
+        parts = parts[1:]
+
+    def words(p: str) -> str:
+        return " ".join(_WORDS.get(w, w) for w in p.split("_"))
+
+    text = ": ".join(words(p) for p in parts)
+    text = text[:1].upper() + text[1:]
+    return f"{site} — {text}" if site else text
+
+
+def _rank(path: str) -> int:
+    head = path.split(".", 1)[0]
+    return _ORDER.index(head) if head in _ORDER else len(_ORDER)
+
+
+class InputsSheet:
+    """Writes the Inputs sheet and hands out the cell of any input array element."""
+
+    def __init__(self, wb: Workbook, scenario: Scenario, inputs: ModelInputs, formats: dict):
+        self.wb, self.inputs, self.f = wb, inputs, formats
+        self.ws = wb.add_worksheet(SHEET)
+        self.ws.set_column(0, 0, 58)
+        self.ws.set_column(1, 1, 14)
+        self.ws.set_column(2, 2, 22)
+        self.ws.set_column(3, 3, 70)
+        self.ws.set_column(4, 4, 60)
+        self.assumptions: dict[str, Assumption] = {a.path: a for a in collect(scenario)}
+        self.cells: dict[tuple[str, tuple[int, ...]], str] = {}
+        self.used_paths: set[str] = set()
+        self.ws.write(0, 0, f"Inputs — {scenario.name}", formats["title"])
+        self.ws.write(1, 0, "Change a value in column B and the workbook recalculates (see Read me "
+                      "for which lines follow).", formats["text"])
+        self.ws.write_row(3, 0, ["Input", "Value", "Unit", "Source", "Scenario path"],
+                          formats["header"])
+        row = 4
+        self.ws.write(row, 0, "Start of the projection (month 1)", formats["text"])
+        self.ws.write_datetime(row, 1, _datetime(scenario.finance.start_date), formats["date"])
+        self.ws.write(row, 2, "date")
+        self.ws.write(row, 4, "finance.start")
+        wb.define_name("StartDate", f"={SHEET}!$B${row + 1}")
+        row += 1
+        for path in sorted(inputs.paths, key=lambda p: (_rank(p), list(inputs.paths).index(p))):
+            targets = inputs.paths[path]
+            a = self.assumptions.get(path)
+            value = float(inputs.arrays[targets[0][0]][targets[0][1]])
+            self._write_row(row, plain_label(path), value, a.unit if a else "",
+                            a.source if a else "model default", path)
+            for name, idx in targets:
+                self.cells.setdefault((name, idx), self._addr(row))
+            self.used_paths.add(path)
+            row += 1
+        for defined, array in NAMES.items():
+            wb.define_name(defined, "=" + self.ref(array))
+        self.row = row + 1
+        self.ws.write(self.row, 0, "Model constants (no scenario field: structure or a "
+                      "switch, read from the scenario)", formats["heading"])
+        self.row += 1
+
+    def _addr(self, row: int) -> str:
+        return f"{SHEET}!" + xl_rowcol_to_cell(row, VALUE_COL, row_abs=True, col_abs=True)
+
+    def _write_row(self, row: int, label: str, value: float, unit: str, source: str,
+                   path: str) -> None:
+        self.ws.write(row, 0, label, self.f["text"])
+        v = float(value)
+        if np.isfinite(v):
+            self.ws.write_number(row, 1, v, self.f["input"])
+        else:
+            self.ws.write_string(row, 1, "none", self.f["input"])
+        self.ws.write(row, 2, unit, self.f["text"])
+        self.ws.write(row, 3, source, self.f["text"])
+        self.ws.write(row, 4, path, self.f["path"])
+
+    def ref(self, name: str, *idx: int) -> str:
+        """Absolute address of input array ``name`` at ``idx`` (sheet included); an element
+        without a scenario path gets a row in the constants section."""
+        key = (name, tuple(idx))
+        if key not in self.cells:
+            value = float(self.inputs.arrays[name][tuple(idx)])
+            label = name + (f" [{', '.join(self._axis_names(name, idx))}]" if idx else "")
+            self._write_row(self.row, label, value if np.isfinite(value) else 1e300, "",
+                            "model constant", "")
+            self.cells[key] = self._addr(self.row)
+            self.row += 1
+        return self.cells[key]
+
+    def _axis_names(self, name: str, idx: tuple[int, ...]) -> list[str]:
+        inp = self.inputs
+        out = []
+        if name in ("volume", "price", "is_treatment", "discountable", "hours_per_unit",
+                    "cost_frac", "cost_unit") and len(idx) == 2:
+            return [inp.sites[idx[0]], inp.lines[idx[1]]]
+        if name.startswith("cond_"):
+            from msomodel.scenario import OPTIONS
+            return [OPTIONS[idx[0]]]
+        if len(idx) >= 1 and name in ("open_month", "ramp_months", "ramp_start", "has_capacity",
+                                      "providers", "provider_hours", "utilisation", "startup",
+                                      "no_show", "equipment"):
+            out.append(inp.sites[idx[0]])
+            out += [str(i) for i in idx[1:]]
+            return out
+        return [str(i) for i in idx]
+
+    def finish(self) -> None:
+        """The documented inputs no formula reads."""
+        row = self.row + 1
+        self.ws.write(row, 0, "Other inputs (documented here; no formula reads them)",
+                      self.f["heading"])
+        row += 1
+        for path, a in self.assumptions.items():
+            if path in self.used_paths:
+                continue
+            self.ws.write(row, 0, plain_label(path), self.f["text"])
+            value = a.value
+            if isinstance(value, bool):
+                self.ws.write_string(row, 1, "yes" if value else "no", self.f["text"])
+            elif isinstance(value, (int, float)):
+                self.ws.write_number(row, 1, float(value), self.f["text"])
+            else:
+                self.ws.write_string(row, 1, str(value), self.f["text"])
+            self.ws.write(row, 2, a.unit, self.f["text"])
+            self.ws.write(row, 3, a.source, self.f["text"])
+            self.ws.write(row, 4, path, self.f["path"])
+            row += 1
+        self.ws.freeze_panes(4, 1)
+
+
+def _datetime(d):
+    import datetime as dt
+
+    return dt.datetime(d.year, d.month, d.day)

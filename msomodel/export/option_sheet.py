@@ -1,0 +1,411 @@
+"""One option's monthly sheet: volumes and revenue by site and service line (formulas), the
+costs (engine values, see the Engine values sheet), then EBITDA, tax with losses carried
+forward, working capital, the exit, the net and the project cash flow (formulas).
+
+Conventions (README): index 0 is the start; month m's flows fall at its end; growth steps up at
+the start of each project year; tax = rate x taxable income with unlimited loss carry-forward
+(cumulative tax = rate x running maximum of the cumulative taxable income); under the friendly
+PC the PC and the MSO are taxed separately.
+"""
+
+# Row formulas are lambdas of the month index that MonthSheet.line evaluates at once, inside
+# the loop iteration that defines them, so late binding of loop variables cannot bite.
+# ruff: noqa: B023
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from msomodel import timeline as tl
+from msomodel.export.capital_sheet import Capital
+from msomodel.export.grid import MonthSheet, col
+from msomodel.export.inputs_sheet import InputsSheet
+from msomodel.inputs import ModelInputs
+from msomodel.operations import prepare, volumes
+from msomodel.options import Projection
+from msomodel.options.software import beyond
+
+DAYS = "(365/12)"
+#: Site lines taken from the engine (summed over sites) and their labels.
+ENGINE_LINES = {"product_cost": "Product cost", "staff_clinical": "Staff: clinical",
+                "staff_admin": "Staff: administrative", "opex": "Running costs",
+                "mso_fee": "Third-party MSO fee", "software_fee": "Software subscription",
+                "structuring": "Friendly-PC costs (medical director, PC administration)",
+                "conditions": "Licence-condition costs"}
+
+
+@dataclass
+class OptionSheet:
+    option: str
+    sheet: MonthSheet
+    rows: dict[str, int] = field(default_factory=dict)  # annual line -> row
+    net: int = 0
+    unlevered: int = 0
+    exit_row: int = 0
+    engine_lines: list[str] = field(default_factory=list)
+
+
+class EngineValues:
+    """The Engine values sheet: msomodel's own monthly figures for the lines the workbook does
+    not compute itself; option sheets reference these rows."""
+
+    def __init__(self, ms: MonthSheet):
+        self.ms = ms
+
+    def add(self, label: str, values: np.ndarray) -> int:
+        return self.ms.line(label, lambda m: repr(float(values[m])), values, how="engine value")
+
+
+def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, label: str,
+          capital: Capital, engine: EngineValues) -> OptionSheet:
+    option = p.option
+    out = OptionSheet(option, ms)
+    R = inp.ref
+    H = inputs.horizon
+    x1 = inputs.batch(1)
+    x = {k: np.asarray(v[0], dtype=float) for k, v in x1.items()}
+    m_idx = np.arange(H + 1)
+    year0 = tl.project_year(H).astype(float)
+    c = col
+
+    # -- parameters ---------------------------------------------------------------------------
+    ms.heading("Parameters of this option")
+    if option == "mso":
+        em = ms.scalar("Exit multiple (the MSO's own where set, else the finance one)",
+                       f"IF({R('mso_exit_multiple')}>=0,{R('mso_exit_multiple')},ExitMultiple)",
+                       x["mso_exit_multiple"] if x["mso_exit_multiple"] >= 0 else x["exit_multiple"],
+                       fmt="number")
+        all_up = ms.scalar("Volume uplift on every line (1 + revenue uplift)",
+                           f"1+{R('uplift')}", 1 + x["uplift"], fmt="number")
+    elif option == "software_only":
+        em = ms.scalar("Exit multiple (the software option's own where set, else the finance one)",
+                       f"IF({R('sw_exit_multiple')}>=0,{R('sw_exit_multiple')},ExitMultiple)",
+                       x["sw_exit_multiple"] if x["sw_exit_multiple"] >= 0 else x["exit_multiple"],
+                       fmt="number")
+        q = beyond(x["sw_noshow_red"], x["base_noshow_red"])
+        q_cell = ms.scalar("No-show reduction beyond the existing tool: 1-(1-offer)/(1-existing)",
+                           f"1-(1-{R('sw_noshow_red')})/MAX(1-{R('base_noshow_red')},1E-9)", q,
+                           fmt="pct")
+        booking = (1 + x["sw_booking"]) / (1 + x["base_booking"]) - 1
+        b_cell = ms.scalar("Online-booking uplift beyond the existing tool",
+                           f"(1+{R('sw_booking')})/(1+{R('base_booking')})-1", booking, fmt="pct")
+        tu_cells = []
+        for s, site in enumerate(inputs.sites):
+            r = x["no_show"][s]
+            rec = r * q / max(1 - r, 1e-9)
+            tu = (1 + rec) * (1 + booking) - 1
+            tu_cells.append(ms.scalar(
+                f"{site}: treatment volume uplift (1 + r q/(1-r)) x (1 + booking) - 1",
+                f"(1+{R('no_show', s)}*{q_cell}/MAX(1-{R('no_show', s)},1E-9))*(1+{b_cell})-1",
+                tu, fmt="pct"))
+    else:
+        em = ms.scalar("Exit multiple", "ExitMultiple", x["exit_multiple"], fmt="number")
+
+    # -- volumes and revenue --------------------------------------------------------------------
+    shared = prepare(x1, H)
+    if option == "mso":
+        steady, _, scale = volumes(x1, shared, np.zeros((1, len(inputs.sites))),
+                                   1.0 + x1["uplift"])
+    elif option == "software_only":
+        r, qq = x1["no_show"], beyond(x1["sw_noshow_red"], x1["base_noshow_red"])[:, None]
+        rec = r * qq / np.maximum(1.0 - r, 1e-9)
+        bk = (1.0 + x1["sw_booking"]) / (1.0 + x1["base_booking"]) - 1.0
+        steady, _, scale = volumes(x1, shared, (1.0 + rec) * (1.0 + bk[:, None]) - 1.0,
+                                   np.ones(1))
+    else:
+        steady, _, scale = volumes(x1, shared, np.zeros((1, len(inputs.sites))), np.ones(1))
+    steady = steady[0]
+    site_revenue_rows = []
+    for s, site in enumerate(inputs.sites):
+        ms.heading(f"{site}: volumes and revenue")
+        open_ = R("open_month", s)
+        om, rm, rs = x["open_month"][s], x["ramp_months"][s], x["ramp_start"][s]
+        is_open = ((m_idx >= om) & (m_idx >= 1)).astype(float)
+        open_row = ms.line(f"{site}: operating (1 = open)",
+                           lambda k: f"IF(AND({c(k)}$2>={open_},{c(k)}$2>=1),1,0)", is_open,
+                           fmt="number")
+        ramp = tl.ramp(np.asarray([om]), np.asarray([rm]), np.asarray([rs]), H)[0]
+        ramp_row = ms.line(
+            f"{site}: ramp (share of steady volume)",
+            lambda k: (f"{ms.cell(open_row, k)}*({R('ramp_start', s)}+(1-{R('ramp_start', s)})*"
+                       f"IF({R('ramp_months', s)}>0,MIN(MAX(({c(k)}$2-{open_})/"
+                       f"MAX({R('ramp_months', s)},1),0),1),1))"), ramp, fmt="pct")
+        lines = [j for j in range(len(inputs.lines)) if ("volume", (s, j)) in inp.cells]
+        pre_rows, pre_vals = {}, {}
+        for j in lines:
+            name = inputs.lines[j]
+            if option == "mso":
+                up = f"*{all_up}"
+            elif option == "software_only" and x["is_treatment"][s, j] > 0:
+                up = f"*(1+{tu_cells[s]})"
+            else:
+                up = ""
+            v = steady[s, j] * ramp * (1 + x["volume_growth"][s, j]) ** year0
+            pre_vals[j] = v
+            pre_rows[j] = ms.line(
+                f"{site}: {name} units (before any capacity cap)",
+                lambda k, j=j, up=up: (f"{R('volume', s, j)}*VolumeMultiplier{up}*"
+                                       f"(1+{R('volume_growth', s, j)})^({c(k)}$4-1)*"
+                                       f"{ms.cell(ramp_row, k)}"), v, fmt="number")
+        scale_row = None
+        if x["has_capacity"][s] > 0:
+            demand = sum(pre_vals[j] * x["hours_per_unit"][s, j] for j in lines)
+            dem_row = ms.line(f"{site}: provider hours demanded",
+                              lambda k: "+".join(f"{ms.cell(pre_rows[j], k)}*"
+                                                 f"{R('hours_per_unit', s, j)}" for j in lines),
+                              demand, fmt="number")
+            capacity = x["providers"][s] * x["provider_hours"][s] * x["utilisation"][s]
+            cap_row = ms.line(f"{site}: provider hours available",
+                              lambda k: (f"{R('providers', s)}*{R('provider_hours', s)}*"
+                                         f"{R('utilisation', s)}"),
+                              np.full(H + 1, capacity), fmt="number")
+            sc = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
+            if scale is not None:
+                assert np.allclose(sc, scale[0, s])
+            scale_row = ms.line(
+                f"{site}: capacity scale on provider lines (1 = not binding)",
+                lambda k: (f"IF({ms.cell(dem_row, k)}>{ms.cell(cap_row, k)},"
+                           f"{ms.cell(cap_row, k)}/{ms.cell(dem_row, k)},1)"), sc, fmt="pct")
+        units_rows, units_vals = {}, {}
+        for j in lines:
+            if scale_row is None:
+                units_rows[j], units_vals[j] = pre_rows[j], pre_vals[j]
+                continue
+            capped = x["hours_per_unit"][s, j] > 0
+            units_vals[j] = pre_vals[j] * (sc if capped else 1.0)
+            units_rows[j] = ms.line(
+                f"{site}: {inputs.lines[j]} units sold",
+                lambda k, j=j: (f"{ms.cell(pre_rows[j], k)}*IF({R('hours_per_unit', s, j)}>0,"
+                                f"{ms.cell(scale_row, k)},1)"), units_vals[j], fmt="number")
+        first = ms.next_row
+        total = np.zeros(H + 1)
+        for j in lines:
+            v = units_vals[j] * x["price"][s, j] * x["price_mult"] * (
+                1 + x["price_growth"][s, j]) ** year0
+            total = total + v
+            ms.line(f"{site}: {inputs.lines[j]} revenue",
+                    lambda k, j=j: (f"{ms.cell(units_rows[j], k)}*{R('price', s, j)}*"
+                                    f"PriceMultiplier*(1+{R('price_growth', s, j)})^({c(k)}$4-1)"),
+                    v)
+        last = ms.next_row - 1
+        site_revenue_rows.append(ms.line(f"{site}: revenue",
+                                         lambda k: f"SUM({ms.cell(first, k)}:{ms.cell(last, k)})",
+                                         total, fmt="total"))
+
+    # -- P&L ----------------------------------------------------------------------------------
+    ms.heading("Profit and loss (all sites)")
+    rows = out.rows
+    revenue = p.site["revenue"][0].sum(axis=0)
+    rows["revenue"] = ms.line("Revenue", lambda k: "+".join(ms.cell(r, k) for r in site_revenue_rows),
+                              revenue, fmt="total")
+    cost_rows = []
+    for key, text in ENGINE_LINES.items():
+        v = p.site[key][0].sum(axis=0)
+        er = engine.add(f"{label}: {text}", v)
+        rows[key] = ms.line(f"{text} (engine value)",
+                            lambda k, er=er: engine.ms.cell(er, k, sheet=True), v,
+                            how="engine value")
+        out.engine_lines.append(text)
+        cost_rows.append(rows[key])
+    overhead = p.company["overhead"][0]
+    er = engine.add(f"{label}: Owner's MSO overhead", overhead)
+    rows["overhead"] = ms.line("Owner's MSO overhead (engine value)",
+                               lambda k: engine.ms.cell(er, k, sheet=True), overhead,
+                               how="engine value")
+    out.engine_lines.append("Owner's MSO overhead")
+    ebitda = p.company["ebitda"][0]
+    rows["ebitda"] = ms.line(
+        "EBITDA", lambda k: f"{ms.cell(rows['revenue'], k)}-" + "-".join(
+            ms.cell(r, k) for r in [*cost_rows, rows["overhead"]]), ebitda, fmt="total")
+    one_time = p.company["one_time"][0]
+    er = engine.add(f"{label}: One-time costs", one_time)
+    rows["one_time"] = ms.line("One-time costs (onboarding, implementation, structuring; engine "
+                               "value)", lambda k: engine.ms.cell(er, k, sheet=True), one_time,
+                               how="engine value")
+    out.engine_lines.append("One-time costs")
+
+    friendly = bool(p.entities)
+    if friendly:
+        pc, mso = p.entities["pc"], p.entities["mso"]
+        ms.heading("Friendly PC and the owner's MSO")
+        fee = pc["management_fee"][0]
+        er = engine.add(f"{label}: Management fee (PC to the owner's MSO)", fee)
+        fee_row = ms.line("Management fee, PC to the owner's MSO (engine value)",
+                          lambda k: engine.ms.cell(er, k, sheet=True), fee, how="engine value")
+        pco = pc["opex"][0]
+        er = engine.add(f"{label}: Running costs borne by the PC", pco)
+        pco_row = ms.line("Running costs borne by the PC (engine value)",
+                          lambda k: engine.ms.cell(er, k, sheet=True), pco, how="engine value")
+        out.engine_lines += ["Management fee", "Running costs borne by the PC"]
+        pc_e = pc["ebitda"][0]
+        pc_row = ms.line("PC EBITDA", lambda k: "-".join(ms.cell(r, k) for r in (
+            rows["revenue"], rows["product_cost"], rows["staff_clinical"], pco_row,
+            rows["structuring"], rows["conditions"], fee_row)), pc_e, fmt="total")
+        mso_e = mso["ebitda"][0]
+        mso_row = ms.line("Owner's MSO EBITDA", lambda k: (
+            f"{ms.cell(fee_row, k)}-{ms.cell(rows['staff_admin'], k)}-({ms.cell(rows['opex'], k)}"
+            f"-{ms.cell(pco_row, k)})-{ms.cell(rows['mso_fee'], k)}-"
+            f"{ms.cell(rows['software_fee'], k)}-{ms.cell(rows['overhead'], k)}"), mso_e,
+            fmt="total")
+        own_once = p.balances["capital_entity_one_time"][0]
+        er = engine.add(f"{label}: One-time costs of the owner's MSO", own_once)
+        own_row = ms.line("of which the owner's MSO's (engine value)",
+                          lambda k: engine.ms.cell(er, k, sheet=True), own_once,
+                          how="engine value")
+        parts = [("PC", lambda k: f"{ms.cell(pc_row, k)}-({ms.cell(rows['one_time'], k)}-"
+                               f"{ms.cell(own_row, k)})", pc_e - (one_time - own_once)),
+                 ]
+        last_base = (mso_row, own_row, mso_e, own_once, "Owner's MSO")
+    else:
+        parts = []
+        last_base = (rows["ebitda"], rows["one_time"], ebitda, one_time, "Company")
+
+    # -- capital (from the Capital sheet) -------------------------------------------------------
+    ms.heading("Capital and loan (Capital sheet)")
+    for key in ("capex", "loan_draw", "loan_fee", "interest", "principal_repaid", "loan_balance",
+                "depreciation"):
+        rows[key] = ms.line(f"{capital.sheet.ws.get_name()}: {key.replace('_', ' ')}",
+                            lambda k, key=key: capital.ref(key, k), capital.values[key])
+
+    # -- tax ------------------------------------------------------------------------------------
+    ms.heading("Tax (losses carried forward without limit)")
+    rate = x["tax_rate"]
+
+    def tax_block(name: str, taxable_f, taxable_v: np.ndarray) -> tuple[int, np.ndarray]:
+        t_row = ms.line(f"{name}: taxable income", taxable_f, taxable_v)
+        cum = np.cumsum(taxable_v)
+        cum_row = ms.line(f"{name}: cumulative taxable income",
+                          lambda k: (ms.cell(t_row, k) if k == 0 else
+                                     f"{ms.cell(ms.next_row, k - 1)}+{ms.cell(t_row, k)}"),
+                          cum)
+        taxed = np.maximum.accumulate(np.maximum(cum, 0.0))
+        taxed_row = ms.line(f"{name}: income taxed so far (running max of the cumulative, >= 0)",
+                            lambda k: (f"MAX({ms.cell(cum_row, k)},0)" if k == 0 else
+                                       f"MAX({ms.cell(ms.next_row, k - 1)},{ms.cell(cum_row, k)})"),
+                            taxed)
+        tax = rate * np.diff(taxed, prepend=0.0)
+        tax_row = ms.line(f"{name}: tax",
+                          lambda k: (f"TaxRate*{ms.cell(taxed_row, k)}" if k == 0 else
+                                     f"TaxRate*({ms.cell(taxed_row, k)}-{ms.cell(taxed_row, k - 1)})"),
+                          tax)
+        return tax_row, tax
+
+    dep, interest, fee_v = (capital.values[k] for k in ("depreciation", "interest", "loan_fee"))
+    tax_rows, tax_vals = [], []
+    for name, f, v in parts:
+        r_, v_ = tax_block(name, f, v)
+        tax_rows.append(r_)
+        tax_vals.append(v_)
+    base_row, once_row, base_v, once_v, base_name = last_base
+    before = base_v - dep - once_v
+
+    def before_f(k: int) -> str:
+        return f"{ms.cell(base_row, k)}-{ms.cell(rows['depreciation'], k)}-{ms.cell(once_row, k)}"
+
+    lev_row, lev_v = tax_block(base_name, lambda k: (f"{before_f(k)}-{ms.cell(rows['interest'], k)}"
+                                                     f"-{ms.cell(rows['loan_fee'], k)}"),
+                               before - interest - fee_v)
+    unl_row, unl_v = tax_block(f"{base_name}, unlevered (no interest or loan fee)", before_f, before)
+    tax_total = sum(tax_vals) + lev_v
+    rows["tax"] = ms.line("Tax", lambda k: "+".join(ms.cell(r, k) for r in [*tax_rows, lev_row]),
+                          tax_total, fmt="total")
+    tax_unl_v = sum(tax_vals) + unl_v
+    tax_unl = ms.line("Tax, unlevered", lambda k: "+".join(ms.cell(r, k)
+                                                           for r in [*tax_rows, unl_row]), tax_unl_v)
+
+    # -- working capital ------------------------------------------------------------------------
+    ms.heading("Working capital")
+    pcost = p.site["product_cost"][0].sum(axis=0)
+    inv_v = pcost * x["inventory_days"] / (365 / 12)
+    pay_v = pcost * x["payables_days"] / (365 / 12)
+    def_v = revenue * x["prepaid_share"] * x["prepaid_days"] / (365 / 12)
+    inv = ms.line("Inventory (month end)",
+                  lambda k: f"{ms.cell(rows['product_cost'], k)}*InventoryDays/{DAYS}", inv_v)
+    pay = ms.line("Supplier payables (month end)",
+                  lambda k: f"{ms.cell(rows['product_cost'], k)}*PayablesDays/{DAYS}", pay_v)
+    dfr = ms.line("Deferred revenue (month end)",
+                  lambda k: f"{ms.cell(rows['revenue'], k)}*PrepaidShare*PrepaidDays/{DAYS}", def_v)
+    net_wc = inv_v - pay_v - def_v
+    nw = ms.line("Net working capital", lambda k: (f"{ms.cell(inv, k)}-{ms.cell(pay, k)}-"
+                                                   f"{ms.cell(dfr, k)}"), net_wc)
+    rows["working_capital_change"] = ms.line(
+        "Working capital tied up (increase)",
+        lambda k: ms.cell(nw, k) if k == 0 else f"{ms.cell(nw, k)}-{ms.cell(nw, k - 1)}",
+        np.diff(net_wc, prepend=0.0))
+
+    # -- exit -----------------------------------------------------------------------------------
+    ms.heading("Exit at the horizon")
+    trailing = ebitda[-12:].sum()
+    last = H
+    tr = ms.scalar("EBITDA of the last 12 months",
+                   f"SUM({ms.cell(rows['ebitda'], max(last - 11, 0))}:{ms.cell(rows['ebitda'], last)})",
+                   trailing)
+    term = x["termination_fee"] if option == "mso" else 0.0
+    term_ref = R("termination_fee") if option == "mso" else "0"
+    own_multiple = {"mso": "mso_exit_multiple", "software_only": "sw_exit_multiple"}.get(option)
+    multiple = (x[own_multiple] if own_multiple and x[own_multiple] >= 0 else x["exit_multiple"])
+    gross = float(multiple) * max(trailing, 0.0) - term - def_v[-1]
+    g = ms.scalar("Sale price: multiple x max(0, trailing EBITDA) - termination fee - deferred "
+                  "revenue owed",
+                  f"{em}*MAX(0,{tr})-{term_ref}-{ms.cell(dfr, last, absolute=True)}", gross)
+    basis_v = (capital.values["capex"] - dep).sum() + inv_v[-1] - pay_v[-1]
+    basis = ms.scalar("Tax basis: fixed assets net + inventory - payables",
+                      f"SUM({ms.span(rows['capex'])})-SUM({ms.span(rows['depreciation'])})+"
+                      f"{ms.cell(inv, last, absolute=True)}-{ms.cell(pay, last, absolute=True)}",
+                      basis_v)
+    etax_v = x["exit_tax_rate"] * max(gross - basis_v, 0.0)
+    etax = ms.scalar("Tax on the gain: exit tax rate x max(0, price - basis)",
+                     f"ExitTaxRate*MAX({g}-{basis},0)", etax_v)
+    after = gross - etax_v
+    after_c = ms.scalar("Sale price after tax", f"{g}-{etax}", after)
+    bal_end = capital.values["loan_balance"][-1]
+    ev_v = after - bal_end + x["cash_reserve"]
+    ev = ms.scalar("Exit value to the owner: after tax - loan balance + cash reserve",
+                   f"{after_c}-{ms.cell(rows['loan_balance'], last, absolute=True)}+CashReserve",
+                   ev_v)
+    ms.heading("Cash flow")
+    is_last = m_idx == H
+    rows["exit_tax"] = ms.line("Exit tax", lambda k: f"IF({c(k)}$2={H},{etax},0)", is_last * etax_v)
+    rows["exit_value"] = ms.line("Exit value", lambda k: f"IF({c(k)}$2={H},{ev},0)", is_last * ev_v)
+    reserve = ms.line("Cash reserve put in (index 0)",
+                      lambda k: "-CashReserve" if k == 0 else "0",
+                      np.where(m_idx == 0, -x["cash_reserve"], 0.0))
+    net_v = p.net_cash_flow[0]
+    r = rows
+
+    def common(k: int) -> str:
+        return (f"{ms.cell(r['ebitda'], k)}-{ms.cell(r['one_time'], k)}-{ms.cell(r['capex'], k)}"
+                f"-{ms.cell(r['working_capital_change'], k)}+{ms.cell(reserve, k)}")
+
+    rows["net_cash_flow"] = ms.line(
+        "Net cash flow to the owner (equity)",
+        lambda k: (f"{common(k)}+{ms.cell(r['loan_draw'], k)}-{ms.cell(r['loan_fee'], k)}"
+                   f"-{ms.cell(r['interest'], k)}-{ms.cell(r['principal_repaid'], k)}"
+                   f"-{ms.cell(r['tax'], k)}+{ms.cell(r['exit_value'], k)}"), net_v, fmt="total")
+    out.net = rows["net_cash_flow"]
+    unl_v = p.company["unlevered_cash_flow"][0]
+    out.unlevered = ms.line(
+        "Project (unlevered) cash flow",
+        lambda k: (f"{common(k)}-{ms.cell(tax_unl, k)}+IF({c(k)}$2={H},{after_c}+CashReserve,0)"),
+        unl_v, fmt="total")
+    cum = np.cumsum(net_v)
+    out.rows["cumulative"] = cum_row = ms.line(
+        "Cumulative net cash flow",
+        lambda k: (ms.cell(out.net, k) if k == 0 else
+                   f"{ms.cell(ms.next_row, k - 1)}+{ms.cell(out.net, k)}"), cum, fmt="total")
+    neg = np.maximum.accumulate(cum < 0).astype(float)
+    neg_row = ms.line("Has been negative (1 = yes)",
+                      lambda k: (f"IF({ms.cell(cum_row, k)}<0,1,0)" if k == 0 else
+                                 f"IF(OR({ms.cell(ms.next_row, k - 1)}=1,"
+                                 f"{ms.cell(cum_row, k)}<0),1,0)"), neg, fmt="number")
+    back = np.zeros(H + 1)
+    back[1:] = (cum[1:] >= 0) & (neg[:-1] > 0)
+    out.rows["paid_back"] = ms.line("Paid back this month (1 = cumulative >= 0 after being negative)",
+                                    lambda k: "0" if k == 0 else
+                                    f"IF(AND({ms.cell(cum_row, k)}>=0,{ms.cell(neg_row, k - 1)}=1),1,0)",
+                                    back, fmt="number")
+    out.rows["negative"] = neg_row
+    out.exit_row = rows["exit_value"]
+    return out

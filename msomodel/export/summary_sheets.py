@@ -1,0 +1,282 @@
+"""Summary (NPV, IRR, payback, peak funding, MOIC as formulas; the break-even fee, Monte Carlo
+figures and the recommendation as msomodel's values), Statements (values from
+``Comparison.financials``) and Read me."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
+
+from msomodel import finance
+from msomodel.compare import CONVENTIONS, Comparison
+from msomodel.export.grid import cached, quote
+from msomodel.export.option_sheet import OptionSheet
+from msomodel.scenario import OPTIONS
+
+#: Summary rows (metric key -> label), one column per option.
+METRICS = {
+    "npv": "NPV (equity cash flow, with the exit)",
+    "pv_exit": "Present value of the exit",
+    "npv_without_exit": "NPV without the exit",
+    "irr_annual": "Equity IRR (levered, annualised)",
+    "project_irr_annual": "Project IRR (unlevered, annualised)",
+    "payback_month": "Payback month (index; \"never\" if it never recovers)",
+    "peak_funding": "Peak funding need",
+    "moic": "Equity multiple (MOIC)",
+    "exit_value": "Exit value to the owner (net of the loan)",
+    "incremental_npv": "NPV less self-managed's",
+}
+FORMATS = {"irr_annual": "pct", "project_irr_annual": "pct", "payback_month": "number",
+           "moic": "multiple"}
+
+
+def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f: dict) -> dict:
+    """Write the Summary sheet; returns {(metric, option): cell} for the tests and Read me."""
+    ws.set_column(0, 0, 52)
+    ws.set_column(1, 3, 20)
+    ws.set_column(4, 4, 90)
+    s = result.scenario
+    ws.write(0, 0, f"{s.name}: comparison of the management options", f["title"])
+    ws.write(1, 0, f"Legal structure: {result.structure_label}", f["text"])
+    ws.write(2, 0, "Monthly discount rate = (1 + DiscountRate)^(1/12) - 1", f["text"])
+    rate_m = float(finance.monthly_rate(s.finance.discount_rate_annual))
+    ws.write_formula(2, 1, "=(1+DiscountRate)^(1/12)-1", f["pct6"], rate_m)
+    ws.write(2, 4, "NPV = cf[0] + NPV(monthly rate, cf[1..H]): index 0 undiscounted, like "
+             "numpy-financial's npv (Excel's NPV alone would discount index 0 too).", f["text"])
+    rm = "Summary!$B$3"
+    header = 4
+    ws.write(header, 0, "Metric", f["header"])
+    cells: dict = {}
+    for j, option in enumerate(OPTIONS):
+        ws.write(header, 1 + j, result.label(option), f["header"])
+    ws.write(header, 4, "How", f["header"])
+    for i, (key, text) in enumerate(METRICS.items()):
+        row = header + 1 + i
+        ws.write(row, 0, text, f["text"])
+        for j, option in enumerate(OPTIONS):
+            formula, value = _metric(key, option, result, sheets, rm, cells)
+            ws.write_formula(row, 1 + j, "=" + formula, f[FORMATS.get(key, "money")], value)
+            cells[(key, option)] = "Summary!" + xl_rowcol_to_cell(row, 1 + j, row_abs=True,
+                                                                  col_abs=True)
+        ws.write(row, 4, "formula (recalculates)", f["how"])
+    row = header + 2 + len(METRICS)
+    ws.write(row, 0, "Values from msomodel (not formulas)", f["heading"])
+    row += 1
+    prob = result.decision.probability_best or {}
+    p10 = result.decision.p10_npv or {}
+    for text, getter, fmt in (
+            ("Feasibility under the structure", lambda o: result.feasibility[o].status, "text"),
+            ("Probability of being best (Monte Carlo; value)", lambda o: prob.get(o), "pct"),
+            ("P10 NPV (Monte Carlo; value)", lambda o: p10.get(o), "money")):
+        ws.write(row, 0, text, f["text"])
+        for j, option in enumerate(OPTIONS):
+            v = getter(option)
+            if v is None:
+                ws.write(row, 1 + j, "—", f["text"])
+            elif isinstance(v, str):
+                ws.write(row, 1 + j, v, f["text"])
+            else:
+                ws.write_number(row, 1 + j, float(v), f[fmt])
+        ws.write(row, 4, "value from msomodel", f["how"])
+        row += 1
+    for be in (result.breakeven, result.pc_breakeven):
+        if be is None:
+            continue
+        what = ("Break-even third-party MSO fee" if be.target == "mso_vs_self_managed"
+                else "Management fee at which the PC breaks even")
+        ws.write(row, 0, f"{what} [{be.unit}]", f["text"])
+        if be.level is None:
+            ws.write(row, 1, "none", f["text"])
+        else:
+            ws.write_number(row, 1, be.level, f["number"])
+        ws.write_number(row, 2, be.current, f["number"])
+        ws.write(row, 3, "(current)", f["text"])
+        ws.write(row, 4, f"value from msomodel's solver (a spreadsheet has no formula for it): "
+                 f"{be.note}", f["how"])
+        row += 1
+    rec = result.recommendation
+    row += 1
+    ws.write(row, 0, "Recommendation", f["heading"])
+    ws.write(row + 1, 0, "Verdict", f["text"])
+    ws.write(row + 1, 1, str(rec.get("verdict")), f["bold"])
+    ws.write(row + 2, 0, "Why", f["text"])
+    ws.write(row + 2, 1, str(rec.get("reason")), f["wrap"])
+    ws.write(row + 3, 0, "Note", f["text"])
+    ws.write(row + 3, 1, "The recommendation is msomodel's text for the scenario as given; it does "
+             "not change when an input is edited here.", f["wrap"])
+    ws.write(row + 5, 0, "Conventions", f["heading"])
+    ws.write(row + 6, 0, CONVENTIONS, f["wrap"])
+    return cells
+
+
+def _metric(key: str, option: str, result: Comparison, sheets: dict[str, OptionSheet], rm: str,
+            cells: dict) -> tuple[str, float | str]:
+    sh = sheets[option].sheet
+    net = sheets[option].net
+    m = result.metrics[option]
+    H = result.horizon
+    first, rest = sh.cell(net, 0, sheet=True), sh.span(net, sheet=True).replace(
+        xl_rowcol_to_cell(net, 2, row_abs=True, col_abs=True),
+        xl_rowcol_to_cell(net, 3, row_abs=True, col_abs=True))
+    exit_row = sheets[option].exit_row
+    if key == "npv":
+        return f"{first}+NPV({rm},{rest})", float(m["npv"])
+    if key == "pv_exit":
+        return (f"{sh.cell(exit_row, 0, sheet=True)}+NPV({rm},"
+                f"{quote(sh.name)}!{sh.cell(exit_row, 1, absolute=True)}:"
+                f"{sh.cell(exit_row, H, absolute=True)})"), float(m["pv_exit"])
+    if key == "npv_without_exit":
+        return (f"{cells[('npv', option)]}-{cells[('pv_exit', option)]}",
+                float(m["npv_without_exit"]))
+    if key in ("irr_annual", "project_irr_annual"):
+        row = net if key == "irr_annual" else sheets[option].unlevered
+        v = float(m[key])
+        guess = (1.0 + v) ** (1 / 12) - 1 if math.isfinite(v) else 0.01
+        return (f"IFERROR((1+IRR({sh.span(row, sheet=True)},{guess!r}))^12-1,\"—\")",
+                cached(v) if math.isfinite(v) else "—")
+    if key == "payback_month":
+        v = float(m["payback_month"])
+        neg, back = sheets[option].rows["negative"], sheets[option].rows["paid_back"]
+        return (f"IF(MAX({sh.span(neg, sheet=True)})=0,0,"
+                f"IFERROR(MATCH(1,{sh.span(back, sheet=True)},0)-1,\"never\"))",
+                v if math.isfinite(v) else "never")
+    if key == "peak_funding":
+        return (f"MAX(0,-MIN({sh.span(sheets[option].rows['cumulative'], sheet=True)}))",
+                float(m["peak_funding"]))
+    if key == "moic":
+        span = sh.span(net, sheet=True)
+        v = float(m["moic"])
+        return (f"IFERROR(SUMIF({span},\">0\")/-SUMIF({span},\"<0\"),\"—\")",
+                v if math.isfinite(v) else "—")
+    if key == "exit_value":
+        return sh.cell(exit_row, H, sheet=True), float(m["exit_value"])
+    if key == "incremental_npv":
+        base = float(result.metrics["self_managed"]["npv"])
+        return (f"{cells[('npv', option)]}-{cells[('npv', 'self_managed')]}",
+                float(m["npv"]) - base)
+    raise KeyError(key)
+
+
+def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
+    """Annual statements per option and entity, sources and uses and DSCR (values)."""
+    ws.set_column(0, 0, 44)
+    ws.set_column(1, 12, 15)
+    ws.write(0, 0, "Financial statements (values from msomodel's engine, by project year; flows "
+             "summed, balances at year end)", f["title"])
+    row = 2
+    for option in OPTIONS:
+        fin = result.financials(option)
+        ws.write(row, 0, result.label(option), f["title"])
+        row += 1
+        for entity, st in fin.annual.items():
+            for name, frame in st.items():
+                ws.write(row, 0, f"{entity}: {name.replace('_', ' ')}", f["heading"])
+                for j, year in enumerate(frame.index):
+                    ws.write(row, 1 + j, f"Year {int(year)}", f["header"])
+                row += 1
+                for line in frame.columns:
+                    ws.write(row, 0, line.replace("_", " "), f["text"])
+                    for j, v in enumerate(frame[line]):
+                        ws.write_number(row, 1 + j, float(v), f["money"])
+                    row += 1
+                row += 1
+        su = fin.sources_uses
+        ws.write(row, 0, f"Sources and uses, start to month {su['through']} (peak funding)",
+                 f["heading"])
+        row += 1
+        for side in ("uses", "sources"):
+            for k, v in su[side].items():
+                ws.write(row, 0, f"{side}: {k.replace('_', ' ')}", f["text"])
+                ws.write_number(row, 1, float(v), f["money"])
+                row += 1
+        ws.write(row, 0, "total", f["bold"])
+        ws.write_number(row, 1, float(su["total_uses"]), f["money"])
+        row += 2
+        ws.write(row, 0, f"Debt service coverage (covenant {fin.covenant:.2f}x)", f["heading"])
+        row += 1
+        for j, col in enumerate(("ebitda", "debt_service", "dscr", "below_covenant")):
+            ws.write(row + j, 0, col.replace("_", " "), f["text"])
+            for k, v in enumerate(fin.debt[col]):
+                if col == "below_covenant":
+                    ws.write(row + j, 1 + k, "below" if v else "ok", f["text"])
+                elif np.isfinite(v):
+                    ws.write_number(row + j, 1 + k, float(v),
+                                    f["multiple" if col == "dscr" else "money"])
+                else:
+                    ws.write(row + j, 1 + k, "—", f["text"])
+        row += 6
+
+
+def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f: dict,
+           option_names: dict[str, str]) -> None:
+    ws.set_column(0, 0, 130)
+    engine_lines = sorted({t for sh in sheets.values() for t in sh.engine_lines})
+    text = [
+        (f"{result.scenario.name}: msomodel workbook", "title"),
+        ("Nothing here is legal or financial advice. Every figure recalculates from the Inputs "
+         "sheet where it is a formula; the lines listed as engine values are msomodel's own "
+         "figures, pasted as values.", "wrap"),
+        ("", "text"),
+        ("Sheets", "heading"),
+        ("Summary: NPV, PV of the exit, both IRRs, payback, peak funding, MOIC and exit value "
+         "per option (formulas); break-even fee, Monte Carlo figures and the recommendation "
+         "(values from msomodel).", "wrap"),
+        ("Inputs: every input after extends: and site overrides, with label, unit and source; "
+         "the formulas reference column B. Defined names: StartDate, " + ", ".join(
+             ["DiscountRate", "TaxRate", "ExitMultiple", "LoanShare", "LoanRate", "LoanTerm",
+              "DepreciationMonths", "EquipmentDepreciationMonths", "InventoryDays",
+              "PayablesDays", "PrepaidShare", "PrepaidDays", "ExitTaxRate", "CashReserve",
+              "VolumeMultiplier", "PriceMultiplier", "WageMultiplier", "OpexMultiplier"]) + ".",
+         "wrap"),
+        ("Option sheets (" + ", ".join(option_names[o] for o in OPTIONS) + "): one column per "
+         "month index (0 = the start; month m's flows at its end), calendar month and project "
+         "year in the header; column B says how each line is computed.", "wrap"),
+        ("Capital: per site, build-out and equipment spend, the loan (PMT/IPMT/PPMT/FV), the SBA "
+         "guaranty fee and depreciation (formulas); the same for every option.", "wrap"),
+        ("Statements: annual income statement, cash flow and balance sheet per entity, sources "
+         "and uses, DSCR (values from msomodel's Comparison.financials).", "wrap"),
+        ("Engine values: msomodel's monthly figures for the lines below (values).", "wrap"),
+        ("", "text"),
+        ("Live formulas", "heading"),
+        ("- Volumes: operating flag, linear ramp, units = volume x volume multiplier x option "
+         "uplift (MSO revenue uplift; software no-show and booking uplift on treatments) x "
+         "(1 + volume growth)^(year - 1) x ramp; provider hours demanded, hours available and "
+         "the capacity scale on lines using provider time.", "wrap"),
+        ("- Revenue by site and service line = units x price x price multiplier x (1 + price "
+         "growth)^(year - 1); site and total revenue.", "wrap"),
+        ("- EBITDA = revenue - the cost lines; under the friendly PC also PC EBITDA and the "
+         "owner's MSO's EBITDA.", "wrap"),
+        ("- Capital (Capital sheet): spend, loan draw, SBA fee, interest, principal, balance, "
+         "depreciation.", "wrap"),
+        ("- Tax with losses carried forward (per entity under the friendly PC), levered and "
+         "unlevered.", "wrap"),
+        ("- Working capital: inventory, payables, deferred revenue and the cash tied up.", "wrap"),
+        ("- Exit: trailing 12-month EBITDA x exit multiple, less termination fee and deferred "
+         "revenue, tax on the gain, less the loan balance, plus the cash reserve.", "wrap"),
+        ("- Net (equity) cash flow, project (unlevered) cash flow, cumulative cash flow, payback "
+         "flags; on Summary NPV, IRR, payback, peak funding, MOIC, exit value.", "wrap"),
+        ("- Annual totals on each option sheet (SUMIF by project year).", "wrap"),
+        ("", "text"),
+        ("Engine values (do NOT follow an edited input)", "heading"),
+        ("- " + "; ".join(engine_lines) + ". They depend on staff pay, running costs, fee "
+         "structures (flat, percentage, cost-plus, tiered with floor/cap/escalator/renewal), the "
+         "purchasing discount and the friendly-PC split, which this workbook does not yet "
+         "express as formulas.", "wrap"),
+        ("- So: editing a finance input (discount rate, tax rate, exit multiple or exit tax "
+         "rate, loan share/rate/term, depreciation lives, working-capital days, cash reserve) or "
+         "a capital input (build-out, equipment) recalculates every affected figure exactly. "
+         "Editing a volume, price, growth, ramp or opening month recalculates revenue, but the "
+         "costs that depend on revenue (product cost, commissions, card processing, "
+         "percentage/tiered/cost-plus fees) stay at msomodel's values: rerun msomodel export "
+         "after such a change.", "wrap"),
+        ("- Summary's break-even fee, probability of being best, P10 and the recommendation, and "
+         "the whole Statements sheet, are values.", "wrap"),
+        ("", "text"),
+        ("Conventions", "heading"),
+        (CONVENTIONS, "wrap"),
+    ]
+    for i, (line, style) in enumerate(text):
+        ws.write(i, 0, line, f[style])

@@ -1,0 +1,175 @@
+"""Assemble the workbook: Read me, Summary, Inputs, one sheet per option, Capital, Statements and
+Engine values; written to a temporary file in the target folder, then renamed into place."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from msomodel import timeline as tl
+from msomodel.compare import ANNUAL_LINES, Comparison, compare
+from msomodel.export import capital_sheet, option_sheet, summary_sheets
+from msomodel.export.grid import FIRST_COL, MonthSheet, cached, col
+from msomodel.export.inputs_sheet import InputsSheet
+from msomodel.scenario import OPTIONS, Scenario
+
+#: Worksheet name of each option.
+SHEET_NAMES = {"self_managed": "Self-managed", "software_only": "Software",
+               "mso": "Third-party MSO"}
+ANNUAL_LABELS = {"revenue": "Revenue", "product_cost": "Product cost",
+                 "staff_clinical": "Staff: clinical", "staff_admin": "Staff: administrative",
+                 "opex": "Running costs", "mso_fee": "Third-party MSO fee",
+                 "software_fee": "Software subscription", "structuring": "Friendly-PC costs",
+                 "conditions": "Licence-condition costs", "overhead": "Owner's MSO overhead",
+                 "ebitda": "EBITDA", "ebitda_margin": "EBITDA margin",
+                 "one_time": "One-time costs", "capex": "Capital spend",
+                 "working_capital_change": "Working capital tied up", "loan_draw": "Loan drawn",
+                 "loan_fee": "Loan fee", "interest": "Interest",
+                 "principal_repaid": "Principal repaid", "tax": "Tax", "exit_tax": "Exit tax",
+                 "exit_value": "Exit value", "net_cash_flow": "Net cash flow"}
+
+
+def _formats(wb: xlsxwriter.Workbook) -> dict:
+    add = wb.add_format
+    return {
+        "title": add({"bold": True, "font_size": 14}),
+        "heading": add({"bold": True, "font_color": "#1F4E79", "top": 1}),
+        "header": add({"bold": True, "bg_color": "#DDEBF7", "border": 1}),
+        "text": add({}),
+        "bold": add({"bold": True}),
+        "wrap": add({"text_wrap": True, "valign": "top"}),
+        "how": add({"font_color": "#7F7F7F", "italic": True}),
+        "path": add({"font_color": "#7F7F7F", "font_size": 8}),
+        "input": add({"bg_color": "#FFF2CC", "num_format": "#,##0.00####"}),
+        "money": add({"num_format": "#,##0;[Red]-#,##0"}),
+        "number": add({"num_format": "#,##0.00"}),
+        "pct": add({"num_format": "0.0%"}),
+        "pct6": add({"num_format": "0.0000%"}),
+        "multiple": add({"num_format": "0.00\"x\""}),
+        "date": add({"num_format": "mmm yyyy", "bold": True, "bg_color": "#DDEBF7"}),
+        "total": add({"num_format": "#,##0;[Red]-#,##0", "bold": True}),
+    }
+
+
+def _month_sheet(wb, name: str, title: str, result: Comparison, f: dict) -> MonthSheet:
+    ws = wb.add_worksheet(name)
+    H = result.horizon
+    ws.set_column(0, 0, 62)
+    ws.set_column(1, 1, 12)
+    ws.set_column(FIRST_COL, FIRST_COL + H, 11)
+    ws.write(0, 0, title, f["title"])
+    ws.write(1, 0, "Month index (0 = start)", f["bold"])
+    ws.write(2, 0, "Month", f["bold"])
+    ws.write(3, 0, "Project year", f["bold"])
+    start = result.scenario.finance.start_date
+    for m in range(H + 1):
+        ws.write_number(1, FIRST_COL + m, m, f["header"])
+        month = (start.month - 1 + max(m - 1, 0))
+        day = dt.datetime(start.year + month // 12, month % 12 + 1, 1)
+        if m == 0:
+            ws.write(2, FIRST_COL, "start", f["header"])
+        else:
+            ws.write_datetime(2, FIRST_COL + m, day, f["date"])
+        ws.write_formula(3, FIRST_COL + m, f"=INT(MAX({col(m)}$2-1,0)/12)+1", f["header"],
+                         int(tl.project_year(H)[m]) + 1)
+    ws.freeze_panes(4, FIRST_COL)
+    return MonthSheet(ws, name, H, f)
+
+
+def _annual(sheet: option_sheet.OptionSheet, result: Comparison, f: dict) -> dict[str, str]:
+    """Annual totals (SUMIF by project year) below the monthly lines; returns
+    {"line|year": cell} for the tests."""
+    ms = sheet.sheet
+    frame = result.annual(sheet.option)
+    years = list(frame.index)
+    ms.next_row += 1
+    head = ms.next_row
+    ms.ws.write(head, 0, "Annual totals (project years; year 1 includes index 0)", f["heading"])
+    for j, y in enumerate(years):
+        ms.ws.write(head, FIRST_COL + j, f"Year {int(y)}", f["header"])
+    ms.next_row += 1
+    cells: dict[str, str] = {}
+    line_rows: dict[str, int] = {}
+    year_span = ms.span(3)
+    for line in ANNUAL_LINES:
+        if line not in frame.columns:
+            continue
+        row = ms.next_row
+        ms.ws.write(row, 0, ANNUAL_LABELS[line], f["text"])
+        ms.ws.write(row, 1, "formula", f["how"])
+        for j, y in enumerate(years):
+            value = frame.loc[y, line]
+            if line == "ebitda_margin":
+                rev = xl_rowcol_to_cell(line_rows["revenue"], FIRST_COL + j)
+                ebit = xl_rowcol_to_cell(line_rows["ebitda"], FIRST_COL + j)
+                formula = f'=IF({rev}<>0,{ebit}/{rev},"")'
+                style = f["pct"]
+            else:
+                src = ms.span(sheet.rows[line])
+                formula = f"=SUMIF({year_span},{int(y)},{src})"
+                style = f["money"]
+            ms.ws.write_formula(row, FIRST_COL + j, formula, style,
+                                cached(value) if np.isfinite(value) else "")
+            cells[f"{line}|{int(y)}"] = xl_rowcol_to_cell(row, FIRST_COL + j)
+        line_rows[line] = row
+        ms.next_row += 1
+    return cells
+
+
+def build(result: Comparison, path: str | Path) -> Path:
+    """Write ``result`` as a workbook at ``path`` (atomically); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
+    os.close(fd)
+    try:
+        _write(result, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _write(result: Comparison, filename: str) -> None:
+    wb = xlsxwriter.Workbook(filename, {"nan_inf_to_errors": True})
+    wb.set_calc_mode("auto")
+    wb.set_properties({"title": f"msomodel: {result.scenario.name}", "author": "msomodel"})
+    f = _formats(wb)
+    read = wb.add_worksheet("Read me")
+    summ = wb.add_worksheet("Summary")
+    inp = InputsSheet(wb, result.scenario, result.inputs, f)
+    option_ms = {o: _month_sheet(wb, SHEET_NAMES[o], f"{result.label(o)} — "
+                                 f"{result.structure_label} (USD per month)", result, f)
+                 for o in OPTIONS}
+    cap_ms = _month_sheet(wb, capital_sheet.SHEET, "Capital, loan and depreciation (every option)",
+                          result, f)
+    stat = wb.add_worksheet("Statements")
+    eng_ms = _month_sheet(wb, "Engine values", "Engine values: msomodel's own figures, pasted as "
+                          "values (they do not follow edited inputs)", result, f)
+    engine = option_sheet.EngineValues(eng_ms)
+    capital = capital_sheet.write(cap_ms, inp, result.inputs)
+    sheets = {}
+    for o in OPTIONS:
+        sheets[o] = option_sheet.write(option_ms[o], inp, result.inputs, result.projections[o],
+                                       result.label(o), capital, engine)
+        _annual(sheets[o], result, f)
+    summary_sheets.summary(summ, result, sheets, f)
+    summary_sheets.statements(stat, result, f)
+    summary_sheets.readme(read, result, sheets, f, SHEET_NAMES)
+    inp.finish()
+    summ.activate()
+    wb.close()
+
+
+def export(scenario: Scenario, path: str | Path, *, trials: int | None = None,
+           seed: int | None = None) -> Path:
+    """Compare ``scenario`` and write its workbook to ``path``."""
+    kwargs = {k: v for k, v in (("trials", trials), ("seed", seed)) if v is not None}
+    return build(compare(scenario, **kwargs), path)

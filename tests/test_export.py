@@ -1,0 +1,233 @@
+"""The Excel export: live formulas (with cached values) that LibreOffice recalculates to
+msomodel's own figures, for every bundled scenario, and after an input is edited in the sheet.
+
+LibreOffice Calc (Debian ``libreoffice-calc-nogui``, installed by scripts/ensure-system-deps.sh
+when root) recalculates headless; without it these tests skip, except under ``CI=true`` where
+they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+import yaml
+
+import msomodel
+from msomodel.compare import ANNUAL_LINES
+from msomodel.export import SHEET_NAMES, build
+from msomodel.export.cli import main as cli_main
+from msomodel.export.summary_sheets import METRICS
+from msomodel.export.workbook import ANNUAL_LABELS
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+_PROFILE = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry"
+ xmlns:xs="http://www.w3.org/2001/XMLSchema" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode"
+ oor:op="fuse"><value>0</value></prop></item>
+</oor:items>
+"""
+JSON_KEYS = {"npv": "npv", "pv_exit": "pv_exit", "npv_without_exit": "npv_without_exit",
+             "irr_annual": "equity_irr_annual", "project_irr_annual": "project_irr_annual",
+             "payback_month": "payback_month", "peak_funding": "peak_funding",
+             "moic": "equity_multiple", "exit_value": "exit_value"}
+
+
+def need_soffice() -> str:
+    if SOFFICE:
+        return SOFFICE
+    if IN_CI:
+        pytest.fail("LibreOffice (soffice) is missing in CI: run scripts/ensure-system-deps.sh "
+                    "as root (Debian package libreoffice-calc-nogui)")
+    pytest.skip("LibreOffice (soffice) not installed: run scripts/ensure-system-deps.sh as root "
+                "(Debian package libreoffice-calc-nogui) to recalculate the workbook")
+
+
+def recalculate(path: Path, tmp: Path) -> Path:
+    """Open ``path`` in headless LibreOffice with recalculation on load forced, save as .xlsx
+    (with the recalculated values cached) and return the new file."""
+    soffice = need_soffice()
+    profile = tmp / "lo-profile"
+    (profile / "user").mkdir(parents=True, exist_ok=True)
+    (profile / "user" / "registrymodifications.xcu").write_text(_PROFILE)
+    out = tmp / "recalculated"
+    out.mkdir(exist_ok=True)
+    subprocess.run([soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(path)],
+                   check=True, capture_output=True, timeout=300)
+    result = out / path.name
+    assert result.is_file(), f"LibreOffice wrote no {result}"
+    return result
+
+
+def read_figures(path: Path) -> dict:
+    """Summary metrics by option and annual totals by option, line and year, as cached in the
+    file (values computed by whoever saved it last)."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    out: dict = {"summary": {}, "annual": {}}
+    ws = wb["Summary"]
+    header = next(r for r in ws.iter_rows(min_row=1, max_row=10) if r[0].value == "Metric")
+    options = {c.column: c.value for c in header[1:4]}
+    labels = {v: k for k, v in METRICS.items()}
+    for row in ws.iter_rows(min_row=header[0].row + 1, max_row=header[0].row + len(METRICS)):
+        key = labels[row[0].value]
+        for c in row[1:4]:
+            out["summary"][(key, options[c.column])] = c.value
+    line_of = {v: k for k, v in ANNUAL_LABELS.items()}
+    for option, name in SHEET_NAMES.items():
+        ws = wb[name]
+        start = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1)
+                     if str(r[0].value).startswith("Annual totals"))
+        years = [c.value for c in ws[start][2:] if c.value]
+        for row in ws.iter_rows(min_row=start + 1):
+            if row[0].value not in line_of:
+                break
+            for j, y in enumerate(years):
+                out["annual"][(option, line_of[row[0].value], int(y.split()[1]))] = row[2 + j].value
+    return out
+
+
+def labels_by_option(doc: dict) -> dict[str, str]:
+    return {o: doc["options"][o]["label"] for o in doc["options"]}
+
+
+def differences(figures: dict, doc: dict) -> dict[str, float]:
+    """Largest absolute difference of money figures, relative difference of IRRs, and
+    mismatches of payback months against the JSON document."""
+    label_to = {v: k for k, v in labels_by_option(doc).items()}
+    money, irr, other = 0.0, 0.0, 0
+    for (key, label), value in figures["summary"].items():
+        if key == "incremental_npv":
+            continue
+        want = doc["options"][label_to[label]][JSON_KEYS[key]]
+        if want is None:
+            other += value not in ("—", "never")
+            continue
+        if key == "payback_month":
+            other += int(value) != int(want)
+        elif key in ("irr_annual", "project_irr_annual"):
+            irr = max(irr, abs(value - want) / max(abs(want), 1e-12))
+        elif key == "moic":
+            irr = max(irr, abs(value - want) / max(abs(want), 1e-12))
+        else:
+            money = max(money, abs(value - want))
+    for option, entry in doc["options"].items():
+        for year in entry["annual"]:
+            for line in ANNUAL_LINES:
+                want = year.get(line)
+                got = figures["annual"].get((option, line, year["year"]))
+                if want is None:
+                    other += got not in (None, "")
+                    continue
+                if line == "ebitda_margin":
+                    irr = max(irr, abs(got - want) / max(abs(want), 1e-12))
+                else:
+                    money = max(money, abs(got - want))
+    return {"money": money, "relative": irr, "mismatches": other}
+
+
+def check(figures: dict, doc: dict) -> None:
+    diff = differences(figures, doc)
+    assert diff["money"] < 0.005, diff
+    assert diff["relative"] < 1e-9, diff
+    assert diff["mismatches"] == 0, diff
+
+
+@pytest.fixture(scope="module")
+def results() -> dict[str, msomodel.Comparison]:
+    return {p.stem: msomodel.compare(msomodel.load_scenario(p), trials=200) for p in SCENARIOS}
+
+
+@pytest.fixture(scope="module")
+def workbooks(results, tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("xlsx")
+    return {name: build(r, folder / f"{name}.xlsx") for name, r in results.items()}
+
+
+def test_formulas_are_formulas_with_cached_values(workbooks, results):
+    for name, path in workbooks.items():
+        wb = openpyxl.load_workbook(path)
+        summary = wb["Summary"]
+        npv = next(r for r in summary.iter_rows() if r[0].value == METRICS["npv"])
+        assert all(str(c.value).startswith("=") and "NPV(" in c.value for c in npv[1:4]), name
+        irr = next(r for r in summary.iter_rows() if r[0].value == METRICS["irr_annual"])
+        assert all("IRR(" in str(c.value) for c in irr[1:4])
+        ws = wb[SHEET_NAMES["self_managed"]]
+        rows = {r[0].value: r for r in ws.iter_rows() if r[0].value}
+        for label in ("EBITDA", "Tax", "Net cash flow to the owner (equity)", "Revenue"):
+            assert all(str(c.value).startswith("=") for c in rows[label][2:]), (name, label)
+        assert "IPMT(" in "".join(str(c.value) for r in wb["Capital"].iter_rows() for c in r)
+        # Cached values: what a viewer that does not recalculate shows, equal to the JSON
+        check(read_figures(path), results[name].to_dict())
+
+
+@pytest.mark.parametrize("name", [p.stem for p in SCENARIOS])
+def test_recalculated_equals_msomodel(name, workbooks, results, tmp_path):
+    need_soffice()
+    figures = read_figures(recalculate(workbooks[name], tmp_path))
+    doc = results[name].to_dict()
+    check(figures, doc)
+
+
+EDITS = [
+    ("finance.discount_rate_annual", 0.11),
+    ("finance.tax_rate", 0.3),
+    ("finance.exit_multiple", 3.5),
+    ("finance.loan.rate_annual_nominal", 0.07),
+    ("site_defaults.startup_cost", 600000.0),
+    ("finance.working_capital.inventory_days", 60.0),
+    ("finance.cash_reserve", 80000.0),
+]
+
+
+def _edit_scenario(path: Path, edits: list[tuple[str, float]], tmp: Path) -> msomodel.Scenario:
+    """The scenario with ``edits`` applied, as a variant file that extends it."""
+    tree: dict = {}
+    for dotted, value in edits:
+        node = tree
+        keys = dotted.split(".")
+        for k in keys[:-1]:
+            node = node.setdefault(k, {})
+        node[keys[-1]] = value
+    variant = tmp / "edited.yaml"
+    variant.write_text(yaml.safe_dump({"extends": str(path), **tree}))
+    return msomodel.load_scenario(variant)
+
+
+@pytest.mark.parametrize("name", ["ohio_physician_single_site", "texas_rn_single_site",
+                                  "florida_entrepreneur_five_sites"])
+def test_edited_inputs_recalculate(name, results, tmp_path):
+    need_soffice()
+    path = build(results[name], tmp_path / "edit.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Inputs"]
+    cells = {r[4].value: r[1] for r in ws.iter_rows(min_row=5) if r[4].value}
+    for dotted, value in EDITS:
+        cells[dotted].value = value
+    wb.save(path)
+    figures = read_figures(recalculate(path, tmp_path))
+    scenario = _edit_scenario(ROOT / "scenarios" / f"{name}.yaml", EDITS, tmp_path)
+    doc = msomodel.compare(scenario, trials=0).to_dict()
+    check(figures, doc)
+
+
+def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):
+    out = tmp_path / "client.xlsx"
+    assert cli_main([str(SCENARIOS[0]), "-o", str(out), "--trials", "0"]) == 0
+    assert out.is_file() and not list(tmp_path.glob(".*.xlsx"))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: msomodel:benchmarks/single_site\nname: x\nowner: {state: OH, "
+                   "licence: physician}\nfinance: {tax_rate: lots}\n")
+    assert cli_main([str(bad), "-o", str(tmp_path / "bad.xlsx")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "tax_rate" in err
+    assert not (tmp_path / "bad.xlsx").exists()
+    assert cli_main([str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "m.xlsx")]) == 2
