@@ -160,10 +160,19 @@ def test_formulas_are_formulas_with_cached_values(workbooks, results):
         assert all(str(c.value).startswith("=") and "NPV(" in c.value for c in npv[1:4]), name
         irr = next(r for r in summary.iter_rows() if r[0].value == METRICS["irr_annual"])
         assert all("IRR(" in str(c.value) for c in irr[1:4])
-        ws = wb[SHEET_NAMES["self_managed"]]
-        rows = {r[0].value: r for r in ws.iter_rows() if r[0].value}
-        for label in ("EBITDA", "Tax", "Net cash flow to the owner (equity)", "Revenue"):
-            assert all(str(c.value).startswith("=") for c in rows[label][2:]), (name, label)
+        for sheet in [*SHEET_NAMES.values(), "Capital"]:
+            ws = wb[sheet]
+            rows: dict = {}
+            for r in ws.iter_rows(min_row=5):
+                if r[0].value:
+                    rows.setdefault(r[0].value, r)
+                # every figure on an option or capital sheet is a formula
+                for c in r[2:]:
+                    if c.value is not None and not str(c.value).startswith("Year "):
+                        assert str(c.value).startswith("="), (name, sheet, c.coordinate, c.value)
+            if sheet != "Capital":
+                for label in ("Revenue", "EBITDA", "Tax", "Net cash flow to the owner (equity)"):
+                    assert all(str(c.value).startswith("=") for c in rows[label][2:]), label
         assert "IPMT(" in "".join(str(c.value) for r in wb["Capital"].iter_rows() for c in r)
         # Cached values: what a viewer that does not recalculate shows, equal to the JSON
         check(read_figures(path), results[name].to_dict())
@@ -177,7 +186,7 @@ def test_recalculated_equals_msomodel(name, workbooks, results, tmp_path):
     check(figures, doc)
 
 
-EDITS = [
+COMMON_EDITS = [
     ("finance.discount_rate_annual", 0.11),
     ("finance.tax_rate", 0.3),
     ("finance.exit_multiple", 3.5),
@@ -185,37 +194,79 @@ EDITS = [
     ("site_defaults.startup_cost", 600000.0),
     ("finance.working_capital.inventory_days", 60.0),
     ("finance.cash_reserve", 80000.0),
+    ("adjustments.volume_multiplier", 0.9),
+    ("adjustments.wage_multiplier", 1.05),
+    ("site_defaults.service_lines.neurotoxin.price", 480.0),
 ]
+#: Per scenario: its fee levels, a site's rent, and (Ohio) fewer providers so capacity binds.
+EDITS = {
+    "ohio_physician_single_site": [("mso.fee.per_site_monthly", 15000.0),
+                                   ("site_defaults.opex.rent.monthly", 11000.0),
+                                   ("site_defaults.capacity.providers", 0.8)],
+    "ohio_physician_percentage_fee": [("mso.fee.percent", 0.11),
+                                      ("structure.friendly_pc.management_fee.markup", 0.5)],
+    "texas_rn_single_site": [("mso.fee.per_site_monthly", 7000.0),
+                             ("structure.friendly_pc.management_fee.markup", 0.45),
+                             ("site_defaults.opex.rent.monthly", 9500.0)],
+    "florida_entrepreneur_five_sites": [
+        ("mso.fee.per_site_monthly", 11000.0),
+        ("structure.friendly_pc.management_fee.per_site_monthly", 60000.0),
+        ("sites.Tampa.overrides.opex.rent.monthly", 9000.0)],
+    "california_np_three_sites": [("mso.fee.tiers.1.percent", 0.1),
+                                  ("mso.fee.floor_per_site_monthly", 9000.0),
+                                  ("sites.Irvine.overrides.opex.rent.monthly", 14000.0)],
+}
+NAMED_LISTS = ("sites", "service_lines", "roles", "equipment")
 
 
 def _edit_scenario(path: Path, edits: list[tuple[str, float]], tmp: Path) -> msomodel.Scenario:
-    """The scenario with ``edits`` applied, as a variant file that extends it."""
+    """The scenario with ``edits`` applied, as a variant file that extends it (named list
+    items merge by name; a fee's tiers list is given whole)."""
+    original = msomodel.load_scenario(path)
     tree: dict = {}
     for dotted, value in edits:
-        node = tree
         keys = dotted.split(".")
+        if "tiers" in keys:
+            i = keys.index("tiers")
+            tiers = tree.get("_tiers") or [t.model_dump() for t in original.mso.fee.tiers]
+            tiers[int(keys[i + 1])][keys[i + 2]] = value
+            tree["_tiers"] = tiers
+            continue
+        node = tree
         for k in keys[:-1]:
             node = node.setdefault(k, {})
         node[keys[-1]] = value
+    if "_tiers" in tree:
+        tree.setdefault("mso", {}).setdefault("fee", {})["tiers"] = tree.pop("_tiers")
+
+    def lists(node):
+        if not isinstance(node, dict):
+            return node
+        return {k: ([{"name": n, **lists(v)} for n, v in node[k].items()]
+                    if k in NAMED_LISTS else lists(node[k])) for k in node}
+
     variant = tmp / "edited.yaml"
-    variant.write_text(yaml.safe_dump({"extends": str(path), **tree}))
+    variant.write_text(yaml.safe_dump({"extends": str(path), **lists(tree)}))
     return msomodel.load_scenario(variant)
 
 
-@pytest.mark.parametrize("name", ["ohio_physician_single_site", "texas_rn_single_site",
-                                  "florida_entrepreneur_five_sites"])
+@pytest.mark.parametrize("name", [p.stem for p in SCENARIOS])
 def test_edited_inputs_recalculate(name, results, tmp_path):
+    """Edit inputs on the Inputs sheet (openpyxl), recalculate in LibreOffice: the workbook's
+    figures equal msomodel's for the scenario with the same change."""
     need_soffice()
+    edits = COMMON_EDITS + EDITS[name]
     path = build(results[name], tmp_path / "edit.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Inputs"]
     cells = {r[4].value: r[1] for r in ws.iter_rows(min_row=5) if r[4].value}
-    for dotted, value in EDITS:
+    for dotted, value in edits:
         cells[dotted].value = value
     wb.save(path)
     figures = read_figures(recalculate(path, tmp_path))
-    scenario = _edit_scenario(ROOT / "scenarios" / f"{name}.yaml", EDITS, tmp_path)
+    scenario = _edit_scenario(ROOT / "scenarios" / f"{name}.yaml", edits, tmp_path)
     doc = msomodel.compare(scenario, trials=0).to_dict()
+    assert doc["options"]["mso"]["npv"] != results[name].to_dict()["options"]["mso"]["npv"]
     check(figures, doc)
 
 

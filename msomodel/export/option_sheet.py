@@ -1,6 +1,6 @@
-"""One option's monthly sheet: volumes and revenue by site and service line (formulas), the
-costs (engine values, see the Engine values sheet), then EBITDA, tax with losses carried
-forward, working capital, the exit, the net and the project cash flow (formulas).
+"""One option's monthly sheet, all formulas: volumes and revenue by site and service line, the
+costs by site (:mod:`.costs`), EBITDA (PC and MSO under the friendly PC), tax with losses carried
+forward, working capital, the exit, the net and the project cash flow.
 
 Conventions (README): index 0 is the start; month m's flows fall at its end; growth steps up at
 the start of each project year; tax = rate x taxable income with unlimited loss carry-forward
@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msomodel import timeline as tl
+from msomodel.export import costs
 from msomodel.export.capital_sheet import Capital
 from msomodel.export.grid import MonthSheet, col
 from msomodel.export.inputs_sheet import InputsSheet
@@ -28,8 +29,8 @@ from msomodel.options import Projection
 from msomodel.options.software import beyond
 
 DAYS = "(365/12)"
-#: Site lines taken from the engine (summed over sites) and their labels.
-ENGINE_LINES = {"product_cost": "Product cost", "staff_clinical": "Staff: clinical",
+#: Cost lines of the P&L (sums of the site rows) and their labels.
+LINES = {"product_cost": "Product cost", "staff_clinical": "Staff: clinical",
                 "staff_admin": "Staff: administrative", "opex": "Running costs",
                 "mso_fee": "Third-party MSO fee", "software_fee": "Software subscription",
                 "structuring": "Friendly-PC costs (medical director, PC administration)",
@@ -44,12 +45,10 @@ class OptionSheet:
     net: int = 0
     unlevered: int = 0
     exit_row: int = 0
-    engine_lines: list[str] = field(default_factory=list)
 
 
 class EngineValues:
-    """The Engine values sheet: msomodel's own monthly figures for the lines the workbook does
-    not compute itself; option sheets reference these rows."""
+    """The Engine values sheet: msomodel's own monthly figures, as values, for comparison."""
 
     def __init__(self, ms: MonthSheet):
         self.ms = ms
@@ -118,6 +117,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         steady, _, scale = volumes(x1, shared, np.zeros((1, len(inputs.sites))), np.ones(1))
     steady = steady[0]
     site_revenue_rows = []
+    site_rv: list[costs.SiteRevenue] = []
     for s, site in enumerate(inputs.sites):
         ms.heading(f"{site}: volumes and revenue")
         open_ = R("open_month", s)
@@ -190,77 +190,115 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                                     f"PriceMultiplier*(1+{R('price_growth', s, j)})^({c(k)}$4-1)"),
                     v)
         last = ms.next_row - 1
+        rev_rows = dict(zip(lines, range(first, last + 1), strict=True))
         site_revenue_rows.append(ms.line(f"{site}: revenue",
                                          lambda k: f"SUM({ms.cell(first, k)}:{ms.cell(last, k)})",
                                          total, fmt="total"))
+        site_rv.append(costs.SiteRevenue(
+            open_row, site_revenue_rows[-1], lines, units_rows, rev_rows, is_open, units_vals,
+            {j: units_vals[j] * x["price"][s, j] * x["price_mult"]
+             * (1 + x["price_growth"][s, j]) ** year0 for j in lines}, total))
+
+    # -- costs by site -------------------------------------------------------------------------
+    friendly = bool(p.entities)
+    ctx = costs.Ctx(option, friendly, year0, m_idx.astype(float), x)
+    ms.heading("All sites: operating sites")
+    n_open = sum(rv.v_open for rv in site_rv)
+    open_sites = ms.line("Sites operating", lambda k: "+".join(
+        ms.cell(rv.open_row, k) for rv in site_rv), n_open, fmt="number")
+    if option == "mso":
+        d = np.minimum(x["disc"] + x["disc_per_site"] * np.maximum(n_open - 1.0, 0.0),
+                       max(x["disc_max"], x["disc"]))
+        ctx.discount_row = ms.line(
+            "Purchasing discount: min(discount + per extra site x (sites - 1), max(cap, discount))",
+            lambda k: (f"MIN({R('disc')}+{R('disc_per_site')}*MAX({ms.cell(open_sites, k)}-1,0),"
+                       f"MAX({R('disc_max')},{R('disc')}))"), d, fmt="pct")
+        ctx.v_discount = d
+    if option == "software_only":
+        ctx.v_admin_keep = float((1 - x["sw_admin_saved"]) / max(1 - x["base_admin_saved"], 1e-9))
+        ctx.admin_keep = ms.scalar(
+            "Share of admin hours still paid: (1 - offer's saving)/(1 - existing tool's saving)",
+            f"(1-{R('sw_admin_saved')})/MAX(1-{R('base_admin_saved')},1E-9)", ctx.v_admin_keep,
+            fmt="pct")
+    for s, rv in enumerate(site_rv):
+        costs.site_costs(ms, inp, inputs, s, rv, ctx)
 
     # -- P&L ----------------------------------------------------------------------------------
     ms.heading("Profit and loss (all sites)")
     rows = out.rows
-    revenue = p.site["revenue"][0].sum(axis=0)
+    zero = np.zeros(H + 1)
+
+    def total_line(key: str, text: str) -> int:
+        got = ctx.rows.get(key, [])
+        v = sum(ctx.values.get(key, []), zero)
+        return ms.line(text, lambda k: "+".join(ms.cell(r, k) for r in got) if got else "0", v,
+                       fmt="total")
+
+    def values_of(key: str) -> np.ndarray:
+        return sum(ctx.values.get(key, []), zero)
+
+    revenue = sum(rv.v_total for rv in site_rv)
     rows["revenue"] = ms.line("Revenue", lambda k: "+".join(ms.cell(r, k) for r in site_revenue_rows),
                               revenue, fmt="total")
     cost_rows = []
-    for key, text in ENGINE_LINES.items():
-        v = p.site[key][0].sum(axis=0)
-        er = engine.add(f"{label}: {text}", v)
-        rows[key] = ms.line(f"{text} (engine value)",
-                            lambda k, er=er: engine.ms.cell(er, k, sheet=True), v,
-                            how="engine value")
-        out.engine_lines.append(text)
+    for key, text in LINES.items():
+        rows[key] = total_line(key, text)
         cost_rows.append(rows[key])
-    overhead = p.company["overhead"][0]
-    er = engine.add(f"{label}: Owner's MSO overhead", overhead)
-    rows["overhead"] = ms.line("Owner's MSO overhead (engine value)",
-                               lambda k: engine.ms.cell(er, k, sheet=True), overhead,
-                               how="engine value")
-    out.engine_lines.append("Owner's MSO overhead")
-    ebitda = p.company["ebitda"][0]
+    overhead = (x["mso_overhead"] * (n_open > 0)) if friendly else zero
+    rows["overhead"] = ms.line(
+        "Owner's MSO overhead (while any site operates)",
+        (lambda k: f"{R('mso_overhead')}*IF({ms.cell(open_sites, k)}>0,1,0)") if friendly
+        else (lambda k: "0"), overhead)
+    ebitda = revenue - sum(values_of(k) for k in LINES) - overhead
     rows["ebitda"] = ms.line(
         "EBITDA", lambda k: f"{ms.cell(rows['revenue'], k)}-" + "-".join(
             ms.cell(r, k) for r in [*cost_rows, rows["overhead"]]), ebitda, fmt="total")
-    one_time = p.company["one_time"][0]
-    er = engine.add(f"{label}: One-time costs", one_time)
-    rows["one_time"] = ms.line("One-time costs (onboarding, implementation, structuring; engine "
-                               "value)", lambda k: engine.ms.cell(er, k, sheet=True), one_time,
-                               how="engine value")
-    out.engine_lines.append("One-time costs")
-
-    friendly = bool(p.entities)
+    once_rows = ctx.rows.get("once_option", [])
+    cond_rows = ctx.rows.get("once_conditions", [])
+    own_v = values_of("once_option")
     if friendly:
-        pc, mso = p.entities["pc"], p.entities["mso"]
+        own = f"*(1-{R('provides_pc')})" if option == "mso" else ""
+        v_own = (1 - x["provides_pc"]) if option == "mso" else 1.0
+        struct_v = np.where(m_idx == 0, x["structuring"] * v_own, 0.0)
+        struct_row = ms.line("One-time: legal structuring of the MSO, PC and MSA (index 0)",
+                             lambda k: f"{R('structuring')}{own}" if k == 0 else "0", struct_v)
+        once_rows = [*once_rows, struct_row]
+        own_v = own_v + struct_v
+    own_row = ms.line("One-time costs of the business side (onboarding, implementation, "
+                      "structuring)", lambda k: "+".join(ms.cell(r, k) for r in once_rows)
+                      if once_rows else "0", own_v)
+    one_time = own_v + values_of("once_conditions")
+    rows["one_time"] = ms.line("One-time costs", lambda k: "+".join(
+        ms.cell(r, k) for r in [own_row, *cond_rows]), one_time, fmt="total")
+
+    if friendly:
         ms.heading("Friendly PC and the owner's MSO")
-        fee = pc["management_fee"][0]
-        er = engine.add(f"{label}: Management fee (PC to the owner's MSO)", fee)
-        fee_row = ms.line("Management fee, PC to the owner's MSO (engine value)",
-                          lambda k: engine.ms.cell(er, k, sheet=True), fee, how="engine value")
-        pco = pc["opex"][0]
-        er = engine.add(f"{label}: Running costs borne by the PC", pco)
-        pco_row = ms.line("Running costs borne by the PC (engine value)",
-                          lambda k: engine.ms.cell(er, k, sheet=True), pco, how="engine value")
-        out.engine_lines += ["Management fee", "Running costs borne by the PC"]
-        pc_e = pc["ebitda"][0]
+        fee_row = total_line("management_fee", "Management fee, PC to the owner's MSO")
+        pco_row = total_line("pc_opex", "Running costs borne by the PC")
+        pc_e = (revenue - values_of("product_cost") - values_of("staff_clinical")
+                - values_of("pc_opex") - values_of("structuring") - values_of("conditions")
+                - values_of("management_fee"))
         pc_row = ms.line("PC EBITDA", lambda k: "-".join(ms.cell(r, k) for r in (
             rows["revenue"], rows["product_cost"], rows["staff_clinical"], pco_row,
             rows["structuring"], rows["conditions"], fee_row)), pc_e, fmt="total")
-        mso_e = mso["ebitda"][0]
+        mso_e = (values_of("management_fee") - values_of("staff_admin")
+                 - (values_of("opex") - values_of("pc_opex")) - values_of("mso_fee")
+                 - values_of("software_fee") - overhead)
         mso_row = ms.line("Owner's MSO EBITDA", lambda k: (
             f"{ms.cell(fee_row, k)}-{ms.cell(rows['staff_admin'], k)}-({ms.cell(rows['opex'], k)}"
             f"-{ms.cell(pco_row, k)})-{ms.cell(rows['mso_fee'], k)}-"
             f"{ms.cell(rows['software_fee'], k)}-{ms.cell(rows['overhead'], k)}"), mso_e,
             fmt="total")
-        own_once = p.balances["capital_entity_one_time"][0]
-        er = engine.add(f"{label}: One-time costs of the owner's MSO", own_once)
-        own_row = ms.line("of which the owner's MSO's (engine value)",
-                          lambda k: engine.ms.cell(er, k, sheet=True), own_once,
-                          how="engine value")
+        cond_v = values_of("once_conditions")
         parts = [("PC", lambda k: f"{ms.cell(pc_row, k)}-({ms.cell(rows['one_time'], k)}-"
-                               f"{ms.cell(own_row, k)})", pc_e - (one_time - own_once)),
-                 ]
-        last_base = (mso_row, own_row, mso_e, own_once, "Owner's MSO")
+                                  f"{ms.cell(own_row, k)})", pc_e - cond_v)]
+        last_base = (mso_row, own_row, mso_e, own_v, "Owner's MSO")
     else:
         parts = []
         last_base = (rows["ebitda"], rows["one_time"], ebitda, one_time, "Company")
+    engine.add(f"{label}: EBITDA (msomodel, for reference)", p.company["ebitda"][0])
+    engine.add(f"{label}: net cash flow (msomodel, for reference)", p.net_cash_flow[0])
+    _check(ebitda, p.company["ebitda"][0], f"{option} EBITDA")
 
     # -- capital (from the Capital sheet) -------------------------------------------------------
     ms.heading("Capital and loan (Capital sheet)")
@@ -317,7 +355,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
 
     # -- working capital ------------------------------------------------------------------------
     ms.heading("Working capital")
-    pcost = p.site["product_cost"][0].sum(axis=0)
+    pcost = values_of("product_cost")
     inv_v = pcost * x["inventory_days"] / (365 / 12)
     pay_v = pcost * x["payables_days"] / (365 / 12)
     def_v = revenue * x["prepaid_share"] * x["prepaid_days"] / (365 / 12)
@@ -409,3 +447,10 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     out.rows["negative"] = neg_row
     out.exit_row = rows["exit_value"]
     return out
+
+
+def _check(ours: np.ndarray, engine: np.ndarray, what: str) -> None:
+    """The cached values must be msomodel's own (a mismatch is a bug in this module)."""
+    if not np.allclose(ours, engine, rtol=1e-9, atol=1e-6):
+        worst = float(np.abs(ours - engine).max())
+        raise AssertionError(f"export: {what} differs from msomodel's by up to {worst:.6g}")

@@ -213,7 +213,6 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
 def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f: dict,
            option_names: dict[str, str]) -> None:
     ws.set_column(0, 0, 130)
-    engine_lines = sorted({t for sh in sheets.values() for t in sh.engine_lines})
     text = [
         (f"{result.scenario.name}: msomodel workbook", "title"),
         ("Nothing here is legal or financial advice. Every figure recalculates from the Inputs "
@@ -240,40 +239,56 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "and uses, DSCR (values from msomodel's Comparison.financials).", "wrap"),
         ("Engine values: msomodel's monthly figures for the lines below (values).", "wrap"),
         ("", "text"),
-        ("Live formulas", "heading"),
+        ("Live formulas (every line from volumes down to NPV and IRR)", "heading"),
         ("- Volumes: operating flag, linear ramp, units = volume x volume multiplier x option "
-         "uplift (MSO revenue uplift; software no-show and booking uplift on treatments) x "
-         "(1 + volume growth)^(year - 1) x ramp; provider hours demanded, hours available and "
-         "the capacity scale on lines using provider time.", "wrap"),
+         "uplift (the MSO's revenue uplift; software's no-show and online-booking uplift on "
+         "treatments) x (1 + volume growth)^(year - 1) x ramp; provider hours demanded, hours "
+         "available and the capacity scale on the lines that use provider time.", "wrap"),
         ("- Revenue by site and service line = units x price x price multiplier x (1 + price "
          "growth)^(year - 1); site and total revenue.", "wrap"),
-        ("- EBITDA = revenue - the cost lines; under the friendly PC also PC EBITDA and the "
-         "owner's MSO's EBITDA.", "wrap"),
-        ("- Capital (Capital sheet): spend, loan draw, SBA fee, interest, principal, balance, "
-         "depreciation.", "wrap"),
-        ("- Tax with losses carried forward (per entity under the friendly PC), levered and "
-         "unlevered.", "wrap"),
+        ("- Product cost by line (share of price, cost per unit with its growth), less the MSO's "
+         "purchasing discount (growing with the number of sites operating, capped) on "
+         "discountable lines.", "wrap"),
+        ("- Staff by site and role: (hourly x hours + salary/12) x FTE x wage multiplier x (1 + "
+         "payroll load) x (1 + raise)^(year - 1), plus commission on the lines it is paid on; "
+         "clinical and administrative totals; roles the MSO takes over leave the payroll; "
+         "software's admin-hours saving.", "wrap"),
+        ("- Running costs by site and item: monthly x running-cost multiplier x (1 + "
+         "escalator)^(year - 1) + share of revenue (software's card rate where set), less the "
+         "MSO's absorbed share or the tools software replaces; the PC's share under the friendly "
+         "PC.", "wrap"),
+        ("- Software subscription; third-party MSO fee and the friendly PC's management fee: "
+         "flat, percentage, cost-plus on the cost base, tiered bands, hybrid; escalator, floor, "
+         "cap, renewal changes every term.", "wrap"),
+        ("- Friendly-PC costs (medical director, PC administration; none where the MSO supplies "
+         "the PC), licence conditions, the owner's MSO overhead, one-time costs (onboarding, "
+         "implementation, structuring, conditions).", "wrap"),
+        ("- EBITDA; under the friendly PC the PC's and the owner's MSO's EBITDA.", "wrap"),
+        ("- Capital (Capital sheet): spend, loan draw, SBA guaranty fee, interest (IPMT), "
+         "principal (PPMT), balance (FV of PMT), depreciation.", "wrap"),
+        ("- Tax with losses carried forward without limit (PC and MSO separately under the "
+         "friendly PC), levered and unlevered.", "wrap"),
         ("- Working capital: inventory, payables, deferred revenue and the cash tied up.", "wrap"),
-        ("- Exit: trailing 12-month EBITDA x exit multiple, less termination fee and deferred "
-         "revenue, tax on the gain, less the loan balance, plus the cash reserve.", "wrap"),
-        ("- Net (equity) cash flow, project (unlevered) cash flow, cumulative cash flow, payback "
-         "flags; on Summary NPV, IRR, payback, peak funding, MOIC, exit value.", "wrap"),
-        ("- Annual totals on each option sheet (SUMIF by project year).", "wrap"),
+        ("- Exit: trailing 12-month EBITDA x exit multiple, less any termination fee and the "
+         "deferred revenue owed, tax on the gain over the tax basis, less the loan balance, plus "
+         "the cash reserve.", "wrap"),
+        ("- Net (equity) and project (unlevered) cash flow, cumulative cash flow, payback flags; "
+         "annual totals (SUMIF by project year) on each option sheet; on Summary NPV, PV of the "
+         "exit, both IRRs, payback, peak funding, MOIC, exit value, NPV less self-managed's.",
+         "wrap"),
         ("", "text"),
-        ("Engine values (do NOT follow an edited input)", "heading"),
-        ("- " + "; ".join(engine_lines) + ". They depend on staff pay, running costs, fee "
-         "structures (flat, percentage, cost-plus, tiered with floor/cap/escalator/renewal), the "
-         "purchasing discount and the friendly-PC split, which this workbook does not yet "
-         "express as formulas.", "wrap"),
-        ("- So: editing a finance input (discount rate, tax rate, exit multiple or exit tax "
-         "rate, loan share/rate/term, depreciation lives, working-capital days, cash reserve) or "
-         "a capital input (build-out, equipment) recalculates every affected figure exactly. "
-         "Editing a volume, price, growth, ramp or opening month recalculates revenue, but the "
-         "costs that depend on revenue (product cost, commissions, card processing, "
-         "percentage/tiered/cost-plus fees) stay at msomodel's values: rerun msomodel export "
-         "after such a change.", "wrap"),
-        ("- Summary's break-even fee, probability of being best, P10 and the recommendation, and "
-         "the whole Statements sheet, are values.", "wrap"),
+        ("Values (do NOT follow an edited input)", "heading"),
+        ("- Summary: the break-even fee (msomodel's solver), feasibility, the Monte Carlo "
+         "probability of being best and P10 NPV, the recommendation.", "wrap"),
+        ("- Statements: the annual statements, sources and uses and DSCR (msomodel's "
+         "Comparison.financials).", "wrap"),
+        ("- Engine values: msomodel's EBITDA and net cash flow per option, for comparison with "
+         "the formulas (equal until an input is edited).", "wrap"),
+        ("- Structural choices are read from the scenario when the workbook is written: which "
+         "lines and roles a site has, a line's kind (treatment, discountable), which lines a "
+         "commission is paid on, which roles the MSO absorbs, which running costs the PC bears, "
+         "the fee type, which site opens first (software's first-location price). To change "
+         "those, edit the scenario and export again.", "wrap"),
         ("", "text"),
         ("Conventions", "heading"),
         (CONVENTIONS, "wrap"),

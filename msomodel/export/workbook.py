@@ -151,8 +151,8 @@ def _write(result: Comparison, filename: str) -> None:
     cap_ms = _month_sheet(wb, capital_sheet.SHEET, "Capital, loan and depreciation (every option)",
                           result, f)
     stat = wb.add_worksheet("Statements")
-    eng_ms = _month_sheet(wb, "Engine values", "Engine values: msomodel's own figures, pasted as "
-                          "values (they do not follow edited inputs)", result, f)
+    eng_ms = _month_sheet(wb, "Engine values", "Engine values: msomodel's own figures, as values, "
+                          "for comparison (they do not follow edited inputs)", result, f)
     engine = option_sheet.EngineValues(eng_ms)
     capital = capital_sheet.write(cap_ms, inp, result.inputs)
     sheets = {}
