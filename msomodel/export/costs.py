@@ -84,7 +84,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     for j in rv.lines:
         v = (rv.v_revenue[j] * x["cost_frac"][s, j]
              + rv.v_units[j] * x["cost_unit"][s, j] * (1 + x["cost_growth"][s, j]) ** y)
-        row = ms.line(f"{site}: {inputs.lines[j]} product cost",
+        row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost",
                       lambda k: (f"{ms.cell(rv.revenue[j], k)}*{R('cost_frac', s, j)}+"
                                  f"{ms.cell(rv.units[j], k)}*{R('cost_unit', s, j)}*"
                                  f"{_esc(R('cost_growth', s, j), k)}"), v)
@@ -120,7 +120,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         commission = (f"+{R('comm_rate', s, r)}*{R('prod_share', s, r)}*{load}*("
                       + "+".join("{l" + str(j) + "}" for j in lines) + ")") if lines else ""
         row = ms.line(
-            f"{site}: {name} pay (loaded{', with commission' if lines else ''})",
+            f"{site}: {name.replace('_', ' ')} pay (loaded{', with commission' if lines else ''})",
             lambda k: (f"({R('hourly', s, r)}*{R('hours', s, r)}+{R('salary', s, r)}/12)*"
                        f"{R('fte', s, r)}*WageMultiplier*{load}*{_esc(R('raise', s, r), k)}*"
                        f"{ms.cell(op, k)}"
@@ -245,6 +245,15 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         fee_row, v_fee = fee(ms, inp, inputs.mgmt_fee_type, "mf",
                              f"{site}: management fee, PC to the owner's MSO", rv, cb, v_base, ctx)
         ctx.add("management_fee", fee_row, v_fee)
+
+    # -- the site's EBITDA (before the owner's MSO overhead; the management fee is intercompany) --
+    keys = [k for k in ("product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
+                        "software_fee", "structuring", "conditions")
+            if k in ctx.rows and len(ctx.rows[k]) == len(ctx.rows["product_cost"])]
+    v = rv.v_total - sum(ctx.values[k][-1] for k in keys)
+    ctx.add("site_ebitda", ms.line(f"{site}: EBITDA", lambda k: f"{ms.cell(rv.revenue_row, k)}-"
+                                   + "-".join(ms.cell(ctx.rows[key][-1], k) for key in keys), v,
+                                   fmt="total"), v)
 
     # -- one-time costs before opening ----------------------------------------------------------
     at = (ctx.months == x["open_month"][s] - 1).astype(float)

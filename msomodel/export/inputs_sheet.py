@@ -83,7 +83,7 @@ class InputsSheet:
         self.ws.write(row, 0, "Start of the projection (month 1)", formats["text"])
         self.ws.write_datetime(row, 1, _datetime(scenario.finance.start_date), formats["date"])
         self.ws.write(row, 2, "date")
-        self.ws.write(row, 4, "finance.start")
+        self.ws.write(row, 4, "finance.start", formats["path"])
         wb.define_name("StartDate", f"={SHEET}!$B${row + 1}")
         row += 1
         for path in sorted(inputs.paths, key=lambda p: (_rank(p), list(inputs.paths).index(p))):

@@ -145,7 +145,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             v = steady[s, j] * ramp * (1 + x["volume_growth"][s, j]) ** year0
             pre_vals[j] = v
             pre_rows[j] = ms.line(
-                f"{site}: {name} units (before any capacity cap)",
+                f"{site}: {name.replace('_', ' ')} units (before any capacity cap)",
                 lambda k, j=j, up=up: (f"{R('volume', s, j)}*VolumeMultiplier{up}*"
                                        f"(1+{R('volume_growth', s, j)})^({c(k)}$4-1)*"
                                        f"{ms.cell(ramp_row, k)}"), v, fmt="number")
@@ -176,7 +176,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             capped = x["hours_per_unit"][s, j] > 0
             units_vals[j] = pre_vals[j] * (sc if capped else 1.0)
             units_rows[j] = ms.line(
-                f"{site}: {inputs.lines[j]} units sold",
+                f"{site}: {inputs.lines[j].replace('_', ' ')} units sold",
                 lambda k, j=j: (f"{ms.cell(pre_rows[j], k)}*IF({R('hours_per_unit', s, j)}>0,"
                                 f"{ms.cell(scale_row, k)},1)"), units_vals[j], fmt="number")
         first = ms.next_row
@@ -185,7 +185,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             v = units_vals[j] * x["price"][s, j] * x["price_mult"] * (
                 1 + x["price_growth"][s, j]) ** year0
             total = total + v
-            ms.line(f"{site}: {inputs.lines[j]} revenue",
+            ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} revenue",
                     lambda k, j=j: (f"{ms.cell(units_rows[j], k)}*{R('price', s, j)}*"
                                     f"PriceMultiplier*(1+{R('price_growth', s, j)})^({c(k)}$4-1)"),
                     v)
@@ -299,6 +299,8 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     engine.add(f"{label}: EBITDA (msomodel, for reference)", p.company["ebitda"][0])
     engine.add(f"{label}: net cash flow (msomodel, for reference)", p.net_cash_flow[0])
     _check(ebitda, p.company["ebitda"][0], f"{option} EBITDA")
+    for s, v in enumerate(ctx.values["site_ebitda"]):
+        _check(v, p.site["ebitda"][0][s], f"{option} EBITDA of {inputs.sites[s]}")
 
     # -- capital (from the Capital sheet) -------------------------------------------------------
     ms.heading("Capital and loan (Capital sheet)")

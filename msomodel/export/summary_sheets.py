@@ -29,23 +29,25 @@ METRICS = {
     "exit_value": "Exit value to the owner (net of the loan)",
     "incremental_npv": "NPV less self-managed's",
 }
-FORMATS = {"irr_annual": "pct", "project_irr_annual": "pct", "payback_month": "number",
+FORMATS = {"irr_annual": "pct", "project_irr_annual": "pct", "payback_month": "integer",
            "moic": "multiple"}
 
 
 def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f: dict) -> dict:
     """Write the Summary sheet; returns {(metric, option): cell} for the tests and Read me."""
-    ws.set_column(0, 0, 52)
-    ws.set_column(1, 3, 20)
-    ws.set_column(4, 4, 90)
+    ws.set_column(0, 0, 62)
+    ws.set_column(1, 3, 24)
+    ws.set_column(4, 4, 75)
     s = result.scenario
     ws.write(0, 0, f"{s.name}: comparison of the management options", f["title"])
     ws.write(1, 0, f"Legal structure: {result.structure_label}", f["text"])
     ws.write(2, 0, "Monthly discount rate = (1 + DiscountRate)^(1/12) - 1", f["text"])
     rate_m = float(finance.monthly_rate(s.finance.discount_rate_annual))
     ws.write_formula(2, 1, "=(1+DiscountRate)^(1/12)-1", f["pct6"], rate_m)
-    ws.write(2, 4, "NPV = cf[0] + NPV(monthly rate, cf[1..H]): index 0 undiscounted, like "
-             "numpy-financial's npv (Excel's NPV alone would discount index 0 too).", f["text"])
+    npv_note = ("NPV = cf[0] + NPV(monthly rate, cf[1..H]): index 0 undiscounted, like "
+                "numpy-financial's npv (Excel's NPV alone would discount index 0 too).")
+    ws.write(2, 4, npv_note, f["how_wrap"])
+    ws.set_row(2, wrapped_height(npv_note, 80))
     rm = "Summary!$B$3"
     header = 4
     ws.write(header, 0, "Metric", f["header"])
@@ -94,22 +96,31 @@ def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f
             ws.write_number(row, 1, be.level, f["number"])
         ws.write_number(row, 2, be.current, f["number"])
         ws.write(row, 3, "(current)", f["text"])
-        ws.write(row, 4, f"value from msomodel's solver (a spreadsheet has no formula for it): "
-                 f"{be.note}", f["how"])
+        note = f"value from msomodel's solver (a spreadsheet has no formula for it): {be.note}"
+        ws.write(row, 4, note, f["how_wrap"])
+        ws.set_row(row, wrapped_height(note, 80))
         row += 1
     rec = result.recommendation
     row += 1
     ws.write(row, 0, "Recommendation", f["heading"])
     ws.write(row + 1, 0, "Verdict", f["text"])
     ws.write(row + 1, 1, str(rec.get("verdict")), f["bold"])
-    ws.write(row + 2, 0, "Why", f["text"])
-    ws.write(row + 2, 1, str(rec.get("reason")), f["wrap"])
-    ws.write(row + 3, 0, "Note", f["text"])
-    ws.write(row + 3, 1, "The recommendation is msomodel's text for the scenario as given; it does "
-             "not change when an input is edited here.", f["wrap"])
-    ws.write(row + 5, 0, "Conventions", f["heading"])
-    ws.write(row + 6, 0, CONVENTIONS, f["wrap"])
+    for i, (label, text) in enumerate((
+            ("Why", str(rec.get("reason"))),
+            ("Note", "The recommendation is msomodel's text for the scenario as given; it does not "
+                     "change when an input is edited here."),
+            ("Conventions", CONVENTIONS))):
+        r = row + 2 + i
+        ws.write(r, 0, label, f["wrap"])
+        ws.merge_range(r, 1, r, 4, text, f["wrap"])
+        ws.set_row(r, wrapped_height(text, 140))
     return cells
+
+
+def wrapped_height(text: str, chars_per_line: int) -> float:
+    """Row height [points] for ``text`` wrapped at about ``chars_per_line`` characters (no
+    spreadsheet autofits row heights on load)."""
+    return 15.0 * max(1, math.ceil(len(text) / chars_per_line))
 
 
 def _metric(key: str, option: str, result: Comparison, sheets: dict[str, OptionSheet], rm: str,
@@ -212,12 +223,13 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
 
 def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f: dict,
            option_names: dict[str, str]) -> None:
-    ws.set_column(0, 0, 130)
+    ws.set_column(0, 0, 100)
     text = [
         (f"{result.scenario.name}: msomodel workbook", "title"),
-        ("Nothing here is legal or financial advice. Every figure recalculates from the Inputs "
-         "sheet where it is a formula; the lines listed as engine values are msomodel's own "
-         "figures, pasted as values.", "wrap"),
+        ("Nothing here is legal or financial advice. Every figure on the option sheets and the "
+         "Capital sheet, and the NPVs, IRRs and other metrics on Summary, are formulas that "
+         "recalculate from the Inputs sheet to msomodel's own figures; the few values are listed "
+         "below.", "wrap"),
         ("", "text"),
         ("Sheets", "heading"),
         ("Summary: NPV, PV of the exit, both IRRs, payback, peak funding, MOIC and exit value "
@@ -237,7 +249,8 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "guaranty fee and depreciation (formulas); the same for every option.", "wrap"),
         ("Statements: annual income statement, cash flow and balance sheet per entity, sources "
          "and uses, DSCR (values from msomodel's Comparison.financials).", "wrap"),
-        ("Engine values: msomodel's monthly figures for the lines below (values).", "wrap"),
+        ("Engine values: msomodel's own EBITDA and net cash flow per option (values, for "
+         "comparison).", "wrap"),
         ("", "text"),
         ("Live formulas (every line from volumes down to NPV and IRR)", "heading"),
         ("- Volumes: operating flag, linear ramp, units = volume x volume multiplier x option "
@@ -295,3 +308,5 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
     ]
     for i, (line, style) in enumerate(text):
         ws.write(i, 0, line, f[style])
+        if style == "wrap":
+            ws.set_row(i, wrapped_height(line, 95))

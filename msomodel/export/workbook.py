@@ -45,10 +45,13 @@ def _formats(wb: xlsxwriter.Workbook) -> dict:
         "bold": add({"bold": True}),
         "wrap": add({"text_wrap": True, "valign": "top"}),
         "how": add({"font_color": "#7F7F7F", "italic": True}),
+        "how_wrap": add({"font_color": "#7F7F7F", "italic": True, "text_wrap": True,
+                         "valign": "top"}),
         "path": add({"font_color": "#7F7F7F", "font_size": 8}),
         "input": add({"bg_color": "#FFF2CC", "num_format": "#,##0.00####"}),
         "money": add({"num_format": "#,##0;[Red]-#,##0"}),
         "number": add({"num_format": "#,##0.00"}),
+        "integer": add({"num_format": "0"}),
         "pct": add({"num_format": "0.0%"}),
         "pct6": add({"num_format": "0.0000%"}),
         "multiple": add({"num_format": "0.00\"x\""}),
@@ -130,6 +133,9 @@ def build(result: Comparison, path: str | Path) -> Path:
     os.close(fd)
     try:
         _write(result, tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make the workbook private
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -164,6 +170,15 @@ def _write(result: Comparison, filename: str) -> None:
     summary_sheets.statements(stat, result, f)
     summary_sheets.readme(read, result, sheets, f, SHEET_NAMES)
     inp.finish()
+    for ws in (read, summ, inp.ws, stat):
+        ws.set_landscape()
+        ws.fit_to_pages(1, 0)
+        ws.set_paper(9)  # A4; Letter users print fine too (fit to width)
+    for ms in [*option_ms.values(), cap_ms, eng_ms]:
+        ms.ws.set_landscape()
+        ms.ws.repeat_rows(0, 3)
+        ms.ws.repeat_columns(0, 1)
+        ms.ws.set_print_scale(45)
     summ.activate()
     wb.close()
 
