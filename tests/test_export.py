@@ -83,8 +83,13 @@ def read_figures(path: Path) -> dict:
         for c in row[1:4]:
             out["summary"][(key, options[c.column])] = c.value
     line_of = {v: k for k, v in ANNUAL_LABELS.items()}
+    monthly = {"Net cash flow to the owner (equity)": "monthly_net_cash_flow",
+               "Project (unlevered) cash flow": "monthly_unlevered_cash_flow"}
     for option, name in SHEET_NAMES.items():
         ws = wb[name]
+        for row in ws.iter_rows(min_row=5):
+            if row[0].value in monthly:
+                out["annual"][(option, monthly[row[0].value])] = [c.value for c in row[2:]]
         start = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1)
                      if str(r[0].value).startswith("Annual totals"))
         years = [c.value for c in ws[start][2:] if c.value]
@@ -121,6 +126,10 @@ def differences(figures: dict, doc: dict) -> dict[str, float]:
         else:
             money = max(money, abs(value - want))
     for option, entry in doc["options"].items():
+        for key in ("monthly_net_cash_flow", "monthly_unlevered_cash_flow"):
+            got = figures["annual"][(option, key)]
+            assert len(got) == len(entry[key])
+            money = max(money, max(abs(a - b) for a, b in zip(got, entry[key], strict=True)))
         for year in entry["annual"]:
             for line in ANNUAL_LINES:
                 want = year.get(line)
@@ -316,6 +325,24 @@ def test_other_fee_types_and_terms_recalculate(name, tmp_path):
     doc = result.to_dict()
     check(read_figures(path), doc)
     check(read_figures(recalculate(path, tmp_path)), doc)
+
+
+def test_inputs_sheet_lists_every_input(workbooks, results):
+    """Every input of the scenario (assumptions table) is on the Inputs sheet with its unit and
+    source; the formulas' inputs carry the scenario's values."""
+    from msomodel.assumptions import collect
+
+    for name, path in workbooks.items():
+        ws = openpyxl.load_workbook(path)["Inputs"]
+        rows = {r[4].value: r for r in ws.iter_rows(min_row=5) if r[4].value}
+        for a in collect(results[name].scenario):
+            assert a.path in rows, (name, a.path)
+            assert rows[a.path][3].value == a.source
+        inputs = results[name].inputs
+        for p in inputs.paths:
+            assert rows[p][1].value == pytest.approx(inputs.path_value(p)), (name, p)
+        names = openpyxl.load_workbook(path).defined_names
+        assert {"DiscountRate", "TaxRate", "ExitMultiple", "LoanRate"} <= set(names)
 
 
 def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):
