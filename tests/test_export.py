@@ -94,10 +94,12 @@ def read_figures(path: Path) -> dict:
                      if str(r[0].value).startswith("Annual totals"))
         years = [c.value for c in ws[start][2:] if c.value]
         for row in ws.iter_rows(min_row=start + 1):
-            if row[0].value not in line_of:
+            label = row[0].value
+            if label is None:
                 break
+            key = line_of.get(label) or ("dscr" if label.startswith("DSCR") else label)
             for j, y in enumerate(years):
-                out["annual"][(option, line_of[row[0].value], int(y.split()[1]))] = row[2 + j].value
+                out["annual"][(option, key, int(y.split()[1]))] = row[2 + j].value
     return out
 
 
@@ -141,6 +143,17 @@ def differences(figures: dict, doc: dict) -> dict[str, float]:
                     irr = max(irr, abs(got - want) / max(abs(want), 1e-12))
                 else:
                     money = max(money, abs(got - want))
+        for y in entry["statements"]["debt_service"]["years"]:  # DSCR: the JSON rounds to 0.01
+            got = figures["annual"][(option, "dscr", y["year"])]
+            if y["dscr"] is None:
+                other += got != "—"
+            else:
+                other += abs(got - y["dscr"]) > 0.0051
+        for site in entry["sites"]:
+            for y in site["annual"]:
+                for what, key in (("revenue", "revenue"), ("EBITDA", "ebitda")):
+                    got = figures["annual"][(option, f"{site['name']}: {what}", y["year"])]
+                    money = max(money, abs(got - y[key]))
     return {"money": money, "relative": irr, "mismatches": other}
 
 

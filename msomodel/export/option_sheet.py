@@ -45,6 +45,8 @@ class OptionSheet:
     net: int = 0
     unlevered: int = 0
     exit_row: int = 0
+    #: Per site: (revenue row, EBITDA row).
+    sites: list[tuple[int, int]] = field(default_factory=list)
 
 
 class EngineValues:
@@ -299,6 +301,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     engine.add(f"{label}: EBITDA (msomodel, for reference)", p.company["ebitda"][0])
     engine.add(f"{label}: net cash flow (msomodel, for reference)", p.net_cash_flow[0])
     _check(ebitda, p.company["ebitda"][0], f"{option} EBITDA")
+    out.sites = list(zip(site_revenue_rows, ctx.rows["site_ebitda"], strict=True))
     for s, v in enumerate(ctx.values["site_ebitda"]):
         _check(v, p.site["ebitda"][0][s], f"{option} EBITDA of {inputs.sites[s]}")
 

@@ -286,7 +286,7 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "deferred revenue owed, tax on the gain over the tax basis, less the loan balance, plus "
          "the cash reserve.", "wrap"),
         ("- Net (equity) and project (unlevered) cash flow, cumulative cash flow, payback flags; "
-         "annual totals (SUMIF by project year) on each option sheet; on Summary NPV, PV of the "
+         "annual totals (SUMIF by project year), debt service and DSCR per year, revenue and EBITDA by site and year on each option sheet; on Summary NPV, PV of the "
          "exit, both IRRs, payback, peak funding, MOIC, exit value, NPV less self-managed's.",
          "wrap"),
         ("", "text"),

@@ -122,6 +122,39 @@ def _annual(sheet: option_sheet.OptionSheet, result: Comparison, f: dict) -> dic
             cells[f"{line}|{int(y)}"] = xl_rowcol_to_cell(row, FIRST_COL + j)
         line_rows[line] = row
         ms.next_row += 1
+    # Debt service coverage per year (the lender's view, README "Financial statements").
+    debt = result.financials(sheet.option).debt
+    ds_row, dscr_row = ms.next_row, ms.next_row + 1
+    ms.ws.write(ds_row, 0, "Debt service (interest + principal)", f["text"])
+    ms.ws.write(dscr_row, 0, "DSCR = EBITDA / debt service", f["text"])
+    for row in (ds_row, dscr_row):
+        ms.ws.write(row, 1, "formula", f["how"])
+    for j, y in enumerate(years):
+        c = FIRST_COL + j
+        interest = xl_rowcol_to_cell(line_rows["interest"], c)
+        principal = xl_rowcol_to_cell(line_rows["principal_repaid"], c)
+        ebitda = xl_rowcol_to_cell(line_rows["ebitda"], c)
+        ds = xl_rowcol_to_cell(ds_row, c)
+        ms.ws.write_formula(ds_row, c, f"={interest}+{principal}", f["money"],
+                            cached(debt.loc[y, "debt_service"]))
+        v = debt.loc[y, "dscr"]
+        ms.ws.write_formula(dscr_row, c, f'=IF({ds}>0.005,{ebitda}/{ds},"—")', f["multiple"],
+                            cached(v) if np.isfinite(v) else "—")
+        cells[f"dscr|{int(y)}"] = xl_rowcol_to_cell(dscr_row, c)
+    ms.next_row += 2
+    # Revenue and EBITDA by site.
+    for s, (rev, ebit) in enumerate(sheet.sites):
+        site = result.inputs.sites[s]
+        for what, src, line in (("revenue", rev, "revenue"), ("EBITDA", ebit, "ebitda")):
+            row = ms.next_row
+            frame = result.annual_by_site(sheet.option, line)
+            ms.ws.write(row, 0, f"{site}: {what}", f["text"])
+            ms.ws.write(row, 1, "formula", f["how"])
+            for j, y in enumerate(years):
+                ms.ws.write_formula(row, FIRST_COL + j,
+                                    f"=SUMIF({year_span},{int(y)},{ms.span(src)})", f["money"],
+                                    cached(frame.loc[y, site]))
+            ms.next_row += 1
     return cells
 
 
