@@ -122,7 +122,9 @@ def differences(figures: dict, doc: dict) -> dict[str, float]:
         if key == "payback_month":
             other += int(value) != int(want)
         elif key in ("irr_annual", "project_irr_annual"):
-            irr = max(irr, abs(value - want) / max(abs(want), 1e-12))
+            # relative, on a scale of at least 1 % a year: an IRR near zero (the engine solves
+            # the discount factor to 1e-12) is compared to about 1e-11 absolute
+            irr = max(irr, abs(value - want) / max(abs(want), 0.01))
         elif key == "moic":
             irr = max(irr, abs(value - want) / max(abs(want), 1e-12))
         else:
