@@ -203,10 +203,19 @@ def test_formulas_are_formulas_with_cached_values(workbooks, results):
         check(read_figures(path), results[name].to_dict())
 
 
+def error_cells(path: Path) -> list[tuple[str, str, str]]:
+    """Cells holding a spreadsheet error (#NAME?, #VALUE!, Err:502, ...) after recalculation."""
+    wb = openpyxl.load_workbook(path, data_only=True)
+    return [(ws.title, c.coordinate, c.value) for ws in wb for row in ws.iter_rows() for c in row
+            if isinstance(c.value, str) and (c.value.startswith("#") or c.value.startswith("Err:"))]
+
+
 @pytest.mark.parametrize("name", [p.stem for p in SCENARIOS])
 def test_recalculated_equals_msomodel(name, workbooks, results, tmp_path):
     need_soffice()
-    figures = read_figures(recalculate(workbooks[name], tmp_path))
+    recalculated = recalculate(workbooks[name], tmp_path)
+    assert error_cells(recalculated) == []
+    figures = read_figures(recalculated)
     doc = results[name].to_dict()
     check(figures, doc)
 
