@@ -335,6 +335,13 @@ VARIANTS = {
             "type": "tiered", "tiers": [{"up_to_monthly": 100000, "percent": 0.4},
                                         {"percent": 0.3}],
             "cap_per_site_monthly": 70000}}}}),
+    "no_loan_short_horizon": ("ohio_physician_single_site.yaml", {
+        "finance": {"loan": None, "horizon_months": 30, "cash_reserve": 0,
+                    "working_capital": {"inventory_days": 0, "payables_days": 0,
+                                        "prepaid_share": 0}}}),
+    "no_capacity_late_opening": ("texas_rn_single_site.yaml", {
+        "site_defaults": {"capacity": None},
+        "sites": [{"name": "Austin", "open_month": 4, "ramp_months": 0}]}),
 }
 
 
@@ -348,7 +355,9 @@ def test_other_fee_types_and_terms_recalculate(name, tmp_path):
     path = build(result, tmp_path / f"{name}.xlsx")
     doc = result.to_dict()
     check(read_figures(path), doc)
-    check(read_figures(recalculate(path, tmp_path)), doc)
+    recalculated = recalculate(path, tmp_path)
+    assert error_cells(recalculated) == []
+    check(read_figures(recalculated), doc)
 
 
 def test_inputs_sheet_lists_every_input(workbooks, results):

@@ -96,12 +96,12 @@ class InputsSheet:
                 self.cells.setdefault((name, idx), self._addr(row))
             self.used_paths.add(path)
             row += 1
-        for defined, array in NAMES.items():
-            wb.define_name(defined, "=" + self.ref(array))
         self.row = row + 1
         self.ws.write(self.row, 0, "Model constants (no scenario field: structure or a "
                       "switch, read from the scenario)", formats["heading"])
         self.row += 1
+        for defined, array in NAMES.items():
+            wb.define_name(defined, "=" + self.ref(array))
 
     def _addr(self, row: int) -> str:
         return f"{SHEET}!" + xl_rowcol_to_cell(row, VALUE_COL, row_abs=True, col_abs=True)
