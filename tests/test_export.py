@@ -9,6 +9,7 @@ they fail.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -83,6 +84,9 @@ def read_figures(path: Path) -> dict:
         for c in row[1:4]:
             out["summary"][(key, options[c.column])] = c.value
     line_of = {v: k for k, v in ANNUAL_LABELS.items()}
+    statement = re.compile(r"^(company|pc|mso|consolidated): (income_statement|cash_flow|"
+                           r"balance_sheet): (\w+)$")
+    out["statements"], out["checks"] = {}, []
     monthly = {"Net cash flow to the owner (equity)": "monthly_net_cash_flow",
                "Project (unlevered) cash flow": "monthly_unlevered_cash_flow"}
     for option, name in SHEET_NAMES.items():
@@ -90,6 +94,12 @@ def read_figures(path: Path) -> dict:
         for row in ws.iter_rows(min_row=5):
             if row[0].value in monthly:
                 out["annual"][(option, monthly[row[0].value])] = [c.value for c in row[2:]]
+            found = statement.match(str(row[0].value))
+            if found:
+                values = [c.value for c in row[2:] if c.value is not None]
+                out["statements"][(option, *found.groups())] = values
+            if str(row[0].value).endswith(": check"):  # monthly balance-sheet identity
+                out["checks"] += [c.value for c in row[2:] if c.value is not None]
         start = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1)
                      if str(r[0].value).startswith("Annual totals"))
         years = [c.value for c in ws[start][2:] if c.value]
@@ -151,6 +161,15 @@ def differences(figures: dict, doc: dict) -> dict[str, float]:
                 other += got != "—"
             else:
                 other += abs(got - y["dscr"]) > 0.0051
+        for entity, statements in entry["statements"]["entities"].items():
+            for name, years in statements.items():
+                for y in years:  # the JSON rounds statements to the cent
+                    for line, want in y.items():
+                        if line == "year":
+                            continue
+                        got = figures["statements"][(option, entity, name, line)][y["year"] - 1]
+                        other += abs(got - want) > 0.0051
+        other += sum(abs(v) > 1e-6 for v in figures["checks"])
         for site in entry["sites"]:
             for y in site["annual"]:
                 for what, key in (("revenue", "revenue"), ("EBITDA", "ebitda")):

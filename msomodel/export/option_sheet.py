@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from msomodel import timeline as tl
-from msomodel.export import costs
+from msomodel.export import costs, statement_rows
 from msomodel.export.capital_sheet import Capital
 from msomodel.export.grid import MonthSheet, col
 from msomodel.export.inputs_sheet import InputsSheet
@@ -27,6 +27,7 @@ from msomodel.inputs import ModelInputs
 from msomodel.operations import prepare, volumes
 from msomodel.options import Projection
 from msomodel.options.software import beyond
+from msomodel.options.statements import statements as engine_statements
 
 DAYS = "(365/12)"
 #: Cost lines of the P&L (sums of the site rows) and their labels.
@@ -45,6 +46,8 @@ class OptionSheet:
     net: int = 0
     unlevered: int = 0
     exit_row: int = 0
+    #: Statement lines per entity: entity -> line -> row.
+    statements: dict[str, dict[str, int]] = field(default_factory=dict)
     #: Per site: (revenue row, EBITDA row).
     sites: list[tuple[int, int]] = field(default_factory=list)
 
@@ -451,6 +454,39 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                                     back, fmt="number")
     out.rows["negative"] = neg_row
     out.exit_row = rows["exit_value"]
+
+    # -- the three statements, monthly per entity -------------------------------------------------
+    def at(row: int):
+        return lambda k: ms.cell(row, k)
+
+    def reserve_src(k: int) -> str:
+        return "CashReserve" if k == 0 else "0"
+
+    engine_lines = {e: {k: v[0] for k, v in d.items()} for e, d in engine_statements(p).items()}
+    capital_src = {key: at(rows[name]) for key, name in (
+        ("depreciation", "depreciation"), ("interest", "interest"), ("capex", "capex"),
+        ("loan_draw", "loan_draw"), ("principal", "principal_repaid"),
+        ("loan_balance", "loan_balance"))}
+    working_src = {"inventory": at(inv), "payables": at(pay), "deferred_revenue": at(dfr)}
+    if not friendly:
+        src = {"revenue": at(rows["revenue"]), "ebitda": at(rows["ebitda"]),
+               "one_time": lambda k: f"{ms.cell(rows['one_time'], k)}+{ms.cell(rows['loan_fee'], k)}",
+               "tax": at(rows["tax"]), "reserve": reserve_src, **capital_src, **working_src}
+        out.statements["company"] = statement_rows.entity(ms, "company", src,
+                                                          engine_lines["company"])
+    else:
+        pc_src = {"revenue": at(rows["revenue"]), "ebitda": at(pc_row),
+                  "one_time": lambda k: f"{ms.cell(rows['one_time'], k)}-{ms.cell(own_row, k)}",
+                  "tax": at(tax_rows[0]), **working_src}
+        mso_src = {"revenue": at(fee_row), "ebitda": at(mso_row),
+                   "one_time": lambda k: f"{ms.cell(own_row, k)}+{ms.cell(rows['loan_fee'], k)}",
+                   "tax": at(lev_row), "reserve": reserve_src, **capital_src}
+        pc_rows = statement_rows.entity(ms, "pc", pc_src, engine_lines["pc"])
+        mso_rows = statement_rows.entity(ms, "mso", mso_src, engine_lines["mso"])
+        out.statements = {"pc": pc_rows, "mso": mso_rows,
+                          "consolidated": statement_rows.consolidated(
+                              ms, [pc_rows, mso_rows], rows["revenue"],
+                              engine_lines["consolidated"])}
     return out
 
 

@@ -247,8 +247,9 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "year in the header; column B says how each line is computed.", "wrap"),
         ("Capital: per site, build-out and equipment spend, the loan (PMT/IPMT/PPMT/FV), the SBA "
          "guaranty fee and depreciation (formulas); the same for every option.", "wrap"),
-        ("Statements: annual income statement, cash flow and balance sheet per entity, sources "
-         "and uses, DSCR (values from msomodel's Comparison.financials).", "wrap"),
+        ("Statements: msomodel's annual income statement, cash flow and balance sheet per "
+         "entity, sources and uses, DSCR (values from Comparison.financials); the same "
+         "statements as formulas are at the bottom of each option sheet.", "wrap"),
         ("Engine values: msomodel's own EBITDA and net cash flow per option (values, for "
          "comparison).", "wrap"),
         ("", "text"),
@@ -285,6 +286,10 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
         ("- Exit: trailing 12-month EBITDA x exit multiple, less any termination fee and the "
          "deferred revenue owed, tax on the gain over the tax basis, less the loan balance, plus "
          "the cash reserve.", "wrap"),
+        ("- The three statements per entity (company; or PC, owner's MSO and consolidated), "
+         "monthly and annual, at the bottom of each option sheet: income statement, cash flow "
+         "(operating, investing, financing; the reserve kept, surpluses distributed, shortfalls "
+         "contributed) and balance sheet with its check line (0 every month).", "wrap"),
         ("- Net (equity) and project (unlevered) cash flow, cumulative cash flow, payback flags; "
          "annual totals (SUMIF by project year), debt service and DSCR per year, revenue and EBITDA by site and year on each option sheet; on Summary NPV, PV of the "
          "exit, both IRRs, payback, peak funding, MOIC, exit value, NPV less self-managed's.",
@@ -293,8 +298,9 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
         ("Values (do NOT follow an edited input)", "heading"),
         ("- Summary: the break-even fee (msomodel's solver), feasibility, the Monte Carlo "
          "probability of being best and P10 NPV, the recommendation.", "wrap"),
-        ("- Statements: the annual statements, sources and uses and DSCR (msomodel's "
-         "Comparison.financials).", "wrap"),
+        ("- Statements sheet: msomodel's own annual statements, sources and uses and DSCR "
+         "(Comparison.financials), for comparison with the live statements on the option "
+         "sheets; sources and uses is only here.", "wrap"),
         ("- Engine values: msomodel's EBITDA and net cash flow per option, for comparison with "
          "the formulas (equal until an input is edited).", "wrap"),
         ("- Structural choices are read from the scenario when the workbook is written: which "

@@ -14,7 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from msomodel import timeline as tl
 from msomodel.compare import ANNUAL_LINES, Comparison, compare
-from msomodel.export import capital_sheet, option_sheet, summary_sheets
+from msomodel.export import capital_sheet, option_sheet, statement_rows, summary_sheets
 from msomodel.export.grid import FIRST_COL, MonthSheet, cached, col
 from msomodel.export.inputs_sheet import InputsSheet
 from msomodel.scenario import OPTIONS, Scenario
@@ -155,6 +155,11 @@ def _annual(sheet: option_sheet.OptionSheet, result: Comparison, f: dict) -> dic
                                     f"=SUMIF({year_span},{int(y)},{ms.span(src)})", f["money"],
                                     cached(frame.loc[y, site]))
             ms.next_row += 1
+    ms.next_row += 1
+    frames = result.financials(sheet.option).annual
+    for entity, rows in sheet.statements.items():
+        statement_rows.annual(ms, entity, rows, [int(y) for y in years], result.horizon, f,
+                              frames[entity])
     return cells
 
 
