@@ -84,8 +84,8 @@ def read_figures(path: Path) -> dict:
         for c in row[1:4]:
             out["summary"][(key, options[c.column])] = c.value
     line_of = {v: k for k, v in ANNUAL_LABELS.items()}
-    statement = re.compile(r"^(company|pc|mso|consolidated): (income_statement|cash_flow|"
-                           r"balance_sheet): (\w+)$")
+    statement = re.compile(r"^(company|pc|mso|consolidated): (income statement|cash flow|"
+                           r"balance sheet): ([a-z ]+)$")
     out["statements"], out["checks"] = {}, []
     monthly = {"Net cash flow to the owner (equity)": "monthly_net_cash_flow",
                "Project (unlevered) cash flow": "monthly_unlevered_cash_flow"}
@@ -97,7 +97,8 @@ def read_figures(path: Path) -> dict:
             found = statement.match(str(row[0].value))
             if found:
                 values = [c.value for c in row[2:] if c.value is not None]
-                out["statements"][(option, *found.groups())] = values
+                key = tuple(g.replace(" ", "_") for g in found.groups())
+                out["statements"][(option, *key)] = values
             if str(row[0].value).endswith(": check"):  # monthly balance-sheet identity
                 out["checks"] += [c.value for c in row[2:] if c.value is not None]
         start = next(r[0].row for r in ws.iter_rows(min_col=1, max_col=1)

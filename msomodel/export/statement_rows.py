@@ -131,7 +131,8 @@ def annual(ms: MonthSheet, name: str, rows: dict[str, int], years: list[int], ho
         frame = frames[statement]
         for line in lines:
             row = ms.next_row
-            ms.ws.write(row, 0, f"{name}: {statement}: {line}", formats["text"])
+            ms.ws.write(row, 0, f"{name}: {statement.replace('_', ' ')}: "
+                        f"{line.replace('_', ' ')}", formats["text"])
             ms.ws.write(row, 1, "formula", formats["how"])
             for j, y in enumerate(years):
                 if line in BALANCE_LINES:
