@@ -144,8 +144,10 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
     b = _Builder()
 
     for name in ("open_month", "ramp_months", "ramp_start", "no_show", "providers",
-                 "provider_hours", "utilisation", "has_capacity", "startup"):
+                 "provider_hours", "utilisation", "has_capacity", "startup", "hire_on",
+                 "hire_trigger", "hire_max", "hire_step", "hire_ramp"):
         b.new(name, (S,))
+    b.new("hire_role", (S, R))
     for name in ("volume", "price", "price_growth", "volume_growth", "cost_frac", "cost_unit",
                  "cost_growth", "hours_per_unit", "discountable", "is_treatment", "redeem_share"):
         b.new(name, (S, L))
@@ -173,6 +175,15 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
             b.put("provider_hours", (i,), sa.capacity.hours_per_provider_month,
                   cp["hours_per_provider_month"])
             b.put("utilisation", (i,), sa.capacity.utilisation, cp["utilisation"])
+            hire = sa.capacity.hiring
+            if hire is not None:
+                hp = cp.get("hiring") or {}
+                b.put("hire_on", (i,), 1.0, None)
+                b.put("hire_role", (i, roles.index(hire.role)), 1.0, None)
+                for arr, attr in (("hire_trigger", "trigger_utilisation"),
+                                  ("hire_max", "max_providers"), ("hire_step", "step_fte"),
+                                  ("hire_ramp", "ramp_months")):
+                    b.put(arr, (i,), getattr(hire, attr), hp.get(attr))
         b.put("startup", (i,), sa.startup_cost, pv["startup_cost"])
         for e, item in enumerate(sa.equipment):
             b.put("equipment", (i, equip.index(item.name)), item.cost, pv["equipment"][e]["cost"])
