@@ -26,6 +26,7 @@ _LEVELS = {
     "cost_plus": ("markup", "markup", "markup on the MSO's cost base"),
     "tiered": ("tier_scale", None, "multiple of the scenario's tier rates"),
     "hybrid": ("pct", "percent", "share of collections on top of the base fee"),
+    "sweep": ("target", "target_margin", "the PC's margin left after the fee"),
 }
 
 
@@ -294,6 +295,8 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    b.scalar(f"{prefix}_target", getattr(fee, "target_margin", 0.0),
+             f"{p}.target_margin" if t == "sweep" else None)
     b.scalar(f"{prefix}_term", fee.term_months, None)
     b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 

@@ -52,6 +52,7 @@ from msomodel.scenario.fees import (
     FlatFee,
     HybridFee,
     PercentageFee,
+    SweepFee,
     Tier,
     TieredFee,
 )
@@ -83,7 +84,7 @@ __all__ = [
     "ExistingSoftware", "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
     "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
-    "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
+    "StructureSettings", "SweepFee", "Tier", "TieredFee", "UncertaintySpec",
 ]
 
 
