@@ -240,6 +240,6 @@ def pc_breakeven(inputs: ModelInputs, site_revenue_max: float | None = None) -> 
         level = solve_level(inputs, _pc_ebitda_total, name, option=option,
                             upper=_upper(inputs, name, site_revenue_max))
     note = ("Management fee at which the friendly PC's EBITDA over the horizon is zero (in-house "
-            "management); the fee moves profit between PC and MSO, so the consolidated NPV "
-            "barely depends on it.")
+            "management). The fee moves profit between the PC (its physician owner's) and your "
+            "MSO (yours): a higher fee raises your value, within fair market value.")
     return Breakeven("pc_breaks_even", level, float(inputs.arrays[name]), unit, field, note)

@@ -20,6 +20,7 @@ LINE_LABELS = {
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
     "exit_tax": "Tax on the sale (in the exit value)",
+    "pc_retained": "PC cash kept by its physician owner",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
     "tax": "Tax", "exit_value": "Exit value (net of debt and tax)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
