@@ -56,11 +56,13 @@ METRICS = ("npv", "irr_annual", "payback_month")
 
 
 def chunk_trials(inputs: ModelInputs, chunk_size: int | None = None,
-                 elements: int = CHUNK_ELEMENTS) -> int:
+                 elements: int | None = None) -> int:
     """Trials per engine call: ``chunk_size`` if given, else as many trials as fit in
-    ``elements`` array elements (sites x months x trials), at least one."""
+    ``elements`` array elements (sites x months x trials; default :data:`CHUNK_ELEMENTS`), at
+    least one."""
     if chunk_size is not None:
         return chunk_size
+    elements = CHUNK_ELEMENTS if elements is None else elements
     per_trial = max(1, len(inputs.sites)) * max(1, inputs.horizon)
     return max(1, elements // per_trial)
 
