@@ -15,6 +15,7 @@ from msomodel.report.sections.common import (
     CHOSEN_BY,
     LICENCE_NAMES,
     _e,
+    amount,
     badge,
     block,
     frame_html,
@@ -84,7 +85,7 @@ def decision_facts(result: Comparison) -> str:
     rows = [("Recommended option", rec)]
     if runner:
         rows.append((f"Margin over the runner-up ({runner})",
-                     f"{tables.money(d.margin)} of NPV"))
+                     f"{amount(d.margin)} of NPV"))
     if d.probability_best is not None:
         rows.append((f"Probability that {leader} is best",
                      f"{_prob(d.probability_best.get(d.leader))} of {d.trials:,} simulated "
@@ -97,9 +98,9 @@ def decision_facts(result: Comparison) -> str:
     prob, p10 = d.probability_best or {}, d.p10_npv or {}
     frame = pd.DataFrame({
         option_name(result, o): {
-            f"NPV ({result.horizon} months)": tables.money(d.npv[o]),
-            "Behind the leader by": "—" if o == d.leader else tables.money(d.npv[d.leader] - d.npv[o]),
-            "Downside: P10 of NPV": tables.money(p10.get(o)) if o in p10 else "not measured",
+            f"NPV ({result.horizon} months)": amount(d.npv[o]),
+            "Behind the leader by": "—" if o == d.leader else amount(d.npv[d.leader] - d.npv[o]),
+            "Downside: P10 of NPV": amount(p10.get(o)) if o in p10 else "not measured",
             "Probability best": _prob(prob.get(o)) if o in prob else "not measured",
         } for o in options})
     table = frame_html(frame, caption="Each lawful option: value, downside and how often it is best",
@@ -111,7 +112,7 @@ def flips_block(result: Comparison) -> str:
     """What would flip the decision (``tables.flips``): the inputs with a flip value in a
     table, the others in one sentence."""
     d = result.decision
-    frame = tables.flips(result)
+    frame = tables.flips(result, amounts=amount)
     if d.leader is None or frame.empty:
         return ""
     leader = result.label(d.leader)
@@ -139,7 +140,7 @@ def flips_block(result: Comparison) -> str:
 
 def asymmetries_block(result: Comparison) -> str:
     """Inputs that favour one option only, with source and the answer when set equal."""
-    frame = tables.asymmetries(result)
+    frame = tables.asymmetries(result, amounts=amount)
     head = "<h3>Assumptions that favour one option</h3>"
     if frame.empty:
         return block(head, "<p>None: no input differs between the options (exit multiples, "
@@ -173,7 +174,7 @@ def asymmetries_block(result: Comparison) -> str:
 def key_figures_table(result: Comparison) -> str:
     """``tables.key_figures`` with the options marked, the incremental notes as footnotes and
     the two IRRs defined."""
-    frame = tables.key_figures(result)
+    frame = tables.key_figures(result, amounts=amount)
     notes = []
     for option in ("mso", "software_only"):
         note = result.incremental_note(option)
@@ -285,9 +286,9 @@ def structures_side_by_side(results: Sequence[Comparison]) -> str:
                "Recommended option": r.label(d.option) if d.option else "none",
                "Highest NPV": r.label(d.leader) if d.leader else "—"}
         for o in OPTIONS:
-            col[f"NPV: {r.label(o)}"] = (tables.money(r.metrics[o]["npv"])
+            col[f"NPV: {r.label(o)}"] = (amount(r.metrics[o]["npv"])
                                          if r.feasibility[o].allowed else "not permitted")
-        col["Margin over the runner-up"] = tables.money(d.margin)
+        col["Margin over the runner-up"] = amount(d.margin)
         col["Probability best (leader)"] = _prob((d.probability_best or {}).get(d.leader or ""))
         cols[r.structure_label] = col
     frame = pd.DataFrame(cols)
