@@ -25,6 +25,7 @@ from msomodel.report.sections.common import (
     AMOUNT_RULE,
     SourceList,
     amount,
+    amounts_in_text,
     block,
     figure_html,
     frame_html,
@@ -82,7 +83,8 @@ from msomodel.report.sections.uncertainty import (
 _label = input_label  # older name, kept for callers
 
 __all__ = [
-    "AMOUNT_RULE", "GLOSSARY", "LogoError", "SourceList", "amount", "cover_logo", "glossary",
+    "AMOUNT_RULE", "GLOSSARY", "LogoError", "SourceList", "amount", "amounts_in_text",
+    "cover_logo", "glossary",
     "logo_data_uri", "notice", "scenario_logo", "schema_label", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
     "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_parts",
     "compliance_section",

@@ -50,6 +50,19 @@ def short_money(value: float | None) -> str:
     return amount(value)
 
 
+_DOLLARS = re.compile(r"(?<![\w$])(-?)\$(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]*\d)")
+
+
+def amounts_in_text(text: str) -> str:
+    """``text`` (a sentence of the package's, e.g. the decision's) with its dollar amounts
+    written by the report's one rule: "$5,535,479" -> "$5.54m", "$14,000" -> "$14.0k"."""
+    def one(m: re.Match[str]) -> str:
+        value = float(m.group(2).replace(",", "") + (m.group(3) or ""))
+        return amount(-value if m.group(1) else value, cents=bool(m.group(3)))
+
+    return _DOLLARS.sub(one, text)
+
+
 def status_text(status: str) -> str:
     return tables.STATUS.get(status, status)
 
@@ -197,6 +210,7 @@ def schema_label(path: str) -> str | None:
         return None
     text = text.split(" [", 1)[0].split("; ", 1)[0].strip().rstrip(".")
     text = re.sub(r"`([^`]*)`", lambda m: m.group(1).replace("_", " "), text)
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), text)
     return text[:1].upper() + text[1:] if text else None
 
 

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.report.sections.common import LICENCE_NAMES, _e, state_name, status_text, years
+from msomodel.report.sections.common import (
+    LICENCE_NAMES,
+    _e,
+    amounts_in_text,
+    state_name,
+    status_text,
+    years,
+)
 
 #: Largest logo file embedded in a report.
 MAX_LOGO_BYTES = 2_000_000
@@ -168,7 +175,7 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
         ("Options compared", "Self-managed, self-managed + practice-management software, "
                              "a third-party MSO"),
         ("Sites", opening_plan(result)),
-        ("Third-party MSO offer", f"fee {tables.fee_level(be.current, be.unit)}"),
+        ("Third-party MSO offer", f"fee {amounts_in_text(tables.fee_level(be.current, be.unit))}"),
         ("Horizon", f"{result.horizon} months ({years(result.horizon)})"),
         ("Discount rate", f"{tables.pct(s.finance.discount_rate_annual)} a year"),
         ("Model", f"msomodel {version}"),

@@ -16,6 +16,7 @@ from msomodel.report.sections.common import (
     LICENCE_NAMES,
     _e,
     amount,
+    amounts_in_text,
     badge,
     block,
     frame_html,
@@ -68,7 +69,7 @@ def verdict_box(result: Comparison) -> str:
     label = tables.VERDICTS.get(d.verdict, d.verdict)
     return (f'<div class="verdict verdict-{VERDICT_CLASS.get(d.verdict, "unknown")}">'
             f'<div class="verdict-label">{_e(label)}</div>'
-            f"<p>{_e(d.sentence)}</p></div>")
+            f"<p>{_e(amounts_in_text(d.sentence))}</p></div>")
 
 
 def decision_facts(result: Comparison) -> str:
@@ -204,7 +205,12 @@ def key_figures_table(result: Comparison) -> str:
 
 # ----------------------------------------------------------------- break-even fees
 def breakeven_sentence(result: Comparison) -> str:
-    """The third-party MSO's break-even fee in plain words (always)."""
+    """The third-party MSO's break-even fee in plain words (always), amounts by the report's
+    rule."""
+    return amounts_in_text(_breakeven_sentence(result))
+
+
+def _breakeven_sentence(result: Comparison) -> str:
     be = result.breakeven
     current = tables.fee_level(be.current, be.unit)
     if be.level is None:
@@ -225,7 +231,12 @@ def breakeven_sentence(result: Comparison) -> str:
 
 
 def pc_breakeven_sentence(result: Comparison) -> str:
-    """Friendly-PC structure: the management fee at which the PC breaks even ('' otherwise)."""
+    """Friendly-PC structure: the management fee at which the PC breaks even ('' otherwise),
+    amounts by the report's rule."""
+    return amounts_in_text(_pc_breakeven_sentence(result))
+
+
+def _pc_breakeven_sentence(result: Comparison) -> str:
     be = result.pc_breakeven
     if be is None:
         return ""

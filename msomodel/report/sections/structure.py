@@ -65,7 +65,8 @@ def state_map(result: Comparison) -> str:
     for text in fig.texts:  # the chart's own "not legal advice" line: the cover's notice says it
         if "legal advice" in text.get_text().lower():
             text.set_visible(False)
-    return figure_html(fig, title=f"Who may own a med spa: a {licence}, by state",
+    who = "a lay owner (no clinical licence)" if c.licence == "none" else f"a {licence}"
+    return figure_html(fig, title=f"Who may own a med spa: {who}, by state",
                        note=f"As recorded in the rules data for {result.scenario.finance.start_date:%b %Y}"
                        f"; {state_name(c.state)} outlined. Contested means the sources disagree: "
                        "consult counsel.")
