@@ -32,7 +32,7 @@ LABELS = OPTION_LABELS
 ANNUAL_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
                 "software_fee", "structuring", "conditions", "overhead", "ebitda", "ebitda_margin",
                 "one_time", "capex", "working_capital_change", "loan_draw", "loan_fee", "interest",
-                "principal_repaid", "tax", "exit_value", "net_cash_flow")
+                "principal_repaid", "tax", "exit_tax", "exit_value", "net_cash_flow")
 
 
 def option_label(option: str, *_: object) -> str:
@@ -233,6 +233,7 @@ class Comparison:
                 "npv": _num(m["npv"]),
                 "npv_without_exit": _num(m["npv_without_exit"]),
                 "pv_exit": _num(m["pv_exit"]),
+                "exit_share_of_npv": (_num(m["pv_exit"] / m["npv"]) if m["npv"] > 0 else None),
                 "probability_best": _num(prob[option]) if option in prob else None,
                 "p10_npv": _num(p10[option]) if option in p10 else None,
                 "project_irr_annual": _num(m["project_irr_annual"]),

@@ -228,6 +228,7 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
              "finance.equipment_depreciation_months" if fin.equipment_depreciation_months
              else "finance.depreciation_months")
     b.scalar("cash_reserve", fin.cash_reserve, "finance.cash_reserve")
+    b.scalar("exit_tax_rate", fin.exit_tax_rate, "finance.exit_tax_rate")
     wc = fin.working_capital
     for arr, attr in (("inventory_days", "inventory_days"), ("payables_days", "payables_days"),
                       ("prepaid_share", "prepaid_share"), ("prepaid_days", "prepaid_days")):
@@ -278,6 +279,8 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    b.scalar(f"{prefix}_term", fee.term_months, None)
+    b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 
 
 def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
@@ -324,6 +327,10 @@ def _compile_software(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     rate = sw.payment_processing_rate
     b.scalar("sw_proc_rate", -1.0 if rate is None else rate,
              "software.payment_processing_rate" if rate is not None else None)
+    have = scenario.existing_software
+    for arr, attr in (("base_noshow_red", "no_show_reduction"), ("base_admin_saved", "admin_hours_saved"),
+                      ("base_booking", "online_booking_uplift")):
+        b.scalar(arr, getattr(have, attr), f"existing_software.{attr}")
     b.new("sw_replaces", (len(opex),))
     for key, share in sw.replaces_opex.items():
         b.put("sw_replaces", (opex.index(key),), share, f"software.replaces_opex.{key}")

@@ -5,13 +5,33 @@
   percentage fee does not keep the flat fee's fields);
 - lists of named items (service lines, roles, equipment) merge item by item by ``name``
   (new names are appended);
-- every other value replaces the base's.
+- every other value replaces the base's;
+- a list or mapping tagged ``!replace`` in the child file (:class:`ReplaceList`,
+  :class:`ReplaceDict`) replaces the base's whole, e.g. ``sites: !replace [...]`` for a child
+  with its own site list.
 """
 
 from __future__ import annotations
 
 import copy
 from typing import Any
+
+
+class ReplaceList(list):
+    """A list tagged ``!replace``: it replaces the base's list instead of merging by name."""
+
+
+class ReplaceDict(dict):
+    """A mapping tagged ``!replace``: it replaces the base's mapping instead of merging keys."""
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every ``!replace`` marker turned into a plain list or dict."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def is_named_list(value: Any) -> bool:
@@ -26,12 +46,14 @@ def is_named_list(value: Any) -> bool:
 
 def deep_merge(base: Any, over: Any) -> Any:
     """Merge ``over`` onto ``base`` (neither is modified); see the module docstring."""
+    if isinstance(over, (ReplaceList, ReplaceDict)):
+        return plain(over)
     if isinstance(base, dict) and isinstance(over, dict):
         if "type" in base and "type" in over and base["type"] != over["type"]:
             return copy.deepcopy(over)  # e.g. a fee of another type: replace, don't mix fields
         out = dict(base)
         for key, value in over.items():
-            out[key] = deep_merge(base[key], value) if key in base else copy.deepcopy(value)
+            out[key] = deep_merge(base[key], value) if key in base else plain(value)
         return out
     if is_named_list(base) and is_named_list(over):
         out_list = [copy.deepcopy(item) for item in base]
@@ -40,9 +62,9 @@ def deep_merge(base: Any, over: Any) -> Any:
             if item["name"] in index:
                 out_list[index[item["name"]]] = deep_merge(out_list[index[item["name"]]], item)
             else:
-                out_list.append(copy.deepcopy(item))
+                out_list.append(plain(item))
         return out_list
-    return copy.deepcopy(over)
+    return plain(copy.deepcopy(over))
 
 
 def annotate(value: Any, prefix: str) -> Any:

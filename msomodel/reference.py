@@ -31,8 +31,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("fee (type: flat)", sc.FlatFee), ("fee (type: percentage)", sc.PercentageFee),
     ("fee (type: cost_plus)", sc.CostPlusFee), ("fee (type: tiered)", sc.TieredFee),
     ("fee.tiers[]", sc.Tier), ("fee (type: hybrid)", sc.HybridFee),
-    ("software", sc.Software), ("compliance", sc.ComplianceSettings),
-    ("report", sc.ReportSettings),
+    ("software", sc.Software), ("existing_software", sc.ExistingSoftware),
+    ("compliance", sc.ComplianceSettings), ("report", sc.ReportSettings),
     ("compliance.condition_costs.<id>", sc.ConditionCost), ("infeasible.<option>", sc.Infeasible),
     ("uncertainty", un.UncertaintySpec), ("uncertainty.sensitivity[]", un.SensitivityRange),
     ("uncertainty.distributions[] (dist: uniform)", un.Uniform),
@@ -72,6 +72,9 @@ error):
   percentage fee keeps none of the flat fee's fields);
 - lists of named items (service lines, roles, equipment, sites) merge item by item by `name`;
   new names are appended;
+- a list or mapping tagged `!replace` replaces the base's whole instead of merging, e.g.
+  `sites: !replace` followed by the child's own site list, or `service_lines: !replace` in a
+  site's `overrides:`;
 - every other value replaces the base's.
 
 Each site's `overrides:` merges over `site_defaults` by the same rules. Every section is listed

@@ -33,8 +33,9 @@ LINE_LABELS = {
     "conditions": "Licence conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
+    "exit_tax": "Tax on the sale (in the exit value)",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
-    "tax": "Tax", "exit_value": "Exit value (net of debt)", "net_cash_flow": "Net cash flow",
+    "tax": "Tax", "exit_value": "Exit value (net of debt and tax)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
 }
 STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
@@ -83,6 +84,8 @@ def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
             "Probability best": "—" if prob is None else pct(prob, 0),
             "Downside NPV (P10)": amounts(p10),
             "NPV without the exit": amounts(m["npv_without_exit"]),
+            "Share of NPV from the exit": (pct(m["pv_exit"] / m["npv"], 0) if m["npv"] > 0
+                                           else "—"),
             "Equity IRR (levered, with exit)": irr(m["irr_annual"]),
             "Project IRR (unlevered, with exit)": irr(m["project_irr_annual"]),
             "Equity multiple (MOIC)": multiple(m["moic"]),
@@ -90,7 +93,7 @@ def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
             "Peak funding need": amounts(m["peak_funding"]),
             f"Year {year3} EBITDA": amounts(a.loc[year3, "ebitda"]),
             f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
-            "Exit value (net of debt)": amounts(m["exit_value"]),
+            "Exit value (net of debt and tax)": amounts(m["exit_value"]),
             "NPV vs self-managed": "—" if inc is None else amounts(inc["npv"]),
             "Payback of the switch": "—" if inc is None else (
                 "—" if note.get("payback_month") else month(inc["payback_month"])),

@@ -211,7 +211,7 @@ def test_what_drives_the_answer_is_the_tornado_of_the_current_settings(ex: Explo
     assert d2.base["software_only"] == pytest.approx(lead(ex, "software_only"), rel=1e-9, abs=1e-6)
     fee = next(r for r in d2.rows["software_only"] if r.path == "mso.fee.level")
     assert (fee.low_value, fee.high_value) == pytest.approx((10000, 15000))
-    ex.controls["fee_level"].value = 16000  # now software leads: the tornado follows the leader
+    ex.controls["fee_level"].value = 18000  # now software leads: the tornado follows the leader
     assert ex.drivers.leader == ex.snapshot.result.decision.leader == "software_only"
     assert ex.drivers.versus[0] == ex.snapshot.result.decision.runner_up
     assert ex.timings_ms["tornado"] > 0

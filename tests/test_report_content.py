@@ -164,7 +164,7 @@ def test_returns_are_labelled(reports: dict[str, Report], name: str) -> None:
     r = reports[name]
     for words in ("project IRR", "equity IRR", "Equity IRR (levered, with exit)",
                   "Project IRR (unlevered, with exit)", "Equity multiple (MOIC)",
-                  "Exit value (net of debt)", "NPV without the exit"):
+                  "Exit value (net of debt and tax)", "NPV without the exit"):
         assert words in r.text, words
     assert "IRR (annual)" not in r.text
     for option in ("mso", "software_only"):

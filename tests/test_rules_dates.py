@@ -63,6 +63,31 @@ def test_rhode_island_facility_licensing_before_and_after_2026_07_01():
     assert "ri_medspa_facility_licence" in {c.id for c in after.conditions}
 
 
+def test_tennessee_medspa_registration_before_and_after_2016_01_01():
+    before = assess_structures("TN", "rn", on=D(2015, 12, 31))["friendly_pc"]
+    after = assess_structures("TN", "rn", on=D(2016, 1, 1))["friendly_pc"]
+    assert "tn_medspa_registration" not in {c.id for c in before.conditions}
+    assert "tn_medspa_registration" in {c.id for c in after.conditions}
+    assert lookup("TN", "rn", on=D(2016, 1, 1)).ownership == "mso_required"
+    doc = direct("TN", "physician", D(2016, 1, 1))
+    assert "tn_medspa_registration" in {c.id for c in doc.conditions}
+    assert "tn_medspa_registration" not in {
+        c.id for c in direct("TN", "physician", D(2015, 12, 31)).conditions}
+
+
+def test_california_ab_890_np_practice_authority_before_and_after_2026_01_01():
+    assert lookup("CA", "np", on=D(2022, 12, 31)).practice_authority.value == "restricted"
+    assert lookup("CA", "np", on=D(2023, 1, 1)).practice_authority.value == "restricted"
+    before = lookup("CA", "np", on=D(2025, 12, 31))
+    after = lookup("CA", "np", on=D(2026, 1, 1))
+    assert before.practice_authority.value == "restricted"
+    assert after.practice_authority.value == "full"
+    # AB 890 is practice authority only: an NP still holds a minority of a medical corporation
+    assert before.ownership == after.ownership == "minority_share"
+    (change,) = rule_changes("CA", "np", D(2022, 1, 1), D(2027, 1, 1))
+    assert change.kind == "practice_authority" and change.date == D(2026, 1, 1)
+
+
 def test_rule_changes_vermont_lay_owner_within_a_horizon():
     (change,) = rule_changes("VT", "none", D(2026, 1, 1), D(2027, 12, 31))
     assert change.date == D(2026, 7, 1) and change.kind == "ownership"

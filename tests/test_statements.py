@@ -184,3 +184,19 @@ def test_json_statements_match_the_engine():
         su = st["sources_and_uses"]
         assert sum(su["uses"].values()) == pytest.approx(su["total"], abs=0.05)
         assert sum(su["sources"].values()) == pytest.approx(su["total"], abs=0.05)
+
+
+def test_exit_tax_on_the_gain_over_the_basis_to_the_cent(tmp_path):
+    # Exit 2x trailing EBITDA 12 x 2,014 = 48,336; basis = fixed assets 10,000 - 24 x 10,000/84
+    # = 7,142.86; tax 20 % x 41,193.14 = 8,238.63; the exit nets 40,097.37.
+    c = _case(tmp_path, exit_multiple=2.0, exit_tax_rate=0.2)
+    p = c.projections["self_managed"]
+    basis = 10000 - 24 * 10000 / 84
+    tax = 0.2 * (48336.0 - basis)
+    assert p.company["exit_tax"][0, -1] == pytest.approx(tax, abs=0.005)
+    assert tax == pytest.approx(8238.63, abs=0.005)
+    assert p.net_cash_flow[0, -1] == pytest.approx(2014.0 + 48336.0 - tax, abs=0.005)
+    assert p.company["exit_tax"][0, :-1].sum() == 0.0
+    # no gain, no tax
+    c0 = _case(tmp_path, exit_multiple=0.1, exit_tax_rate=0.2)
+    assert c0.projections["self_managed"].company["exit_tax"][0, -1] == 0.0

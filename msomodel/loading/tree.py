@@ -25,7 +25,7 @@ from typing import Any
 
 from msomodel.errors import Problem, ScenarioError, clip
 from msomodel.loading.yamlio import Mark, Parsed, Path_, parse_file
-from msomodel.merge import deep_merge
+from msomodel.merge import deep_merge, plain
 from msomodel.merge import is_named_list as _is_named_list  # noqa: F401  (re-exported)
 
 #: ``extends: msomodel:NAME`` names a packaged base.
@@ -153,7 +153,7 @@ def load_tree(path: str | Path, *, cache: Cache | None = None) -> Tree:
     marks: dict[Path_, tuple[tuple[str, ...], Mark]] = {}
     for layer_chain, parsed in reversed(layers):
         own = {k: v for k, v in parsed.data.items() if k != "extends"}
-        data = deep_merge(data, own) if data else dict(own)
+        data = deep_merge(data, own) if data else plain(own)
         marks.update({p: (layer_chain, m) for p, m in parsed.marks.items()
                       if not p or p[0] != "extends"})
     return Tree(top, data, layers[0][1].raw, marks)

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from msomodel.errors import Problem, ScenarioError, clip
+from msomodel.merge import ReplaceDict, ReplaceList
 
 #: Defaults of the limits; see the module docstring.
 LIMITS = {
@@ -65,17 +66,30 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
     return result
 
 
+def _construct_replace(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """``!replace`` on a list or mapping: it replaces the base's instead of merging with it."""
+    if isinstance(node, yaml.SequenceNode):
+        return ReplaceList(loader.construct_object(v, deep=True) for v in node.value)
+    if isinstance(node, yaml.MappingNode):
+        return ReplaceDict(_construct_mapping(loader, node, deep=True))
+    raise yaml.constructor.ConstructorError(
+        None, None, "!replace goes on a list or a mapping (e.g. sites: !replace [...])",
+        node.start_mark)
+
+
 class PureLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys (a subclass: the global loader is untouched)."""
 
 
 PureLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+PureLoader.add_constructor("!replace", _construct_replace)
 
 if getattr(yaml, "__with_libyaml__", False):
     class CLoader(yaml.CSafeLoader):
         """CSafeLoader (libyaml) that rejects duplicate keys."""
 
     CLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+    CLoader.add_constructor("!replace", _construct_replace)
     FastLoader: type = CLoader
 else:  # pragma: no cover - PyYAML built without libyaml
     FastLoader = PureLoader

@@ -10,7 +10,9 @@ friendly PC's management fee to the owner's MSO use the same shapes.
 - tiered: marginal percentages on bands of the site's monthly collections (like tax brackets);
 - hybrid: ``base_per_site_monthly`` + ``percent`` x collections.
 Fixed amounts (flat fee, base, overhead, floor, cap) grow by ``escalator_annual`` each project
-year.  The floor and cap bound each open site's monthly fee.
+year.  The floor and cap bound each open site's monthly fee.  The agreement renews every
+``term_months`` from month 1; at each renewal the whole fee changes by ``renewal_change``
+(month m pays ``(1 + renewal_change) ** ((m - 1) // term_months)`` times the fee).
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ def mso_fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: np.ndarray,
     else:  # pragma: no cover - the schema admits only the types above
         raise ValueError(f"unknown fee type {fee_type!r}")
     bounded = np.clip(fee, per_t("floor") * esc, per_t("cap") * esc)
-    return bounded * is_open
+    renewals = np.maximum(tl.months(horizon) - 1.0, 0.0) // per_t("term")   # (T, 1, M)
+    return bounded * is_open * (1.0 + per_t("renewal")) ** renewals
 
 
 def purchasing_discount(x: dict, is_open: np.ndarray) -> np.ndarray:

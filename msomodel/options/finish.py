@@ -12,7 +12,8 @@ Per company and month (index 0..H, see :mod:`msomodel.timeline`):
   separately.
 - exit at the horizon: ``multiple x max(0, EBITDA of the last 12 months)``, less the loan balance
   still outstanding, any termination fee and the deferred revenue still owed, plus the cash
-  reserve.  No tax on the exit gain.
+  reserve, less tax on the gain (``exit_tax_rate`` x (price - fixed assets net - inventory +
+  payables), when positive).
 - working capital (inventory, payables, deferred revenue; all zero by default): its increase
   over the month is cash tied up; the cash reserve is put in at index 0.
 - net cash flow = EBITDA - one-time - capex - working-capital increase + loan draw - loan fee -
@@ -187,6 +188,12 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     # The buyer takes the business cash-free and debt-free: the seller repays the loan and keeps
     # the reserve; prepaid treatments still owed (deferred revenue) are debt-like.
     gross_exit = gross_exit - wc["deferred_revenue"][:, -1]
+    # The gain over the tax basis of what is sold is taxed at the exit rate (no recapture).
+    basis = ((cap["capex"] - cap["depreciation"]).sum(axis=-1) + wc["inventory"][:, -1]
+             - wc["payables"][:, -1])
+    exit_tax = np.zeros_like(ebitda)
+    exit_tax[:, -1] = x["exit_tax_rate"] * np.maximum(gross_exit - basis, 0.0)
+    gross_exit = gross_exit - exit_tax[:, -1]
     exit_value = np.zeros_like(ebitda)
     exit_value[:, -1] = gross_exit - cap["loan_balance_end"] + reserve
     payment = cap["interest"] + cap["principal_repaid"]
@@ -197,7 +204,7 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     unlevered[:, -1] += gross_exit + reserve
     company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time,
                **{k: v for k, v in cap.items() if k != "loan_balance"},
-               "working_capital_change": wc["change"], "tax": tax,
+               "working_capital_change": wc["change"], "tax": tax, "exit_tax": exit_tax,
                "exit_value": exit_value, "net_cash_flow": cash, "unlevered_cash_flow": unlevered}
     balances = {"loan_balance": cap["loan_balance"], "inventory": wc["inventory"],
                 "payables": wc["payables"], "deferred_revenue": wc["deferred_revenue"],

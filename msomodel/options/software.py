@@ -4,6 +4,11 @@ Effects: reminders cut no-shows (booked = realised / (1 - r); with a relative re
 realised share becomes 1 - r (1 - q), so treatment volume rises by r q / (1 - r)); online booking
 adds treatment volume; administrative payroll shrinks by ``admin_hours_saved``; the vendor's
 payment-processing rate replaces the ``card_processing`` share; replaced tools are dropped.
+Against the baseline's existing tool (``existing_software``; the scenario's no-show rate and admin
+hours are measured with it) only the *additional* effect counts: the offer's effects q_s (stated
+against no tool) over the tool's q_b give a further relative fall ``1 - (1 - q_s) / (1 - q_b)``
+(negative when the offer does less), for no-shows and admin hours alike, and a booking uplift
+``(1 + u_s) / (1 + u_b) - 1``.  Equal effects: no gain.
 Price: the first location to open pays ``per_location_monthly``, every other location
 ``extra_location_monthly``; plus providers x ``per_provider_monthly`` and add-ons, escalated
 yearly; an implementation fee per site before it opens.
@@ -34,12 +39,19 @@ def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
 
 
+def beyond(offer: np.ndarray, existing: np.ndarray) -> np.ndarray:
+    """The further relative reduction an offer cutting by ``offer`` gives over a tool already
+    cutting by ``existing`` (both against no tool): ``1 - (1 - offer) / (1 - existing)``."""
+    return 1.0 - (1.0 - offer) / np.maximum(1.0 - existing, 1e-9)
+
+
 def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
-    r, q = x["no_show"], x["sw_noshow_red"][:, None]
+    r, q = x["no_show"], beyond(x["sw_noshow_red"], x["base_noshow_red"])[:, None]
     recovered = r * q / np.maximum(1.0 - r, 1e-9)
-    uplift = (1.0 + recovered) * (1.0 + x["sw_booking"][:, None]) - 1.0
+    booking = (1.0 + x["sw_booking"]) / (1.0 + x["base_booking"]) - 1.0
+    uplift = (1.0 + recovered) * (1.0 + booking[:, None]) - 1.0
     op = operate(x, horizon, shared=shared, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
-    keep = 1.0 - x["is_admin"] * x["sw_admin_saved"][:, None, None]
+    keep = 1.0 - x["is_admin"] * beyond(x["sw_admin_saved"], x["base_admin_saved"])[:, None, None]
     clinical, admin = split_payroll(x, op, keep)
     one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
                            x["open_month"] - 1.0, horizon).sum(axis=1)

@@ -39,6 +39,7 @@ from msomodel.scenario.deal import (
     MSO,
     ComplianceSettings,
     ConditionCost,
+    ExistingSoftware,
     FriendlyPC,
     Infeasible,
     Software,
@@ -79,7 +80,7 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 __all__ = [
     "LICENCES", "MSO", "OPTION_LABELS", "OPTIONS", "STRUCTURES", "Adjustments", "Capacity", "ComplianceSettings",
     "ConditionCost", "CostPlusFee", "Equipment", "Fee", "FeeCommon", "Finance", "FlatFee",
-    "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
+    "ExistingSoftware", "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
     "LOGO_SUFFIXES", "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee",
     "ReportSettings", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
@@ -177,6 +178,11 @@ class Finance(Model):
     )
     working_capital: WorkingCapital = Field(
         default_factory=WorkingCapital, description="Inventory, supplier credit and prepayments."
+    )
+    exit_tax_rate: Fraction = Field(
+        0.0, description="Tax on the gain from the sale at the horizon: sale price less the tax "
+        "basis of what is sold (fixed assets net of depreciation, inventory, less payables) "
+        "[fraction]."
     )
     cash_reserve: NonNeg = Field(
         0.0, description="Cash the owner puts in at month 0 and keeps in the business as a "
@@ -332,6 +338,10 @@ class Scenario(Model):
     )
     mso: MSO = Field(description="The third-party MSO's offer: fee, what it takes over, effects.")
     software: Software = Field(description="The practice-management software offer.")
+    existing_software: ExistingSoftware = Field(
+        default_factory=ExistingSoftware,
+        description="The tool the self-managed baseline already has (none by default).",
+    )
     infeasible: dict[Literal["self_managed", "mso", "software_only"], Infeasible] = Field(
         default_factory=dict, description="Options to mark infeasible, with the reason."
     )

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from msomodel.scenario.base import Fraction, Growth, Int, Model, NonNeg, Source
+from msomodel.scenario.base import Fraction, Growth, Int, Model, Name, NonNeg, Source
 from msomodel.scenario.fees import CostPlusFee, Fee
 
 _MOVED = {
@@ -109,6 +109,31 @@ class Software(Model):
     exit_multiple: NonNeg | None = Field(
         None, description="Exit multiple under this option, if a source supports a different one "
         "(default: finance.exit_multiple) [x]."
+    )
+    source: Source = None
+
+
+class ExistingSoftware(Model):
+    """The booking or practice tool the self-managed baseline already has.
+
+    The scenario's no-show rate and administrative hours are as measured *with* it, and the
+    software offer's effects are stated against no tool at all; the software option then gains
+    only what the offer does beyond this tool (see README, "Software against the baseline").
+    """
+
+    vendor: str | None = Field(None, description="Tool and plan, for the report.")
+    opex_item: Name | None = Field(
+        None, description="The running cost that pays for it (e.g. software); list it under "
+        "software.replaces_opex so the offer's price counts net of it."
+    )
+    no_show_reduction: Fraction = Field(
+        0.0, description="Relative fall in no-shows its reminders already give [fraction]."
+    )
+    admin_hours_saved: Fraction = Field(
+        0.0, description="Share of administrative hours it already saves [fraction]."
+    )
+    online_booking_uplift: Fraction = Field(
+        0.0, description="Treatment volume its online booking already adds [fraction]."
     )
     source: Source = None
 

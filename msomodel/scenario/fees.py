@@ -21,8 +21,12 @@ class FeeCommon(Model):
     )
     onboarding_fee_per_site: NonNeg = Field(0.0, description="One-time, before opening [USD].")
     term_months: Int = Field(
-        36, ge=1, description="Contract term [months]; informational: the fee runs for the whole "
-        "horizon (renewed on the same terms), so the term does not change the cash flows."
+        36, ge=1, le=600, description="Contract term [months]: the agreement renews every "
+        "term_months from projection month 1, repriced by renewal_change."
+    )
+    renewal_change: Annotated[float, Field(ge=-0.9, le=2.0)] = Field(
+        0.0, description="Change of the whole fee (levels, floor and cap) at each renewal; 0: "
+        "renewed on the same terms [fraction]."
     )
     termination_fee: NonNeg = Field(0.0, description="Paid at the horizon if terminated [USD].")
     terminate_at_exit: bool = Field(False, description="Pay the termination fee at the horizon.")

@@ -5,7 +5,8 @@ an HTML fragment styled by ``print.css``: the notebook displays it with ``IPytho
 
 Reading order of a report: cover (:mod:`.cover`); the decision, led by the legal structure
 (:mod:`.decision`); legal structure and compliance (:mod:`.structure`); annual P&L and, under
-the friendly-PC structure, the PC's and the MSO's (:mod:`.financials`); charts; uncertainty for
+the friendly-PC structure, the PC's and the MSO's (:mod:`.financials`); the three financial
+statements, sources and uses and debt service (:mod:`.statements`); charts; uncertainty for
 the leader against the runner-up (:mod:`.uncertainty`); glossary and appendix (:mod:`.appendix`).
 
 Amounts in every table follow one rule, :func:`msomodel.formatting.amount` (``amount`` here),
@@ -64,6 +65,7 @@ from msomodel.report.sections.financials import (
     entity_blocks,
     entity_option,
 )
+from msomodel.report.sections.statements import monthly_appendix, statements_parts
 from msomodel.report.sections.structure import compliance_parts, compliance_section
 from msomodel.report.sections.uncertainty import (
     drivers_table,
@@ -90,9 +92,9 @@ __all__ = [
     "compliance_section",
     "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",
     "escape", "figure_html", "flips_block", "frame_html", "grid_axes", "grid_block",
-    "input_label", "key_figures_table", "no_pair_note", "opening_plan", "option_name",
+    "input_label", "key_figures_table", "monthly_appendix", "no_pair_note", "opening_plan", "option_name",
     "pair_words", "pc_breakeven_sentence", "plain_name", "probability_best", "provenance",
-    "section", "simulate", "simulation_tables", "structure_line", "structure_statement",
+    "section", "simulate", "simulation_tables", "statements_parts", "structure_line", "structure_statement",
     "structure_title", "structures_side_by_side", "title_page", "tornado_block", "tornado_for",
     "uncertainty_pair", "uncertainty_section", "verdict_box",
 ]
