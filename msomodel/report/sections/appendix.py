@@ -134,8 +134,8 @@ def provenance(result: Comparison, *, version: str, parameters: dict[str, Any]) 
     shown = {k: v for k, v in parameters.items() if k not in ("Scenario", "Scenario file")}
     params = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in shown.items())
     conventions = "".join(f"<li>{_e(sentence)}</li>" for sentence in CONVENTIONS_IN_WORDS)
-    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>',
-                  "<h3>Reproducing this report</h3>",
+    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>')
+            + block("<h3>Reproducing this report</h3>",
                   '<p class="small">The same scenario (same hash), package version and '
                   "parameters give the same figures.</p>",
                   f'<table class="facts"><tr><th>Scenario</th><td>{_e(s.name)}</td></tr>'

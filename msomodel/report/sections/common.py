@@ -94,7 +94,7 @@ def frame_html(frame: pd.DataFrame, *, caption: str | None = None, classes: str 
 #: A table with more rows than this may run over a page break (rows stay whole, the header
 #: repeats): a unit kept whole must fit in half a page, or the page before it could be left
 #: more than half blank.
-MAX_KEPT_ROWS = 20
+MAX_KEPT_ROWS = 16
 
 
 def block(*parts: str, keep: bool = True, classes: str = "", breakable: bool | None = None) -> str:
