@@ -545,3 +545,13 @@ def test_no_page_is_more_than_half_blank(reports: dict[str, Report], name: str,
     assert len(fills) == len(reports[name].pages)
     blank = {i + 1: round(f, 2) for i, f in enumerate(fills[:-1]) if f < 0.5}
     assert not blank, f"pages of {name} more than half blank (page: share filled): {blank}"
+
+
+@pytest.mark.parametrize("name", sorted({p.stem for p in SCENARIOS.glob("*.yaml")} - set(RENDERED)))
+def test_every_other_bundled_report_fills_its_pages(name: str, tmp_path: Path) -> None:
+    pdftoppm()  # skip (or fail in CI) before rendering
+    result = render_one(SCENARIOS / f"{name}.yaml", tmp_path, formats=("pdf",))
+    assert result.ok, result.error
+    fills = page_fill(Path(result.outputs["pdf"]), tmp_path)
+    blank = {i + 1: round(f, 2) for i, f in enumerate(fills[:-1]) if f < 0.5}
+    assert not blank, f"pages of {name} more than half blank (page: share filled): {blank}"
