@@ -147,12 +147,13 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
                  "provider_hours", "utilisation", "has_capacity", "startup"):
         b.new(name, (S,))
     for name in ("volume", "price", "price_growth", "volume_growth", "cost_frac", "cost_unit",
-                 "cost_growth", "hours_per_unit", "discountable", "is_treatment"):
+                 "cost_growth", "hours_per_unit", "discountable", "is_treatment", "redeem_share"):
         b.new(name, (S, L))
     for name in ("fte", "hourly", "hours", "salary", "comm_rate", "prod_share", "raise", "load",
                  "is_admin", "absorbed_role"):
         b.new(name, (S, R))
     b.new("comm_mask", (S, R, L))
+    b.new("redeem_on", (S, L, L))  # membership line -> the treatment line its credit buys
     for name in ("opex_monthly", "opex_pct", "opex_esc", "opex_pc"):
         b.new(name, (S, K))
     b.new("equipment", (S, E))
@@ -187,6 +188,9 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
                 b.put(arr, (i, j), getattr(line, attr), lp[attr])
             b.put("discountable", (i, j), line.discountable, None)
             b.put("is_treatment", (i, j), line.kind == "treatment", None)
+            if line.redeemed_on is not None:
+                b.put("redeem_share", (i, j), line.redemption_share, lp.get("redemption_share"))
+                b.put("redeem_on", (i, j, lines.index(line.redeemed_on)), 1.0, None)
         for k, role in enumerate(sa.staffing.roles):
             r, rp = roles.index(role.name), pv["staffing"]["roles"][k]
             b.put("fte", (i, r), role.fte, rp["fte"])
@@ -331,6 +335,9 @@ def _compile_software(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     for arr, attr in (("base_noshow_red", "no_show_reduction"), ("base_admin_saved", "admin_hours_saved"),
                       ("base_booking", "online_booking_uplift")):
         b.scalar(arr, getattr(have, attr), f"existing_software.{attr}")
+    # how much of the existing tool the offer replaces (an add-on keeps the tool's effects)
+    b.scalar("base_replaced", sw.replaces_opex.get(have.opex_item, 0.0) if have.opex_item else 1.0,
+             None)
     b.new("sw_replaces", (len(opex),))
     for key, share in sw.replaces_opex.items():
         b.put("sw_replaces", (opex.index(key),), share, f"software.replaces_opex.{key}")

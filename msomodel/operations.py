@@ -102,7 +102,8 @@ class Shared:
 
 
 _LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "price",
-                "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit")
+                "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit",
+                "redeem_share", "redeem_on")
 
 
 def _same_for_all_trials(a: np.ndarray) -> bool:
@@ -117,11 +118,36 @@ def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
         x = {k: x[k][:1] for k in _LINE_INPUTS}
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
     shape = tl.escalate(x["volume_growth"], horizon) * ramp[:, :, None, :]
-    price = shape * tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon),
-                                 horizon)
-    unit = shape * tl.to_months(x["cost_unit"][..., None] * tl.yearly(x["cost_growth"], horizon),
-                                horizon)
-    return price, price * x["cost_frac"][..., None], unit, shape * x["hours_per_unit"][..., None]
+    per_unit = tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon), horizon)
+    unit_cost = tl.to_months(x["cost_unit"][..., None] * tl.yearly(x["cost_growth"], horizon),
+                             horizon)
+    price, unit = shape * per_unit, shape * unit_cost
+    cost_frac = price * x["cost_frac"][..., None]
+    hours = shape * x["hours_per_unit"][..., None]
+    if np.any(x["redeem_share"] > 0):
+        cost_frac, unit, hours = _redeemed(x, shape, per_unit, unit_cost, cost_frac, unit, hours)
+    return price, cost_frac, unit, hours
+
+
+def _redeemed(x: dict, shape, per_unit, unit_cost, cost_frac, unit, hours):
+    """Membership credit: a share ``redeem_share`` of each line's dues buys treatments of the
+    line ``redeem_on`` at that month's price, costing its product (share of price and per unit)
+    and provider time but earning nothing more.  Per member-month: credit units = share x dues /
+    target price.  Their provider hours count against capacity like any treatment's: a binding
+    cap scales the membership line down with the treatments (no more members than the providers
+    can serve)."""
+    share = x["redeem_share"][..., None]                                   # (T, S, L, 1)
+    pick = x["redeem_on"]                                                  # (T, S, L, L)
+    target_price = np.einsum("tslk,tskm->tslm", pick, per_unit)
+    credit_units = np.divide(share * per_unit, target_price,
+                             out=np.zeros(np.broadcast_shapes(per_unit.shape, target_price.shape)),
+                             where=target_price > 0)                        # per member-month
+    target = {k: np.einsum("tslk,tsk->tsl", pick, x[k])[..., None]
+              for k in ("cost_frac", "hours_per_unit")}
+    cost_frac = cost_frac + shape * per_unit * share * target["cost_frac"]
+    unit = unit + shape * credit_units * np.einsum("tslk,tskm->tslm", pick, unit_cost)
+    hours = hours + shape * credit_units * target["hours_per_unit"]
+    return cost_frac, unit, hours
 
 
 def prepare(x: dict, horizon: int) -> Shared:
@@ -145,7 +171,7 @@ def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
     """
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
     steady = x["volume"] * x["vol_mult"][:, None, None] * uplift
-    capped = (x["hours_per_unit"] > 0).astype(float)
+    capped = ((x["hours_per_unit"] > 0) | (x["redeem_share"] > 0)).astype(float)
     if shared.shape_hours is None:
         return steady, capped, None
     demand = collapse(steady, shared.shape_hours)

@@ -34,12 +34,33 @@ class ServiceLine(Model):
     discountable: bool = Field(
         True, description="Whether group-purchasing discounts apply to this line's product cost."
     )
+    redemption_share: Fraction | None = Field(
+        None, description="Memberships: share of the dues members redeem as service credit; the "
+        "rest is breakage. Required for a membership line (0: the dues buy no treatments, "
+        "stated explicitly) [fraction]."
+    )
+    redeemed_on: Name | None = Field(
+        None, description="Memberships: the treatment line the credit is spent on; redeemed "
+        "treatments cost that line's product cost and provider time, and earn no further revenue."
+    )
     source: Source = None
 
     @model_validator(mode="after")
     def _one_cost_basis(self) -> ServiceLine:
         if self.cost_fraction_of_price is not None and self.cost_per_unit is not None:
             raise ValueError("give cost_fraction_of_price or cost_per_unit, not both")
+        if self.kind != "membership" and (self.redemption_share is not None
+                                          or self.redeemed_on is not None):
+            raise ValueError(f"'{self.name}': redemption_share and redeemed_on are for "
+                             "membership lines only")
+        if self.kind == "membership" and self.redemption_share is None:
+            raise ValueError(
+                f"membership line '{self.name}': expected redemption_share, the share of dues "
+                "redeemed as service credit (with redeemed_on, the treatment it buys); set 0 if "
+                "the dues buy no treatments")
+        if self.redemption_share and self.redeemed_on is None:
+            raise ValueError(f"membership line '{self.name}': expected redeemed_on, the "
+                             "treatment line its credit is spent on")
         return self
 
 
@@ -142,6 +163,11 @@ class SiteAssumptions(Model):
         unique_names(self.service_lines, "service line")
         unique_names(self.equipment, "equipment")
         names = {line.name for line in self.service_lines}
+        treatments = sorted(x.name for x in self.service_lines if x.kind == "treatment")
+        for line in self.service_lines:
+            if line.redeemed_on is not None and line.redeemed_on not in treatments:
+                raise ValueError(f"membership line '{line.name}' redeemed_on: expected one of "
+                                 f"the treatment lines {treatments}, found '{line.redeemed_on}'")
         share: dict[str, float] = {}
         for role in self.staffing.roles:
             for line in role.commission_lines or []:

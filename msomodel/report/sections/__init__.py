@@ -22,6 +22,7 @@ from msomodel.report.sections.appendix import (
     plain_name,
     provenance,
 )
+from msomodel.report.sections.calibration import calibration_block
 from msomodel.report.sections.common import (
     AMOUNT_RULE,
     SourceList,
@@ -88,7 +89,7 @@ __all__ = [
     "AMOUNT_RULE", "GLOSSARY", "LogoError", "SourceList", "amount", "amounts_in_text",
     "cover_logo", "glossary",
     "logo_data_uri", "notice", "scenario_logo", "schema_label", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
-    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "compliance_parts",
+    "breakeven_block", "breakeven_sentence", "by_site_block", "block", "calibration_block", "compliance_parts",
     "compliance_section",
     "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",
     "escape", "figure_html", "flips_block", "frame_html", "grid_axes", "grid_block",
