@@ -91,19 +91,21 @@ def frame_html(frame: pd.DataFrame, *, caption: str | None = None, classes: str 
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-#: A table with more rows than this may run over a page break (rows stay whole, the header
-#: repeats): a unit kept whole must fit in half a page, or the page before it could be left
-#: more than half blank.
+#: A block of more lines (table rows, paragraphs, list items) than this may run over a page
+#: break (rows stay whole, a table's header repeats): a unit kept whole must fit in half a page,
+#: or the page before it could be left more than half blank.
 MAX_KEPT_ROWS = 16
 
 
 def block(*parts: str, keep: bool = True, classes: str = "", breakable: bool | None = None) -> str:
     """Parts kept together on one page (``keep``), e.g. a sub-heading and its table. A
-    ``breakable`` block (by default: one whose tables hold more than :data:`MAX_KEPT_ROWS` rows)
-    is never kept whole: its tables may break between rows, its heading stays with their first
+    ``breakable`` block (by default: one of more than :data:`MAX_KEPT_ROWS` lines: table rows,
+    paragraphs, list items, and a line per 250 characters of text) is never kept whole: its tables may break between rows, its heading stays with their first
     rows."""
     html = "".join(parts)
-    long = html.count("<tr") > MAX_KEPT_ROWS + 1 if breakable is None else breakable
+    text = len(re.sub(r"<[^>]*>|data:[^\"']*", "", html))  # characters a reader sees
+    lines = html.count("<tr") + html.count("<p") + html.count("<li") + text // 250
+    long = lines > MAX_KEPT_ROWS + 1 if breakable is None else breakable
     cls = " ".join(c for c in ("block", "keep" if keep and not long else "",
                                "breakable" if long else "", classes) if c)
     return f'<div class="{cls}">{html}</div>'
