@@ -26,6 +26,7 @@ _LEVELS = {
     "cost_plus": ("markup", "markup", "markup on the MSO's cost base"),
     "tiered": ("tier_scale", None, "multiple of the scenario's tier rates"),
     "hybrid": ("pct", "percent", "share of collections on top of the base fee"),
+    "sweep": ("target", "target_margin", "the PC's margin left after the fee"),
 }
 
 
@@ -144,8 +145,10 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
     b = _Builder()
 
     for name in ("open_month", "ramp_months", "ramp_start", "no_show", "providers",
-                 "provider_hours", "utilisation", "has_capacity", "startup"):
+                 "provider_hours", "utilisation", "has_capacity", "startup", "hire_on",
+                 "hire_trigger", "hire_max", "hire_step", "hire_ramp"):
         b.new(name, (S,))
+    b.new("hire_role", (S, R))
     for name in ("volume", "price", "price_growth", "volume_growth", "cost_frac", "cost_unit",
                  "cost_growth", "hours_per_unit", "discountable", "is_treatment", "redeem_share"):
         b.new(name, (S, L))
@@ -173,6 +176,15 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
             b.put("provider_hours", (i,), sa.capacity.hours_per_provider_month,
                   cp["hours_per_provider_month"])
             b.put("utilisation", (i,), sa.capacity.utilisation, cp["utilisation"])
+            hire = sa.capacity.hiring
+            if hire is not None:
+                hp = cp.get("hiring") or {}
+                b.put("hire_on", (i,), 1.0, None)
+                b.put("hire_role", (i, roles.index(hire.role)), 1.0, None)
+                for arr, attr in (("hire_trigger", "trigger_utilisation"),
+                                  ("hire_max", "max_providers"), ("hire_step", "step_fte"),
+                                  ("hire_ramp", "ramp_months")):
+                    b.put(arr, (i,), getattr(hire, attr), hp.get(attr))
         b.put("startup", (i,), sa.startup_cost, pv["startup_cost"])
         for e, item in enumerate(sa.equipment):
             b.put("equipment", (i, equip.index(item.name)), item.cost, pv["equipment"][e]["cost"])
@@ -283,6 +295,8 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    b.scalar(f"{prefix}_target", getattr(fee, "target_margin", 0.0),
+             f"{p}.target_margin" if t == "sweep" else None)
     b.scalar(f"{prefix}_term", fee.term_months, None)
     b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 

@@ -45,9 +45,10 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
     pc_opex, mso_opex = op.opex(weights * x["opex_pc"]), op.opex(weights * (1.0 - x["opex_pc"]))
     third, software = _zeros_or(m.mso_fee, op.revenue), _zeros_or(m.software_fee, op.revenue)
     structuring = ((x["md_agreement"] + x["pc_admin"]) * own)[:, None, None] * op.open
-    fee = mso_fee(x, mgmt_fee_type, op.revenue, m.admin + mso_opex + third + software, op.open,
-                  horizon, prefix="mf")
     cond, cond_once = conditions(x, m.option, op.open, horizon)
+    before_fee = op.revenue - op.product_cost - m.clinical - pc_opex - structuring - cond
+    fee = mso_fee(x, mgmt_fee_type, op.revenue, m.admin + mso_opex + third + software, op.open,
+                  horizon, prefix="mf", profit_before=before_fee)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
                       staff_admin=m.admin, opex=pc_opex + mso_opex, mso_fee=third,
                       software_fee=software, structuring=structuring, conditions=cond)

@@ -52,6 +52,7 @@ from msomodel.scenario.fees import (
     FlatFee,
     HybridFee,
     PercentageFee,
+    SweepFee,
     Tier,
     TieredFee,
 )
@@ -84,7 +85,7 @@ __all__ = [
     "LOGO_SUFFIXES", "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee",
     "ReportSettings", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
-    "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
+    "StructureSettings", "SweepFee", "Tier", "TieredFee", "UncertaintySpec",
 ]
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from msomodel.scenario.base import Fraction, Growth, Int, Model, Name, NonNeg, Source
-from msomodel.scenario.fees import CostPlusFee, Fee
+from msomodel.scenario.fees import CostPlusFee, Fee, ManagementFee
 
 _MOVED = {
     "structuring_legal_one_time", "medical_director_agreement_monthly",
@@ -148,10 +148,11 @@ class FriendlyPC(Model):
     capital and the legal structuring.
     """
 
-    management_fee: Fee = Field(
+    management_fee: ManagementFee = Field(
         default_factory=lambda: CostPlusFee(type="cost_plus", markup=0.0),
         description="What the PC pays the owner's MSO under the MSA (intercompany); cost-plus "
-        "bases on the MSO's costs of serving the PC [USD/month per site].",
+        "bases on the MSO's costs of serving the PC; sweep leaves the PC a target margin "
+        "[USD/month per site].",
     )
     structuring_legal_one_time: NonNeg = Field(
         0.0, description="Legal set-up of MSO, PC and MSA, at the start [USD]."

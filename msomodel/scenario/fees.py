@@ -93,3 +93,21 @@ Fee = Annotated[
 ]
 
 
+class SweepFee(FeeCommon):
+    """Management fee only: the MSO takes what is left of the PC's profit above a target margin,
+    trued up every month (so every year ends at the target), negative when the PC would lose
+    money (the MSO then funds it)."""
+
+    type: Literal["sweep"]
+    target_margin: Annotated[float, Field(ge=-0.5, le=0.5)] = Field(
+        0.02, description="The PC's EBITDA margin left after the fee [fraction of revenue]."
+    )
+
+
+#: The friendly PC's management fee: any fee type, or a sweep to a target PC margin.
+ManagementFee = Annotated[
+    FlatFee | PercentageFee | CostPlusFee | TieredFee | HybridFee | SweepFee,
+    Field(discriminator="type"),
+]
+
+
