@@ -419,10 +419,6 @@ def test_the_dollar_pattern() -> None:
         "$10,000", "-$716,000", "$1,935,979"]
 
 
-@pytest.mark.xfail(strict=True, reason="msomodel/report/sections/statements.py and the calibration "
-                   "appendix (msomodel/calibration.py) still write amounts to the dollar: switch "
-                   "them to msomodel.formatting.amount (and money -> amount in "
-                   "tests/test_statements_report.py), then drop this mark")
 @pytest.mark.parametrize("name", RENDERED)
 def test_statements_and_calibration_follow_the_amount_rule(reports: dict[str, Report],
                                                            name: str) -> None:
