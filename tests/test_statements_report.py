@@ -43,3 +43,4 @@ def test_pdf_holds_the_statements_totals_from_the_json(texas):
         assert amount(value) in text, amount(value)
     assert f"{st['debt_service']['years'][1]['dscr']:.2f}x" in text
     assert "-$0" not in text
+    assert "What the figures rest on. Of the" in text and "cite a published source" in text

@@ -74,7 +74,12 @@ def _per(rest: str) -> str:
 
 def assumptions_appendix(frame: pd.DataFrame) -> str:
     """``msomodel.assumptions.table`` grouped by section, one compact table per section."""
-    out = []
+    from msomodel.assumptions import SOURCE_KINDS, source_counts
+
+    counts = source_counts(frame)
+    said = "; ".join(f"{n} {SOURCE_KINDS[k]}" for k, n in counts.items() if n)
+    out = [block(f'<p class="source-counts"><strong>What the figures rest on.</strong> Of the '
+                 f"{len(frame)} inputs, {_e(said)}.</p>")]
     frame = frame.copy()
     split = [_split_path(p) for p in frame["input"]]
     frame["section"] = [s[0] for s in split]
