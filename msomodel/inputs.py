@@ -295,6 +295,9 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    for part in ("overhead", "depreciation", "interest"):
+        b.scalar(f"{prefix}_inc_{part}", float(part in getattr(fee, "cost_base_includes", [])),
+                 None)
     b.scalar(f"{prefix}_target", getattr(fee, "target_margin", 0.0),
              f"{p}.target_margin" if t == "sweep" else None)
     b.scalar(f"{prefix}_term", fee.term_months, None)

@@ -51,3 +51,28 @@ def test_a_sweep_is_checked_like_a_revenue_share_fee():
     codes = {w["code"] for w in c.warnings if w["applies_to"] == "Management fee (PC to your MSO)"}
     assert codes & {"percentage_fee_splitting_risk", "percentage_fee_rules_unknown"}
     assert (ROOT / "scenarios").is_dir()
+
+
+def test_cost_plus_cost_base_includes_the_msos_own_costs_as_stated():
+    # months 3-12: admin 3,520 + rent 3,000 (the MSO's) = 6,520; with the 300 corporate overhead
+    # in the cost base 6,820; x 1.1 = 7,502.00 (7,172.00 without)
+    with_overhead = _friendly({"type": "cost_plus", "markup": 0.1,
+                               "cost_base_includes": ["overhead"]})
+    plain = _friendly({"type": "cost_plus", "markup": 0.1})
+    fee = with_overhead.projections["self_managed"].entities["pc"]["management_fee"][0]
+    assert fee[3] == pytest.approx(7502.0, abs=0.005)
+    assert plain.projections["self_managed"].entities["pc"]["management_fee"][0][3] == pytest.approx(
+        7172.0, abs=0.005)
+    # depreciation: 10,000 start-up over 84 months, all on the one site
+    dep = _friendly({"type": "cost_plus", "markup": 0.1, "cost_base_includes": ["depreciation"]})
+    assert dep.projections["self_managed"].entities["pc"]["management_fee"][0][3] == pytest.approx(
+        (6520.0 + 10000.0 / 84) * 1.1, abs=0.005)
+
+
+def test_only_the_management_fee_takes_the_msos_own_costs():
+    from msomodel.errors import ScenarioError
+
+    data = raw("hand_worked.yaml")
+    data["mso"]["fee"] = {"type": "cost_plus", "markup": 0.2, "cost_base_includes": ["overhead"]}
+    with pytest.raises(ScenarioError, match="management fee only"):
+        build(data)

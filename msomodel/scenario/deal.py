@@ -77,6 +77,13 @@ class MSO(Model):
                 )
         return data
 
+    @model_validator(mode="after")
+    def _third_party_cost_base(self) -> MSO:
+        if getattr(self.fee, "cost_base_includes", None):
+            raise ValueError("fee.cost_base_includes: for the friendly PC's management fee only "
+                             "(a third-party MSO's own costs are not modelled)")
+        return self
+
 
 class Software(Model):
     vendor: str | None = Field(None, description="Vendor and plan, for the report.")

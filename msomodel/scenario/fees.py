@@ -58,6 +58,11 @@ class CostPlusFee(FeeCommon):
     overhead_per_site_monthly: NonNeg = Field(
         0.0, description="MSO's own cost per site on top of the costs it takes over [USD/month]."
     )
+    cost_base_includes: list[Literal["overhead", "depreciation", "interest"]] = Field(
+        default_factory=list, description="Management fee only: the owner's MSO's corporate "
+        "overhead, depreciation and loan interest the MSA adds to the cost base (shared equally "
+        "by the open sites)."
+    )
 
 
 class Tier(Model):
