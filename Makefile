@@ -32,8 +32,9 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check msomodel tests benchmarks
 	$(VENV)/bin/lint-imports
 
+## Issue 17's goals table (about two minutes); BENCH="montecarlo report explorer goals" for more.
 bench: $(STAMP)
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(if $(BENCH),$(BENCH),goals)
 
 explore: $(STAMP)
 	$(VENV)/bin/msomodel explore

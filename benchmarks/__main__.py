@@ -1,5 +1,9 @@
 """Run every benchmark: ``python -m benchmarks [name ...]`` (names: engine, compare, irr, montecarlo,
-report, explorer, dask). Results are also written to benchmarks/results/latest.json."""
+explorer, report, dask, goals). Results are also written to benchmarks/results/latest.json.
+
+``goals`` (last) prints issue 17's goals table; it fills its report and explorer rows from those
+benchmarks when they ran in the same invocation.  ``make bench`` runs ``goals`` alone (about two
+minutes); ``make bench BENCH="report explorer goals"`` adds those rows."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-ALL = ("engine", "compare", "irr", "montecarlo", "explorer", "report", "dask")
+ALL = ("engine", "compare", "irr", "montecarlo", "explorer", "report", "dask", "goals")
 
 
 def main(argv: list[str]) -> int:
@@ -21,7 +25,8 @@ def main(argv: list[str]) -> int:
             print(f"[{name}] skipped: {exc}")
             continue
         print(f"\n=== {name} ===")
-        results[name] = module.main()
+        wants = getattr(module, "WANTS_RESULTS", False)
+        results[name] = module.main(dict(results)) if wants else module.main()
     out = Path(__file__).resolve().parent / "results"
     out.mkdir(exist_ok=True)
     tmp = out / "latest.json.tmp"

@@ -260,8 +260,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--trials", type=_positive, default=10_000, metavar="N",
                    help="number of trials (default: 10000)")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
-    p.add_argument("--chunk-size", type=_positive, default=250, metavar="N",
-                   help="trials per engine call (memory; results do not depend on it)")
+    p.add_argument("--chunk-size", type=_positive, default=None, metavar="N",
+                   help="trials per engine call (memory; results do not depend on it; default: "
+                   "as many as fit in 75,000 site-months)")
     p.add_argument("--format", choices=("table", "json"), default="table",
                    help="output format (default: table)")
     p.add_argument("--chart", metavar="OUT.png", help="write the histogram/CDF chart")

@@ -167,3 +167,26 @@ def table(scenario: Scenario) -> pd.DataFrame:
     rows = [{"input": a.path, "value": a.value, "unit": a.unit, "source": a.source}
             for a in collect(scenario)]
     return pd.DataFrame(rows, columns=["input", "value", "unit", "source"])
+
+
+#: What each input rests on, for a reader: the keys of :func:`source_counts`.
+SOURCE_KINDS = {"sourced": "cite a published source", "assumption": "are marked assumptions",
+                "own": "are set in the scenario without a source (the client's own figures)",
+                "default": "are the model's defaults"}
+
+
+def source_kind(source: str) -> str:
+    """``sourced``, ``assumption``, ``own`` (set without a source) or ``default``."""
+    if source == "model default":
+        return "default"
+    if source == "assumption (no source given)":
+        return "own"
+    if source.lower().startswith("assumption"):
+        return "assumption"
+    return "sourced"
+
+
+def source_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """How many inputs of :func:`table` rest on each kind of source."""
+    kinds = [source_kind(str(s)) for s in frame["source"]]
+    return {k: kinds.count(k) for k in SOURCE_KINDS}

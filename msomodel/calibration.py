@@ -17,7 +17,7 @@ import yaml
 
 from msomodel import engine
 from msomodel.compare import Comparison, compare
-from msomodel.formatting import money, pct
+from msomodel.formatting import amount, pct
 from msomodel.loading.validate import load_scenario
 from msomodel.scenario import Scenario
 
@@ -35,7 +35,7 @@ class Benchmark:
 
 BENCHMARKS = (
     Benchmark("revenue", "Revenue per location", 1_400_000.0, 1_982_896.0, "money",
-              "AmSpa State of the Industry: $1,982,896 per location in 2022 (via Boulevard); "
+              "AmSpa State of the Industry: $1.98m per location in 2022 (via Boulevard); "
               "about $1.4M in 2023 (second-hand)",
               "https://www.joinblvd.com/blog/average-medical-spa-revenue"),
     Benchmark("ebitda_margin", "EBITDA margin", 0.20, 0.29, "share",
@@ -105,7 +105,7 @@ def table(result: Comparison | None = None) -> pd.DataFrame:
     got = measured(result)
     rows = []
     for b in BENCHMARKS:
-        fmt = money if b.kind == "money" else (pct if b.kind == "share" else (lambda v: f"{v:.1f}"))
+        fmt = amount if b.kind == "money" else (pct if b.kind == "share" else (lambda v: f"{v:.1f}"))
         rows.append({"Benchmark": b.label, "Bundled base": fmt(got[b.key]),
                      "Published range": f"{fmt(b.low)} to {fmt(b.high)}",
                      "Inside": "yes" if b.low <= got[b.key] <= b.high else "no",

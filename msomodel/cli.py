@@ -379,7 +379,9 @@ examples:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every sub-command; ``command``: the one about to run, if known, so that the
+    arguments of the others that live in heavier modules (``report``) are not imported."""
     parser = argparse.ArgumentParser(
         prog="msomodel",
         description="Compare self-managed, MSO and software-only operation of a medical spa.",
@@ -477,11 +479,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="state to outline on the map (default: STATE)")
     p.set_defaults(func=cmd_rules)
 
-    from msomodel.report.cli import build_parser as report_arguments
-
     p = sub.add_parser("report", help="render reports (executed notebook, HTML, PDF) and their "
                                       "index")
-    report_arguments(p)
+    if command in (None, "report"):  # its arguments import the report package
+        from msomodel.report.cli import build_parser as report_arguments
+
+        report_arguments(p)
     p.set_defaults(func=cmd_report)
 
     for register in _extra_commands():
@@ -511,7 +514,9 @@ def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:
 def main(argv: Sequence[str] | None = None) -> int:
     from msomodel.loader import ScenarioError
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    command = argv[0] if argv and not argv[0].startswith("-") else None
+    args = build_parser(command).parse_args(argv)
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -32,7 +32,7 @@ LABELS = OPTION_LABELS
 ANNUAL_LINES = ("revenue", "product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
                 "software_fee", "structuring", "conditions", "overhead", "ebitda", "ebitda_margin",
                 "one_time", "capex", "working_capital_change", "loan_draw", "loan_fee", "interest",
-                "principal_repaid", "tax", "exit_tax", "exit_value", "net_cash_flow")
+                "principal_repaid", "tax", "pc_retained", "exit_tax", "exit_value", "net_cash_flow")
 
 
 def option_label(option: str, *_: object) -> str:

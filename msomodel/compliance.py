@@ -26,8 +26,9 @@ from typing import Any
 from msomodel import rules
 from msomodel.scenario import OPTIONS, STRUCTURES, Scenario
 
+#: A sweep moves with the PC's income, so the rules' percentage-fee checks apply to it.
 FEE_TYPE = {"flat": "fixed", "percentage": "percentage", "cost_plus": "cost_plus",
-            "tiered": "tiered", "hybrid": "hybrid"}
+            "tiered": "tiered", "hybrid": "hybrid", "sweep": "percentage"}
 
 
 @lru_cache(maxsize=1)

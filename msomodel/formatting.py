@@ -57,3 +57,29 @@ def irr(value: Any, digits: int = 1) -> str:
 def lower_first(label: str) -> str:
     """'Third-party MSO' -> 'third-party MSO'; a leading acronym ('MSO ...') keeps its case."""
     return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
+#: The one rule for amounts in report tables, in words (stated once in the report).
+AMOUNT_RULE = ("Amounts from $10,000 up are rounded to three significant figures and shown in "
+               "thousands or millions ($71.6k = $71,600; $716k = $716,000; $7.16m = $7,160,000); "
+               "smaller amounts are to the dollar. Exact figures are in the JSON and CSV outputs.")
+
+
+def amount(value: Any, *, cents: bool = False) -> str:
+    """An amount for a report table, by :data:`AMOUNT_RULE`: ``$71.6k``, ``$716k``, ``$7.16m``,
+    ``$9,500`` (``-$7.16m`` when negative); an em dash for missing values. ``cents`` keeps the
+    cents of an amount below $10,000 (a unit price of $6.56). The unit follows the rounded value,
+    so $999,600 reads ``$1.00m``, never ``$1,000k``."""
+    if missing(value):
+        return "—"
+    v = float(value)
+    a = float(f"{abs(v):.3g}")
+    if abs(v) < 1e4 and a < 1e4:
+        return money(v, cents=cents)
+    if a >= 1e6:
+        m = a / 1e6
+        text = f"${m:,.{2 if m < 10 else 1 if m < 100 else 0}f}m"
+    else:
+        k = a / 1e3
+        text = f"${k:.{1 if k < 100 else 0}f}k"
+    return f"-{text}" if v < 0 else text

@@ -26,6 +26,7 @@ _LEVELS = {
     "cost_plus": ("markup", "markup", "markup on the MSO's cost base"),
     "tiered": ("tier_scale", None, "multiple of the scenario's tier rates"),
     "hybrid": ("pct", "percent", "share of collections on top of the base fee"),
+    "sweep": ("target", "target_margin", "the PC's margin left after the fee"),
 }
 
 
@@ -144,15 +145,18 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
     b = _Builder()
 
     for name in ("open_month", "ramp_months", "ramp_start", "no_show", "providers",
-                 "provider_hours", "utilisation", "has_capacity", "startup"):
+                 "provider_hours", "utilisation", "has_capacity", "startup", "hire_on",
+                 "hire_trigger", "hire_max", "hire_step", "hire_ramp"):
         b.new(name, (S,))
+    b.new("hire_role", (S, R))
     for name in ("volume", "price", "price_growth", "volume_growth", "cost_frac", "cost_unit",
-                 "cost_growth", "hours_per_unit", "discountable", "is_treatment"):
+                 "cost_growth", "hours_per_unit", "discountable", "is_treatment", "redeem_share"):
         b.new(name, (S, L))
     for name in ("fte", "hourly", "hours", "salary", "comm_rate", "prod_share", "raise", "load",
                  "is_admin", "absorbed_role"):
         b.new(name, (S, R))
     b.new("comm_mask", (S, R, L))
+    b.new("redeem_on", (S, L, L))  # membership line -> the treatment line its credit buys
     for name in ("opex_monthly", "opex_pct", "opex_esc", "opex_pc"):
         b.new(name, (S, K))
     b.new("equipment", (S, E))
@@ -172,6 +176,15 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
             b.put("provider_hours", (i,), sa.capacity.hours_per_provider_month,
                   cp["hours_per_provider_month"])
             b.put("utilisation", (i,), sa.capacity.utilisation, cp["utilisation"])
+            hire = sa.capacity.hiring
+            if hire is not None:
+                hp = cp.get("hiring") or {}
+                b.put("hire_on", (i,), 1.0, None)
+                b.put("hire_role", (i, roles.index(hire.role)), 1.0, None)
+                for arr, attr in (("hire_trigger", "trigger_utilisation"),
+                                  ("hire_max", "max_providers"), ("hire_step", "step_fte"),
+                                  ("hire_ramp", "ramp_months")):
+                    b.put(arr, (i,), getattr(hire, attr), hp.get(attr))
         b.put("startup", (i,), sa.startup_cost, pv["startup_cost"])
         for e, item in enumerate(sa.equipment):
             b.put("equipment", (i, equip.index(item.name)), item.cost, pv["equipment"][e]["cost"])
@@ -187,6 +200,9 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
                 b.put(arr, (i, j), getattr(line, attr), lp[attr])
             b.put("discountable", (i, j), line.discountable, None)
             b.put("is_treatment", (i, j), line.kind == "treatment", None)
+            if line.redeemed_on is not None:
+                b.put("redeem_share", (i, j), line.redemption_share, lp.get("redemption_share"))
+                b.put("redeem_on", (i, j, lines.index(line.redeemed_on)), 1.0, None)
         for k, role in enumerate(sa.staffing.roles):
             r, rp = roles.index(role.name), pv["staffing"]["roles"][k]
             b.put("fte", (i, r), role.fte, rp["fte"])
@@ -279,6 +295,11 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
     b.scalar(f"{prefix}_cap", np.inf if fee.cap_per_site_monthly is None else fee.cap_per_site_monthly,
              f"{p}.cap_per_site_monthly" if fee.cap_per_site_monthly is not None else None)
     b.scalar(f"{prefix}_esc", fee.escalator_annual, f"{p}.escalator_annual")
+    for part in ("overhead", "depreciation", "interest"):
+        b.scalar(f"{prefix}_inc_{part}", float(part in getattr(fee, "cost_base_includes", [])),
+                 None)
+    b.scalar(f"{prefix}_target", getattr(fee, "target_margin", 0.0),
+             f"{p}.target_margin" if t == "sweep" else None)
     b.scalar(f"{prefix}_term", fee.term_months, None)
     b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 
@@ -331,6 +352,9 @@ def _compile_software(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     for arr, attr in (("base_noshow_red", "no_show_reduction"), ("base_admin_saved", "admin_hours_saved"),
                       ("base_booking", "online_booking_uplift")):
         b.scalar(arr, getattr(have, attr), f"existing_software.{attr}")
+    # how much of the existing tool the offer replaces (an add-on keeps the tool's effects)
+    b.scalar("base_replaced", sw.replaces_opex.get(have.opex_item, 0.0) if have.opex_item else 1.0,
+             None)
     b.new("sw_replaces", (len(opex),))
     for key, share in sw.replaces_opex.items():
         b.put("sw_replaces", (opex.index(key),), share, f"software.replaces_opex.{key}")

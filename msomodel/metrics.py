@@ -233,9 +233,13 @@ def pc_breakeven(inputs: ModelInputs, site_revenue_max: float | None = None) -> 
     if inputs.structure != "friendly_pc":
         return None
     name, field, unit, option = _level(inputs, "pc_breaks_even")
-    level = solve_level(inputs, _pc_ebitda_total, name, option=option,
-                        upper=_upper(inputs, name, site_revenue_max))
+    if inputs.mgmt_fee_type == "sweep":  # the PC keeps target x revenue: zero at a zero target
+        level = 0.0 if not np.any(inputs.arrays["mf_floor"]) and np.isinf(
+            inputs.arrays["mf_cap"]).all() else None
+    else:
+        level = solve_level(inputs, _pc_ebitda_total, name, option=option,
+                            upper=_upper(inputs, name, site_revenue_max))
     note = ("Management fee at which the friendly PC's EBITDA over the horizon is zero (in-house "
-            "management); the fee moves profit between PC and MSO, so the consolidated NPV "
-            "barely depends on it.")
+            "management). The fee moves profit between the PC (its physician owner's) and your "
+            "MSO (yours): a higher fee raises your value, within fair market value.")
     return Breakeven("pc_breaks_even", level, float(inputs.arrays[name]), unit, field, note)

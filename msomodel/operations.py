@@ -46,6 +46,9 @@ class Operation:
     commission_rate: np.ndarray  # (T, S, R, L) loaded commission on each line's revenue
     opex_year: np.ndarray       # (T, S, K, Y) fixed running cost per month, by year
     opex_pct: np.ndarray        # (T, S, K) share of revenue
+    hired: np.ndarray | None = None      # (T, S, M) providers hired by demand [FTE]
+    hired_pay: np.ndarray | None = None  # (T, S, M) their loaded pay
+    hire_role: np.ndarray | None = None  # (T, S, R) one-hot: the role they are hired into
 
     def lines_total(self, weights: np.ndarray, per_line: np.ndarray) -> np.ndarray:
         """Sum over lines of ``weights`` (T, S, L) x units x ``per_line`` ((T or 1, S, L, M):
@@ -68,10 +71,16 @@ class Operation:
             weights, sh.shape_cost_unit)
 
     def payroll(self, weights: np.ndarray) -> np.ndarray:
-        """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid)."""
+        """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid);
+        providers hired by demand count in their role."""
         fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        return fixed * self.open + self.sales(rate)
+        out = fixed * self.open + self.sales(rate)
+        if self.hired_pay is not None:
+            w = np.einsum("tsr,tsr->ts", np.broadcast_to(weights, self.hire_role.shape),
+                          self.hire_role)
+            out = out + w[..., None] * self.hired_pay
+        return out
 
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
@@ -102,7 +111,8 @@ class Shared:
 
 
 _LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "price",
-                "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit")
+                "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit",
+                "redeem_share", "redeem_on")
 
 
 def _same_for_all_trials(a: np.ndarray) -> bool:
@@ -117,11 +127,36 @@ def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
         x = {k: x[k][:1] for k in _LINE_INPUTS}
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
     shape = tl.escalate(x["volume_growth"], horizon) * ramp[:, :, None, :]
-    price = shape * tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon),
-                                 horizon)
-    unit = shape * tl.to_months(x["cost_unit"][..., None] * tl.yearly(x["cost_growth"], horizon),
-                                horizon)
-    return price, price * x["cost_frac"][..., None], unit, shape * x["hours_per_unit"][..., None]
+    per_unit = tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon), horizon)
+    unit_cost = tl.to_months(x["cost_unit"][..., None] * tl.yearly(x["cost_growth"], horizon),
+                             horizon)
+    price, unit = shape * per_unit, shape * unit_cost
+    cost_frac = price * x["cost_frac"][..., None]
+    hours = shape * x["hours_per_unit"][..., None]
+    if np.any(x["redeem_share"] > 0):
+        cost_frac, unit, hours = _redeemed(x, shape, per_unit, unit_cost, cost_frac, unit, hours)
+    return price, cost_frac, unit, hours
+
+
+def _redeemed(x: dict, shape, per_unit, unit_cost, cost_frac, unit, hours):
+    """Membership credit: a share ``redeem_share`` of each line's dues buys treatments of the
+    line ``redeem_on`` at that month's price, costing its product (share of price and per unit)
+    and provider time but earning nothing more.  Per member-month: credit units = share x dues /
+    target price.  Their provider hours count against capacity like any treatment's: a binding
+    cap scales the membership line down with the treatments (no more members than the providers
+    can serve)."""
+    share = x["redeem_share"][..., None]                                   # (T, S, L, 1)
+    pick = x["redeem_on"]                                                  # (T, S, L, L)
+    target_price = np.einsum("tslk,tskm->tslm", pick, per_unit)
+    credit_units = np.divide(share * per_unit, target_price,
+                             out=np.zeros(np.broadcast_shapes(per_unit.shape, target_price.shape)),
+                             where=target_price > 0)                        # per member-month
+    target = {k: np.einsum("tslk,tsk->tsl", pick, x[k])[..., None]
+              for k in ("cost_frac", "hours_per_unit")}
+    cost_frac = cost_frac + shape * per_unit * share * target["cost_frac"]
+    unit = unit + shape * credit_units * np.einsum("tslk,tskm->tslm", pick, unit_cost)
+    hours = hours + shape * credit_units * target["hours_per_unit"]
+    return cost_frac, unit, hours
 
 
 def prepare(x: dict, horizon: int) -> Shared:
@@ -145,16 +180,44 @@ def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
     """
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
     steady = x["volume"] * x["vol_mult"][:, None, None] * uplift
-    capped = (x["hours_per_unit"] > 0).astype(float)
+    capped = ((x["hours_per_unit"] > 0) | (x["redeem_share"] > 0)).astype(float)
     if shared.shape_hours is None:
-        return steady, capped, None
+        return steady, capped, None, None
     demand = collapse(steady, shared.shape_hours)
-    capacity = x["providers"] * x["provider_hours"] * x["utilisation"]
-    capacity = np.where(x["has_capacity"] > 0, capacity, np.inf)[..., None]
+    per_provider = (x["provider_hours"] * x["utilisation"])[..., None]        # (T, S, 1)
+    hired, productive = hires(x, demand, per_provider)
+    capacity = (x["providers"][..., None] + productive) * per_provider
+    capacity = np.where(x["has_capacity"][..., None] > 0, capacity, np.inf)
     if not np.any(demand > capacity):
-        return steady, capped, None
+        return steady, capped, None, hired
     scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
-    return steady, capped, scale
+    return steady, capped, scale, hired
+
+
+def hires(x: dict, demand: np.ndarray, per_provider: np.ndarray):
+    """Providers hired by demand (T, S, M) [FTE] and their productive capacity [FTE].
+
+    In month m the site needs ``ceil(demand / (per-provider hours x trigger) / step) x step``
+    providers; it hires up to that (never letting go, at most ``max_providers``), pays each hire
+    from the month of hire and gains their capacity over ``ramp_months`` (1/ramp in the month of
+    hire, full after ramp months).  None where no site hires."""
+    if not np.any(x["hire_on"] > 0):
+        return None, 0.0
+    on = (x["hire_on"] > 0)[..., None]
+    step = np.where(on, x["hire_step"][..., None], 1.0)
+    trigger = np.where(on, x["hire_trigger"][..., None], 1.0)
+    need = np.ceil(demand / (per_provider * trigger) / step - 1e-9) * step
+    room = (x["hire_max"] - x["providers"])[..., None]
+    hired = np.clip(np.maximum.accumulate(need - x["providers"][..., None], axis=-1), 0.0, room)
+    hired = np.where(on, hired, 0.0)
+    new = np.diff(hired, axis=-1, prepend=0.0)                          # FTE hired in month k
+    M = demand.shape[-1]
+    ramp = np.where(on, x["hire_ramp"][..., None], 1.0)                  # (T, S, 1)
+    age = np.arange(M)[:, None] - np.arange(M)[None, :] + 1.0           # (m, k): months since hire
+    # productive[m] = sum_k new[k] x min(1, (m - k + 1) / ramp), for k <= m
+    weight = np.clip(age[None, None] / ramp[..., None], 0.0, 1.0)       # (T, S, m, k)
+    productive = np.einsum("tsmk,tsk->tsm", weight, new)
+    return hired, productive
 
 
 def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -187,12 +250,18 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
     ``shared`` is :func:`prepare`'s result, computed here when not given."""
     T, S = x["open_month"].shape
     shared = shared if shared is not None else prepare(x, horizon)
-    steady, capped, scale = volumes(
+    steady, capped, scale, hired = volumes(
         x, shared, np.zeros((T, S)) if treatment_uplift is None else treatment_uplift,
         np.ones(T) if all_uplift is None else all_uplift)
     pct = shared.opex_pct if card_rate is None else with_card_rate(x, shared.opex_pct, card_rate)
     op = Operation(horizon, shared.open, steady, capped, scale, shared, np.empty(0), np.empty(0),
                    shared.pay_year, shared.commission_rate, shared.opex_year, pct)
+    if hired is not None:  # each hire is paid as one FTE of the hiring role
+        one = ((x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["wage_mult"][:, None, None]
+               * (1.0 + x["load"]))[..., None] * tl.yearly(x["raise"], horizon)   # per FTE
+        per_fte = np.einsum("tsr,tsry->tsy", x["hire_role"], one)
+        op.hired, op.hire_role = hired, x["hire_role"]
+        op.hired_pay = hired * tl.to_months(per_fte, horizon) * shared.open
     ones = np.ones_like(steady)
     op.revenue = op.sales(ones)
     op.product_cost = op.cost(ones)

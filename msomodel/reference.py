@@ -32,7 +32,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("fee (type: cost_plus)", sc.CostPlusFee), ("fee (type: tiered)", sc.TieredFee),
     ("fee.tiers[]", sc.Tier), ("fee (type: hybrid)", sc.HybridFee),
     ("software", sc.Software), ("existing_software", sc.ExistingSoftware),
-    ("compliance", sc.ComplianceSettings),
+    ("compliance", sc.ComplianceSettings), ("report", sc.ReportSettings),
     ("compliance.condition_costs.<id>", sc.ConditionCost), ("infeasible.<option>", sc.Infeasible),
     ("uncertainty", un.UncertaintySpec), ("uncertainty.sensitivity[]", un.SensitivityRange),
     ("uncertainty.distributions[] (dist: uniform)", un.Uniform),

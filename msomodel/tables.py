@@ -2,14 +2,28 @@
 
 Functions return pandas DataFrames of strings, ready for the terminal (``to_string``) or for
 HTML (:func:`to_html`) in the report.
+
+Amounts are to the dollar by default (the terminal, the explorer); the report passes
+``amounts=formatting.amount`` so that every report table follows its one $k/$m rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pandas as pd
 
 from msomodel.compare import Comparison
-from msomodel.formatting import irr, missing, money, month, multiple, pct  # noqa: F401 (re-exported)
+from msomodel.formatting import (  # noqa: F401 (re-exported)
+    amount,
+    irr,
+    missing,
+    money,
+    month,
+    multiple,
+    pct,
+)
 from msomodel.scenario import OPTIONS
 
 LINE_LABELS = {
@@ -20,6 +34,7 @@ LINE_LABELS = {
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
     "exit_tax": "Tax on the sale (in the exit value)",
+    "pc_retained": "PC cash kept by its physician owner",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
     "tax": "Tax", "exit_value": "Exit value (net of debt and tax)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
@@ -44,12 +59,16 @@ def fee_level(value: float | None, unit: str) -> str:
     return f"{value * 100:.2f}% of collections"
 
 
-def key_figures(result: Comparison) -> pd.DataFrame:
+Amounts = Callable[[Any], str]
+
+
+def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
     """Headline figures, formatted; rows are figures, columns are options.
 
     Incremental rows follow README's rules: the payback of the switch only beside a positive
     incremental NPV, the incremental IRR only where the difference changes sign once (else
-    "not meaningful"), IRRs beyond the display bound as "> 1,000%".
+    "not meaningful"), IRRs beyond the display bound as "> 1,000%". ``amounts`` formats the
+    amounts (default: to the dollar).
     """
     year3 = min(3, (result.horizon + 11) // 12)
     d = result.decision
@@ -62,21 +81,21 @@ def key_figures(result: Comparison) -> pd.DataFrame:
         p10 = (d.p10_npv or {}).get(option)
         cols[result.label(option)] = {
             "Feasibility": STATUS[result.feasibility[option].status],
-            f"NPV ({result.horizon} months)": money(m["npv"]),
+            f"NPV ({result.horizon} months)": amounts(m["npv"]),
             "Probability best": "—" if prob is None else pct(prob, 0),
-            "Downside NPV (P10)": money(p10),
-            "NPV without the exit": money(m["npv_without_exit"]),
+            "Downside NPV (P10)": amounts(p10),
+            "NPV without the exit": amounts(m["npv_without_exit"]),
             "Share of NPV from the exit": (pct(m["pv_exit"] / m["npv"], 0) if m["npv"] > 0
                                            else "—"),
             "Equity IRR (levered, with exit)": irr(m["irr_annual"]),
             "Project IRR (unlevered, with exit)": irr(m["project_irr_annual"]),
             "Equity multiple (MOIC)": multiple(m["moic"]),
             "Payback": month(m["payback_month"]),
-            "Peak funding need": money(m["peak_funding"]),
-            f"Year {year3} EBITDA": money(a.loc[year3, "ebitda"]),
+            "Peak funding need": amounts(m["peak_funding"]),
+            f"Year {year3} EBITDA": amounts(a.loc[year3, "ebitda"]),
             f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
-            "Exit value (net of debt and tax)": money(m["exit_value"]),
-            "NPV vs self-managed": "—" if inc is None else money(inc["npv"]),
+            "Exit value (net of debt and tax)": amounts(m["exit_value"]),
+            "NPV vs self-managed": "—" if inc is None else amounts(inc["npv"]),
             "Payback of the switch": "—" if inc is None else (
                 "—" if note.get("payback_month") else month(inc["payback_month"])),
             "IRR of the switch": "—" if inc is None else (
@@ -85,26 +104,34 @@ def key_figures(result: Comparison) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
-def flips(result: Comparison) -> pd.DataFrame:
-    """What would flip the decision: one row per input, with the value where the lead changes."""
+def flips(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
+    """What would flip the decision: one row per input, with the value where the lead changes.
+    ``amounts`` formats the values of amount inputs (a flat fee, a cost)."""
     from msomodel.decision import input_value  # one formatter for values of every input
 
     d = result.decision
+
+    def value(f: Any, v: float) -> str:
+        text = input_value(f, v, result.inputs)
+        if amounts is money or not text.startswith(("$", "-$")):
+            return text
+        plain = money(v)  # input_value writes amounts to the dollar: the same, in the table's rule
+        return text.replace(plain, amounts(v), 1) if text.startswith(plain) else text
+
     rows = []
     for f in d.flips:
         rows.append({
             "Input": f.label,
-            "Assumed": input_value(f, f.current, result.inputs),
-            "Flips at": "no value in range" if f.value is None else input_value(f, f.value, result.inputs),
+            "Assumed": value(f, f.current),
+            "Flips at": "no value in range" if f.value is None else value(f, f.value),
             "Leader stays ahead": "—" if f.value is None else f"{f.stays_ahead} it",
             "Then best": "—" if f.taker is None else result.label(f.taker),
-            "Searched": (f"{input_value(f, f.searched[0], result.inputs)} to "
-                         f"{input_value(f, f.searched[1], result.inputs)}"),
+            "Searched": f"{value(f, f.searched[0])} to {value(f, f.searched[1])}",
         })
     return pd.DataFrame(rows)
 
 
-def asymmetries(result: Comparison) -> pd.DataFrame:
+def asymmetries(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
     """Inputs that favour one option only, their source, and the answer with them equalised."""
     d = result.decision
     rows = []
@@ -116,7 +143,7 @@ def asymmetries(result: Comparison) -> pd.DataFrame:
             "Set equal to": "—" if not a.paths else _plain(a.paths[0], a.equal_value),
             "Source": a.source or "—",
             "Best when equal": result.label(a.recommended_when_equal) if a.recommended_when_equal else "—",
-            "Lead when equal": money(a.margin_when_equal),
+            "Lead when equal": amounts(a.margin_when_equal),
         })
     return pd.DataFrame(rows)
 
@@ -125,26 +152,29 @@ def _plain(path: str, v: float) -> str:
     return f"{v:.2f}x" if "multiple" in path else pct(v)
 
 
-def annual_pl(result: Comparison, option: str, *, detail: bool = True) -> pd.DataFrame:
+def annual_pl(result: Comparison, option: str, *, detail: bool = True,
+              amounts: Amounts = money) -> pd.DataFrame:
     """Annual P&L of one option, formatted; rows are lines, columns are years."""
     frame = result.annual(option)
     lines = [c for c in frame.columns if detail or c in ("revenue", "ebitda", "net_cash_flow")]
     lines = [c for c in lines if c == "ebitda_margin" or frame[c].abs().sum() > 0.005]
     out = pd.DataFrame(index=[LINE_LABELS.get(c, c) for c in lines])
     for year, row in frame.iterrows():
-        out[f"Year {year}"] = [pct(row[c]) if c == "ebitda_margin" else money(row[c]) for c in lines]
+        out[f"Year {year}"] = [pct(row[c]) if c == "ebitda_margin" else amounts(row[c])
+                               for c in lines]
     return out
 
 
-def ebitda_by_year(result: Comparison) -> pd.DataFrame:
+def ebitda_by_year(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
     """EBITDA by year (rows) and option (columns), formatted."""
-    data = {result.label(o): result.annual(o)["ebitda"].map(money) for o in OPTIONS}
+    data = {result.label(o): result.annual(o)["ebitda"].map(amounts) for o in OPTIONS}
     frame = pd.DataFrame(data)
     frame.index = [f"Year {y}" for y in frame.index]
     return frame
 
 
-def by_site(result: Comparison, option: str, line: str = "ebitda") -> pd.DataFrame:
+def by_site(result: Comparison, option: str, line: str = "ebitda", *,
+            amounts: Amounts = money) -> pd.DataFrame:
     """One line by site (rows) and year (columns), formatted, with a consolidated total."""
     frame = result.annual_by_site(option, line).T
     frame.loc["All sites"] = frame.sum()
@@ -154,7 +184,7 @@ def by_site(result: Comparison, option: str, line: str = "ebitda") -> pd.DataFra
             frame.loc["Your MSO's corporate overhead"] = -overhead
             frame.loc["Consolidated"] = result.annual(option)["ebitda"]
     frame.columns = [f"Year {y}" for y in frame.columns]
-    return frame.map(money)
+    return frame.map(amounts)
 
 
 def summary_text(result: Comparison) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import msomodel
 from msomodel import assumptions
+from tests.conftest import ROOT
 
 
 def _by_path(name: str) -> dict[str, assumptions.Assumption]:
@@ -41,3 +42,16 @@ def test_every_numeric_input_is_listed(bundled):
     assert list(frame.columns) == ["input", "value", "unit", "source"]
     assert frame["source"].str.len().min() > 0
     assert len(frame) > 100
+
+
+def test_source_counts_say_what_the_figures_rest_on():
+    from msomodel import assumptions
+
+    frame = assumptions.table(msomodel.load_scenario(ROOT / "scenarios" / "texas_rn_single_site.yaml"))
+    counts = assumptions.source_counts(frame)
+    assert sum(counts.values()) == len(frame)
+    assert all(n > 0 for n in counts.values()), counts
+    assert assumptions.source_kind("model default") == "default"
+    assert assumptions.source_kind("assumption (no source given)") == "own"
+    assert assumptions.source_kind("assumption: 7-year life") == "assumption"
+    assert assumptions.source_kind("BLS Occupational Outlook Handbook") == "sourced"

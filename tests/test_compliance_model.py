@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import msomodel
-from tests.conftest import build, raw
+from tests.conftest import ROOT, build, raw
 
 
 def _compare(name: str, **changes):
@@ -192,3 +192,12 @@ def test_a_rule_change_within_the_horizon_is_a_dated_warning():
     after = _compare("ohio_physician_single_site.yaml", owner={"state": "WI", "licence": "np"},
                      finance={**fin, "start": "2026-10"})
     assert not [w for w in after.warnings if w["code"].startswith("rule_change_")]
+
+
+def test_no_bundled_friendly_pc_leaves_the_pc_losing_money():
+    """Every bundled friendly-PC scenario sets its management fee at or under the PC's
+    break-even fee, as its comment says (the fee must follow the bundled base when it changes)."""
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        r = msomodel.compare(msomodel.load_scenario(path), trials=0)
+        if r.structure == "friendly_pc":
+            assert "pc_margin_not_break_even" not in {w["code"] for w in r.warnings}, path.name

@@ -132,6 +132,10 @@ def test_texas_rn_path_to_three_feasible_options_and_the_name_follows(page: Any)
     structure = page.inner_text(".mso-structure-banner")
     assert "registered nurse may not own" in structure and f"confidence {rules.lookup('TX', 'rn').confidence}" in structure
     assert "source:" in structure
+    # the banner and the table are separate outputs: wait for the table's own update too
+    page.wait_for_function(
+        "document.querySelector('.mso-key-figures').innerText.includes('Feasible with conditions')",
+        timeout=30_000)
     table = page.inner_text(".mso-key-figures")
     assert "Not permitted" not in table and table.count("Feasible with conditions") == 3
     assert "No option is open" not in page.inner_text("body")

@@ -153,8 +153,10 @@ def test_identities_for_every_bundled_scenario_option_and_trial(path):
             np.testing.assert_allclose(s["cash"][:, 1:], np.broadcast_to(held, s["cash"][:, 1:].shape),
                                        atol=1e-6)
         top = lines.get("consolidated", lines.get("company"))
-        # the owner's net cash flow = distributions - contributions + the exit
-        owner = -(top["contributions"] + top["distributions"]) + p.company["exit_value"]
+        # the owner's net cash flow = distributions - contributions + the exit (under the
+        # friendly PC less what the PC's physician owner keeps)
+        owner = (-(top["contributions"] + top["distributions"]) + p.company["exit_value"]
+                 - p.company["pc_retained"])
         np.testing.assert_allclose(owner, p.net_cash_flow, atol=1e-6)
         if "consolidated" in lines:  # the management fee eliminates
             np.testing.assert_allclose(top["ebitda"], p.company["ebitda"], atol=1e-6)

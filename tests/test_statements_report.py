@@ -7,7 +7,7 @@ import json
 import pypdf
 import pytest
 
-from msomodel.formatting import money
+from msomodel.formatting import amount
 from msomodel.report import render_one
 from tests.conftest import ROOT
 
@@ -40,6 +40,7 @@ def test_pdf_holds_the_statements_totals_from_the_json(texas):
                   final["total_liabilities"], final["total_equity"],
                   group["income_statement"][-1]["net_income"],
                   st["debt_service"]["years"][1]["debt_service"]):
-        assert money(value) in text, money(value)
+        assert amount(value) in text, amount(value)
     assert f"{st['debt_service']['years'][1]['dscr']:.2f}x" in text
     assert "-$0" not in text
+    assert "What the figures rest on. Of the" in text and "cite a published source" in text

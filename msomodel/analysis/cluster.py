@@ -34,7 +34,8 @@ MAX_GROUPS_PER_TASK = 8
 
 
 def simulate_on_cluster(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int,
-                        seed: int, scheduler: str | Any, chunk_size: int = DEFAULT_CHUNK_SIZE, *,
+                        seed: int, scheduler: str | Any,
+                        chunk_size: int | None = DEFAULT_CHUNK_SIZE, *,
                         block_size: int = BLOCK_SIZE, source: str | None = None,
                         groups_per_task: int | None = None,
                         progress: bool = False) -> SimulationResult:
@@ -46,7 +47,7 @@ def simulate_on_cluster(scenario: Scenario, spec: UncertaintySpec | dict | None,
     per-task overhead and the work lost with a worker, never the numbers. Raises
     :class:`msomodel.distributed.ClusterError` when the scheduler cannot be used.
     """
-    if chunk_size < 1:
+    if chunk_size is not None and chunk_size < 1:
         raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
     if groups_per_task is not None and groups_per_task < 1:
         raise ValueError(f"groups_per_task: expected a whole number >= 1, found {groups_per_task}")
@@ -61,7 +62,8 @@ def simulate_on_cluster(scenario: Scenario, spec: UncertaintySpec | dict | None,
     return finish(scenario, problem, results)
 
 
-def run_on_client(client: Any, problem: MonteCarloProblem, chunk_size: int = DEFAULT_CHUNK_SIZE,
+def run_on_client(client: Any, problem: MonteCarloProblem,
+                  chunk_size: int | None = DEFAULT_CHUNK_SIZE,
                   groups_per_task: int | None = None, progress: bool = False) -> list[BlockResult]:
     """Every block of ``problem`` evaluated on ``client``'s cluster (in any order)."""
     from distributed import as_completed
@@ -100,7 +102,7 @@ def _identity(value: Any) -> Any:
 
 
 def _run_groups(problem: MonteCarloProblem, groups: list[list[int]],
-                chunk_size: int) -> list[BlockResult]:
+                chunk_size: int | None) -> list[BlockResult]:
     """One task: the given block groups, each exactly as the local driver evaluates it."""
     out: list[BlockResult] = []
     for blocks in groups:

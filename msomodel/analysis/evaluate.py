@@ -14,6 +14,7 @@ NPVs use each trial's own discount rate, exactly as :func:`msomodel.metrics.opti
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,15 @@ from msomodel.options import Projection
 from msomodel.scenario import OPTIONS
 
 CHALLENGERS = ("mso", "software_only")
+
+
+def one_blas_thread() -> AbstractContextManager[Any]:
+    """numpy's BLAS on one thread for the ``with`` block (threadpoolctl): the engine's small
+    matrix products and the IRR solver are faster without thread hand-offs, and the cores are
+    left to other processes (a distributed run's workers, say)."""
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def gap_key(option: str, baseline: str) -> str:
@@ -107,12 +117,14 @@ def irr_outcomes(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 def npv_by_path(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
                 chunk_size: int = 4000) -> dict[str, np.ndarray]:
     """NPV outcomes of ``n`` trials given ``{path: values (n,)}`` (pseudo-paths allowed),
-    ``chunk_size`` trials per engine call."""
+    ``chunk_size`` trials per engine call, BLAS on one thread."""
     from msomodel.analysis.paths import batch_arguments
 
     parts = []
-    for lo in range(0, n, chunk_size):
-        hi = min(lo + chunk_size, n)
-        plain, arrays = batch_arguments(inputs, hi - lo, {p: v[lo:hi] for p, v in values.items()})
-        parts.append(npv_outcomes(inputs, hi - lo, plain, arrays)[0])
+    with one_blas_thread():
+        for lo in range(0, n, chunk_size):
+            hi = min(lo + chunk_size, n)
+            plain, arrays = batch_arguments(inputs, hi - lo,
+                                            {p: v[lo:hi] for p, v in values.items()})
+            parts.append(npv_outcomes(inputs, hi - lo, plain, arrays)[0])
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -13,7 +13,10 @@ never on how many blocks are evaluated together, in which order, or on which mac
 :class:`SimulationResult` on the client; :func:`simulate` is the local driver.  A Dask (or
 any other) scheduler can map :func:`run_block` over ``range(problem.n_blocks)`` and reduce.
 ``chunk_size`` only sets how many trials go through one engine call (memory), not the
-numbers: the same seed gives identical results for every chunk size.
+numbers: the same seed gives identical results for every chunk size.  By default it is sized
+by array elements (:data:`CHUNK_ELEMENTS` sites x months x trials, :func:`chunk_trials`), so
+that the memory of one call stays about the same whatever the number of sites.  Engine calls
+run with numpy's BLAS on one thread (:func:`msomodel.analysis.evaluate.one_blas_thread`).
 
 Outcomes per trial are listed in :mod:`msomodel.analysis.evaluate`.
 """
@@ -34,6 +37,7 @@ from msomodel.analysis.evaluate import (
     gap_key,
     irr_outcomes,
     npv_outcomes,
+    one_blas_thread,
     outcomes,
 )
 from msomodel.analysis.spec import UncertaintySpec
@@ -42,9 +46,30 @@ from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 
 BLOCK_SIZE = 1000
-DEFAULT_CHUNK_SIZE = 250  # trials per engine call: small chunks stay in CPU cache
+#: Array elements (sites x months x trials) per engine call: 250 trials of 5 sites x 60 months.
+#: Small calls stay in CPU cache; a 100-site scenario gets 12 trials per call instead of 250.
+CHUNK_ELEMENTS = 75_000
+#: Trials per engine call; None: sized by :data:`CHUNK_ELEMENTS` (:func:`chunk_trials`).
+DEFAULT_CHUNK_SIZE: int | None = None
 PERCENTILES = (5, 50, 95)
 METRICS = ("npv", "irr_annual", "payback_month")
+
+
+def chunk_trials(inputs: ModelInputs, chunk_size: int | None = None,
+                 elements: int | None = None) -> int:
+    """Trials per engine call: ``chunk_size`` if given, else as many trials as fit in
+    ``elements`` array elements (sites x months x trials; default :data:`CHUNK_ELEMENTS`), at
+    least one."""
+    if chunk_size is not None:
+        return chunk_size
+    elements = CHUNK_ELEMENTS if elements is None else elements
+    per_trial = max(1, len(inputs.sites)) * max(1, inputs.horizon)
+    return max(1, elements // per_trial)
+
+
+def _check_chunk_size(chunk_size: int | None) -> None:
+    if chunk_size is not None and chunk_size < 1:
+        raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
 
 
 @dataclass(frozen=True)
@@ -88,14 +113,23 @@ def sample_block(problem: MonteCarloProblem, block: int) -> tuple[dict[str, np.n
 
 
 def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
-                     chunk_size: int = DEFAULT_CHUNK_SIZE, *, irr_blocks: Sequence[int] = (),
-                     irr: bool = True) -> dict[str, np.ndarray]:
-    """Outcomes of ``n`` trials given ``{path: values (n,)}``, ``chunk_size`` per engine call.
+                     chunk_size: int | None = DEFAULT_CHUNK_SIZE, *,
+                     irr_blocks: Sequence[int] = (), irr: bool = True) -> dict[str, np.ndarray]:
+    """Outcomes of ``n`` trials given ``{path: values (n,)}``, ``chunk_size`` per engine call
+    (None: :func:`chunk_trials`), with BLAS on one thread.
 
     IRR and payback are solved per group of trials given by ``irr_blocks`` (sizes adding up
     to ``n``; default: all ``n`` together), independently of the chunking; ``irr=False``
     gives NPVs only (what a decision needs).
     """
+    with one_blas_thread():
+        return _evaluate_samples(inputs, values, n, chunk_trials(inputs, chunk_size),
+                                 irr_blocks, irr)
+
+
+def _evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
+                      chunk_size: int, irr_blocks: Sequence[int],
+                      irr: bool) -> dict[str, np.ndarray]:
     parts, flows = [], []
     for lo in range(0, n, chunk_size):
         hi = min(lo + chunk_size, n)
@@ -117,9 +151,10 @@ def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
 
 
 def run_blocks(problem: MonteCarloProblem, blocks: Sequence[int],
-               chunk_size: int = DEFAULT_CHUNK_SIZE, *, irr: bool = True) -> list[BlockResult]:
+               chunk_size: int | None = DEFAULT_CHUNK_SIZE, *,
+               irr: bool = True) -> list[BlockResult]:
     """Sample ``blocks`` and evaluate them together, ``chunk_size`` trials per engine call
-    (IRR and payback block by block, unless ``irr=False``)."""
+    (None: :func:`chunk_trials`; IRR and payback block by block, unless ``irr=False``)."""
     drawn = [sample_block(problem, b) for b in blocks]
     sizes = [problem.block_range(b)[1] - problem.block_range(b)[0] for b in blocks]
     values = {p: np.concatenate([v[p] for v, _ in drawn]) for p in problem.plan.paths}
@@ -133,7 +168,7 @@ def run_blocks(problem: MonteCarloProblem, blocks: Sequence[int],
 
 
 def run_block(problem: MonteCarloProblem, block: int,
-              chunk_size: int = DEFAULT_CHUNK_SIZE) -> BlockResult:
+              chunk_size: int | None = DEFAULT_CHUNK_SIZE) -> BlockResult:
     """Sample and evaluate one block (the unit of work for a distributed scheduler)."""
     return run_blocks(problem, [block], chunk_size)[0]
 
@@ -330,31 +365,33 @@ def prepare(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int
 
 
 def simulate(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: int, seed: int,
-             chunk_size: int = DEFAULT_CHUNK_SIZE, *, block_size: int = BLOCK_SIZE,
+             chunk_size: int | None = DEFAULT_CHUNK_SIZE, *, block_size: int = BLOCK_SIZE,
              source: str | None = None, inputs: ModelInputs | None = None) -> SimulationResult:
     """Monte Carlo over the distributions of ``spec``, ``trials`` trials, seeded by ``seed``.
 
-    Trials are evaluated ``chunk_size`` at a time (whole blocks are grouped when
-    ``chunk_size >= block_size``); memory grows with the chunk size, not with ``trials``
+    Trials are evaluated ``chunk_size`` at a time (default: sized by array elements,
+    :func:`chunk_trials`; whole blocks are grouped when ``chunk_size >= block_size``);
+    memory grows with the chunk size, not with ``trials``
     (apart from the per-trial outcome table, ~100 bytes per trial).  The same ``seed`` gives
     identical numbers for every ``chunk_size``.  ``inputs``: the scenario's compiled inputs
     (``Comparison.inputs``: they fix the legal structure), if already at hand.
     """
-    if chunk_size < 1:
-        raise ValueError(f"chunk_size: expected a whole number >= 1, found {chunk_size}")
+    _check_chunk_size(chunk_size)
     problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source,
                       inputs=inputs)
+    chunk_size = chunk_trials(problem.inputs, chunk_size)
     results: list[BlockResult] = []
     for blocks in block_groups(problem, chunk_size):
         results += run_blocks(problem, blocks, chunk_size)
     return finish(scenario, problem, results)
 
 
-def block_groups(problem: MonteCarloProblem, chunk_size: int = DEFAULT_CHUNK_SIZE) -> list[list[int]]:
+def block_groups(problem: MonteCarloProblem,
+                 chunk_size: int | None = DEFAULT_CHUNK_SIZE) -> list[list[int]]:
     """The blocks evaluated together by one :func:`run_blocks` call: whole blocks are grouped
-    when ``chunk_size >= block_size`` (the local driver and a distributed one use the same
-    groups, hence the same engine calls)."""
-    per_call = max(1, chunk_size // problem.block_size)
+    when ``chunk_size >= block_size`` (None: :func:`chunk_trials`; the local driver and a
+    distributed one use the same groups, hence the same engine calls)."""
+    per_call = max(1, chunk_trials(problem.inputs, chunk_size) // problem.block_size)
     return [list(range(first, min(first + per_call, problem.n_blocks)))
             for first in range(0, problem.n_blocks, per_call)]
 

@@ -23,9 +23,12 @@ from msomodel import timeline as tl
 
 
 def mso_fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: np.ndarray,
-            is_open: np.ndarray, horizon: int, prefix: str = "fee") -> np.ndarray:
+            is_open: np.ndarray, horizon: int, prefix: str = "fee",
+            profit_before: np.ndarray | None = None) -> np.ndarray:
     """The fee of each site and month (T, S, M); ``prefix`` names the fee's arrays: ``fee``
-    for the third-party MSO's fee, ``mf`` for the friendly PC's management fee."""
+    for the third-party MSO's fee, ``mf`` for the friendly PC's management fee.  ``sweep``
+    (management fee only) takes ``profit_before`` (the PC's EBITDA before the fee) less the
+    target margin x revenue, month by month; the floor and cap still bound it."""
     esc = tl.escalate(x[f"{prefix}_esc"], horizon)[:, None, :]  # (T, 1, M)
 
     def per_t(name: str) -> np.ndarray:
@@ -43,11 +46,14 @@ def mso_fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: np.ndarray,
         band = np.clip(revenue[..., None] - lo, 0.0, hi - lo)
         rates = (x[f"{prefix}_tier_rates"] * x[f"{prefix}_tier_scale"][:, None])[:, None, None, :]
         fee = (band * rates).sum(axis=-1)
+    elif fee_type == "sweep":
+        fee = profit_before - per_t("target") * revenue
     elif fee_type == "hybrid":
         fee = per_t("base") * esc * is_open + per_t("pct") * revenue
     else:  # pragma: no cover - the schema admits only the types above
         raise ValueError(f"unknown fee type {fee_type!r}")
-    bounded = np.clip(fee, per_t("floor") * esc, per_t("cap") * esc)
+    floor = per_t("floor") * esc if fee_type != "sweep" or x[f"{prefix}_floor"].any() else -np.inf
+    bounded = np.clip(fee, floor, per_t("cap") * esc)
     renewals = np.maximum(tl.months(horizon) - 1.0, 0.0) // per_t("term")   # (T, 1, M)
     return bounded * is_open * (1.0 + per_t("renewal")) ** renewals
 

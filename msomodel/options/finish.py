@@ -14,6 +14,12 @@ Per company and month (index 0..H, see :mod:`msomodel.timeline`):
   still outstanding, any termination fee and the deferred revenue still owed, plus the cash
   reserve, less tax on the gain (``exit_tax_rate`` x (price - fixed assets net - inventory +
   payables), when positive).
+- friendly PC: the owner's value is the MSO's. The PC's own cash (EBITDA - its one-time costs -
+  its tax - its working capital) belongs to its physician owner (``pc_retained``), except that
+  the owner's MSO funds the PC's shortfalls and is repaid first; the exit sells the MSO, valued on
+  the MSO's trailing EBITDA less any trailing loss of the PC (which the MSO funds), basis its
+  fixed assets (an advance still owed at the end is not
+  counted).
 - working capital (inventory, payables, deferred revenue; all zero by default): its increase
   over the month is cash tied up; the cash reserve is put in at index 0.
 - net cash flow = EBITDA - one-time - capex - working-capital increase + loan draw - loan fee -
@@ -181,16 +187,22 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
     wc = working_capital(x, site["revenue"].sum(axis=1), site["product_cost"].sum(axis=1))
     reserve = x["cash_reserve"]
-    trailing = ebitda[:, -12:].sum(axis=-1)
+    pc = len(parts) > 1  # friendly PC: the owner owns the MSO, a physician the PC
+    # What the owner sells: the business, or under the friendly PC the MSO (valued on its own
+    # EBITDA; the PC, its working capital and its prepaid obligations stay with the physician).
+    trailing = (parts[-1] if pc else ebitda)[:, -12:].sum(axis=-1)
+    if pc:  # a PC running at a loss cannot pay the fee: the owner's MSO funds the shortfall
+        trailing = trailing + np.minimum(parts[0][:, -12:].sum(axis=-1), 0.0)
     gross_exit = exit_multiple * np.maximum(trailing, 0.0)
     if termination_fee is not None:
         gross_exit = gross_exit - termination_fee
     # The buyer takes the business cash-free and debt-free: the seller repays the loan and keeps
     # the reserve; prepaid treatments still owed (deferred revenue) are debt-like.
-    gross_exit = gross_exit - wc["deferred_revenue"][:, -1]
+    fixed_assets = (cap["capex"] - cap["depreciation"]).sum(axis=-1)
+    if not pc:
+        gross_exit = gross_exit - wc["deferred_revenue"][:, -1]
     # The gain over the tax basis of what is sold is taxed at the exit rate (no recapture).
-    basis = ((cap["capex"] - cap["depreciation"]).sum(axis=-1) + wc["inventory"][:, -1]
-             - wc["payables"][:, -1])
+    basis = fixed_assets if pc else (fixed_assets + wc["inventory"][:, -1] - wc["payables"][:, -1])
     exit_tax = np.zeros_like(ebitda)
     exit_tax[:, -1] = x["exit_tax_rate"] * np.maximum(gross_exit - basis, 0.0)
     gross_exit = gross_exit - exit_tax[:, -1]
@@ -199,12 +211,19 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     payment = cap["interest"] + cap["principal_repaid"]
     operating = ebitda - one_time - cap["capex"] - wc["change"]
     operating[:, 0] -= reserve
-    cash = operating + cap["loan_draw"] - cap["loan_fee"] - payment - tax + exit_value
-    unlevered = operating - tax_unlevered
+    retained = np.zeros_like(ebitda)
+    if pc:  # the PC's cash is its physician owner's, except that the owner's MSO funds its
+        # shortfalls and is repaid first: the owner's share is the PC's cumulative cash below 0
+        pc_cash = parts[0] - taxes[0] - wc["change"]
+        to_owner = np.diff(np.minimum(np.cumsum(pc_cash, axis=-1), 0.0), axis=-1, prepend=0.0)
+        retained = pc_cash - to_owner
+    cash = operating + cap["loan_draw"] - cap["loan_fee"] - payment - tax + exit_value - retained
+    unlevered = operating - tax_unlevered - retained
     unlevered[:, -1] += gross_exit + reserve
     company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time,
                **{k: v for k, v in cap.items() if k != "loan_balance"},
-               "working_capital_change": wc["change"], "tax": tax, "exit_tax": exit_tax,
+               "working_capital_change": wc["change"], "tax": tax, "pc_retained": retained,
+               "exit_tax": exit_tax,
                "exit_value": exit_value, "net_cash_flow": cash, "unlevered_cash_flow": unlevered}
     balances = {"loan_balance": cap["loan_balance"], "inventory": wc["inventory"],
                 "payables": wc["payables"], "deferred_revenue": wc["deferred_revenue"],

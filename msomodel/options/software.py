@@ -8,7 +8,9 @@ Against the baseline's existing tool (``existing_software``; the scenario's no-s
 hours are measured with it) only the *additional* effect counts: the offer's effects q_s (stated
 against no tool) over the tool's q_b give a further relative fall ``1 - (1 - q_s) / (1 - q_b)``
 (negative when the offer does less), for no-shows and admin hours alike, and a booking uplift
-``(1 + u_s) / (1 + u_b) - 1``.  Equal effects: no gain.
+``(1 + u_s) / (1 + u_b) - 1``.  Equal effects: no gain.  That holds when the offer replaces the
+tool (``software.replaces_opex`` covers ``existing_software.opex_item``); an add-on that keeps
+the tool counts only positive further effects.
 Price: the first location to open pays ``per_location_monthly``, every other location
 ``extra_location_monthly``; plus providers x ``per_provider_monthly`` and add-ons, escalated
 yearly; an implementation fee per site before it opens.
@@ -45,13 +47,21 @@ def beyond(offer: np.ndarray, existing: np.ndarray) -> np.ndarray:
     return 1.0 - (1.0 - offer) / np.maximum(1.0 - existing, 1e-9)
 
 
+def further(effect: np.ndarray, kept: np.ndarray) -> np.ndarray:
+    """The effect that counts: where the existing tool is kept (``kept`` = 1, an add-on) its
+    effects stay, so an offer doing less adds nothing rather than undoing them."""
+    return (1.0 - kept) * effect + kept * np.maximum(effect, 0.0)
+
+
 def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
-    r, q = x["no_show"], beyond(x["sw_noshow_red"], x["base_noshow_red"])[:, None]
+    kept = 1.0 - x["base_replaced"]
+    r, q = x["no_show"], further(beyond(x["sw_noshow_red"], x["base_noshow_red"]), kept)[:, None]
     recovered = r * q / np.maximum(1.0 - r, 1e-9)
-    booking = (1.0 + x["sw_booking"]) / (1.0 + x["base_booking"]) - 1.0
+    booking = further((1.0 + x["sw_booking"]) / (1.0 + x["base_booking"]) - 1.0, kept)
     uplift = (1.0 + recovered) * (1.0 + booking[:, None]) - 1.0
     op = operate(x, horizon, shared=shared, treatment_uplift=uplift, card_rate=x["sw_proc_rate"])
-    keep = 1.0 - x["is_admin"] * beyond(x["sw_admin_saved"], x["base_admin_saved"])[:, None, None]
+    saved = further(beyond(x["sw_admin_saved"], x["base_admin_saved"]), kept)
+    keep = 1.0 - x["is_admin"] * saved[:, None, None]
     clinical, admin = split_payroll(x, op, keep)
     one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
                            x["open_month"] - 1.0, horizon).sum(axis=1)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from msomodel.options.fees import mso_fee
-from msomodel.options.finish import Managed, Projection, conditions, finish, site_lines
+from msomodel.options.finish import Managed, Projection, capital, conditions, finish, site_lines
 
 
 def _zeros_or(value: np.ndarray | None, like: np.ndarray) -> np.ndarray:
@@ -39,19 +39,22 @@ def direct(m: Managed, x: dict, horizon: int, *, cap: dict | None = None, **_: o
 def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
                 cap: dict | None = None) -> Projection:
     op = m.op
+    cap = cap if cap is not None else capital(x, horizon)
     T = op.revenue.shape[0]
     own = 1.0 - (np.zeros(T) if m.covers_pc is None else m.covers_pc)  # (T,) 0: the MSO covers it
     weights = np.broadcast_to(m.opex_weights, op.opex_pct.shape)
     pc_opex, mso_opex = op.opex(weights * x["opex_pc"]), op.opex(weights * (1.0 - x["opex_pc"]))
     third, software = _zeros_or(m.mso_fee, op.revenue), _zeros_or(m.software_fee, op.revenue)
     structuring = ((x["md_agreement"] + x["pc_admin"]) * own)[:, None, None] * op.open
-    fee = mso_fee(x, mgmt_fee_type, op.revenue, m.admin + mso_opex + third + software, op.open,
-                  horizon, prefix="mf")
     cond, cond_once = conditions(x, m.option, op.open, horizon)
+    before_fee = op.revenue - op.product_cost - m.clinical - pc_opex - structuring - cond
+    overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
+    cost_base = m.admin + mso_opex + third + software + _shared_costs(x, op.open, overhead, cap)
+    fee = mso_fee(x, mgmt_fee_type, op.revenue, cost_base, op.open, horizon, prefix="mf",
+                  profit_before=before_fee)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
                       staff_admin=m.admin, opex=pc_opex + mso_opex, mso_fee=third,
                       software_fee=software, structuring=structuring, conditions=cond)
-    overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
     mso_once = m.one_time.copy()
     mso_once[:, 0] += x["structuring"] * own
     pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
@@ -66,6 +69,21 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
                   exit_multiple=m.exit_multiple, termination_fee=m.termination_fee,
                   taxable_parts=[pc["ebitda"] - cond_once, mso["ebitda"]],
                   entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once)
+
+
+def _shared_costs(x: dict, is_open: np.ndarray, overhead: np.ndarray,
+                  cap: dict) -> np.ndarray | float:
+    """The owner's MSO's company-level costs a cost-plus MSA adds to the cost base (overhead,
+    depreciation, interest, as ``cost_base_includes`` lists), shared equally by the open sites."""
+    parts = [(x["mf_inc_overhead"], lambda: overhead),
+             (x["mf_inc_depreciation"], lambda: cap["depreciation"]),
+             (x["mf_inc_interest"], lambda: cap["interest"])]
+    if not any(np.any(flag > 0) for flag, _ in parts):
+        return 0.0
+    total = sum(flag[:, None] * get() for flag, get in parts)              # (T, M)
+    n_open = is_open.sum(axis=1, keepdims=True)
+    return total[:, None, :] * np.divide(is_open, n_open, out=np.zeros_like(is_open),
+                                         where=n_open > 0)
 
 
 STRUCTURES = {"direct": direct, "friendly_pc": friendly_pc}

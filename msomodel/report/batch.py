@@ -32,6 +32,7 @@ def render_batch(
     notebook: str | os.PathLike[str] = DEFAULT_NOTEBOOK,
     kernel_name: str = "python3",
     scheduler: Any = None,
+    parameters: dict[str, Any] | None = None,
 ) -> BatchResult:
     """Render every scenario into ``out_dir`` and rebuild its index (csv, json, html) there.
 
@@ -40,14 +41,16 @@ def render_batch(
     batch's (see :mod:`.index`). Raises :class:`~.files.OutputDirError` if ``out_dir`` cannot be
     used, ``KeyboardInterrupt`` after cleaning up when interrupted. With ``scheduler``
     (``tcp://HOST:PORT``, ``local[:N]`` or a ``distributed.Client``) the reports are rendered on
-    a Dask cluster instead (:mod:`.cluster`; ``jobs`` is then ignored).
+    a Dask cluster instead (:mod:`.cluster`; ``jobs`` is then ignored). ``parameters``: extra
+    notebook parameters for every scenario (JSON-able: e.g. ``prepared_by``, ``logo`` as a data
+    URI, ``report_date``), as ``msomodel report --prepared-by/--logo/--date`` pass them.
     """
     if scheduler is not None:
         from .cluster import render_batch_on_cluster
 
         return render_batch_on_cluster(paths, out_dir, scheduler, formats=formats,
                                        progress=progress, notebook=notebook,
-                                       kernel_name=kernel_name)
+                                       kernel_name=kernel_name, parameters=parameters)
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
     with Run(out_dir) as run:
@@ -55,7 +58,7 @@ def render_batch(
         tasks = [
             {"scenario_path": p, "out_dir": str(run.out), "formats": tuple(formats),
              "notebook": os.fspath(notebook), "kernel_name": kernel_name, "slug": s,
-             "run_id": run.id}
+             "run_id": run.id, "parameters": dict(parameters or {})}
             for p, s in zip(paths, run.claim(paths), strict=True)
         ]
         bar = Progress(len(tasks), enabled=progress)

@@ -32,6 +32,11 @@ examples:
   msomodel report clients/ -o portfolio/ --formats pdf
   msomodel report a.yaml b.yaml -j 2 --no-progress
   msomodel report clients/ --scheduler tcp://10.0.0.5:8786
+  msomodel report acme.yaml --prepared-by "Jane Doe, Example Advisory LLC" --logo firm.png
+
+The cover names the client (the scenario's report.prepared_for, else its name), the preparer,
+the date and, optionally, a logo; --prepared-for, --prepared-by, --logo and --date override the
+scenario's `report:` settings for every scenario of the run.
 
 exit status: 0 all rendered; 1 some failed (or the index could not be written);
 2 bad arguments or an unusable output folder; 130 interrupted.
@@ -46,12 +51,18 @@ def run_report_command(
     progress: bool = True,
     scheduler: str | None = None,
     notebook: str | os.PathLike[str] | None = None,
+    prepared_for: str | None = None,
+    prepared_by: str | None = None,
+    logo: str | os.PathLike[str] | None = None,
+    date: str | None = None,
 ) -> int:
     """Render ``paths`` (files, or folders of scenarios) into ``out_dir``, print a summary.
 
     0 if all rendered, 1 if any failed, 2 for bad arguments (or an unusable ``out_dir`` or
     ``scheduler``), 130 if interrupted. ``scheduler``: render on Dask (``tcp://HOST:PORT`` or
     ``local[:N]``) instead of the local pool. ``notebook``: another report notebook (tests).
+    ``prepared_for``, ``prepared_by``, ``logo`` (a PNG or JPEG file, checked here and embedded)
+    and ``date`` (YYYY-MM-DD) go on every report's cover, over the scenarios' ``report:``.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
@@ -78,7 +89,15 @@ def run_report_command(
     except OutputDirError as exc:
         print(f"msomodel report: -o: {exc}", file=sys.stderr)
         return 2
+    try:
+        cover = cover_parameters(prepared_for=prepared_for, prepared_by=prepared_by, logo=logo,
+                                 date=date)
+    except ValueError as exc:
+        print(f"msomodel report: {exc}", file=sys.stderr)
+        return 2
     options: dict[str, object] = {"notebook": notebook} if notebook is not None else {}
+    if cover:
+        options["parameters"] = cover
     if scheduler is not None:
         try:
             parse_scheduler(scheduler)
@@ -110,6 +129,35 @@ def run_report_command(
     if batch.index_error:
         print(f"msomodel report: {batch.index_error}", file=sys.stderr)
     return batch.exit_code
+
+
+def cover_parameters(*, prepared_for: str | None = None, prepared_by: str | None = None,
+                     logo: str | os.PathLike[str] | None = None,
+                     date: str | None = None) -> dict[str, str]:
+    """The cover's notebook parameters from the command line, checked: the logo read once and
+    passed as a data URI (the PDF embeds it; Dask workers need no access to the file). Raises
+    ``ValueError`` (e.g. :class:`~.sections.cover.LogoError`) saying which flag is wrong."""
+    import datetime
+
+    out: dict[str, str] = {}
+    for flag, key, value in (("--prepared-for", "prepared_for", prepared_for),
+                             ("--prepared-by", "prepared_by", prepared_by)):
+        if value is None:
+            continue
+        text = " ".join(str(value).split())
+        if not text or len(text) > 200:
+            raise ValueError(f"{flag}: expected 1 to 200 characters, found {len(text)}")
+        out[key] = text
+    if logo is not None:
+        from .sections.cover import logo_data_uri
+
+        out["logo"] = logo_data_uri(os.fspath(logo), what="--logo")
+    if date is not None:
+        try:
+            out["report_date"] = datetime.date.fromisoformat(date).isoformat()
+        except ValueError:
+            raise ValueError(f"--date: expected a date as YYYY-MM-DD, found {date!r}") from None
+    return out
 
 
 def _formats(text: str) -> list[str]:
@@ -159,6 +207,19 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="render on Dask instead: tcp://HOST:8786 for a running scheduler, or local[:N] for "
              "a local cluster of N workers (default: local worker processes; needs "
              "msomodel[dask])")
+    cover = parser.add_argument_group("cover", "who the report is for and from (default: the "
+                                                "scenario's report: settings)")
+    cover.add_argument("--prepared-for", default=None, metavar="CLIENT",
+                       help="client named on the cover (default: report.prepared_for, else the "
+                            "scenario's name)")
+    cover.add_argument("--prepared-by", default=None, metavar="NAME",
+                       help='who prepared it, e.g. "Jane Doe, Example Advisory LLC" '
+                            "(default: report.prepared_by)")
+    cover.add_argument("--logo", default=None, metavar="FILE",
+                       help="PNG or JPEG logo for the cover, embedded in the PDF "
+                            "(default: report.logo)")
+    cover.add_argument("--date", default=None, metavar="YYYY-MM-DD",
+                       help="date on the cover (default: today)")
     return parser
 
 
@@ -171,7 +232,9 @@ def run_from_args(args: argparse.Namespace) -> int:
     """Run the command for arguments parsed by :func:`build_parser`."""
     options = {"scheduler": args.scheduler} if args.scheduler else {}
     return run_report_command(args.paths, args.output, jobs=args.jobs, formats=args.formats,
-                              progress=not args.no_progress, **options)
+                              progress=not args.no_progress, prepared_for=args.prepared_for,
+                              prepared_by=args.prepared_by, logo=args.logo, date=args.date,
+                              **options)
 
 
 if __name__ == "__main__":

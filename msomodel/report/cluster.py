@@ -1,7 +1,8 @@
 """Render a batch of reports on a Dask cluster: one task per scenario.
 
-What travels with a task (:class:`Bundle`): the bytes of the scenario file and of every file it
-``extends:`` (read on the client, relative paths kept) and the bytes of the report notebook. The
+What travels with a task (:class:`Bundle`): the bytes of the scenario file, of every file it
+``extends:`` and of the logo its ``report: logo:`` names (read on the client, relative paths
+kept), the bytes of the report notebook, and the run's notebook parameters. The
 worker materialises them in a private temporary folder, renders there with :func:`render_one`,
 and returns the output files' bytes with the :class:`RenderResult`; the client writes them
 atomically into the output folder (``failed/`` for a failed scenario's partial notebook). So
@@ -58,6 +59,7 @@ class Bundle:
     formats: tuple[str, ...]
     kernel_name: str = "python3"
     prestart_next: bool = False
+    parameters: dict[str, Any] = field(default_factory=dict)  # extra notebook parameters (JSON)
 
 
 @dataclass
@@ -74,13 +76,20 @@ class Rendered:
 
 def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[str],
                 notebook: str | os.PathLike[str], kernel_name: str,
-                notebook_bytes: bytes | None = None) -> Bundle:
+                notebook_bytes: bytes | None = None,
+                parameters: dict[str, Any] | None = None) -> Bundle:
+    """The scenario, its ``extends:`` chain and the logo its ``report: logo:`` names (at the same
+    relative place, so it resolves on the worker as here), the notebook, and the parameters."""
+    from .sections.cover import scenario_logo
+
     chain = extends_chain(scenario_path)
     if not chain:  # unreadable: ship the name alone, the worker reports it as the local run would
         chain = [Path(scenario_path).resolve()]
-    root = Path(os.path.commonpath([str(p.parent) for p in chain]))
+    logo = scenario_logo(scenario_path) if chain[0].is_file() else None
+    shipped = [*chain, *([logo] if logo is not None and logo.is_file() else [])]
+    root = Path(os.path.commonpath([str(p.parent) for p in shipped]))
     files = {}
-    for p in chain:
+    for p in shipped:
         try:
             files[p.relative_to(root).as_posix()] = p.read_bytes()
         except OSError:
@@ -91,7 +100,7 @@ def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[
         notebook_name=Path(notebook).name,
         notebook=notebook_bytes if notebook_bytes is not None else Path(notebook).read_bytes(),
         notebook_path=os.fspath(notebook), out_dir=str(out_dir.resolve()), slug=slug,
-        formats=tuple(formats), kernel_name=kernel_name,
+        formats=tuple(formats), kernel_name=kernel_name, parameters=dict(parameters or {}),
     )
 
 
@@ -104,12 +113,14 @@ def render_batch_on_cluster(
     notebook: str | os.PathLike[str] = DEFAULT_NOTEBOOK,
     kernel_name: str = "python3",
     retries: int = RETRIES,
+    parameters: dict[str, Any] | None = None,
 ) -> Any:
     """:func:`~msomodel.report.batch.render_batch` on Dask: same outputs, index and result.
 
     ``scheduler`` is a ``--scheduler`` string (``tcp://HOST:PORT``, ``local[:N]``) or a connected
     ``distributed.Client``. Raises :class:`msomodel.distributed.ClusterError` when the scheduler
-    cannot be used, ``KeyboardInterrupt`` after cleaning up when interrupted.
+    cannot be used, ``KeyboardInterrupt`` after cleaning up when interrupted. ``parameters``
+    travel with every task (a logo as a data URI, so workers need no access to the file).
     """
     from msomodel.distributed import connect
 
@@ -117,15 +128,16 @@ def render_batch_on_cluster(
         with connect(scheduler) as client:
             return _render_with_client(paths, out_dir, client, formats, progress, notebook,
                                        kernel_name, retries, release_spares=not
-                                       scheduler.strip().lower().startswith("local"))
+                                       scheduler.strip().lower().startswith("local"),
+                                       parameters=parameters)
     return _render_with_client(paths, out_dir, scheduler, formats, progress, notebook,
-                               kernel_name, retries, release_spares=True)
+                               kernel_name, retries, release_spares=True, parameters=parameters)
 
 
 def _render_with_client(paths: Iterable[str | os.PathLike[str]], out_dir: str | os.PathLike[str],
                         client: Any, formats: Sequence[str], progress: bool,
                         notebook: str | os.PathLike[str], kernel_name: str, retries: int,
-                        release_spares: bool) -> Any:
+                        release_spares: bool, parameters: dict[str, Any] | None = None) -> Any:
     from distributed import as_completed
 
     from msomodel.distributed import worker_slots
@@ -139,7 +151,8 @@ def _render_with_client(paths: Iterable[str | os.PathLike[str]], out_dir: str | 
     with Run(out_dir) as run:
         out = run.out
         notebook_bytes = Path(notebook).read_bytes()
-        bundles = [make_bundle(p, s, out, formats, notebook, kernel_name, notebook_bytes)
+        bundles = [make_bundle(p, s, out, formats, notebook, kernel_name, notebook_bytes,
+                               parameters)
                    for p, s in zip(paths, run.claim(paths), strict=True)]
         bar = Progress(len(bundles), enabled=progress)
         results: dict[int, RenderResult] = {}
@@ -304,7 +317,7 @@ def render_bundle(bundle: Bundle) -> Rendered:
                    (str(notebook), bundle.notebook_path), (str(out), bundle.out_dir)]
         result = render_one(scenario, out, formats=("ipynb",), notebook=notebook,
                             kernel_name=bundle.kernel_name, slug=bundle.slug,
-                            prestart_next=bundle.prestart_next)
+                            prestart_next=bundle.prestart_next, parameters=bundle.parameters)
         back = RenderResult(scenario_path=bundle.scenario_path, slug=bundle.slug,
                             duration_s=result.duration_s)
         rendered = Rendered(result=back, worker=_worker_address())

@@ -52,6 +52,7 @@ from msomodel.scenario.fees import (
     FlatFee,
     HybridFee,
     PercentageFee,
+    SweepFee,
     Tier,
     TieredFee,
 )
@@ -81,9 +82,10 @@ __all__ = [
     "LICENCES", "MSO", "OPTION_LABELS", "OPTIONS", "STRUCTURES", "Adjustments", "Capacity", "ComplianceSettings",
     "ConditionCost", "CostPlusFee", "Equipment", "Fee", "FeeCommon", "Finance", "FlatFee",
     "ExistingSoftware", "Float", "Fraction", "FriendlyPC", "Growth", "HybridFee", "Infeasible", "Int", "Loan", "WorkingCapital",
-    "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee", "Role",
+    "LOGO_SUFFIXES", "Model", "Name", "NonNeg", "OpexItem", "Owner", "Ownership", "PercentageFee",
+    "ReportSettings", "Role",
     "Scenario", "ServiceLine", "Site", "SiteAssumptions", "Software", "Source", "Staffing",
-    "StructureSettings", "Tier", "TieredFee", "UncertaintySpec",
+    "StructureSettings", "SweepFee", "Tier", "TieredFee", "UncertaintySpec",
 ]
 
 
@@ -275,6 +277,45 @@ class Owner(Model):
 
 
 # --------------------------------------------------------------------------- scenario
+#: Logo file types a report embeds (the suffix is checked here, the content when rendering).
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg")
+
+
+class ReportSettings(Model):
+    """Who the report is for and from, shown on its cover, for example
+    `report: {prepared_by: "Jane Doe, Example Advisory LLC", logo: firm-logo.png}`. Every field
+    is optional; the `msomodel report` flags `--prepared-for`, `--prepared-by` and `--logo`
+    override them for a run."""
+
+    prepared_for: str | None = Field(
+        None, description="The client named on the cover (default: the scenario's `name`); at "
+                          "most 200 characters.")
+    prepared_by: str | None = Field(
+        None, description="Who prepared the report, e.g. 'Jane Doe, Example Advisory LLC'; at "
+                          "most 200 characters.")
+    logo: str | None = Field(
+        None, description="A PNG or JPEG file shown on the cover and embedded in the PDF (nothing "
+                          "is fetched from the network); a relative path is relative to the "
+                          "folder of the scenario file that sets it.")
+
+    @field_validator("prepared_for", "prepared_by")
+    @classmethod
+    def _short_text(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value or len(value) > 200:
+            raise ValueError(f"expected 1 to 200 characters, found {len(value)}")
+        return value
+
+    @field_validator("logo")
+    @classmethod
+    def _logo_type(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip().lower().endswith(LOGO_SUFFIXES):
+            raise ValueError(f"expected a .png, .jpg or .jpeg file, found {_clip(value)}")
+        return value.strip() if value is not None else None
+
+
 class Scenario(Model):
     """A client scenario: the owner, sites and their economics, the legal structure's terms,
     and the third-party MSO's and the software's offers."""
@@ -310,6 +351,10 @@ class Scenario(Model):
     )
     uncertainty: UncertaintySpec | None = Field(
         None, description="Ranges for sensitivity and distributions for Monte Carlo."
+    )
+    report: ReportSettings = Field(
+        default_factory=ReportSettings,
+        description="The report's cover: prepared for, prepared by, logo (all optional).",
     )
 
     _source_path: str | None = PrivateAttr(None)

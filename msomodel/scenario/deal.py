@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from msomodel.scenario.base import Fraction, Growth, Int, Model, Name, NonNeg, Source
-from msomodel.scenario.fees import CostPlusFee, Fee
+from msomodel.scenario.fees import CostPlusFee, Fee, ManagementFee
 
 _MOVED = {
     "structuring_legal_one_time", "medical_director_agreement_monthly",
@@ -76,6 +76,13 @@ class MSO(Model):
                     "version 1')"
                 )
         return data
+
+    @model_validator(mode="after")
+    def _third_party_cost_base(self) -> MSO:
+        if getattr(self.fee, "cost_base_includes", None):
+            raise ValueError("fee.cost_base_includes: for the friendly PC's management fee only "
+                             "(a third-party MSO's own costs are not modelled)")
+        return self
 
 
 class Software(Model):
@@ -148,10 +155,11 @@ class FriendlyPC(Model):
     capital and the legal structuring.
     """
 
-    management_fee: Fee = Field(
+    management_fee: ManagementFee = Field(
         default_factory=lambda: CostPlusFee(type="cost_plus", markup=0.0),
         description="What the PC pays the owner's MSO under the MSA (intercompany); cost-plus "
-        "bases on the MSO's costs of serving the PC [USD/month per site].",
+        "bases on the MSO's costs of serving the PC; sweep leaves the PC a target margin "
+        "[USD/month per site].",
     )
     structuring_legal_one_time: NonNeg = Field(
         0.0, description="Legal set-up of MSO, PC and MSA, at the start [USD]."

@@ -58,6 +58,11 @@ class CostPlusFee(FeeCommon):
     overhead_per_site_monthly: NonNeg = Field(
         0.0, description="MSO's own cost per site on top of the costs it takes over [USD/month]."
     )
+    cost_base_includes: list[Literal["overhead", "depreciation", "interest"]] = Field(
+        default_factory=list, description="Management fee only: the owner's MSO's corporate "
+        "overhead, depreciation and loan interest the MSA adds to the cost base (shared equally "
+        "by the open sites)."
+    )
 
 
 class Tier(Model):
@@ -90,6 +95,24 @@ class HybridFee(FeeCommon):
 
 Fee = Annotated[
     FlatFee | PercentageFee | CostPlusFee | TieredFee | HybridFee, Field(discriminator="type")
+]
+
+
+class SweepFee(FeeCommon):
+    """Management fee only: the MSO takes what is left of the PC's profit above a target margin,
+    trued up every month (so every year ends at the target), negative when the PC would lose
+    money (the MSO then funds it)."""
+
+    type: Literal["sweep"]
+    target_margin: Annotated[float, Field(ge=-0.5, le=0.5)] = Field(
+        0.02, description="The PC's EBITDA margin left after the fee [fraction of revenue]."
+    )
+
+
+#: The friendly PC's management fee: any fee type, or a sweep to a target PC margin.
+ManagementFee = Annotated[
+    FlatFee | PercentageFee | CostPlusFee | TieredFee | HybridFee | SweepFee,
+    Field(discriminator="type"),
 ]
 
 

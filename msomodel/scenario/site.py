@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -34,13 +34,52 @@ class ServiceLine(Model):
     discountable: bool = Field(
         True, description="Whether group-purchasing discounts apply to this line's product cost."
     )
+    redemption_share: Fraction | None = Field(
+        None, description="Memberships: share of the dues members redeem as service credit; the "
+        "rest is breakage. Required for a membership line (0: the dues buy no treatments, "
+        "stated explicitly) [fraction]."
+    )
+    redeemed_on: Name | None = Field(
+        None, description="Memberships: the treatment line the credit is spent on; redeemed "
+        "treatments cost that line's product cost and provider time, and earn no further revenue."
+    )
     source: Source = None
 
     @model_validator(mode="after")
     def _one_cost_basis(self) -> ServiceLine:
         if self.cost_fraction_of_price is not None and self.cost_per_unit is not None:
             raise ValueError("give cost_fraction_of_price or cost_per_unit, not both")
+        if self.kind != "membership" and (self.redemption_share is not None
+                                          or self.redeemed_on is not None):
+            raise ValueError(f"'{self.name}': redemption_share and redeemed_on are for "
+                             "membership lines only")
+        if self.kind == "membership" and self.redemption_share is None:
+            raise ValueError(
+                f"membership line '{self.name}': expected redemption_share, the share of dues "
+                "redeemed as service credit (with redeemed_on, the treatment it buys); set 0 if "
+                "the dues buy no treatments")
+        if self.redemption_share and self.redeemed_on is None:
+            raise ValueError(f"membership line '{self.name}': expected redeemed_on, the "
+                             "treatment line its credit is spent on")
         return self
+
+
+class Hiring(Model):
+    """Providers hired as demand grows: when demanded provider hours pass ``trigger_utilisation``
+    of capacity, the site hires ``step_fte`` more (up to ``max_providers``), paid as ``role``
+    from the month of hire, whose capacity ramps up over ``ramp_months``."""
+
+    role: Name = Field(description="The clinical role new providers are hired into (their pay).")
+    trigger_utilisation: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.9, description="Hire when demanded hours exceed this share of capacity [fraction]."
+    )
+    max_providers: NonNeg = Field(description="The most providers the site can hold [FTE].")
+    step_fte: Annotated[float, Field(gt=0.0, le=10.0)] = Field(
+        1.0, description="Size of one hire [FTE]."
+    )
+    ramp_months: Int = Field(
+        3, ge=1, le=24, description="Months for a new provider to reach full capacity [months]."
+    )
 
 
 class Capacity(Model):
@@ -51,6 +90,14 @@ class Capacity(Model):
         140.0, description="Bookable hours per provider [hours/month]."
     )
     utilisation: Fraction = Field(0.8, description="Share of bookable hours sold [fraction].")
+    hiring: Hiring | None = Field(None, description="Hire providers as demand grows (none).")
+
+    @model_validator(mode="after")
+    def _room(self) -> Capacity:
+        if self.hiring is not None and self.hiring.max_providers < self.providers:
+            raise ValueError(f"hiring.max_providers ({self.hiring.max_providers:g}) is below "
+                             f"the providers already there ({self.providers:g})")
+        return self
 
 
 class Role(Model):
@@ -142,6 +189,16 @@ class SiteAssumptions(Model):
         unique_names(self.service_lines, "service line")
         unique_names(self.equipment, "equipment")
         names = {line.name for line in self.service_lines}
+        treatments = sorted(x.name for x in self.service_lines if x.kind == "treatment")
+        hiring = self.capacity.hiring if self.capacity else None
+        clinical = sorted(r.name for r in self.staffing.roles if r.kind == "clinical")
+        if hiring is not None and hiring.role not in clinical:
+            raise ValueError(f"capacity.hiring.role: expected one of the clinical roles "
+                             f"{clinical}, found '{hiring.role}'")
+        for line in self.service_lines:
+            if line.redeemed_on is not None and line.redeemed_on not in treatments:
+                raise ValueError(f"membership line '{line.name}' redeemed_on: expected one of "
+                                 f"the treatment lines {treatments}, found '{line.redeemed_on}'")
         share: dict[str, float] = {}
         for role in self.staffing.roles:
             for line in role.commission_lines or []:

@@ -7,24 +7,46 @@ Reading order of a report: cover (:mod:`.cover`); the decision, led by the legal
 (:mod:`.decision`); legal structure and compliance (:mod:`.structure`); annual P&L and, under
 the friendly-PC structure, the PC's and the MSO's (:mod:`.financials`); the three financial
 statements, sources and uses and debt service (:mod:`.statements`); charts; uncertainty for
-the leader against the runner-up (:mod:`.uncertainty`); appendix (:mod:`.appendix`).
+the leader against the runner-up (:mod:`.uncertainty`); glossary and appendix (:mod:`.appendix`).
+
+Amounts in every table follow one rule, :func:`msomodel.formatting.amount` (``amount`` here),
+stated once in the glossary.
 """
 
 from html import escape
 
-from msomodel.report.sections.appendix import assumptions_appendix, plain_name, provenance
+from msomodel.report.sections.appendix import (
+    GLOSSARY,
+    assumptions_appendix,
+    glossary,
+    plain_name,
+    provenance,
+)
 from msomodel.report.sections.calibration import calibration_block
 from msomodel.report.sections.common import (
+    AMOUNT_RULE,
     SourceList,
+    amount,
+    amounts_in_text,
     block,
     figure_html,
     frame_html,
     input_label,
     option_name,
+    schema_label,
     section,
     structure_title,
 )
-from msomodel.report.sections.cover import opening_plan, structure_line, title_page
+from msomodel.report.sections.cover import (
+    LogoError,
+    cover_logo,
+    logo_data_uri,
+    notice,
+    opening_plan,
+    scenario_logo,
+    structure_line,
+    title_page,
+)
 from msomodel.report.sections.decision import (
     asymmetries_block,
     breakeven_block,
@@ -64,7 +86,9 @@ from msomodel.report.sections.uncertainty import (
 _label = input_label  # older name, kept for callers
 
 __all__ = [
-    "SourceList", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
+    "AMOUNT_RULE", "GLOSSARY", "LogoError", "SourceList", "amount", "amounts_in_text",
+    "cover_logo", "glossary",
+    "logo_data_uri", "notice", "scenario_logo", "schema_label", "annual_pl_block", "assumptions_appendix", "asymmetries_block",
     "breakeven_block", "breakeven_sentence", "by_site_block", "block", "calibration_block", "compliance_parts",
     "compliance_section",
     "decision_facts", "decision_section", "drivers_table", "entity_blocks", "entity_option",

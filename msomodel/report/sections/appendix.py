@@ -8,9 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from msomodel import tables
-from msomodel.compare import CONVENTIONS, Comparison
-from msomodel.report.sections.common import _e, block
+from msomodel.compare import Comparison
+from msomodel.report.sections.common import _e, amount, block, schema_label
 
 # ----------------------------------------------------------------- 7. assumptions
 _GROUPS = {"structure": "Legal structure", "finance": "Finance", "adjustments": "Adjustments", "site_defaults": "Site economics",
@@ -61,7 +60,7 @@ def _unit_value(value: Any, unit: str) -> tuple[str, str]:
         return f"{value * 100:.{digits}f}%", _per(unit.removeprefix("fraction"))
     if unit.startswith("USD"):
         cents = abs(value - round(value)) > 1e-9
-        return tables.money(value, cents=cents), _per(unit.removeprefix("USD"))
+        return amount(value, cents=cents), _per(unit.removeprefix("USD"))
     if float(value).is_integer():
         return f"{int(value):,}", unit
     return f"{value:,.4g}", unit
@@ -75,7 +74,12 @@ def _per(rest: str) -> str:
 
 def assumptions_appendix(frame: pd.DataFrame) -> str:
     """``msomodel.assumptions.table`` grouped by section, one compact table per section."""
-    out = []
+    from msomodel.assumptions import SOURCE_KINDS, source_counts
+
+    counts = source_counts(frame)
+    said = "; ".join(f"{n} {SOURCE_KINDS[k]}" for k, n in counts.items() if n)
+    out = [block(f'<p class="source-counts"><strong>What the figures rest on.</strong> Of the '
+                 f"{len(frame)} inputs, {_e(said)}.</p>")]
     frame = frame.copy()
     split = [_split_path(p) for p in frame["input"]]
     frame["section"] = [s[0] for s in split]
@@ -89,9 +93,10 @@ def assumptions_appendix(frame: pd.DataFrame) -> str:
             defaults = []
             for r in sub.itertuples():
                 value, unit = _unit_value(r.value, r.unit)
-                name = plain_name(r.name)
+                name = schema_label(r.input) or plain_name(r.name)
                 if r.source == "model default":
-                    defaults.append(f"{name} {value}" + (f" {unit}" if unit else ""))
+                    defaults.append(f"{name[:1].lower() + name[1:] if name[1:2].islower() else name}"
+                                    f" {value}" + (f" {unit}" if unit else ""))
                     continue
                 rows.append(f'<tr><td class="text name">{_e(name)}</td>'
                             f'<td class="num">{_e(value)}</td><td class="text unit">{_e(unit)}</td>'
@@ -109,16 +114,91 @@ def assumptions_appendix(frame: pd.DataFrame) -> str:
     return "".join(out)
 
 
+#: The conventions of :data:`msomodel.compare.CONVENTIONS`, in words for a reader.
+CONVENTIONS_IN_WORDS = (
+    "Cash flows are monthly: month 0 is the set-up before opening (build-out, equipment, "
+    "onboarding fees), and each later month's cash flow is counted at the end of that month.",
+    "An annual rate becomes a monthly one by compounding: the monthly rate is (1 + the annual "
+    "rate) to the power 1/12, less 1; an IRR found month by month is annualised the same way.",
+    "NPV discounts every month's cash flow to month 0 at the scenario's discount rate and adds "
+    "them up, the exit value included.",
+    "The equity IRR is measured on the owner's cash flow after the loan (its draws, interest and "
+    "repayments, and the exit net of the loan); the project IRR on the cash flow before any loan.",
+    "Payback is the first month in which the cumulative cash flow is no longer negative; the "
+    "payback of a switch between options is the month after which the cumulative difference "
+    "stays at or above zero, shown only when the switch adds value (a positive NPV).",
+    "The IRR of a switch is shown only where the difference in cash flows changes sign once; "
+    "otherwise no single rate describes it.",
+)
+
+
 def provenance(result: Comparison, *, version: str, parameters: dict[str, Any]) -> str:
-    """Conventions, scenario hash, package version and the parameters the report was run with."""
+    """Conventions in words; the scenario's name, file name and hash, the package version and
+    the parameters the report was run with (never a local path)."""
     s = result.scenario
-    params = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in parameters.items())
-    conventions = "".join(f"<li>{_e(sentence.strip())}.</li>"
-                          for sentence in CONVENTIONS.rstrip(". ").split(". ") if sentence.strip(" ."))
-    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>',
-                  "<h3>Reproducing this report</h3>",
-                    f'<table class="facts"><tr><th>Scenario file</th><td>{_e(_file(s.source_path))}</td>'
-                    f"</tr><tr><th>SHA-256</th><td class=\"mono\">{_e(s.sha256)}</td></tr>"
-                    f"<tr><th>Package</th><td>msomodel {_e(version)}</td></tr>{params}</table>"))
+    shown = {k: v for k, v in parameters.items() if k not in ("Scenario", "Scenario file")}
+    params = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in shown.items())
+    conventions = "".join(f"<li>{_e(sentence)}</li>" for sentence in CONVENTIONS_IN_WORDS)
+    return (block("<h3>Conventions</h3>", f'<ul class="conventions">{conventions}</ul>')
+            + block("<h3>Reproducing this report</h3>",
+                  '<p class="small">The same scenario (same hash), package version and '
+                  "parameters give the same figures.</p>",
+                  f'<table class="facts"><tr><th>Scenario</th><td>{_e(s.name)}</td></tr>'
+                  f"<tr><th>Scenario file</th><td>{_e(_file(s.source_path))}</td></tr>"
+                  f'<tr><th>SHA-256</th><td class="mono">{_e(s.sha256 or "—")}</td></tr>'
+                  f"<tr><th>Package</th><td>msomodel {_e(version)}</td></tr>{params}</table>"))
 
 
+# ----------------------------------------------------------------- glossary
+#: (term, definition) in the order a reader meets them; :func:`glossary` adds the amount rule.
+GLOSSARY = (
+    ("NPV (net present value)", "Every month's cash flow over the horizon, the exit value "
+     "included, discounted to today at the scenario's discount rate and added up: what the "
+     "option is worth now to an investor who needs that return."),
+    ("Equity IRR (levered)", "The yearly return on the owner's own money: the rate at which the "
+     "owner's cash flow after the loan (draws, interest, repayments, exit net of debt) has an "
+     "NPV of zero."),
+    ("Project IRR (unlevered)", "The same rate on the business's cash flow before any loan: the "
+     "return of the project itself, however it is financed."),
+    ("MOIC (equity multiple)", "Multiple on invested capital: the cash returned to the owner, "
+     "exit included, divided by the cash the owner put in. 2.0x doubles the money."),
+    ("Payback", "The first month in which the owner's cumulative cash flow is no longer "
+     "negative."),
+    ("Peak funding need", "The lowest point of the owner's cumulative cash flow: the most money "
+     "the owner must have put in before the business pays its own way."),
+    ("EBITDA", "Earnings before interest, taxes, depreciation and amortisation: revenue less "
+     "operating costs, a measure of the business's running profit."),
+    ("DSCR (debt-service coverage ratio)", "Cash available for debt service in a year divided "
+     "by the loan payments due (interest and principal). Lenders ask for a minimum, often "
+     "1.25x; below 1.0x the business cannot pay its loan from its own cash."),
+    ("P10, P50, P90", "Percentiles of the simulated outcomes: 10% of trials fall below the P10 "
+     "(a downside case), half below the P50 (the median) and 90% below the P90 (an upside "
+     "case)."),
+    ("PC (professional corporation)", "A medical practice owned by licensed clinicians; in "
+     "states that restrict who may own a practice, it employs the clinicians and earns the "
+     "medical revenue."),
+    ("Friendly PC", "A PC owned by a physician who works with the lay or non-physician owner's "
+     "management company under a management agreement."),
+    ("MSO (management services organisation)", "A company that runs the business side of a "
+     "practice (staff, premises, marketing, billing) for a fee; it may be a third party or "
+     "owned by you."),
+    ("MSA (management services agreement)", "The contract between the practice (PC) and the MSO "
+     "that sets the services and the management fee."),
+    ("CPOM (corporate practice of medicine)", "The rule in many states that only licensed "
+     "clinicians may own a medical practice or control medical decisions; it is why some owners "
+     "need a friendly PC."),
+    ("FMV (fair market value)", "The price an independent party would pay for the services; "
+     "management fees and medical-director pay are expected to be at FMV, not a share of "
+     "profits or referrals."),
+    ("Exit value", "The sale value of the business at the end of the horizon: EBITDA times the "
+     "exit multiple, net of any loan left."),
+    ("Discount rate", "The yearly return an investor requires; NPV is measured against it."),
+)
+
+
+def glossary(amount_rule: str) -> str:
+    """The terms of the report in plain words, and how amounts are written."""
+    rows = "".join(f'<tr><th class="text term">{_e(term)}</th><td class="text">{_e(text)}</td></tr>'
+                   for term, text in (*GLOSSARY, ("Amounts ($k, $m)", amount_rule)))
+    return block('<table class="glossary"><colgroup><col class="c-term"/><col class="c-def"/>'
+                 f"</colgroup><tbody>{rows}</tbody></table>", keep=False, breakable=True)

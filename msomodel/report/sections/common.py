@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import re
 from collections.abc import Iterable, Sequence
 from html import escape
 from typing import Any
@@ -11,6 +11,7 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison
+from msomodel.formatting import AMOUNT_RULE, amount  # noqa: F401 (the report's one amount rule)
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
                  "pa": "physician assistant (PA)", "rn": "registered nurse (RN)",
@@ -45,16 +46,21 @@ def years(months: int) -> str:
 
 
 def short_money(value: float | None) -> str:
-    """$1.2M / $350k / $900 (for sentences)."""
-    if value is None or not math.isfinite(float(value)):
-        return "—"
-    v = abs(float(value))
-    sign = "-" if value < 0 else ""
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:.1f}M"
-    if v >= 1e4:
-        return f"{sign}${v / 1e3:,.0f}k"
-    return tables.money(value)
+    """An amount in a sentence: the report's one rule (:func:`msomodel.formatting.amount`)."""
+    return amount(value)
+
+
+_DOLLARS = re.compile(r"(?<![\w$])(-?)\$(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?![\d,]*\d)")
+
+
+def amounts_in_text(text: str) -> str:
+    """``text`` (a sentence of the package's, e.g. the decision's) with its dollar amounts
+    written by the report's one rule: "$5,535,479" -> "$5.54m", "$14,000" -> "$14.0k"."""
+    def one(m: re.Match[str]) -> str:
+        value = float(m.group(2).replace(",", "") + (m.group(3) or ""))
+        return amount(-value if m.group(1) else value, cents=bool(m.group(3)))
+
+    return _DOLLARS.sub(one, text)
 
 
 def status_text(status: str) -> str:
@@ -85,17 +91,34 @@ def frame_html(frame: pd.DataFrame, *, caption: str | None = None, classes: str 
             f'<tbody>{"".join(body)}</tbody></table>')
 
 
-def block(*parts: str, keep: bool = True, classes: str = "") -> str:
-    """Parts kept together on one page (``keep``), e.g. a sub-heading and its table."""
-    cls = " ".join(c for c in ("block", "keep" if keep else "", classes) if c)
-    return f'<div class="{cls}">{"".join(parts)}</div>'
+#: A block of more lines (table rows, paragraphs, list items) than this may run over a page
+#: break (rows stay whole, a table's header repeats): a unit kept whole must fit in half a page,
+#: or the page before it could be left more than half blank.
+MAX_KEPT_ROWS = 16
 
 
-def section(title: str, first: str, *rest: str, new_page: bool = True) -> str:
-    """A report section: its heading kept on a page with the first part, then the rest."""
+def block(*parts: str, keep: bool = True, classes: str = "", breakable: bool | None = None) -> str:
+    """Parts kept together on one page (``keep``), e.g. a sub-heading and its table. A
+    ``breakable`` block (by default: one of more than :data:`MAX_KEPT_ROWS` lines: table rows,
+    paragraphs, list items, and a line per 250 characters of text) is never kept whole: its tables may break between rows, its heading stays with their first
+    rows."""
+    html = "".join(parts)
+    text = len(re.sub(r"<[^>]*>|data:[^\"']*", "", html))  # characters a reader sees
+    lines = html.count("<tr") + html.count("<p") + html.count("<li") + text // 250
+    long = lines > MAX_KEPT_ROWS + 1 if breakable is None else breakable
+    cls = " ".join(c for c in ("block", "keep" if keep and not long else "",
+                               "breakable" if long else "", classes) if c)
+    return f'<div class="{cls}">{html}</div>'
+
+
+def section(title: str, first: str, *rest: str, new_page: bool = False) -> str:
+    """A report section: its heading kept on a page with the first part, then the rest. Sections
+    run on from the previous one (``new_page`` starts a page, which can leave the page before
+    it more than half blank: use it sparingly)."""
     cls = "report-section new-page" if new_page else "report-section"
+    start = "section-start" if 'class="block breakable' in first else "keep section-start"
     return (f'<section class="{cls}">'
-            f'<div class="keep section-start"><h2>{_e(title)}</h2>{first}</div>{"".join(rest)}'
+            f'<div class="{start}"><h2>{_e(title)}</h2>{first}</div>{"".join(rest)}'
             "</section>")
 
 
@@ -122,15 +145,75 @@ def option_name(result: Comparison, option: str) -> str:
 
 
 def input_label(path: str) -> str:
-    """A readable name of an input path, never the dotted path itself."""
+    """A readable name of an input path, never the dotted path itself: the analysis label, else
+    the schema's description of the field, else its last part in words."""
     from msomodel.analysis.sensitivity import label
 
     text = label(path)
     if text != path:
         return text
+    found = schema_label(path)
+    if found:
+        return found
     parts = [p for p in path.split(".") if p not in ("monthly", "annual", "level")]
     tail = parts[-1] if parts else path
     return tail.replace("_", " ").capitalize()
+
+
+def _models(annotation: Any) -> tuple[list[type], bool]:
+    """The models a field holds, and whether it holds them by name (a list or a mapping: the next
+    part of an input path is the item's name, not a field)."""
+    import types
+    import typing
+
+    from pydantic import BaseModel
+
+    from msomodel.scenario.base import unwrap_annotation
+
+    annotation, _ = unwrap_annotation(annotation)
+    keyed = typing.get_origin(annotation) in (list, dict, tuple)
+    if keyed:
+        args = typing.get_args(annotation)
+        annotation = unwrap_annotation(args[-1])[0] if args else None
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        found = [unwrap_annotation(a)[0] for a in typing.get_args(annotation)]
+    else:
+        found = [annotation]
+    return [m for m in found if isinstance(m, type) and issubclass(m, BaseModel)], keyed
+
+
+def schema_description(path: str) -> str | None:
+    """The scenario schema's description of the field at a dotted input path (None if unknown).
+    A site's ``overrides`` have the shape of ``site_defaults``."""
+    from msomodel.scenario import Scenario
+
+    parts = path.split(".")
+    if len(parts) > 3 and parts[0] == "sites" and parts[2] == "overrides":
+        parts = ["site_defaults", *parts[3:]]
+    models: list[type] = [Scenario]
+    info: Any = None
+    i = 0
+    while i < len(parts):
+        info = next((m.model_fields[parts[i]] for m in models  # type: ignore[attr-defined]
+                     if parts[i] in m.model_fields), None)  # type: ignore[attr-defined]
+        if info is None:
+            return None
+        models, keyed = _models(info.annotation)
+        i += 2 if keyed else 1
+    return info.description if info is not None else None
+
+
+def schema_label(path: str) -> str | None:
+    """The schema's words for an input, as a label: its description without the unit, the
+    second clause or code marks ("Steady-state units sold [units/month per site]." ->
+    "Steady-state units sold")."""
+    text = schema_description(path)
+    if not text:
+        return None
+    text = text.split(" [", 1)[0].split("; ", 1)[0].strip().rstrip(".")
+    text = re.sub(r"`([^`]*)`", lambda m: m.group(1).replace("_", " "), text)
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), text)
+    return text[:1].upper() + text[1:] if text else None
 
 
 def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,

@@ -1,14 +1,32 @@
-"""The cover page."""
+"""The cover page: who the report is for and from, the date, an optional logo, the scenario's
+key facts and the report's one notice (not legal or financial advice)."""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.report.sections.common import LICENCE_NAMES, _e, state_name, status_text, years
+from msomodel.report.sections.common import (
+    LICENCE_NAMES,
+    _e,
+    amounts_in_text,
+    state_name,
+    status_text,
+    years,
+)
+
+#: Largest logo file embedded in a report.
+MAX_LOGO_BYTES = 2_000_000
+_IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
+
+
+class LogoError(ValueError):
+    """A logo that cannot be used (missing, unreadable, too large, not a PNG or JPEG image)."""
 
 
 def opening_plan(result: Comparison) -> str:
@@ -26,18 +44,130 @@ def structure_line(result: Comparison) -> str:
     return result.structure_label + status
 
 
+# ----------------------------------------------------------------- the logo
+def image_type(data: bytes) -> str | None:
+    """The MIME type of a PNG or JPEG image from its first bytes (None for anything else)."""
+    return next((mime for magic, mime in _IMAGE_TYPES.items() if data.startswith(magic)), None)
+
+
+def logo_data_uri(source: str | os.PathLike[str] | bytes, *, what: str = "logo") -> str:
+    """A PNG or JPEG logo as a ``data:`` URI, so the PDF embeds it and nothing is fetched.
+
+    ``source`` is a file path, the file's bytes, or a ``data:`` URI made by this function (as the
+    batch passes it on). Raises :class:`LogoError` saying what is wrong (``what`` names the
+    setting in the message): no such file, unreadable, empty, too large, not a PNG or JPEG, or
+    an image that does not decode."""
+    if isinstance(source, str) and source.startswith("data:"):
+        try:
+            data = base64.b64decode(source.split(",", 1)[1], validate=True)
+        except (IndexError, ValueError):
+            raise LogoError(f"{what}: not a base64 data URI") from None
+        name = "the image"
+    elif isinstance(source, bytes):
+        data, name = source, "the image"
+    else:
+        path = Path(source)
+        name = str(path)
+        if not path.is_file():
+            raise LogoError(f"{what}: no such file: {name}")
+        try:
+            if path.stat().st_size > MAX_LOGO_BYTES:
+                raise LogoError(f"{what}: {name} is larger than {MAX_LOGO_BYTES // 1_000_000} MB")
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LogoError(f"{what}: cannot read {name}: {exc.strerror or exc}") from None
+    if len(data) > MAX_LOGO_BYTES:
+        raise LogoError(f"{what}: {name} is larger than {MAX_LOGO_BYTES // 1_000_000} MB")
+    mime = image_type(data)
+    if mime is None:
+        raise LogoError(f"{what}: {name} is not a PNG or JPEG image")
+    try:
+        import io
+
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except Exception:
+        raise LogoError(f"{what}: {name} is not a readable {mime.split('/')[1].upper()} image "
+                        "(damaged or truncated)") from None
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+def scenario_logo(scenario_path: str | os.PathLike[str]) -> Path | None:
+    """The file named by ``report: logo:`` in a scenario file or the first base of its
+    ``extends:`` chain that sets it, resolved relative to that file's folder (None if unset)."""
+    from msomodel.report.sources import _read_yaml, extends_chain
+
+    for file in extends_chain(scenario_path):
+        data = _read_yaml(file)
+        report = data.get("report") if isinstance(data, dict) else None
+        logo = report.get("logo") if isinstance(report, dict) else None
+        if isinstance(logo, str) and logo.strip():
+            return (file.parent / logo.strip()).resolve()
+    return None
+
+
+def cover_logo(logo: str | None, scenario_path: str | os.PathLike[str]) -> str | None:
+    """The cover's logo as a data URI: ``logo`` (the report's ``--logo``: a path or a data URI)
+    if given, else the scenario's ``report.logo``; None without either.
+
+    A bad scenario logo raises :class:`~msomodel.errors.ScenarioError` naming the file and
+    ``report.logo`` (the report then fails as for any invalid scenario)."""
+    if logo:
+        return logo_data_uri(logo, what="--logo")
+    found = scenario_logo(scenario_path)
+    if found is None:
+        return None
+    try:
+        return logo_data_uri(found, what="report.logo")
+    except LogoError as exc:
+        from msomodel.errors import Problem, ScenarioError
+
+        raise ScenarioError([Problem(file=Path(scenario_path).name, path="",
+                                     message=str(exc))]) from None
+
+
+# ----------------------------------------------------------------- the notice
+def notice(result: Comparison) -> str:
+    """The report's one notice: printed once, on the cover (no section repeats it)."""
+    rules = result.compliance.disclaimer.strip()
+    return ('<div class="cover-notice"><strong>Not legal or financial advice.</strong> This report '
+            "is a model of the scenario's assumptions, which are listed in the appendix; its "
+            "figures are projections, not a promise of results. The ownership rules in it are "
+            f"summarised from public sources. {_e(rules)}</div>")
+
+
+def _date(value: datetime.date | str | None) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    if value:
+        return datetime.date.fromisoformat(str(value))
+    return datetime.date.today()
+
+
 def title_page(results: Comparison | Sequence[Comparison], *, title: str | None = None,
-               version: str, date: datetime.date | None = None) -> str:
-    """The cover: name and description, owner, legal structure(s), sites, horizon, discount
-    rate, provenance (the scenario's file name and hash, no local path)."""
+               version: str, date: datetime.date | str | None = None,
+               prepared_for: str | None = None, prepared_by: str | None = None,
+               logo: str | None = None) -> str:
+    """The cover: the client it is prepared for (default: the scenario's ``report.prepared_for``,
+    else its name), who prepared it (``report.prepared_by``), the date (default: today), the
+    logo (a data URI, see :func:`cover_logo`), the scenario's key facts and provenance (file name
+    and hash, no local path), and the notice. Arguments override the scenario's settings."""
     results = [results] if isinstance(results, Comparison) else list(results)
     result = results[0]
     s = result.scenario
-    date = date or datetime.date.today()
+    meta = s.report
+    day = _date(date)
+    when = f"{day:%d %B %Y}".lstrip("0")
+    client = prepared_for or meta.prepared_for or s.name
+    preparer = prepared_by or meta.prepared_by
     owner = ("not given (ownership rules not checked)" if s.owner is None else
              f"{LICENCE_NAMES.get(s.owner.licence, s.owner.licence)}, "
              f"{state_name(s.owner.state)}")
     be = result.breakeven
+    who = [("Prepared for", client)] + ([("Prepared by", preparer)] if preparer else []) + [
+        ("Date", when)]
     rows = [
         ("Owner", owner),
         ("Legal structure" if len(results) == 1 else "Legal structures (side by side)",
@@ -45,26 +175,28 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
         ("Options compared", "Self-managed, self-managed + practice-management software, "
                              "a third-party MSO"),
         ("Sites", opening_plan(result)),
-        ("Third-party MSO offer", f"fee {tables.fee_level(be.current, be.unit)}"),
+        ("Third-party MSO offer", f"fee {amounts_in_text(tables.fee_level(be.current, be.unit))}"),
         ("Horizon", f"{result.horizon} months ({years(result.horizon)})"),
         ("Discount rate", f"{tables.pct(s.finance.discount_rate_annual)} a year"),
-        ("Prepared", f"{date:%d %B %Y}".lstrip("0")),
         ("Model", f"msomodel {version}"),
         ("Scenario file", f"{Path(s.source_path).name if s.source_path else '—'}, "
                           f"SHA-256 {(s.sha256 or '')[:12]}"),
     ]
+    prepared = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in who)
     facts = "".join(f"<tr><th>{_e(k)}</th><td>{_e(v)}</td></tr>" for k, v in rows)
     desc = f'<p class="cover-description">{_e(s.description)}</p>' if s.description else ""
+    running = f"Prepared for {client}" + (f" by {preparer}" if preparer else "") + f", {when}"
+    image = (f'<div class="cover-logo"><img alt="Logo" src="{_e(logo)}"/></div>' if logo else "")
     return (
-        '<section class="cover">'
+        f'<section class="cover" data-running="{_e(running)}">'
+        f"{image}"
         '<div class="cover-kicker">Operating-model comparison for a medical spa</div>'
         f'<h1 class="cover-title">{_e(title or s.name)}</h1>'
         '<div class="cover-subtitle">Legal structure &middot; self-managed &middot; '
         'practice-management software &middot; third-party MSO</div>'
         f"{desc}"
+        f'<table class="cover-prepared">{prepared}</table>'
         f'<table class="cover-facts">{facts}</table>'
-        '<div class="cover-notice"><strong>Not legal or financial advice.</strong> This report is '
-        "a model of the scenario's assumptions, listed in the appendix. Ownership rules are "
-        "summarised from public sources and have not been reviewed by counsel.</div>"
+        f"{notice(result)}"
         "</section>"
     )

@@ -15,6 +15,8 @@ from msomodel.report.sections.common import (
     CHOSEN_BY,
     LICENCE_NAMES,
     _e,
+    amount,
+    amounts_in_text,
     badge,
     block,
     frame_html,
@@ -67,7 +69,7 @@ def verdict_box(result: Comparison) -> str:
     label = tables.VERDICTS.get(d.verdict, d.verdict)
     return (f'<div class="verdict verdict-{VERDICT_CLASS.get(d.verdict, "unknown")}">'
             f'<div class="verdict-label">{_e(label)}</div>'
-            f"<p>{_e(d.sentence)}</p></div>")
+            f"<p>{_e(amounts_in_text(d.sentence))}</p></div>")
 
 
 def decision_facts(result: Comparison) -> str:
@@ -84,7 +86,7 @@ def decision_facts(result: Comparison) -> str:
     rows = [("Recommended option", rec)]
     if runner:
         rows.append((f"Margin over the runner-up ({runner})",
-                     f"{tables.money(d.margin)} of NPV"))
+                     f"{amount(d.margin)} of NPV"))
     if d.probability_best is not None:
         rows.append((f"Probability that {leader} is best",
                      f"{_prob(d.probability_best.get(d.leader))} of {d.trials:,} simulated "
@@ -97,9 +99,9 @@ def decision_facts(result: Comparison) -> str:
     prob, p10 = d.probability_best or {}, d.p10_npv or {}
     frame = pd.DataFrame({
         option_name(result, o): {
-            f"NPV ({result.horizon} months)": tables.money(d.npv[o]),
-            "Behind the leader by": "—" if o == d.leader else tables.money(d.npv[d.leader] - d.npv[o]),
-            "Downside: P10 of NPV": tables.money(p10.get(o)) if o in p10 else "not measured",
+            f"NPV ({result.horizon} months)": amount(d.npv[o]),
+            "Behind the leader by": "—" if o == d.leader else amount(d.npv[d.leader] - d.npv[o]),
+            "Downside: P10 of NPV": amount(p10.get(o)) if o in p10 else "not measured",
             "Probability best": _prob(prob.get(o)) if o in prob else "not measured",
         } for o in options})
     table = frame_html(frame, caption="Each lawful option: value, downside and how often it is best",
@@ -111,7 +113,7 @@ def flips_block(result: Comparison) -> str:
     """What would flip the decision (``tables.flips``): the inputs with a flip value in a
     table, the others in one sentence."""
     d = result.decision
-    frame = tables.flips(result)
+    frame = tables.flips(result, amounts=amount)
     if d.leader is None or frame.empty:
         return ""
     leader = result.label(d.leader)
@@ -139,7 +141,7 @@ def flips_block(result: Comparison) -> str:
 
 def asymmetries_block(result: Comparison) -> str:
     """Inputs that favour one option only, with source and the answer when set equal."""
-    frame = tables.asymmetries(result)
+    frame = tables.asymmetries(result, amounts=amount)
     head = "<h3>Assumptions that favour one option</h3>"
     if frame.empty:
         return block(head, "<p>None: no input differs between the options (exit multiples, "
@@ -173,7 +175,7 @@ def asymmetries_block(result: Comparison) -> str:
 def key_figures_table(result: Comparison) -> str:
     """``tables.key_figures`` with the options marked, the incremental notes as footnotes and
     the two IRRs defined."""
-    frame = tables.key_figures(result)
+    frame = tables.key_figures(result, amounts=amount)
     notes = []
     for option in ("mso", "software_only"):
         note = result.incremental_note(option)
@@ -203,7 +205,12 @@ def key_figures_table(result: Comparison) -> str:
 
 # ----------------------------------------------------------------- break-even fees
 def breakeven_sentence(result: Comparison) -> str:
-    """The third-party MSO's break-even fee in plain words (always)."""
+    """The third-party MSO's break-even fee in plain words (always), amounts by the report's
+    rule."""
+    return amounts_in_text(_breakeven_sentence(result))
+
+
+def _breakeven_sentence(result: Comparison) -> str:
     be = result.breakeven
     current = tables.fee_level(be.current, be.unit)
     if be.level is None:
@@ -224,7 +231,12 @@ def breakeven_sentence(result: Comparison) -> str:
 
 
 def pc_breakeven_sentence(result: Comparison) -> str:
-    """Friendly-PC structure: the management fee at which the PC breaks even ('' otherwise)."""
+    """Friendly-PC structure: the management fee at which the PC breaks even ('' otherwise),
+    amounts by the report's rule."""
+    return amounts_in_text(_pc_breakeven_sentence(result))
+
+
+def _pc_breakeven_sentence(result: Comparison) -> str:
     be = result.pc_breakeven
     if be is None:
         return ""
@@ -285,9 +297,9 @@ def structures_side_by_side(results: Sequence[Comparison]) -> str:
                "Recommended option": r.label(d.option) if d.option else "none",
                "Highest NPV": r.label(d.leader) if d.leader else "—"}
         for o in OPTIONS:
-            col[f"NPV: {r.label(o)}"] = (tables.money(r.metrics[o]["npv"])
+            col[f"NPV: {r.label(o)}"] = (amount(r.metrics[o]["npv"])
                                          if r.feasibility[o].allowed else "not permitted")
-        col["Margin over the runner-up"] = tables.money(d.margin)
+        col["Margin over the runner-up"] = amount(d.margin)
         col["Probability best (leader)"] = _prob((d.probability_best or {}).get(d.leader or ""))
         cols[r.structure_label] = col
     frame = pd.DataFrame(cols)

@@ -6,11 +6,18 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.report.sections.common import ENTITY_TITLES, _e, block, frame_html, option_name
+from msomodel.report.sections.common import (
+    ENTITY_TITLES,
+    _e,
+    amount,
+    block,
+    frame_html,
+    option_name,
+)
 
 
 def annual_pl_block(result: Comparison, option: str) -> str:
-    frame = tables.annual_pl(result, option)
+    frame = tables.annual_pl(result, option, amounts=amount)
     name = option_name(result, option)
     if not result.feasibility[option].allowed:
         name += "; for comparison"
@@ -47,7 +54,7 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
         table = pd.DataFrame(index=[tables.LINE_LABELS.get(c, c.replace("_", " ").capitalize())
                                     for c in lines])
         for year, row in frame.iterrows():
-            table[f"Year {year}"] = [tables.money(row[c]) for c in lines]
+            table[f"Year {year}"] = [amount(row[c]) for c in lines]
         rows = ["strong" if c == "ebitda" else "" for c in lines]
         title = ENTITY_TITLES.get(name, name.upper())
         out.append(block(f"<h3>{_e(title)}: {_e(result.label(option))}</h3>",
@@ -58,7 +65,7 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
 
 def by_site_block(result: Comparison, option: str | None = None) -> str:
     option = option or entity_option(result)
-    frame = tables.by_site(result, option, "ebitda")
+    frame = tables.by_site(result, option, "ebitda", amounts=amount)
     rows = ["strong" if i in ("All sites", "Consolidated") else "" for i in frame.index]
     return block(f"<h3>EBITDA by site: {_e(result.label(option))}</h3>",
                  frame_html(frame, classes="pl", column_classes=["num"] * frame.shape[1],

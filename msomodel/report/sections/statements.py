@@ -8,9 +8,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
-from msomodel import tables
 from msomodel.compare import Comparison
 from msomodel.financials import Financials
+from msomodel.formatting import amount
 from msomodel.report.sections.common import ENTITY_TITLES, _e, block, frame_html
 from msomodel.report.sections.financials import entity_option
 
@@ -65,7 +65,7 @@ def statement_table(frame: pd.DataFrame, labels: dict[str, str | None]) -> str:
              and (frame[c].abs().max() > 0.005 or c in TOTALS or c in ("check", "revenue", "cash"))]
     table = pd.DataFrame(index=[labels[c] for c in lines])
     for year, row in frame.iterrows():
-        table[f"Year {year}"] = [tables.money(row[c] if c != "check" else round(row[c], 2) + 0.0)
+        table[f"Year {year}"] = [amount(row[c] if c != "check" else round(row[c], 2) + 0.0)
                                  for c in lines]
     rows = ["strong" if c in TOTALS else ("italic" if c == "check" else "") for c in lines]
     return frame_html(table, classes="pl", column_classes=["num"] * table.shape[1], row_classes=rows)
@@ -79,10 +79,10 @@ def sources_uses_block(result: Comparison, f: Financials) -> str:
     uses += [("", None)] * (n - len(uses))
     sources += [("", None)] * (n - len(sources))
     table = pd.DataFrame({"Uses": [u[0] for u in uses],
-                          "Amount": [tables.money(u[1]) if u[1] is not None else "" for u in uses],
+                          "Amount": [amount(u[1]) if u[1] is not None else "" for u in uses],
                           "Sources": [s[0] for s in sources],
-                          "Amount ": [tables.money(s[1]) if s[1] is not None else "" for s in sources]})
-    table.loc[n] = ["Total", tables.money(su["total_uses"]), "Total", tables.money(su["total_sources"])]
+                          "Amount ": [amount(s[1]) if s[1] is not None else "" for s in sources]})
+    table.loc[n] = ["Total", amount(su["total_uses"]), "Total", amount(su["total_sources"])]
     table.index = [""] * len(table)
     through = calendar(result, su["through"])
     return block("<h3>Sources and uses of funds</h3>",
@@ -102,7 +102,7 @@ def debt_block(result: Comparison, f: Financials) -> str:
                                 f"Covenant {f.covenant:.2f}x"])
     for year, row in d.iterrows():
         met = ("—" if np.isnan(row["dscr"]) else ("below" if row["below_covenant"] else "met"))
-        table[f"Year {year}"] = [tables.money(row["ebitda"]), tables.money(row["debt_service"]),
+        table[f"Year {year}"] = [amount(row["ebitda"]), amount(row["debt_service"]),
                                  "—" if np.isnan(row["dscr"]) else f"{row['dscr']:.2f}x", met]
     breached = [int(y) for y, r in d.iterrows() if r["below_covenant"]]
     program = ("an SBA 7(a) loan" if loan.program == "sba_7a" else "a conventional term loan")
@@ -117,7 +117,7 @@ def debt_block(result: Comparison, f: Financials) -> str:
                  f"with {program} at {loan.rate_annual_nominal:.2%} over {loan.term_months} "
                  f"months. Coverage is EBITDA divided by interest and principal due in the "
                  f"year; the covenant is {f.covenant:.2f}x ({source}). {note} The lowest cash "
-                 f"balance is {tables.money(cash)} ({_e(calendar(result, month))}).</p>",
+                 f"balance is {amount(cash)} ({_e(calendar(result, month))}).</p>",
                  frame_html(table, classes="pl", column_classes=["num"] * table.shape[1],
                             row_classes=["", "", "strong", "italic"]))
 
@@ -171,7 +171,7 @@ def monthly_appendix(result: Comparison, option: str | None = None) -> str:
     f = result.financials(option)
     m = f.monthly[f.main]
     cols = [c for c in MONTHLY if c in m.columns and (m[c].abs().max() > 0.005 or c == "check")]
-    table = pd.DataFrame({MONTHLY[c]: [tables.money(round(v, 2) + 0.0) for v in m[c]] for c in cols},
+    table = pd.DataFrame({MONTHLY[c]: [amount(round(v, 2) + 0.0) for v in m[c]] for c in cols},
                          index=[calendar(result, i) for i in m.index])
     return block(f"<p>{_e(result.label(option))}: income, cash flow and balance sheet lines at "
                  "each month end. Operating, investing and financing are the month's cash flows; "

@@ -12,6 +12,7 @@ from msomodel.report.sections.common import (
     STATUS_CLASS,
     SourceList,
     _e,
+    amount,
     badge,
     block,
     figure_html,
@@ -61,10 +62,14 @@ def state_map(result: Comparison) -> str:
     fig = tile_map(c.licence, highlight=c.state, on=result.scenario.finance.start_date)
     if fig._suptitle is not None:  # the section's heading says it
         fig._suptitle.set_visible(False)
-    return figure_html(fig, title=f"Who may own a med spa: a {licence}, by state",
+    for text in fig.texts:  # the chart's own "not legal advice" line: the cover's notice says it
+        if "legal advice" in text.get_text().lower():
+            text.set_visible(False)
+    who = "a lay owner (no clinical licence)" if c.licence == "none" else f"a {licence}"
+    return figure_html(fig, title=f"Who may own a med spa: {who}, by state",
                        note=f"As recorded in the rules data for {result.scenario.finance.start_date:%b %Y}"
                        f"; {state_name(c.state)} outlined. Contested means the sources disagree: "
-                       "consult counsel. Not legal advice.")
+                       "consult counsel.")
 
 
 def compliance_section(result: Comparison) -> str:
@@ -75,14 +80,13 @@ def compliance_section(result: Comparison) -> str:
 def compliance_parts(result: Comparison) -> list[str]:
     """The structure first (status, reasons, sources; the alternative's standing), then each
     management option under it, the conditions with their cost basis, deal warnings, the
-    numbered sources and the disclaimer."""
+    numbered sources (the notice that this is not legal advice is on the cover, once)."""
     c = result.compliance
     if not c.checked:
         return ['<p class="callout unknown">The scenario names no state and no owner licence, so '
                 "ownership rules were <strong>not checked</strong>. The options are compared under "
                 f"{_e(result.structure_label.lower())} as if permitted; add "
-                "<em>owner: {state, licence}</em> to the scenario to check them.</p>"
-                f'<p class="disclaimer"><strong>Not legal advice.</strong> {_e(c.disclaimer)}</p>']
+                "<em>owner: {state, licence}</em> to the scenario to check them.</p>"]
     sources = SourceList()
     licence = LICENCE_NAMES.get(c.licence or "", c.licence or "—")
     found = c.structures.get(result.structure)
@@ -110,7 +114,7 @@ def compliance_parts(result: Comparison) -> list[str]:
         if same:
             reasons += f"<li>As for the structure{' otherwise' if own else ''} (above).</li>"
         cost = ("none" if not oc.conditions else
-                f"{_e(tables.money(oc.monthly))}/month + {_e(tables.money(oc.one_time))} once")
+                f"{_e(amount(oc.monthly))}/month + {_e(amount(oc.one_time))} once")
         rows.append(
             f'<tr class="status-{STATUS_CLASS.get(oc.status, "unknown")}">'
             f'<th class="rowhead">{_e(result.label(option))}<br/>{badge(oc.status)}</th>'
@@ -132,8 +136,8 @@ def compliance_parts(result: Comparison) -> list[str]:
         crow = "".join(
             f'<tr><td class="text">{_e(desc)}</td><td class="text">'
             f'{_e("all options" if len(opts) == len(OPTIONS) else ", ".join(opts))}</td>'
-            f'<td class="num">{_e(tables.money(monthly))}</td>'
-            f'<td class="num">{_e(tables.money(once))}</td>'
+            f'<td class="num">{_e(amount(monthly))}</td>'
+            f'<td class="num">{_e(amount(once))}</td>'
             f'<td class="text">{_e(_basis(basis))}</td></tr>'
             for (_, desc, monthly, once, basis), opts in conditions.items())
         parts.append(block(
@@ -166,5 +170,4 @@ def compliance_parts(result: Comparison) -> list[str]:
                            "<p>None: the fees, their terms and the pay plan raise no flag in the "
                            "rules data.</p>"))
     parts.append(block("<h3>Sources</h3>", f'<ol class="sources">{sources.html()}</ol>', keep=False))
-    parts.append(f'<p class="disclaimer"><strong>Not legal advice.</strong> {_e(c.disclaimer)}</p>')
     return parts

@@ -11,7 +11,7 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison, lower_first
-from msomodel.report.sections.common import _e, block, figure_html, frame_html, input_label
+from msomodel.report.sections.common import _e, amount, block, figure_html, frame_html, input_label
 from msomodel.scenario import OPTIONS
 
 Pair = tuple[str, str]
@@ -89,12 +89,12 @@ def tornado_block(result: Comparison, tornado: Any, pair: Pair) -> str:
     if len(top) and float(top.iloc[0][col]) > 0:
         r = top.iloc[0]
         lead = (f" The widest swing comes from {_e(lower_first(r['label']))}: from "
-                f"{_e(tables.money(r[f'{outcome}_low']))} to "
-                f"{_e(tables.money(r[f'{outcome}_high']))}.")
+                f"{_e(amount(r[f'{outcome}_low']))} to "
+                f"{_e(amount(r[f'{outcome}_high']))}.")
     note = (f"Pair: {_e(pair_words(result, pair))}. Each bar moves one input between its low and "
             f"high value with everything else as in the scenario; the line is the base case, "
             f"{_e(lower_first(result.label(outcome)))}'s NPV less "
-            f"{_e(lower_first(result.label(baseline)))}'s: {_e(tables.money(base))}.{lead}")
+            f"{_e(lower_first(result.label(baseline)))}'s: {_e(amount(base))}.{lead}")
     return figure_html(tornado_figure(tornado, outcome),
                        title=f"Sensitivity: what moves {lower_first(result.label(outcome))}'s "
                              "lead",
@@ -152,13 +152,22 @@ def grid_block(result: Comparison, pair: Pair) -> str:
 
 # ----------------------------------------------------------------- Monte Carlo
 def _dist_text(d: Any) -> str:
-    names = {"pert": "PERT", "triangular": "triangular", "uniform": "uniform",
-             "normal": "normal", "lognormal": "lognormal"}
-    params = {k: v for k, v in d.model_dump().items() if k not in ("path", "dist", "lamb")}
-    text = ", ".join(f"{k} {v:g}" for k, v in params.items()
-                     if isinstance(v, (int, float)) and not isinstance(v, bool))
-    name = names.get(d.dist, d.dist)
-    return f"{name} ({text})" if text else name
+    """A sampled input's range in words: "0.7 to 1.15, most likely 1"."""
+    v = d.model_dump()
+
+    def g(key: str) -> str:
+        return f"{v[key]:g}"
+
+    if d.dist in ("pert", "triangular"):
+        return f"{g('low')} to {g('high')}, most likely {g('mode')}"
+    if d.dist == "uniform":
+        return f"{g('low')} to {g('high')}, any value equally likely"
+    if d.dist == "normal" or (d.dist == "lognormal" and v.get("mean") is not None):
+        skew = ", never below 0" if d.dist == "lognormal" else ""
+        return f"around {g('mean')}, typically within {g('sd')} of it{skew}"
+    if d.dist == "lognormal":
+        return f"positive, its logarithm around {g('mu')} (typically within {g('sigma')})"
+    return str(d.dist)
 
 
 def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
@@ -174,7 +183,7 @@ def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
     rows[f"{result.label(outcome)} less {lower_first(result.label(baseline))}"] = (
         sim.outcomes[gap_key(outcome, baseline)].to_numpy())
     frame = pd.DataFrame.from_dict(
-        {k: [tables.money(q) for q in np.percentile(v, [5, 50, 95])] + [tables.money(v.mean())]
+        {k: [amount(q) for q in np.percentile(v, [5, 50, 95])] + [amount(v.mean())]
          for k, v in rows.items()}, orient="index", columns=["P5", "P50 (median)", "P95", "Mean"])
     d = result.decision
     prob = d.probability_best or probability_best(result, sim)
@@ -191,8 +200,8 @@ def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
 
 
 def drivers_table(result: Comparison, sim: Any, pair: Pair) -> str:
-    """The sampled inputs, their distributions, ranked by how strongly they move the pair's
-    NPV difference (rank correlation)."""
+    """The sampled inputs, the ranges they are drawn from, ranked by how strongly they move the
+    pair's NPV difference (the simulation's rank correlation, in words)."""
     outcome, baseline = pair
     frame = sim.drivers(outcome, baseline=baseline)
     if frame.empty:
@@ -201,19 +210,23 @@ def drivers_table(result: Comparison, sim: Any, pair: Pair) -> str:
     dists = {d.path: d for d in (getattr(spec, "distributions", None) or [])}
     a = result.label(outcome)
     out = pd.DataFrame({
-        "Distribution": [_dist_text(dists[p]) if p in dists else "" for p in frame["path"]],
-        "Rank correlation": ["—" if pd.isna(v) else f"{v:+.2f}" for v in frame["spearman"]],
+        "Range drawn from": [_dist_text(dists[p]) if p in dists else "" for p in frame["path"]],
+        "Moves with the lead (-1 to +1)": ["—" if pd.isna(v) else f"{v:+.2f}"
+                                           for v in frame["spearman"]],
         f"Effect on {lower_first(a)}'s lead": [
             "—" if pd.isna(v) or abs(v) < 0.005 else ("raises it" if v > 0 else "lowers it")
             for v in frame["spearman"]],
     }, index=[input_label(p) for p in frame["path"]])
     corr = list(getattr(spec, "correlations", None) or [])
-    note = "".join(f'<p class="small">Rank correlation {c.rank_correlation:+.2f} imposed between '
-                   f"{_e(input_label(c.paths[0]))} and {_e(input_label(c.paths[1]))}.</p>"
+    note = "".join(f'<p class="small">{_e(input_label(c.paths[0]))} and '
+                   f"{_e(lower_first(input_label(c.paths[1])))} are drawn together: they tend to "
+                   f"move {'in step' if c.rank_correlation > 0 else 'in opposite directions'} "
+                   f"(correlation {c.rank_correlation:+.2f}).</p>"
                    for c in corr)
-    return block(frame_html(out, caption=f"What drives the result: the sampled inputs, ranked by "
-                            f"how strongly they move {lower_first(a)}'s lead over "
-                            f"{lower_first(result.label(baseline))} (+1: in step, -1: opposite)",
+    return block(frame_html(out, caption=f"What drives the result: the inputs drawn at random, "
+                            f"ranked by how strongly they move {lower_first(a)}'s lead over "
+                            f"{lower_first(result.label(baseline))} (+1: always together, 0: "
+                            "not at all, -1: always opposite)",
                             column_classes=["text", "num", "text"]), note)
 
 
@@ -232,8 +245,9 @@ def uncertainty_section(result: Comparison, sim: Any, pair: Pair | None = None) 
     d = result.decision
     prob = d.probability_best or probability_best(result, sim)
     a, b = lower_first(result.label(outcome)), lower_first(result.label(baseline))
-    intro = (f"<p>{sim.trials:,} trials (seed {sim.seed}) drawn from the distributions the scenario "
-             "declares; the same seed reproduces these figures exactly, and they are the trials "
+    intro = (f"<p>{sim.trials:,} trials (random seed {sim.seed}), each drawing the uncertain inputs "
+             "from the ranges the scenario gives; the same seed reproduces these figures exactly, "
+             "and they are the trials "
              f"behind the decision. {_e(result.label(outcome))} is the best lawful option in "
              f"<strong>{tables.pct(prob[outcome], 1)}</strong> of trials, and beats {_e(b)} in "
              f"<strong>{tables.pct(sim.beats(outcome, baseline), 1)}</strong>.</p>")
