@@ -256,11 +256,11 @@ COMMON_EDITS = [
 EDITS = {
     "ohio_physician_single_site": [("mso.fee.per_site_monthly", 15000.0),
                                    ("site_defaults.opex.rent.monthly", 11000.0),
-                                   ("site_defaults.capacity.providers", 0.8)],
+                                   ("site_defaults.capacity.providers", 1.0)],
     "ohio_physician_percentage_fee": [("mso.fee.percent", 0.11),
-                                      ("structure.friendly_pc.management_fee.markup", 0.5)],
+                                      ("structure.friendly_pc.management_fee.target_margin", 0.03)],
     "texas_rn_single_site": [("mso.fee.per_site_monthly", 7000.0),
-                             ("structure.friendly_pc.management_fee.markup", 0.45),
+                             ("structure.friendly_pc.management_fee.target_margin", 0.05),
                              ("site_defaults.opex.rent.monthly", 9500.0)],
     "florida_entrepreneur_five_sites": [
         ("mso.fee.per_site_monthly", 11000.0),

@@ -54,6 +54,7 @@ class Ctx:
     v_discount: np.ndarray | None = None
     admin_keep: str | None = None     # software: share of admin hours still paid
     v_admin_keep: float = 1.0
+    credit: dict = field(default_factory=dict)  # membership line -> (treatment, units fn, ref)
     rows: dict[str, list[int]] = field(default_factory=dict)
     values: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
@@ -84,10 +85,23 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     for j in rv.lines:
         v = (rv.v_revenue[j] * x["cost_frac"][s, j]
              + rv.v_units[j] * x["cost_unit"][s, j] * (1 + x["cost_growth"][s, j]) ** y)
-        row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost",
-                      lambda k: (f"{ms.cell(rv.revenue[j], k)}*{R('cost_frac', s, j)}+"
-                                 f"{ms.cell(rv.units[j], k)}*{R('cost_unit', s, j)}*"
-                                 f"{_esc(R('cost_growth', s, j), k)}"), v)
+        extra = None
+        if j in ctx.credit:  # members' credit costs the treatment's product
+            t, units_of, _ = ctx.credit[j]
+            v = v + (rv.v_revenue[j] * x["redeem_share"][s, j] * x["cost_frac"][s, t]
+                     + rv.v_units[j] * units_of(j) * x["cost_unit"][s, t]
+                     * (1 + x["cost_growth"][s, t]) ** y)
+
+            def extra(k, j=j, t=t, units_of=units_of):
+                return (f"+{ms.cell(rv.revenue[j], k)}*{R('redeem_share', s, j)}*"
+                        f"{R('cost_frac', s, t)}+{ms.cell(rv.units[j], k)}*{units_of(j, k)}*"
+                        f"{R('cost_unit', s, t)}*{_esc(R('cost_growth', s, t), k)}")
+        row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost"
+                      + (" (with the treatments members redeem)" if extra else ""),
+                      lambda k, j=j, extra=extra: (
+                          f"{ms.cell(rv.revenue[j], k)}*{R('cost_frac', s, j)}+"
+                          f"{ms.cell(rv.units[j], k)}*{R('cost_unit', s, j)}*"
+                          f"{_esc(R('cost_growth', s, j), k)}" + (extra(k) if extra else "")), v)
         cost_rows.append(row)
         v_cost.append(v)
         if x["discountable"][s, j] > 0:
@@ -242,8 +256,16 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
                      lambda k: parts.format(a=ms.cell(base_rows[0], k), o=ms.cell(opex, k),
                                             p=ms.cell(ctx.rows["pc_opex"][-1], k))
                      + "".join(f"+{ms.cell(r, k)}" for r in extra), v_base)
+        before = None
+        if inputs.mgmt_fee_type == "sweep":
+            keys = ("product_cost", "staff_clinical", "pc_opex", "structuring", "conditions")
+            v_before = rv.v_total - sum(ctx.values[key][-1] for key in keys)
+            before = (ms.line(f"{site}: PC EBITDA before the management fee", lambda k: (
+                f"{ms.cell(rv.revenue_row, k)}-" + "-".join(
+                    ms.cell(ctx.rows[key][-1], k) for key in keys)), v_before), v_before)
         fee_row, v_fee = fee(ms, inp, inputs.mgmt_fee_type, "mf",
-                             f"{site}: management fee, PC to the owner's MSO", rv, cb, v_base, ctx)
+                             f"{site}: management fee, PC to the owner's MSO", rv, cb, v_base, ctx,
+                             before=before)
         ctx.add("management_fee", fee_row, v_fee)
 
     # -- the site's EBITDA (before the owner's MSO overhead; the management fee is intercompany) --
@@ -272,7 +294,8 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
 
 
 def fee(ms: MonthSheet, inp: InputsSheet, fee_type: str, prefix: str, label: str,
-        rv: SiteRevenue, cost_base: int, v_cost_base: np.ndarray, ctx: Ctx) -> tuple[int, np.ndarray]:
+        rv: SiteRevenue, cost_base: int, v_cost_base: np.ndarray, ctx: Ctx,
+        before: tuple[int, np.ndarray] | None = None) -> tuple[int, np.ndarray]:
     """A fee structure's monthly amount for one site (see :mod:`msomodel.options.fees`)."""
     R, x, y = inp.ref, ctx.x, ctx.year0
     H = len(ctx.months) - 1
@@ -322,15 +345,25 @@ def fee(ms: MonthSheet, inp: InputsSheet, fee_type: str, prefix: str, label: str
         def f(k):
             return (f"{a('base')}*{_esc(a('esc'), k)}*{ms.cell(op, k)}+"
                     f"{a('pct')}*{ms.cell(rev, k)}")
+    elif fee_type == "sweep":  # the PC keeps target x revenue; the MSO takes the rest
+        raw = before[1] - v("target") * rv.v_total
+
+        def f(k):
+            return f"{ms.cell(before[0], k)}-{a('target')}*{ms.cell(rev, k)}"
     else:  # pragma: no cover - the schema admits only the types above
         raise ValueError(f"unknown fee type {fee_type!r}")
     raw_row = ms.line(f"{label} before floor, cap and renewals ({fee_type.replace('_', '-')})",
                       f, raw)
     renewals = np.maximum(ctx.months - 1.0, 0.0) // v("term")
-    value = (np.clip(raw, v("floor") * esc, v("cap") * esc) * rv.v_open
+    no_floor = fee_type == "sweep" and v("floor") == 0  # a sweep may be negative (MSO funds PC)
+    value = (np.clip(raw, -np.inf if no_floor else v("floor") * esc, v("cap") * esc) * rv.v_open
              * (1 + v("renewal")) ** renewals)
+
+    def floored(k: int) -> str:
+        return (ms.cell(raw_row, k) if no_floor else
+                f"MAX({ms.cell(raw_row, k)},{a('floor')}*{_esc(a('esc'), k)})")
     row = ms.line(f"{label} (floor and cap per open site, escalated; renewal changes)",
-                  lambda k: (f"MIN(MAX({ms.cell(raw_row, k)},{a('floor')}*{_esc(a('esc'), k)}),"
+                  lambda k: (f"MIN({floored(k)},"
                              f"{a('cap')}*{_esc(a('esc'), k)})*{ms.cell(op, k)}*"
                              f"(1+{a('renewal')})^INT(MAX({col(k)}$2-1,0)/{a('term')})"),
                   value, fmt="total")

@@ -108,21 +108,28 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         em = ms.scalar("Exit multiple", "ExitMultiple", x["exit_multiple"], fmt="number")
 
     # -- volumes and revenue --------------------------------------------------------------------
+    if np.any(x1["hire_on"] > 0):
+        raise NotImplementedError("capacity.hiring (providers hired by demand) is not yet written "
+                                  "as workbook formulas; export the scenario without it")
+    if any(np.any(x1[f"mf_inc_{k}"] > 0) for k in ("overhead", "depreciation", "interest")):
+        raise NotImplementedError("management_fee.cost_base_includes is not yet written as "
+                                  "workbook formulas; export the scenario without it")
     shared = prepare(x1, H)
     if option == "mso":
-        steady, _, scale = volumes(x1, shared, np.zeros((1, len(inputs.sites))),
+        steady, _, scale, _ = volumes(x1, shared, np.zeros((1, len(inputs.sites))),
                                    1.0 + x1["uplift"])
     elif option == "software_only":
         r, qq = x1["no_show"], beyond(x1["sw_noshow_red"], x1["base_noshow_red"])[:, None]
         rec = r * qq / np.maximum(1.0 - r, 1e-9)
         bk = (1.0 + x1["sw_booking"]) / (1.0 + x1["base_booking"]) - 1.0
-        steady, _, scale = volumes(x1, shared, (1.0 + rec) * (1.0 + bk[:, None]) - 1.0,
+        steady, _, scale, _ = volumes(x1, shared, (1.0 + rec) * (1.0 + bk[:, None]) - 1.0,
                                    np.ones(1))
     else:
-        steady, _, scale = volumes(x1, shared, np.zeros((1, len(inputs.sites))), np.ones(1))
+        steady, _, scale, _ = volumes(x1, shared, np.zeros((1, len(inputs.sites))), np.ones(1))
     steady = steady[0]
     site_revenue_rows = []
     site_rv: list[costs.SiteRevenue] = []
+    site_credit: list[dict] = []
     for s, site in enumerate(inputs.sites):
         ms.heading(f"{site}: volumes and revenue")
         open_ = R("open_month", s)
@@ -155,12 +162,30 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                                        f"(1+{R('volume_growth', s, j)})^({c(k)}$4-1)*"
                                        f"{ms.cell(ramp_row, k)}"), v, fmt="number")
         scale_row = None
+        credit = {j: int(np.argmax(x["redeem_on"][s, j])) for j in lines
+                  if x["redeem_share"][s, j] > 0}  # membership line -> treatment its credit buys
+
+        def credit_units(j: int, k: int | None = None, s: int = s, credit: dict = credit):
+            """Treatments a member's credit buys a month: share x dues / the treatment's price."""
+            t = credit[j]
+            if k is None:
+                return x["redeem_share"][s, j] * x["price"][s, j] * (
+                    1 + x["price_growth"][s, j]) ** year0 / (
+                    x["price"][s, t] * (1 + x["price_growth"][s, t]) ** year0)
+            return (f"{R('redeem_share', s, j)}*{R('price', s, j)}*(1+{R('price_growth', s, j)})"
+                    f"^({c(k)}$4-1)/({R('price', s, t)}*(1+{R('price_growth', s, t)})^({c(k)}$4-1))")
+
+        def hours_terms(k: int, s: int = s, credit: dict = credit, pre_rows: dict = pre_rows) -> str:
+            terms = [f"{ms.cell(pre_rows[j], k)}*{R('hours_per_unit', s, j)}" for j in lines]
+            terms += [f"{ms.cell(pre_rows[j], k)}*{credit_units(j, k)}*"
+                      f"{R('hours_per_unit', s, credit[j])}" for j in credit]
+            return "+".join(terms)
+
         if x["has_capacity"][s] > 0:
-            demand = sum(pre_vals[j] * x["hours_per_unit"][s, j] for j in lines)
-            dem_row = ms.line(f"{site}: provider hours demanded",
-                              lambda k: "+".join(f"{ms.cell(pre_rows[j], k)}*"
-                                                 f"{R('hours_per_unit', s, j)}" for j in lines),
-                              demand, fmt="number")
+            demand = sum(pre_vals[j] * x["hours_per_unit"][s, j] for j in lines) + sum(
+                pre_vals[j] * credit_units(j) * x["hours_per_unit"][s, credit[j]] for j in credit)
+            dem_row = ms.line(f"{site}: provider hours demanded (with members' credit)",
+                              hours_terms, demand, fmt="number")
             capacity = x["providers"][s] * x["provider_hours"][s] * x["utilisation"][s]
             cap_row = ms.line(f"{site}: provider hours available",
                               lambda k: (f"{R('providers', s)}*{R('provider_hours', s)}*"
@@ -178,12 +203,13 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             if scale_row is None:
                 units_rows[j], units_vals[j] = pre_rows[j], pre_vals[j]
                 continue
-            capped = x["hours_per_unit"][s, j] > 0
+            capped = x["hours_per_unit"][s, j] > 0 or j in credit
             units_vals[j] = pre_vals[j] * (sc if capped else 1.0)
             units_rows[j] = ms.line(
                 f"{site}: {inputs.lines[j].replace('_', ' ')} units sold",
-                lambda k, j=j: (f"{ms.cell(pre_rows[j], k)}*IF({R('hours_per_unit', s, j)}>0,"
-                                f"{ms.cell(scale_row, k)},1)"), units_vals[j], fmt="number")
+                (lambda k, j=j: f"{ms.cell(pre_rows[j], k)}*{ms.cell(scale_row, k)}") if j in credit
+                else (lambda k, j=j: (f"{ms.cell(pre_rows[j], k)}*IF({R('hours_per_unit', s, j)}>0,"
+                                      f"{ms.cell(scale_row, k)},1)")), units_vals[j], fmt="number")
         first = ms.next_row
         total = np.zeros(H + 1)
         for j in lines:
@@ -199,6 +225,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         site_revenue_rows.append(ms.line(f"{site}: revenue",
                                          lambda k: f"SUM({ms.cell(first, k)}:{ms.cell(last, k)})",
                                          total, fmt="total"))
+        site_credit.append({j: (credit[j], credit_units, R) for j in credit})
         site_rv.append(costs.SiteRevenue(
             open_row, site_revenue_rows[-1], lines, units_rows, rev_rows, is_open, units_vals,
             {j: units_vals[j] * x["price"][s, j] * x["price_mult"]
@@ -226,6 +253,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             f"(1-{R('sw_admin_saved')})/MAX(1-{R('base_admin_saved')},1E-9)", ctx.v_admin_keep,
             fmt="pct")
     for s, rv in enumerate(site_rv):
+        ctx.credit = site_credit[s]
         costs.site_costs(ms, inp, inputs, s, rv, ctx)
 
     # -- P&L ----------------------------------------------------------------------------------
@@ -295,8 +323,10 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             f"{ms.cell(rows['software_fee'], k)}-{ms.cell(rows['overhead'], k)}"), mso_e,
             fmt="total")
         cond_v = values_of("once_conditions")
-        parts = [("PC", lambda k: f"{ms.cell(pc_row, k)}-({ms.cell(rows['one_time'], k)}-"
-                                  f"{ms.cell(own_row, k)})", pc_e - cond_v)]
+        pc_part = ms.line("PC EBITDA less its one-time costs (its taxable income)",
+                          lambda k: f"{ms.cell(pc_row, k)}-({ms.cell(rows['one_time'], k)}-"
+                                    f"{ms.cell(own_row, k)})", pc_e - cond_v)
+        parts = [("PC", lambda k: ms.cell(pc_part, k), pc_e - cond_v)]
         last_base = (mso_row, own_row, mso_e, own_v, "Owner's MSO")
     else:
         parts = []
@@ -383,24 +413,40 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
 
     # -- exit -----------------------------------------------------------------------------------
     ms.heading("Exit at the horizon")
-    trailing = ebitda[-12:].sum()
     last = H
-    tr = ms.scalar("EBITDA of the last 12 months",
-                   f"SUM({ms.cell(rows['ebitda'], max(last - 11, 0))}:{ms.cell(rows['ebitda'], last)})",
-                   trailing)
+
+    def trailing_sum(row: int) -> str:
+        return f"SUM({ms.cell(row, max(last - 11, 0))}:{ms.cell(row, last)})"
+
+    if friendly:  # the owner sells the MSO: its EBITDA less any trailing loss of the PC
+        trailing = mso_e[-12:].sum() + min((pc_e - cond_v)[-12:].sum(), 0.0)
+        tr = ms.scalar("Owner's MSO EBITDA of the last 12 months, less any PC loss in them",
+                       f"{trailing_sum(mso_row)}+MIN({trailing_sum(pc_part)},0)", trailing)
+    else:
+        trailing = ebitda[-12:].sum()
+        tr = ms.scalar("EBITDA of the last 12 months", trailing_sum(rows["ebitda"]), trailing)
     term = x["termination_fee"] if option == "mso" else 0.0
     term_ref = R("termination_fee") if option == "mso" else "0"
     own_multiple = {"mso": "mso_exit_multiple", "software_only": "sw_exit_multiple"}.get(option)
     multiple = (x[own_multiple] if own_multiple and x[own_multiple] >= 0 else x["exit_multiple"])
-    gross = float(multiple) * max(trailing, 0.0) - term - def_v[-1]
-    g = ms.scalar("Sale price: multiple x max(0, trailing EBITDA) - termination fee - deferred "
-                  "revenue owed",
-                  f"{em}*MAX(0,{tr})-{term_ref}-{ms.cell(dfr, last, absolute=True)}", gross)
-    basis_v = (capital.values["capex"] - dep).sum() + inv_v[-1] - pay_v[-1]
-    basis = ms.scalar("Tax basis: fixed assets net + inventory - payables",
-                      f"SUM({ms.span(rows['capex'])})-SUM({ms.span(rows['depreciation'])})+"
-                      f"{ms.cell(inv, last, absolute=True)}-{ms.cell(pay, last, absolute=True)}",
-                      basis_v)
+    if friendly:  # the PC keeps its working capital and what it owes clients
+        gross = float(multiple) * max(trailing, 0.0) - term
+        g = ms.scalar("Sale price of the MSO: multiple x max(0, trailing EBITDA) - termination fee",
+                      f"{em}*MAX(0,{tr})-{term_ref}", gross)
+        basis_v = (capital.values["capex"] - dep).sum()
+        basis = ms.scalar("Tax basis: the MSO's fixed assets net",
+                          f"SUM({ms.span(rows['capex'])})-SUM({ms.span(rows['depreciation'])})",
+                          basis_v)
+    else:
+        gross = float(multiple) * max(trailing, 0.0) - term - def_v[-1]
+        g = ms.scalar("Sale price: multiple x max(0, trailing EBITDA) - termination fee - deferred "
+                      "revenue owed",
+                      f"{em}*MAX(0,{tr})-{term_ref}-{ms.cell(dfr, last, absolute=True)}", gross)
+        basis_v = (capital.values["capex"] - dep).sum() + inv_v[-1] - pay_v[-1]
+        basis = ms.scalar("Tax basis: fixed assets net + inventory - payables",
+                          f"SUM({ms.span(rows['capex'])})-SUM({ms.span(rows['depreciation'])})+"
+                          f"{ms.cell(inv, last, absolute=True)}-{ms.cell(pay, last, absolute=True)}",
+                          basis_v)
     etax_v = x["exit_tax_rate"] * max(gross - basis_v, 0.0)
     etax = ms.scalar("Tax on the gain: exit tax rate x max(0, price - basis)",
                      f"ExitTaxRate*MAX({g}-{basis},0)", etax_v)
@@ -418,12 +464,35 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     reserve = ms.line("Cash reserve put in (index 0)",
                       lambda k: "-CashReserve" if k == 0 else "0",
                       np.where(m_idx == 0, -x["cash_reserve"], 0.0))
+    if friendly:  # the PC's cash is its physician's, except that the MSO funds its shortfalls
+        # and is repaid first: the owner's share is the change of min(0, the PC's cumulative cash)
+        pc_cash_v = (pc_e - cond_v) - tax_vals[0] - np.diff(net_wc, prepend=0.0)
+        pc_cash = ms.line("PC cash (taxable income - its tax - working capital tied up)",
+                          lambda k: (f"{ms.cell(pc_part, k)}-{ms.cell(tax_rows[0], k)}-"
+                                     f"{ms.cell(rows['working_capital_change'], k)}"), pc_cash_v)
+        cum_pc_v = np.cumsum(pc_cash_v)
+        cum_pc = ms.line("PC cumulative cash", lambda k: (
+            ms.cell(pc_cash, k) if k == 0 else
+            f"{ms.cell(ms.next_row, k - 1)}+{ms.cell(pc_cash, k)}"), cum_pc_v)
+        owed_v = np.minimum(cum_pc_v, 0.0)
+        owed = ms.line("Owed to the owner's MSO: min(0, PC cumulative cash)",
+                       lambda k: f"MIN({ms.cell(cum_pc, k)},0)", owed_v)
+        kept_v = pc_cash_v - np.diff(owed_v, prepend=0.0)
+        rows["pc_retained"] = ms.line(
+            "PC cash kept by its physician owner (PC cash - change in what it owes the MSO)",
+            lambda k: (f"{ms.cell(pc_cash, k)}-{ms.cell(owed, k)}" if k == 0 else
+                       f"{ms.cell(pc_cash, k)}-({ms.cell(owed, k)}-{ms.cell(owed, k - 1)})"),
+            kept_v)
+    else:
+        rows["pc_retained"] = ms.line("PC cash kept by its physician owner (none: direct "
+                                      "ownership)", lambda k: "0", np.zeros(H + 1))
     net_v = p.net_cash_flow[0]
     r = rows
 
     def common(k: int) -> str:
+        kept = f"-{ms.cell(r['pc_retained'], k)}"
         return (f"{ms.cell(r['ebitda'], k)}-{ms.cell(r['one_time'], k)}-{ms.cell(r['capex'], k)}"
-                f"-{ms.cell(r['working_capital_change'], k)}+{ms.cell(reserve, k)}")
+                f"-{ms.cell(r['working_capital_change'], k)}+{ms.cell(reserve, k)}{kept}")
 
     rows["net_cash_flow"] = ms.line(
         "Net cash flow to the owner (equity)",

@@ -31,7 +31,8 @@ ANNUAL_LABELS = {"revenue": "Revenue", "product_cost": "Product cost",
                  "one_time": "One-time costs", "capex": "Capital spend",
                  "working_capital_change": "Working capital tied up", "loan_draw": "Loan drawn",
                  "loan_fee": "Loan fee", "interest": "Interest",
-                 "principal_repaid": "Principal repaid", "tax": "Tax", "exit_tax": "Exit tax",
+                 "principal_repaid": "Principal repaid", "tax": "Tax",
+                 "pc_retained": "PC cash kept by its physician owner", "exit_tax": "Exit tax",
                  "exit_value": "Exit value", "net_cash_flow": "Net cash flow"}
 
 
