@@ -493,7 +493,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 
 #: Modules that add their own sub-commands with ``register(subparsers)``.
-EXTRA_COMMAND_MODULES = ("msomodel.analysis_cli", "msomodel.explorer_cli")
+EXTRA_COMMAND_MODULES = ("msomodel.analysis_cli", "msomodel.explorer_cli", "msomodel.export.cli")
 
 
 def _extra_commands() -> list[Callable[[argparse._SubParsersAction], None]]:

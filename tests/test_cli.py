@@ -250,7 +250,8 @@ def test_every_subcommand_help_has_an_example(capsys):
 
     parser = build_parser()
     commands = next(a for a in parser._actions if a.dest == "command").choices
-    assert {"init", "diff", "compare", "report", "rules", "explore", "simulate"} <= set(commands)
+    assert {"init", "diff", "compare", "report", "rules", "explore", "simulate",
+            "export"} <= set(commands)
     for name in commands:
         with pytest.raises(SystemExit):
             main([name, "--help"])

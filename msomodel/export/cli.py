@@ -31,7 +31,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         "export", help="write an Excel workbook with live formulas (recalculates to msomodel's figures)",
         description="Write SCENARIO's comparison as an .xlsx workbook: Inputs, one monthly sheet "
                     "per option, Capital, Summary (NPV/IRR formulas), Statements, Engine values "
-                    "and a Read me saying which lines are formulas and which are values.")
+                    "and a Read me saying which lines are formulas and which are values.",
+        epilog="example: msomodel export scenarios/texas_rn_single_site.yaml -o texas.xlsx")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
     p.add_argument("--trials", type=_trials, default=None,
@@ -41,6 +42,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="legal structure (default: the rules' or the scenario's choice)")
     p.set_defaults(func=run, command="export")
     return p
+
+
+def register(subparsers) -> None:
+    """``msomodel.cli``'s hook for modules that add a sub-command."""
+    add_parser(subparsers)
 
 
 def _check_output(path: Path) -> str | None:

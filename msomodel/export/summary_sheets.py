@@ -272,8 +272,12 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "MSO's absorbed share or the tools software replaces; the PC's share under the friendly "
          "PC.", "wrap"),
         ("- Software subscription; third-party MSO fee and the friendly PC's management fee: "
-         "flat, percentage, cost-plus on the cost base, tiered bands, hybrid; escalator, floor, "
-         "cap, renewal changes every term.", "wrap"),
+         "flat, percentage, cost-plus on the cost base, tiered bands, hybrid, and the sweep of "
+         "the PC's profit above its target margin; escalator, floor, cap, renewal changes every "
+         "term.", "wrap"),
+        ("- Memberships: the dues members redeem as credit buy the named treatment at that "
+         "month's price; its product cost and provider hours are added to the membership line.",
+         "wrap"),
         ("- Friendly-PC costs (medical director, PC administration; none where the MSO supplies "
          "the PC), licence conditions, the owner's MSO overhead, one-time costs (onboarding, "
          "implementation, structuring, conditions).", "wrap"),
@@ -285,7 +289,10 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
         ("- Working capital: inventory, payables, deferred revenue and the cash tied up.", "wrap"),
         ("- Exit: trailing 12-month EBITDA x exit multiple, less any termination fee and the "
          "deferred revenue owed, tax on the gain over the tax basis, less the loan balance, plus "
-         "the cash reserve.", "wrap"),
+         "the cash reserve. Under the friendly PC the owner sells the MSO: its trailing EBITDA "
+         "less any PC loss, basis its fixed assets; the PC's cash is its physician owner's "
+         "except what repays the owner's MSO for the shortfalls it funded (the 'PC cash kept' "
+         "line, taken off the owner's cash flow).", "wrap"),
         ("- The three statements per entity (company; or PC, owner's MSO and consolidated), "
          "monthly and annual, at the bottom of each option sheet: income statement, cash flow "
          "(operating, investing, financing; the reserve kept, surpluses distributed, shortfalls "
