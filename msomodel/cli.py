@@ -17,14 +17,7 @@ from collections.abc import Callable, Sequence
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
 
 
-def _trials(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not 0 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"expected 0 to 1,000,000, found {value}")
-    return value
+from msomodel.export.cli import trials_count as _trials  # noqa: E402 (one --trials parser)
 
 
 def _load(path: str):

@@ -15,7 +15,8 @@ from pathlib import Path
 EXIT_OK, EXIT_INPUT = 0, 2
 
 
-def _trials(text: str) -> int:
+def trials_count(text: str) -> int:
+    """``--trials``: a whole number of Monte Carlo trials, 0 to 1,000,000 (also msomodel.cli's)."""
     try:
         value = int(text)
     except ValueError:
@@ -35,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         epilog="example: msomodel export scenarios/texas_rn_single_site.yaml -o texas.xlsx")
     p.add_argument("scenario", help="scenario YAML file")
     p.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
-    p.add_argument("--trials", type=_trials, default=None,
+    p.add_argument("--trials", type=trials_count, default=None,
                    help="Monte Carlo trials for the recommendation (default 2000; 0: none)")
     p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default 1)")
     p.add_argument("--structure", choices=("auto", "direct", "friendly_pc"), default="auto",
