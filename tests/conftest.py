@@ -27,3 +27,20 @@ def build(data: dict):
 @pytest.fixture(params=SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def bundled(request) -> Path:
     return request.param
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _rules_cache_in_a_temporary_folder(tmp_path_factory):
+    """The rules cache (msomodel/rules/cache.py) of the test run: not the user's folder
+    (child processes inherit the variable)."""
+    import os
+
+    from msomodel.rules import cache
+
+    before = os.environ.get(cache.ENV)
+    os.environ[cache.ENV] = str(tmp_path_factory.mktemp("msomodel-cache"))
+    yield
+    if before is None:
+        os.environ.pop(cache.ENV, None)
+    else:
+        os.environ[cache.ENV] = before

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import ValidationError
 
+from . import cache as disk_cache
 from .codes import DEAL_CHECK_CODES, LICENCES, STATE_NAMES
 from .records import (
     Condition,
@@ -36,15 +36,19 @@ from .records import (
     StateRule,
     Structure,
 )
-from .schema import (
-    ConditionSpec,
-    FeesSpec,
-    LicenceRuleSpec,
-    PracticeAuthoritySpec,
-    RulesFragment,
-    SourceRef,
-    StateSpec,
-)
+
+if TYPE_CHECKING:  # the pydantic models are imported when a file is validated, not before
+    from pydantic import ValidationError
+
+    from .schema import (
+        ConditionSpec,
+        FeesSpec,
+        LicenceRuleSpec,
+        PracticeAuthoritySpec,
+        RulesFragment,
+        SourceRef,
+        StateSpec,
+    )
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_PATH = DATA_DIR
@@ -56,11 +60,7 @@ class RulesDataError(ValueError):
     """The rules data is malformed; the message names the file and the field path."""
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Safe loader that rejects duplicate keys in a mapping (PyYAML keeps the last one)."""
-
-
-def _construct_mapping_no_duplicates(loader: _StrictLoader, node: yaml.MappingNode) -> Any:
+def _construct_mapping_no_duplicates(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Any:
     seen: dict[Any, yaml.Node] = {}
     for key_node, _ in node.value:
         if key_node.tag == "tag:yaml.org,2002:merge":
@@ -78,9 +78,40 @@ def _construct_mapping_no_duplicates(loader: _StrictLoader, node: yaml.MappingNo
     return loader.construct_mapping(node, deep=True)
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """Safe loader that rejects duplicate keys in a mapping (PyYAML keeps the last one)."""
+
+
 _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates
 )
+
+if getattr(yaml, "__with_libyaml__", False):
+    class _StrictCLoader(yaml.CSafeLoader):
+        """The same on libyaml's C parser (about 10x faster on the states data)."""
+
+    _StrictCLoader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping_no_duplicates
+    )
+    #: The loader :func:`read_yaml` uses: the C one when PyYAML has libyaml, else the pure one.
+    FAST_LOADER: type = _StrictCLoader
+else:  # pragma: no cover - PyYAML built without libyaml
+    FAST_LOADER = _StrictLoader
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    """``line L, column C: problem (context, line L, column C)``: the same text from either
+    parser (the pure one would add a snippet of the file, the C one has none)."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return str(exc)
+    mark, context_mark = exc.problem_mark, exc.context_mark
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    text = f"{where}{exc.problem or exc}"
+    if exc.context:
+        at = (f", line {context_mark.line + 1}, column {context_mark.column + 1}"
+              if context_mark and context_mark is not mark else "")
+        text += f" ({exc.context}{at})"
+    return text
 
 
 def _dotted(loc: tuple[Any, ...]) -> str:
@@ -105,20 +136,28 @@ def _format_validation_error(path: Path, err: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def read_yaml(path: Path) -> Any:
-    """Parse ``path`` with the safe, duplicate-rejecting loader."""
+def read_yaml(path: Path, *, loader: type | None = None) -> Any:
+    """Parse ``path`` with the safe, duplicate-rejecting loader (``loader``: default
+    :data:`FAST_LOADER`)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RulesDataError(f"{path}: cannot read the rules data file: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RulesDataError(f"{path}: expected UTF-8 text, found binary data ({exc.reason} "
+                             f"at byte {exc.start})") from None
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=loader or FAST_LOADER)  # noqa: S506 - SafeLoader subclasses
     except yaml.YAMLError as exc:
-        raise RulesDataError(f"{path}: invalid YAML: {exc}") from exc
+        raise RulesDataError(f"{path}: invalid YAML: {_yaml_message(exc)}") from exc
 
 
 def read_fragment(path: str | os.PathLike[str]) -> RulesFragment:
     """Read and validate one data or overlay file (no cross-file checks)."""
+    from pydantic import ValidationError
+
+    from .schema import RulesFragment
+
     p = Path(path)
     raw = read_yaml(p)
     if not isinstance(raw, dict):
@@ -311,6 +350,8 @@ def _build(
                 f"{parts.name_from}: states.{code}.name: expected {name!r} (found {parts.name!r})"
             )
         if parts.fees is None:
+            from .schema import FeesSpec
+
             b.problems.append(f"{parts.name_from}: states.{code}.fees: missing")
             spec = FeesSpec()
             fees_from = parts.name_from
@@ -522,7 +563,16 @@ def read_rulebook(
 
 @functools.lru_cache(maxsize=16)
 def _cached(path: Path, overlays: tuple[Path, ...]) -> RuleBook:
-    return read_rulebook(path, overlays=overlays)
+    """Once per process; across processes from the user's cache folder (see
+    :mod:`msomodel.rules.cache`), keyed by the hash of every file read and of this code."""
+    files = _package_files(path) if path.is_dir() else [path]
+    key = disk_cache.key([*files, *overlays], label=(str(path), *map(str, overlays)))
+    found = disk_cache.get(key) if key else None
+    if found is None:
+        found = read_rulebook(path, overlays=overlays)
+        if key:
+            disk_cache.put(key, found)
+    return found
 
 
 def load_rulebook(
