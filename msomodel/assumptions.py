@@ -12,14 +12,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import yaml
 from pydantic import BaseModel
 
 from msomodel.loading.tree import resolve_base
 from msomodel.scenario import Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 _UNIT = re.compile(r"\[([^\]]+)\]")
 _SKIP = ("name", "source", "kind", "description", "uncertainty", "infeasible")

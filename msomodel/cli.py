@@ -110,9 +110,10 @@ def _csv(result, structure: str | None = None) -> str:
             w.writerow([option, metric, "", repr(float(value))])
         for metric, value in result.incremental.get(option, {}).items():
             w.writerow([option, f"incremental_{metric}", "", repr(float(value))])
-        for year, row in result.annual(option).iterrows():
-            for metric, value in row.items():
-                w.writerow([option, metric, year, repr(float(value))])
+        lines = result.annual_lines(option)
+        for i, year in enumerate(result.years):
+            for metric, values in lines.items():
+                w.writerow([option, metric, int(year), repr(float(values[i]))])
     be = result.breakeven
     w.writerow(["mso", f"breakeven_{be.target}", "", "" if be.level is None else repr(be.level)])
     if result.pc_breakeven is not None:
@@ -136,8 +137,7 @@ def _structure_override(scenario, structure: str | None):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    import pandas as pd
-
+    """Every format is written from plain lists and arrays: pandas is not imported."""
     from msomodel import tables
     from msomodel.compare import SCHEMA_VERSION, compare_structures
 
@@ -153,34 +153,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for structure, result in results.items():
             sys.stdout.write(_csv(result, structure if len(results) > 1 else None))
         return EXIT_OK
-    with pd.option_context("display.width", 200, "display.max_columns", 20,
-                           "display.max_colwidth", 48):
-        for result in results.values():
-            s = result.scenario
-            print(f"== {s.name} ({s.source_path}) — {result.structure_label} ==")
-            print(tables.key_figures(result).to_string())
+    for result in results.values():
+        s = result.scenario
+        print(f"== {s.name} ({s.source_path}) — {result.structure_label} ==")
+        print(tables.key_figures_table(result).to_string())
+        print()
+        print("EBITDA by year")
+        print(tables.ebitda_by_year_table(result).to_string())
+        print()
+        if len(result.inputs.sites) > 1:
+            best = result.decision.leader or "self_managed"
+            print(f"Site EBITDA by year ({result.label(best)})")
+            print(tables.by_site_table(result, best).to_string())
             print()
-            print("EBITDA by year")
-            print(tables.ebitda_by_year(result).to_string())
+        flips = tables.flips_table(result)
+        if len(flips):
+            print(f"What would flip it (base case, one input at a time; leader: "
+                  f"{result.label(result.decision.leader)})")
+            print(flips.to_string(index=False))
             print()
-            if len(result.inputs.sites) > 1:
-                best = result.decision.leader or "self_managed"
-                print(f"Site EBITDA by year ({result.label(best)})")
-                print(tables.by_site(result, best).to_string())
-                print()
-            flips = tables.flips(result)
-            if len(flips):
-                print(f"What would flip it (base case, one input at a time; leader: "
-                      f"{result.label(result.decision.leader)})")
-                print(flips.to_string(index=False))
-                print()
-            asym = tables.asymmetries(result)
-            if len(asym):
-                print("Inputs that favour one option, and the answer with them set equal")
-                print(asym.to_string(index=False))
-                print()
-            print(tables.summary_text(result))
+        asym = tables.asymmetries_table(result)
+        if len(asym):
+            print("Inputs that favour one option, and the answer with them set equal")
+            print(asym.to_string(index=False))
             print()
+        print(tables.summary_text(result))
+        print()
     return EXIT_OK
 
 

@@ -5,15 +5,17 @@
 >>> result.key_figures()          # pandas DataFrame, one column per option
 >>> result.annual("mso")          # annual P&L and cash flow
 >>> result.to_dict()              # the JSON contract of `msomodel compare --format json`
+
+The tables are summed by year with :mod:`msomodel.yearly` (plain arrays, :meth:`annual_lines`);
+pandas is imported only when a DataFrame is asked for, so that ``msomodel compare`` need not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from msomodel import compliance as rules_view
 from msomodel import decision as decide
@@ -25,6 +27,14 @@ from msomodel.formatting import lower_first  # noqa: F401  (re-exported for call
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
+from msomodel.yearly import group_sum
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 #: Version of the JSON contract (README, "JSON output"; "Migrating from schema version 1").
 SCHEMA_VERSION = 2
@@ -44,6 +54,12 @@ def _num(value: Any) -> float | None:
     """JSON number or None (NaN -> None)."""
     v = float(value)
     return None if not np.isfinite(v) else v
+
+
+def _rows(years: np.ndarray, lines: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """``[{"year": 1, line: value, ...}, ...]``: annual lines as JSON records."""
+    return [{"year": int(y), **{k: _num(v[i]) for k, v in lines.items()}}
+            for i, y in enumerate(years)]
 
 
 def _month(value: Any) -> int | None:
@@ -77,7 +93,7 @@ class Comparison:
     feasibility: dict[str, Feasibility]
     decision: decide.Decision
     compliance: rules_view.Compliance
-    _annual: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+    _annual: dict[str, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
     _financials: dict[str, Financials] = field(default_factory=dict, repr=False)
 
     @property
@@ -113,50 +129,65 @@ class Comparison:
         return OPTION_LABELS[option]
 
     # ----------------------------------------------------------------- tables
-    def monthly(self, option: str) -> pd.DataFrame:
-        """Monthly lines of one option (index 0..horizon) [USD]."""
+    def _monthly_lines(self, option: str) -> dict[str, np.ndarray]:
         p = self.projections[option]
         data = {name: p.site[name][0].sum(axis=0) for name in SITE_LINES}
         # company lines last: "ebitda" is the company's (sites less overhead)
         data.update({k: v[0] for k, v in p.company.items()
                      if k not in ("loan_balance_end", "capex_buildout", "capex_equipment")})
-        frame = pd.DataFrame(data)
+        return data
+
+    def monthly(self, option: str) -> pd.DataFrame:
+        """Monthly lines of one option (index 0..horizon) [USD]."""
+        frame = pd.DataFrame(self._monthly_lines(option))
         frame.index.name = "month"
         return frame
 
+    @property
+    def years(self) -> np.ndarray:
+        """The project years of the annual tables: 1, 2, ..."""
+        return np.unique(self._years)
+
+    def annual_lines(self, option: str) -> dict[str, np.ndarray]:
+        """:meth:`annual` as plain arrays, one value per year of :attr:`years` (no pandas)."""
+        return {k: v.copy() for k, v in self._annual_of(option).items()}
+
     def annual(self, option: str) -> pd.DataFrame:
         """Annual P&L and cash flow of one option; year 1 also holds the index-0 flows."""
-        if option not in self._annual:
-            self._annual[option] = self._compute_annual(option)
-        return self._annual[option].copy()
+        return pd.DataFrame(self.annual_lines(option), index=pd.Index(self.years, name="year"))
 
-    def _compute_annual(self, option: str) -> pd.DataFrame:
-        m = self.monthly(option)
-        year = self._years
-        out = m.groupby(year).sum()
-        out["ebitda_margin"] = np.where(out["revenue"] != 0,
-                                        out["ebitda"] / out["revenue"].where(out["revenue"] != 0, 1),
-                                        np.nan)
-        out.index.name = "year"
-        return out[[c for c in ANNUAL_LINES if c in out.columns]]
+    def _compute_annual(self, option: str) -> dict[str, np.ndarray]:
+        m = self._monthly_lines(option)
+        _, sums = group_sum(np.column_stack(list(m.values())), self._years)
+        out = dict(zip(m, sums.T, strict=True))
+        revenue = out["revenue"]
+        out["ebitda_margin"] = np.where(revenue != 0,
+                                        out["ebitda"] / np.where(revenue != 0, revenue, 1), np.nan)
+        return {c: np.ascontiguousarray(out[c]) for c in ANNUAL_LINES if c in out}
+
+    def site_annual(self, option: str, line: str = "revenue") -> np.ndarray:
+        """:meth:`annual_by_site` as a plain (year, site) array (no pandas)."""
+        arr = self.projections[option].site[line][0]  # (S, M)
+        return group_sum(arr.T, self._years)[1]
 
     def annual_by_site(self, option: str, line: str = "revenue") -> pd.DataFrame:
         """One site-level line by year (rows) and site (columns) [USD]."""
-        arr = self.projections[option].site[line][0]  # (S, M)
-        year = self._years
-        frame = pd.DataFrame(arr.T, columns=self.inputs.sites).groupby(year).sum()
-        frame.index.name = "year"
-        return frame
+        return pd.DataFrame(self.site_annual(option, line), columns=self.inputs.sites,
+                            index=pd.Index(self.years, name="year"))
+
+    def entity_lines(self, option: str = "self_managed") -> dict[str, dict[str, np.ndarray]]:
+        """:meth:`entity_annual` as plain arrays: entity -> line -> one value per year."""
+        out = {}
+        for name, lines in self.projections[option].entities.items():
+            _, sums = group_sum(np.column_stack([v[0] for v in lines.values()]), self._years)
+            out[name] = dict(zip(lines, sums.T, strict=True))
+        return out
 
     def entity_annual(self, option: str = "self_managed") -> dict[str, pd.DataFrame]:
         """Friendly-PC structure only: annual P&L of the PC and of the owner's MSO under one
         management option (empty under direct ownership)."""
-        out = {}
-        for name, lines in self.projections[option].entities.items():
-            frame = pd.DataFrame({k: v[0] for k, v in lines.items()})
-            year = self._years
-            out[name] = frame.groupby(year).sum().rename_axis("year")
-        return out
+        return {name: pd.DataFrame(lines, index=pd.Index(self.years, name="year"))
+                for name, lines in self.entity_lines(option).items()}
 
     def financials(self, option: str) -> Financials:
         """The option's three statements (monthly and annual, per entity), sources and uses and
@@ -167,12 +198,21 @@ class Comparison:
                                                   loan.covenant if loan else 1.25)
         return self._financials[option]
 
+    def at_year(self, option: str, line: str, year: int) -> float:
+        """One annual figure (:meth:`annual`'s ``line`` in ``year``)."""
+        return float(self._annual_of(option)[line][int(np.searchsorted(self.years, year))])
+
+    def _annual_of(self, option: str) -> dict[str, np.ndarray]:
+        if option not in self._annual:
+            self._annual[option] = self._compute_annual(option)
+        return self._annual[option]
+
     def key_figures(self) -> pd.DataFrame:
         """Headline metrics (rows) by option (columns), numbers unformatted."""
         year3 = min(3, (self.horizon + 11) // 12)
         rows: dict[str, dict[str, Any]] = {}
         for option in OPTIONS:
-            m, a = self.metrics[option], self.annual(option)
+            m = self.metrics[option]
             inc = self.incremental.get(option, {})
             prob = self.decision.probability_best or {}
             p10 = self.decision.p10_npv or {}
@@ -184,8 +224,8 @@ class Comparison:
                 "payback_month": m["payback_month"], "peak_funding": m["peak_funding"],
                 "moic": m["moic"], "exit_value": m["exit_value"],
                 "pv_exit": m["pv_exit"], "npv_without_exit": m["npv_without_exit"],
-                f"year{year3}_ebitda": a.loc[year3, "ebitda"],
-                f"year{year3}_ebitda_margin": a.loc[year3, "ebitda_margin"],
+                f"year{year3}_ebitda": self.at_year(option, "ebitda", year3),
+                f"year{year3}_ebitda_margin": self.at_year(option, "ebitda_margin", year3),
                 "incremental_npv": inc.get("npv", 0.0),
                 "incremental_payback_month": inc.get("payback_month", np.nan),
                 "incremental_irr_annual": inc.get("irr_annual", np.nan),
@@ -194,12 +234,12 @@ class Comparison:
 
     # ----------------------------------------------------------------- JSON
     def _sites_json(self, option: str) -> list[dict[str, Any]]:
-        revenue = self.annual_by_site(option, "revenue")
-        ebitda = self.annual_by_site(option, "ebitda")
-        return [{"name": site, "annual": [{"year": int(y), "revenue": _num(revenue.loc[y, site]),
-                                           "ebitda": _num(ebitda.loc[y, site])}
-                                          for y in revenue.index]}
-                for site in self.inputs.sites]
+        revenue = self.site_annual(option, "revenue")
+        ebitda = self.site_annual(option, "ebitda")
+        return [{"name": site, "annual": [{"year": int(y), "revenue": _num(revenue[i, s]),
+                                           "ebitda": _num(ebitda[i, s])}
+                                          for i, y in enumerate(self.years)]}
+                for s, site in enumerate(self.inputs.sites)]
 
     def incremental_note(self, option: str) -> dict[str, str | None]:
         """Why an incremental payback or IRR is not shown (README, "Incremental figures")."""
@@ -222,7 +262,6 @@ class Comparison:
         options = {}
         for option in OPTIONS:
             m = self.metrics[option]
-            annual = self.annual(option).reset_index()
             prob = self.decision.probability_best or {}
             p10 = self.decision.p10_npv or {}
             entry = {
@@ -247,16 +286,13 @@ class Comparison:
                 "monthly_net_cash_flow": [float(v) for v in self.projections[option].net_cash_flow[0]],
                 "monthly_unlevered_cash_flow": [
                     float(v) for v in self.projections[option].company["unlevered_cash_flow"][0]],
-                "annual": [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}
-                           for row in annual.to_dict(orient="records")],
+                "annual": _rows(self.years, self._annual_of(option)),
                 "sites": self._sites_json(option),
             }
             entry["statements"] = self.financials(option).to_dict()
             if self.structure == "friendly_pc":
-                entry["entities"] = {
-                    name: [{k: (int(v) if k == "year" else _num(v)) for k, v in row.items()}
-                           for row in frame.reset_index().to_dict(orient="records")]
-                    for name, frame in self.entity_annual(option).items()}
+                entry["entities"] = {name: _rows(self.years, lines)
+                                     for name, lines in self.entity_lines(option).items()}
             options[option] = entry
         incremental = {}
         for option, v in self.incremental.items():

@@ -4,15 +4,19 @@ lender reads off them (sources and uses, debt-service coverage, the lowest cash)
 The numbers come from :mod:`msomodel.options.statements` (trial 0, the base case); this module
 only shapes them.  Annual views sum the flows of each project year (year 1 also holds index 0)
 and take balances at the year's last month.  Amounts in USD, unrounded.
+
+The statements are kept as arrays (summed by year with :mod:`msomodel.yearly`); the DataFrames
+(``monthly``, ``annual``, ``debt``) are built, with pandas, on first use, and :meth:`to_dict`
+needs none of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from msomodel import timeline as tl
 from msomodel.options import Projection
@@ -27,6 +31,14 @@ from msomodel.options.statements import (
     sources_and_uses,
     statements,
 )
+from msomodel.yearly import group_last, group_sum
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 STATEMENTS = {"income_statement": INCOME, "cash_flow": CASH_FLOW, "balance_sheet": BALANCE}
 
@@ -35,35 +47,53 @@ STATEMENTS = {"income_statement": INCOME, "cash_flow": CASH_FLOW, "balance_sheet
 class Financials:
     """One option's statements (trial 0) with the lender's figures; see :func:`financials`."""
 
-    monthly: dict[str, pd.DataFrame]        # entity -> every line by month (index 0..H)
-    annual: dict[str, dict[str, pd.DataFrame]]  # entity -> statement -> lines by year
+    lines: dict[str, dict[str, np.ndarray]]  # entity -> every line by month (index 0..H)
+    years: np.ndarray                         # the project years 1, 2, ...
+    annual_lines: dict[str, dict[str, dict[str, np.ndarray]]]  # entity -> statement -> line
     sources_uses: dict[str, Any]
-    debt: pd.DataFrame                      # by year: ebitda, debt_service, dscr, below_covenant
+    debt_lines: dict[str, np.ndarray]         # by year: ebitda, debt_service, dscr, below_covenant
     covenant: float
-    lowest_cash: tuple[float, int]          # (amount, month index) of the group's cash
-    main: str                               # "company" or "consolidated"
+    lowest_cash: tuple[float, int]            # (amount, month index) of the group's cash
+    main: str                                 # "company" or "consolidated"
+
+    @cached_property
+    def monthly(self) -> dict[str, pd.DataFrame]:
+        """Entity -> every line by month (index 0..H)."""
+        return {e: pd.DataFrame(s).rename_axis("month") for e, s in self.lines.items()}
+
+    @cached_property
+    def annual(self) -> dict[str, dict[str, pd.DataFrame]]:
+        """Entity -> statement -> lines by year."""
+        index = pd.Index(self.years, name="year")
+        return {e: {name: pd.DataFrame(cols, index=index) for name, cols in st.items()}
+                for e, st in self.annual_lines.items()}
+
+    @cached_property
+    def debt(self) -> pd.DataFrame:
+        """By year: ebitda, debt_service, dscr, below_covenant."""
+        return pd.DataFrame(self.debt_lines,
+                            index=pd.RangeIndex(1, len(self.debt_lines["dscr"]) + 1, name="year"))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-able: annual statements per entity (USD), sources and uses, debt service."""
-        def rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-            return [{"year": int(y), **{k: _num(v) for k, v in r.items()}}
-                    for y, r in frame.iterrows()]
-        su = self.sources_uses
+        def rows(cols: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+            return [{"year": int(y), **{k: _num(v[i]) for k, v in cols.items()}}
+                    for i, y in enumerate(self.years)]
+        su, d = self.sources_uses, self.debt_lines
         return {
-            "entities": {e: {name: rows(f) for name, f in st.items()}
-                         for e, st in self.annual.items()},
-            "balance_check_max_abs": _num(max(float(np.abs(m["check"]).max())
-                                              for m in self.monthly.values())),
+            "entities": {e: {name: rows(cols) for name, cols in st.items()}
+                         for e, st in self.annual_lines.items()},
+            "balance_check_max_abs": _num(max(_abs_max(m["check"]) for m in self.lines.values())),
             "sources_and_uses": {"through_month": int(su["through"]),
                                  "uses": {k: _num(v) for k, v in su["uses"].items()},
                                  "sources": {k: _num(v) for k, v in su["sources"].items()},
                                  "total": _num(su["total_uses"])},
             "debt_service": {"covenant": self.covenant,
-                             "years": [{"year": int(y), "ebitda": _num(r["ebitda"]),
-                                        "debt_service": _num(r["debt_service"]),
-                                        "dscr": _num(r["dscr"]),
-                                        "below_covenant": bool(r["below_covenant"])}
-                                       for y, r in self.debt.iterrows()]},
+                             "years": [{"year": i + 1, "ebitda": _num(d["ebitda"][i]),
+                                        "debt_service": _num(d["debt_service"][i]),
+                                        "dscr": _num(d["dscr"][i]),
+                                        "below_covenant": bool(d["below_covenant"][i])}
+                                       for i in range(len(d["dscr"]))]},
             "lowest_cash": {"amount": _num(self.lowest_cash[0]), "month": self.lowest_cash[1]},
         }
 
@@ -73,13 +103,19 @@ def _num(v: Any) -> float | None:
     return None if not np.isfinite(v) else round(v, 2) + 0.0  # (+ 0.0: no -0.0)
 
 
+def _abs_max(values: np.ndarray) -> float:
+    """Largest absolute value, NaN skipped (NaN if there is none), as pandas' ``max``."""
+    a = np.abs(values[~np.isnan(values)])
+    return float(a.max()) if a.size else float("nan")
+
+
 def financials(p: Projection, horizon: int, covenant: float) -> Financials:
-    """Statements of ``p`` for trial 0: monthly frames, annual statements, sources and uses,
+    """Statements of ``p`` for trial 0: monthly lines, annual statements, sources and uses,
     DSCR by year against ``covenant``."""
     lines = statements(p)
     year0 = tl.project_year(horizon)
-    monthly = {e: pd.DataFrame({k: v[0] for k, v in s.items()}).rename_axis("month")
-               for e, s in lines.items()}
+    monthly = {e: {k: v[0] for k, v in s.items()} for e, s in lines.items()}
+    years = np.unique(year0 + 1)
     annual = {e: _annual(m, year0 + 1) for e, m in monthly.items()}
     main = "consolidated" if "consolidated" in lines else "company"
     top = lines[main]
@@ -90,20 +126,19 @@ def financials(p: Projection, horizon: int, covenant: float) -> Financials:
           "total_uses": float(su["total_uses"][0]), "total_sources": float(su["total_sources"][0]),
           "through": int(su["through"][0])}
     ds = debt_service(top, year0)
-    debt = pd.DataFrame({k: v[0] for k, v in ds.items()},
-                        index=pd.RangeIndex(1, ds["dscr"].shape[-1] + 1, name="year"))
+    debt = {k: v[0] for k, v in ds.items()}
     debt["below_covenant"] = debt["dscr"] < covenant  # NaN (no debt service) compares False
-    cash = monthly[main]["cash"].to_numpy()
+    cash = monthly[main]["cash"]
     first = int(np.argmin(cash[1:]) + 1) if cash.size > 1 else 0
-    return Financials(monthly, annual, su, debt, covenant, (float(cash[first]), first), main)
+    return Financials(monthly, years, annual, su, debt, covenant, (float(cash[first]), first),
+                      main)
 
 
-def _annual(m: pd.DataFrame, year: np.ndarray) -> dict[str, pd.DataFrame]:
-    flows = m.groupby(year).sum()
-    ends = m.groupby(year).last()
-    out = {}
-    for name, cols in STATEMENTS.items():
-        frame = pd.DataFrame({c: (ends[c] if c in BALANCE_LINES else flows[c]) for c in cols})
-        frame.index.name = "year"
-        out[name] = frame
-    return out
+def _annual(m: dict[str, np.ndarray], year: np.ndarray) -> dict[str, dict[str, np.ndarray]]:
+    names = list(m)
+    values = np.column_stack([m[n] for n in names])
+    flows = dict(zip(names, group_sum(values, year)[1].T, strict=True))
+    ends = dict(zip(names, group_last(values, year)[1].T, strict=True))
+    return {name: {c: np.ascontiguousarray(ends[c] if c in BALANCE_LINES else flows[c])
+                   for c in cols}
+            for name, cols in STATEMENTS.items()}

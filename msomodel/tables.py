@@ -1,7 +1,9 @@
 """Presentation of a :class:`~msomodel.compare.Comparison` as formatted tables (no model logic).
 
 Functions return pandas DataFrames of strings, ready for the terminal (``to_string``) or for
-HTML (:func:`to_html`) in the report.
+HTML (:func:`to_html`) in the report.  Each is built from a :class:`Table` (``*_table``: plain
+lists of strings that print as pandas' ``to_string`` would), which the CLI prints without
+importing pandas.
 
 Amounts are to the dollar by default (the terminal, the explorer); the report passes
 ``amounts=formatting.amount`` so that every report table follows its one $k/$m rule.
@@ -10,9 +12,8 @@ Amounts are to the dollar by default (the terminal, the explorer); the report pa
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
-
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from msomodel.compare import Comparison
 from msomodel.formatting import (  # noqa: F401 (re-exported)
@@ -25,6 +26,13 @@ from msomodel.formatting import (  # noqa: F401 (re-exported)
     pct,
 )
 from msomodel.scenario import OPTIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 LINE_LABELS = {
     "revenue": "Revenue", "product_cost": "Product cost", "staff_clinical": "Clinical staff",
@@ -47,6 +55,46 @@ VERDICTS = {"recommended": "Recommended", "too_close": "Too close to call",
             "no_lawful_option": "No lawful option"}
 
 
+@dataclass
+class Table:
+    """A table of strings: ``rows[i][j]`` is row ``index[i]``, column ``columns[j]``;
+    ``index=None`` for a table without row labels (a DataFrame's default 0, 1, ...)."""
+
+    columns: list[str]
+    rows: list[list[str]]
+    index: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The DataFrame of strings (pandas imported here)."""
+        if not self.rows:
+            return pd.DataFrame([])
+        return pd.DataFrame(self.rows, columns=self.columns, index=self.index)
+
+    def to_string(self, index: bool = True) -> str:
+        """The text ``self.frame().to_string(index=index)`` prints: each column right-aligned
+        to its widest cell, the row labels left-aligned, one space between columns (and one
+        before each cell when the row labels are shown)."""
+        lead = " " if index else ""
+        parts: list[list[str]] = []
+        if index:
+            labels = [str(x) for x in (self.index if self.index is not None
+                                       else range(len(self.rows)))]
+            width = max(map(len, labels), default=0)
+            parts.append([" " * width] + [x.ljust(width) for x in labels])
+        for j, name in enumerate(self.columns):
+            cells = [lead + row[j] for row in self.rows]
+            width = max(len(name), *map(len, cells))
+            parts.append([name.rjust(width)] + [c.rjust(width) for c in cells])
+        return "\n".join(" ".join(line) for line in zip(*parts, strict=True))
+
+
+def _records(rows: list[dict[str, str]]) -> Table:
+    return Table(list(rows[0]) if rows else [], [list(r.values()) for r in rows])
+
+
 def fee_level(value: float | None, unit: str) -> str:
     if value is None:
         return "none in range"
@@ -63,6 +111,12 @@ Amounts = Callable[[Any], str]
 
 
 def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
+    """Headline figures, formatted; rows are figures, columns are options (see
+    :func:`key_figures_table`)."""
+    return key_figures_table(result, amounts=amounts).frame()
+
+
+def key_figures_table(result: Comparison, *, amounts: Amounts = money) -> Table:
     """Headline figures, formatted; rows are figures, columns are options.
 
     Incremental rows follow README's rules: the payback of the switch only beside a positive
@@ -74,7 +128,7 @@ def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
     d = result.decision
     cols = {}
     for option in OPTIONS:
-        m, a = result.metrics[option], result.annual(option)
+        m = result.metrics[option]
         inc = result.incremental.get(option)
         note = result.incremental_note(option) if inc is not None else {}
         prob = (d.probability_best or {}).get(option)
@@ -92,8 +146,8 @@ def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
             "Equity multiple (MOIC)": multiple(m["moic"]),
             "Payback": month(m["payback_month"]),
             "Peak funding need": amounts(m["peak_funding"]),
-            f"Year {year3} EBITDA": amounts(a.loc[year3, "ebitda"]),
-            f"Year {year3} EBITDA margin": pct(a.loc[year3, "ebitda_margin"]),
+            f"Year {year3} EBITDA": amounts(result.at_year(option, "ebitda", year3)),
+            f"Year {year3} EBITDA margin": pct(result.at_year(option, "ebitda_margin", year3)),
             "Exit value (net of debt and tax)": amounts(m["exit_value"]),
             "NPV vs self-managed": "—" if inc is None else amounts(inc["npv"]),
             "Payback of the switch": "—" if inc is None else (
@@ -101,10 +155,17 @@ def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
             "IRR of the switch": "—" if inc is None else (
                 "not meaningful" if note.get("irr_annual") else irr(inc["irr_annual"])),
         }
-    return pd.DataFrame(cols)
+    names = list(cols)
+    index = list(cols[names[0]])
+    return Table(names, [[cols[c][r] for c in names] for r in index], index)
 
 
 def flips(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
+    """What would flip the decision (see :func:`flips_table`)."""
+    return flips_table(result, amounts=amounts).frame()
+
+
+def flips_table(result: Comparison, *, amounts: Amounts = money) -> Table:
     """What would flip the decision: one row per input, with the value where the lead changes.
     ``amounts`` formats the values of amount inputs (a flat fee, a cost)."""
     from msomodel.decision import input_value  # one formatter for values of every input
@@ -128,10 +189,15 @@ def flips(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
             "Then best": "—" if f.taker is None else result.label(f.taker),
             "Searched": f"{value(f, f.searched[0])} to {value(f, f.searched[1])}",
         })
-    return pd.DataFrame(rows)
+    return _records(rows)
 
 
 def asymmetries(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
+    """Inputs that favour one option only (see :func:`asymmetries_table`)."""
+    return asymmetries_table(result, amounts=amounts).frame()
+
+
+def asymmetries_table(result: Comparison, *, amounts: Amounts = money) -> Table:
     """Inputs that favour one option only, their source, and the answer with them equalised."""
     d = result.decision
     rows = []
@@ -145,7 +211,7 @@ def asymmetries(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame
             "Best when equal": result.label(a.recommended_when_equal) if a.recommended_when_equal else "—",
             "Lead when equal": amounts(a.margin_when_equal),
         })
-    return pd.DataFrame(rows)
+    return _records(rows)
 
 
 def _plain(path: str, v: float) -> str:
@@ -167,24 +233,40 @@ def annual_pl(result: Comparison, option: str, *, detail: bool = True,
 
 def ebitda_by_year(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
     """EBITDA by year (rows) and option (columns), formatted."""
-    data = {result.label(o): result.annual(o)["ebitda"].map(amounts) for o in OPTIONS}
-    frame = pd.DataFrame(data)
-    frame.index = [f"Year {y}" for y in frame.index]
-    return frame
+    return ebitda_by_year_table(result, amounts=amounts).frame()
+
+
+def ebitda_by_year_table(result: Comparison, *, amounts: Amounts = money) -> Table:
+    """EBITDA by year (rows) and option (columns), formatted."""
+    ebitda = {o: result.annual_lines(o)["ebitda"] for o in OPTIONS}
+    return Table([result.label(o) for o in OPTIONS],
+                 [[amounts(ebitda[o][i]) for o in OPTIONS] for i in range(len(result.years))],
+                 [f"Year {y}" for y in result.years])
 
 
 def by_site(result: Comparison, option: str, line: str = "ebitda", *,
             amounts: Amounts = money) -> pd.DataFrame:
     """One line by site (rows) and year (columns), formatted, with a consolidated total."""
-    frame = result.annual_by_site(option, line).T
-    frame.loc["All sites"] = frame.sum()
+    return by_site_table(result, option, line, amounts=amounts).frame()
+
+
+def by_site_table(result: Comparison, option: str, line: str = "ebitda", *,
+                  amounts: Amounts = money) -> Table:
+    """One line by site (rows) and year (columns), formatted, with a consolidated total."""
+    import numpy as np
+
+    values = np.ascontiguousarray(result.site_annual(option, line))  # (year, site)
+    rows = [list(values[:, s]) for s in range(values.shape[1])]
+    index = list(result.inputs.sites)
+    rows.append(list(values.sum(axis=1)))
+    index.append("All sites")
     if line == "ebitda":
-        overhead = result.annual(option)["overhead"]
-        if overhead.abs().sum() > 0:
-            frame.loc["Your MSO's corporate overhead"] = -overhead
-            frame.loc["Consolidated"] = result.annual(option)["ebitda"]
-    frame.columns = [f"Year {y}" for y in frame.columns]
-    return frame.map(amounts)
+        annual = result.annual_lines(option)
+        if np.abs(annual["overhead"]).sum() > 0:
+            rows += [list(-annual["overhead"]), list(annual["ebitda"])]
+            index += ["Your MSO's corporate overhead", "Consolidated"]
+    return Table([f"Year {y}" for y in result.years], [[amounts(v) for v in r] for r in rows],
+                 index)
 
 
 def summary_text(result: Comparison) -> str:

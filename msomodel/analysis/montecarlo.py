@@ -25,10 +25,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from msomodel.analysis import paths as P
 from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample
@@ -44,6 +43,13 @@ from msomodel.analysis.spec import UncertaintySpec
 from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 BLOCK_SIZE = 1000
 #: Array elements (sites x months x trials) per engine call: 250 trials of 5 sites x 60 months.

@@ -11,10 +11,9 @@ self-managed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from msomodel.analysis import paths as P
 from msomodel.analysis.evaluate import check_pair, gap_key, npv_by_path
@@ -22,6 +21,13 @@ from msomodel.analysis.spec import UncertaintySpec, parse_spec
 from msomodel.errors import Problem, ScenarioError
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.scenario import OPTIONS, Scenario
+
+if TYPE_CHECKING:
+    import pandas as pd
+else:
+    from msomodel import lazy
+
+    pd = lazy.module("pandas")
 
 #: Key inputs of the default tornado, with labels (used when they exist in the scenario).
 DEFAULT_INPUTS: dict[str, str] = {
