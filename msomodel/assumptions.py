@@ -75,11 +75,15 @@ def _walk(node: yaml.Node, prefix: str, comments: dict[int, str], out: dict[str,
                   comments.get(item.start_mark.line) or inherited)
 
 
+#: Parser of :func:`file_sources` (it needs the nodes' lines only): libyaml's when PyYAML has it.
+COMPOSER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def file_sources(path: str | Path) -> dict[str, str]:
     """Dotted path -> source text for one file and the files it extends (variant wins)."""
     path = Path(path).resolve()
     text = path.read_text(encoding="utf-8")
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=COMPOSER)
     out: dict[str, str] = {}
     if isinstance(node, yaml.MappingNode):
         base = next((v.value for k, v in node.value if k.value == "extends"), None)

@@ -140,3 +140,19 @@ def test_plain_tables_print_as_pandas_does(florida):
         frame = table.frame()
         assert table.to_string() == frame.to_string()
         assert table.to_string(index=False) == frame.to_string(index=False)
+
+
+def test_the_sources_read_with_the_c_parser_are_the_pure_parsers(monkeypatch):
+    import yaml
+
+    from msomodel import assumptions
+
+    assert assumptions.COMPOSER is yaml.CSafeLoader
+    files = [*sorted((ROOT / "scenarios").glob("*.yaml")),
+             *sorted((ROOT / "msomodel" / "bases").rglob("*.yaml")),
+             *sorted((ROOT / "tests" / "cases").glob("*.yaml"))]
+    for path in files:
+        fast = assumptions.file_sources(path)
+        with monkeypatch.context() as m:
+            m.setattr(assumptions, "COMPOSER", yaml.SafeLoader)
+            assert assumptions.file_sources(path) == fast, path

@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import MappingProxyType
@@ -152,6 +151,8 @@ def put(k: str, book: records.RuleBook) -> None:
     path = _path(k)
     if path is None:
         return
+    import tempfile
+
     try:
         text = f"{k}\n{dumps(book)}"
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
