@@ -8,11 +8,21 @@ Baselines (named, same run, interleaved, best of 5):
   ``trials x`` the single compare, so it is reported as a ratio to that product.
 
 Goal (issue 10): ``compare`` with 2,000 trials under 0.5 s in-process for the five-site
-scenario.  Run: ``python -m benchmarks.bench_compare``.
+scenario.
+
+Also where the wall time of ``msomodel compare`` (the CLI, issue 17) goes, phase by phase, in
+fresh processes (median of ``STARTUP_ROUNDS``): the imports (numpy, pydantic, the scenario
+models, the rest of msomodel), reading and validating the scenario, the state-rules data (the
+cached validated rule book), the comparison itself and printing its tables; and whether pandas
+was imported (it should not be).  Run: ``python -m benchmarks.bench_compare``.
 """
 
 from __future__ import annotations
 
+import json
+import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -21,6 +31,53 @@ from msomodel.decision import DEFAULT_TRIALS
 
 ROOT = Path(__file__).resolve().parent.parent
 FLORIDA = ROOT / "scenarios" / "florida_entrepreneur_five_sites.yaml"
+STARTUP_ROUNDS = 5
+
+# One fresh process: the phases of `msomodel compare FLORIDA` (table output), in seconds.
+_PHASES = """
+import contextlib, io, json, sys, time
+t = [time.perf_counter()]
+def mark():
+    t.append(time.perf_counter())
+import numpy; mark()
+import pydantic; mark()
+import msomodel.scenario; mark()
+import msomodel.compare, msomodel.loader, msomodel.tables, msomodel.cli; mark()
+from msomodel.cli import _load
+scenario = _load(sys.argv[1]); mark()
+from msomodel.rules import load_rulebook
+load_rulebook(); mark()
+from msomodel.compare import compare_structures
+results = compare_structures(scenario); mark()
+from msomodel import cli
+cli._load = lambda path: scenario
+sys.modules["msomodel.compare"].compare_structures = lambda s, **kw: results
+with contextlib.redirect_stdout(io.StringIO()):
+    cli.main(["compare", sys.argv[1]])
+mark()
+names = ["numpy", "pydantic", "scenario_models", "msomodel_rest", "load_scenario", "rules_data",
+         "compare", "print_tables"]
+print(json.dumps({"phases": dict(zip(names, [b - a for a, b in zip(t, t[1:])])),
+                  "pandas_imported": "pandas" in sys.modules}))
+"""
+
+
+def startup(rounds: int = STARTUP_ROUNDS) -> dict:
+    """Median seconds of each phase of the CLI's ``compare`` over fresh processes."""
+    runs = []
+    for _ in range(rounds + 1):  # the first warms the file cache and the rules cache
+        out = subprocess.run([sys.executable, "-c", _PHASES, str(FLORIDA)], cwd=ROOT,
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = runs[1:]
+    phases = {k: statistics.median(r["phases"][k] for r in runs) for k in runs[0]["phases"]}
+    total = sum(phases.values())
+    print(f"msomodel compare (CLI, fresh process), median of {rounds}: {total * 1000:.0f} ms")
+    for k, v in phases.items():
+        print(f"  {k:<16} {v * 1000:6.0f} ms  {v / total:5.1%}")
+    pandas = any(r["pandas_imported"] for r in runs)
+    print(f"  pandas imported: {'YES' if pandas else 'no'}")
+    return {"phases_s": phases, "total_s": total, "pandas_imported": pandas, "rounds": rounds}
 
 
 def main() -> dict:
@@ -42,7 +99,7 @@ def main() -> dict:
     print(f"vs {DEFAULT_TRIALS:,} point compares one at a time (~{naive:.0f} s): "
           f"{naive / f:.0f}x faster")
     return {"compare_2000_trials_s": f, "compare_no_mc_s": p, "ratio_to_point_compare": f / p,
-            "speedup_vs_trial_loop": naive / f, "goal_s": 0.5}
+            "speedup_vs_trial_loop": naive / f, "goal_s": 0.5, "cli_startup": startup()}
 
 
 if __name__ == "__main__":
