@@ -139,7 +139,7 @@ def test_equalising_an_asymmetric_input_changes_the_answer_where_it_should():
 def test_asymmetric_inputs_carry_their_source():
     r = msomodel.compare(msomodel.load_scenario(f"scenarios/{OHIO}"), trials=0)
     rows = {a.label: a for a in r.decision.asymmetries}
-    assert "domain notes" in rows["MSO's purchasing discount"].source
+    assert "no published figure" in rows["MSO's purchasing discount"].source
     assert "Tang 2022" in rows["Software's no-show reduction"].source
 
 
