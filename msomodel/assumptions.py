@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from msomodel.loading.tree import resolve_base
 from msomodel.scenario import Scenario
+from msomodel.scenario.exit import exit_band
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -146,6 +147,10 @@ def collect(scenario: Scenario) -> list[Assumption]:
         else:
             source = "model default"
         out.append(Assumption(path, value, unit, source))
+    if scenario.finance.exit_multiple is None:  # the default is a sourced band, not a constant
+        band = exit_band(scenario)
+        out.append(Assumption("finance.exit_multiple", band.value, "x",
+                              f"default for {band.label} ({band.source})"))
     return out
 
 

@@ -27,6 +27,7 @@ from msomodel.formatting import lower_first  # noqa: F401  (re-exported for call
 from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
+from msomodel.scenario.exit import exit_band, exit_multiple
 from msomodel.yearly import group_sum
 
 if TYPE_CHECKING:
@@ -316,7 +317,10 @@ class Comparison:
                                            for k, f in found.items() if k != self.structure}},
             "assumptions": {"discount_rate_annual": s.finance.discount_rate_annual,
                             "horizon_months": s.finance.horizon_months,
-                            "conventions": CONVENTIONS},
+                            "conventions": CONVENTIONS,
+                            "exit_multiple": {"value": exit_multiple(s),
+                                              "stated": s.finance.exit_multiple is not None,
+                                              "band": exit_band(s).to_dict()}},
             "options": options,
             "incremental": incremental,
             "breakeven": self.breakeven.to_dict(),

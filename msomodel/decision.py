@@ -38,6 +38,7 @@ from msomodel.analysis.sensitivity import label as path_label
 from msomodel.formatting import lower_first, money
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
+from msomodel.scenario.exit import exit_multiple
 
 #: Below this probability of being best, the choice is "too close to call".
 THRESHOLD = 2 / 3
@@ -150,13 +151,13 @@ def _json_num(v: float | None) -> float | None:
 def _asymmetric_inputs(scenario: Scenario, inputs: ModelInputs
                        ) -> list[tuple[tuple[str, ...], str, str, float, float]]:
     """(paths, label, option, value, equal value) of each input that favours one option."""
-    fin, mso, sw = scenario.finance, scenario.mso, scenario.software
+    mso, sw = scenario.mso, scenario.software
     out = []
     for opt, own, path, what in (("mso", mso.exit_multiple, "mso.exit_multiple", "MSO's exit multiple"),
                                  ("software_only", sw.exit_multiple, "software.exit_multiple",
                                   "Software option's exit multiple")):
-        if own is not None and own != fin.exit_multiple:
-            out.append(((path,), what, opt, float(own), float(fin.exit_multiple)))
+        if own is not None and own != exit_multiple(scenario):
+            out.append(((path,), what, opt, float(own), exit_multiple(scenario)))
     effects = (("mso", ("mso.revenue_uplift",), "MSO's revenue uplift", mso.revenue_uplift),
                ("mso", ("mso.purchasing_discount", "mso.purchasing_discount_per_extra_site"),
                 "MSO's purchasing discount", mso.purchasing_discount

@@ -107,7 +107,7 @@ def render(a: Answers, today: dt.date | None = None) -> str:
               "    per_site_monthly: 12000         # placeholder: the quote you have",
               "    onboarding_fee_per_site: 15000  # placeholder",
               "    term_months: 24",
-              "  purchasing_discount: 0.05         # no published figure; 0-15 % input",
+              "  purchasing_discount: 0.05         # assumption: no published figure found; a 0-15 % input",
               "  absorbed_roles: [office_manager, billing_admin]",
               "  absorbed_opex: {compliance: 1.0, accounting_legal: 0.6, software: 1.0}"]
     if structure == "friendly_pc":

@@ -19,6 +19,7 @@ import numpy as np
 
 from msomodel.compliance import Compliance, assess
 from msomodel.scenario import OPTIONS, Scenario
+from msomodel.scenario.exit import exit_multiple
 
 _LEVELS = {
     "flat": ("flat", "per_site_monthly", "USD per site per month"),
@@ -232,7 +233,7 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
     b.scalar("discount_rate", fin.discount_rate_annual, "finance.discount_rate_annual")
     b.scalar("tax_rate", fin.tax_rate, "finance.tax_rate")
     b.scalar("dep_months", fin.depreciation_months, "finance.depreciation_months")
-    b.scalar("exit_multiple", fin.exit_multiple, "finance.exit_multiple")
+    b.scalar("exit_multiple", exit_multiple(scenario), "finance.exit_multiple")
     loan = fin.loan
     b.scalar("loan_frac", loan.financed_fraction if loan else 0.0,
              "finance.loan.financed_fraction" if loan else None)

@@ -20,7 +20,7 @@ def test_sources_from_comments_fields_and_defaults():
     assert "help.joinmoxie.com" in rows["mso.fee.per_site_monthly"].source  # comment in the client file
     assert rows["site_defaults.staffing.roles.injector_rn.hourly_rate"].unit == "USD/hour"
     assert rows["adjustments.volume_multiplier"].source == "model default"
-    assert rows["finance.horizon_months"].source == "assumption (no source given)"
+    assert rows["sites.Columbus.open_month"].source == "assumption (no source given)"
 
 
 def test_variant_comment_wins_over_base():

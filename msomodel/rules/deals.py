@@ -12,8 +12,9 @@ from .records import DealWarning, RuleBook
 #: Fee types the model knows; the last three move with revenue.
 FEE_TYPES: tuple[str, ...] = ("fixed", "cost_plus", "percentage", "tiered", "hybrid")
 PERCENTAGE_FEE_TYPES: frozenset[str] = frozenset({"percentage", "tiered", "hybrid"})
-#: Typical healthcare MSO percentage fee [fraction of collections] (getlemma.com via the
-#: reference notes); outside it, a fee needs a fair-market-value check.
+#: Typical healthcare MSO percentage fee [fraction of collections] (Lemma, MSO management
+#: fees: https://www.getlemma.com/blog---simplified/mso-management-fees-banking-documentation);
+#: outside it, a fee needs a fair-market-value check.
 DEFAULT_PERCENT_BAND: tuple[float, float] = (0.08, 0.18)
 #: Range of the PC's EBITDA margin [fraction of PC revenue] treated as "roughly break-even"
 #: in the owned MSO + friendly PC structure (a project assumption, see the data file).

@@ -189,8 +189,16 @@ class Finance(Model):
         0.0, description="Cash the owner puts in at month 0 and keeps in the business as a "
         "buffer; it comes back at the exit [USD]."
     )
-    exit_multiple: NonNeg = Field(
-        4.0, description="Exit value = multiple x trailing-12-month EBITDA at the horizon [x]."
+    exit_multiple: NonNeg | None = Field(
+        None, description="Exit value = multiple x trailing-12-month EBITDA at the horizon "
+        "(default: the sourced band for the scenario's size and management model: 3.5x for "
+        "one location that depends on its owner, 4.75x with an employed provider team, 5x and "
+        "6.5x for two or more locations; see README, 'The exit multiple') [x]."
+    )
+    owner_is_key_provider: bool | None = Field(
+        None, description="Whether the practice depends on its owner as the key provider "
+        "(primary injector or medical director), which buyers price lower; picks the default "
+        "exit multiple (default: yes for an owner with a clinical licence, no for a lay owner)."
     )
     loan: Loan | None = Field(None, description="Borrowing against each site's capital.")
     start: str | None = Field(
