@@ -85,6 +85,8 @@ def test_importing_the_compare_module_first_keeps_msomodel_compare_the_function(
 
 
 # --------------------------------------------------------------------------- pandas' figures
+@pytest.mark.skipif(tuple(int(x) for x in pd.__version__.split(".")[:2]) < (3, 1),
+                    reason="pandas < 3.1 sums every group with Kahan's rule (equal to ~1e-16)")
 def test_group_sums_equal_pandas_to_the_bit():
     rng = np.random.default_rng(7)
     for trial in range(200):
