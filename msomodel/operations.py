@@ -150,7 +150,7 @@ class Late:
 
 _LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "price",
                 "price_growth", "cost_frac", "cost_unit", "cost_growth", "hours_per_unit",
-                "redeem_share", "redeem_on", "redeem_months")
+                "redeem_share", "redeem_on")
 
 
 def _same_for_all_trials(a: np.ndarray) -> bool:
@@ -211,17 +211,21 @@ def ahead_min(scale: np.ndarray, k: np.ndarray) -> np.ndarray:
 
 
 def _deferred(x: dict, arrays: list[np.ndarray]) -> tuple[Late, list[np.ndarray]]:
-    """Membership lines redeemed over k > 1 months: their arrays spread by :func:`spread`."""
-    n = arrays[0].shape[0]
-    months = np.maximum(np.rint(x["redeem_months"]), 1.0)[:n]              # (T|1, S, L)
+    """Membership lines redeemed over k > 1 months: their arrays spread by :func:`spread`.
+    The line arrays themselves do not depend on k, so a k sampled by trial makes only these
+    copies per trial (not :func:`line_arrays`)."""
+    months = np.maximum(np.rint(x["redeem_months"]), 1.0)                  # (T, S, L)
+    if _same_for_all_trials(months):
+        months = months[:1]
+    n = max(months.shape[0], arrays[0].shape[0])  # per trial only if either varies by trial
     idx = np.flatnonzero((months > 1).any(axis=(0, 1)))
     k = months[:, :, idx]
     raw = {key: a[:, :, idx] for key, a in zip(("price", "cost_frac", "cost_unit", "hours"),
                                                  arrays, strict=True)}
     out = []
     for a in arrays:
-        a = a.copy()
-        a[:, :, idx] = spread(a[:, :, idx], k)
+        a = np.broadcast_to(a, (n, *a.shape[1:])).copy()
+        a[:, :, idx] = spread(a[:, :, idx], np.broadcast_to(k, (n, *k.shape[1:])))
         out.append(a)
     not_late = np.ones(arrays[0].shape[2])
     not_late[idx] = 0.0

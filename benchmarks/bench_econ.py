@@ -1,0 +1,73 @@
+"""Cost of administrative roles scaled by volume and of membership credit redeemed over months.
+
+One 10-site scenario (``bench_engine.ten_site_dict``), 1,000 trials through the trials axis
+(fee and volume sampled, as in ``bench_engine``).  Baseline (named, same run): the scenario as
+bundled (neither feature).  Candidates: memberships redeemed over 3 months; ``front_desk``
+scaled by visits; both; and both with the new inputs themselves sampled per trial (the
+redemption period then makes the per-line arrays per trial, as sampling a price does: that
+case is shown for context).  Rounds are interleaved (each
+round runs every case once, starting one case later each round) and each case's best round is compared with the baseline's, so
+load from other processes hits all cases alike.  Run: ``python -m benchmarks.bench_econ``.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+
+import numpy as np
+
+from benchmarks.bench_engine import ten_site_dict
+from msomodel import engine
+from msomodel.inputs import compile_inputs
+from msomodel.loader import scenario_from_dict
+
+SCALES = {"visits_per_fte": 250, "step_fte": 0.5, "max_fte": 5}
+REDEEM = "site_defaults.service_lines.memberships.redemption_months"
+PRICE = "site_defaults.service_lines.neurotoxin.price"
+VISITS = "site_defaults.staffing.roles.front_desk.scales_with.visits_per_fte"
+
+
+def _variant(redeem: bool, scale: bool):
+    data = copy.deepcopy(ten_site_dict())
+    for line in data["site_defaults"]["service_lines"]:
+        if redeem and line.get("kind") == "membership":
+            line["redemption_months"] = 3
+    for role in data["site_defaults"]["staffing"]["roles"]:
+        if scale and role["name"] == "front_desk":
+            role["scales_with"] = dict(SCALES)
+    return compile_inputs(scenario_from_dict(data))
+
+
+def main(n_trials: int = 1000, rounds: int = 5) -> dict:
+    rng = np.random.default_rng(1)
+    base_values = {"mso.fee.per_site_monthly": rng.uniform(40000, 90000, n_trials),
+                   "adjustments.volume_multiplier": rng.uniform(0.8, 1.2, n_trials)}
+    sampled = {**base_values, REDEEM: rng.integers(1, 7, n_trials).astype(float),
+               VISITS: rng.uniform(150, 400, n_trials)}
+    cases = {"baseline (neither)": (_variant(False, False), base_values),
+             "redemption_months 3": (_variant(True, False), base_values),
+             "front_desk scales_with": (_variant(False, True), base_values),
+             "both": (_variant(True, True), base_values),
+             "both, sampled per trial": (_variant(True, True), sampled),
+             # context: sampling any per-line input (here a price) also makes them per trial
+             "neither, a price sampled per trial": (_variant(False, False), {
+                 **base_values, PRICE: rng.uniform(0.9, 1.1, n_trials) * 430.0})}
+    best = {name: np.inf for name in cases}
+    names = list(cases)
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
+            inputs, values = cases[name]
+            t = time.perf_counter()
+            engine.run(inputs, n_trials, values=values)
+            best[name] = min(best[name], time.perf_counter() - t)
+    base = best["baseline (neither)"]
+    figures = {"trials": n_trials, "rounds": rounds, "baseline_s": base,
+               **{f"ratio {name}": best[name] / base for name in cases}}
+    for key, value in figures.items():
+        print(f"{key:36s} {value:10.3f}" if isinstance(value, float) else f"{key:36s} {value:10d}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()
