@@ -169,3 +169,14 @@ def test_export_refuses_scaled_roles(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "case.yaml" in err and "scales_with" in err and "workbook formulas" in err
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_monte_carlo_samples_the_scaling(tmp_path):
+    data = _data()
+    data["uncertainty"] = {"distributions": [
+        {"path": PATH, "dist": "uniform", "low": 40.0, "high": 80.0},
+        {"path": PATH.replace("visits_per_fte", "max_fte"), "dist": "uniform", "low": 1.5,
+         "high": 3.0}]}
+    path = tmp_path / "mc.yaml"
+    path.write_text(yaml.safe_dump(data))
+    msomodel.compare(msomodel.load_scenario(path), trials=200, seed=1)  # runs, no error

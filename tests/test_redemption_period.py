@@ -184,3 +184,17 @@ def test_export_refuses_a_redemption_period(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "case.yaml" in err and "redemption_months" in err and "workbook formulas" in err
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_monte_carlo_samples_the_period(tmp_path):
+    # sampled values are rounded to whole months (at least 1)
+    data = _data(capacity=60.0, redemption_months=3)
+    data["uncertainty"] = {"distributions": [
+        {"path": PATH, "dist": "uniform", "low": 1.0, "high": 6.0}]}
+    path = tmp_path / "mc.yaml"
+    path.write_text(yaml.safe_dump(data))
+    c = msomodel.compare(msomodel.load_scenario(path), trials=200, seed=1)
+    inputs = compile_inputs(build(data))
+    half = engine.run(inputs, 2, values={PATH: np.array([2.6, 3.0])})["self_managed"]
+    np.testing.assert_array_equal(half.net_cash_flow[0], half.net_cash_flow[1])
+    assert c.projections["self_managed"].net_cash_flow.shape[0] == 1
