@@ -408,8 +408,9 @@ def _scale_admin(op: Operation, x: dict, horizon: int) -> None:
     treatment = np.broadcast_to(x["is_treatment"], op.steady.shape)
     visits = op.lines_total(treatment, op.shared.shape_units)[:, :, None, :]  # (T, S, 1, M)
     step = np.where(on, x["scale_step"][:, :, idx, None], 1.0)
-    per = np.where(on, x["scale_visits"][:, :, idx, None], 1.0) * step
-    need = np.maximum.accumulate(np.ceil(visits / per - 1e-9) * step, axis=-1)
+    per = np.where(on, x["scale_visits"][:, :, idx, None], 1.0)
+    with np.errstate(over="ignore"):  # a tiny step or visits per FTE: no end but max_fte
+        need = np.maximum.accumulate(np.ceil(visits / per / step - 1e-9) * step, axis=-1)
     fte = x["fte"][:, :, idx, None]
     extra = np.where(on, np.maximum(np.minimum(need, x["scale_max"][:, :, idx, None]) - fte, 0.0),
                      0.0)
