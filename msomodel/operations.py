@@ -6,7 +6,11 @@ cost; the months axis M is appended last.  Each operating option passes *levers*
 uplifts, purchasing discount, which card-processing rate applies) and then asks for payroll and
 running costs *weighted* by role or cost item (who pays what share): escalators change only
 once a year, so those are computed per project year and summed over roles/items before being
-spread over months.
+spread over months.  Two volume-driven refinements, both off unless a scenario states them:
+membership credit redeemed over ``redemption_months`` (:class:`Late`: recognition and
+redemption spread over months by cumulative sums, the dues not yet recognised kept as
+``deferred_dues``), and administrative roles whose FTE follows the treatment visits delivered
+(:func:`_scale_admin`, paid like hires in their role).
 """
 
 from __future__ import annotations

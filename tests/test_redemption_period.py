@@ -198,3 +198,20 @@ def test_monte_carlo_samples_the_period(tmp_path):
     half = engine.run(inputs, 2, values={PATH: np.array([2.6, 3.0])})["self_managed"]
     np.testing.assert_array_equal(half.net_cash_flow[0], half.net_cash_flow[1])
     assert c.projections["self_managed"].net_cash_flow.shape[0] == 1
+
+
+@settings(max_examples=40, deadline=None)
+@given(a=st.lists(st.floats(0.0, 1e6), min_size=1, max_size=30),
+       ks=st.lists(st.integers(1, 24), min_size=2, max_size=2))
+def test_spread_and_ahead_min_equal_their_definitions(a, ks):
+    from msomodel.operations import ahead_min, spread
+
+    a = np.array(a)
+    M = len(a)
+    k = np.array(ks, dtype=float)
+    out = spread(np.broadcast_to(a, (1, 2, M)).copy(), k[None, :])
+    low = ahead_min(np.broadcast_to(a, (1, 1, M)).copy(), k[None, None, :])  # as a "scale"
+    for i, kk in enumerate(ks):
+        naive = [sum(a[m - j] for j in range(kk) if m - j >= 0) / kk for m in range(M)]
+        np.testing.assert_allclose(out[0, i], naive, rtol=1e-9, atol=1e-6)
+        np.testing.assert_array_equal(low[0, 0, i], [a[m:m + kk].min() for m in range(M)])
