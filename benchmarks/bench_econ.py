@@ -6,8 +6,11 @@ bundled (neither feature).  Candidates: memberships redeemed over 3 months; ``fr
 scaled by visits; both; and both with the new inputs themselves sampled per trial (the
 redemption period then makes the per-line arrays per trial, as sampling a price does: that
 case is shown for context).  Rounds are interleaved (each
-round runs every case once, starting one case later each round) and each case's best round is compared with the baseline's, so
-load from other processes hits all cases alike.  Run: ``python -m benchmarks.bench_econ``.
+round runs every case once, starting one case later each round); each case's time is divided
+by the baseline's in the same round and the median of those ratios is reported with their
+range, so load from other processes that drifts between rounds cancels.  Times are CPU time
+of this process (``time.process_time``), less sensitive than wall time to a shared machine.
+Run: ``python -m benchmarks.bench_econ``.
 """
 
 from __future__ import annotations
@@ -53,19 +56,24 @@ def main(n_trials: int = 1000, rounds: int = 5) -> dict:
              # context: sampling any per-line input (here a price) also makes them per trial
              "neither, a price sampled per trial": (_variant(False, False), {
                  **base_values, PRICE: rng.uniform(0.9, 1.1, n_trials) * 430.0})}
-    best = {name: np.inf for name in cases}
+    times = {name: [] for name in cases}
     names = list(cases)
     for r in range(rounds):
         for name in names[r % len(names):] + names[:r % len(names)]:  # rotate who goes first
             inputs, values = cases[name]
-            t = time.perf_counter()
+            t = time.process_time()
             engine.run(inputs, n_trials, values=values)
-            best[name] = min(best[name], time.perf_counter() - t)
-    base = best["baseline (neither)"]
-    figures = {"trials": n_trials, "rounds": rounds, "baseline_s": base,
-               **{f"ratio {name}": best[name] / base for name in cases}}
+            times[name].append(time.process_time() - t)
+    base = np.array(times["baseline (neither)"])
+    figures: dict = {"trials": n_trials, "rounds": rounds, "baseline_median_cpu_s": float(np.median(base))}
+    for name in names[1:]:  # each round's ratio to the baseline of the same round
+        ratio = np.array(times[name]) / base
+        figures[f"ratio {name}"] = (float(np.median(ratio)), float(ratio.min()), float(ratio.max()))
     for key, value in figures.items():
-        print(f"{key:36s} {value:10.3f}" if isinstance(value, float) else f"{key:36s} {value:10d}")
+        if isinstance(value, tuple):
+            print(f"{key:40s} median {value[0]:6.2f}  (rounds {value[1]:.2f}-{value[2]:.2f})")
+        else:
+            print(f"{key:40s} {value}")
     return figures
 
 

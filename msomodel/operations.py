@@ -218,9 +218,8 @@ def _deferred(x: dict, arrays: list[np.ndarray]) -> tuple[Late, list[np.ndarray]
     """Membership lines redeemed over k > 1 months: their arrays spread by :func:`spread`.
     The line arrays themselves do not depend on k, so a k sampled by trial makes only these
     copies per trial (not :func:`line_arrays`)."""
-    months = np.maximum(np.rint(x["redeem_months"]), 1.0)                  # (T, S, L)
-    if _same_for_all_trials(months):
-        months = months[:1]
+    months = x["redeem_months"]                                             # (T, S, L)
+    months = np.maximum(np.rint(months[:1] if _same_for_all_trials(months) else months), 1.0)
     n = max(months.shape[0], arrays[0].shape[0])  # per trial only if either varies by trial
     idx = np.flatnonzero((months > 1).any(axis=(0, 1)))
     k = months[:, :, idx]
