@@ -3,7 +3,8 @@
 One 10-site scenario (``bench_engine.ten_site_dict``), 1,000 trials through the trials axis
 (fee and volume sampled, as in ``bench_engine``).  Baseline (named, same run): the scenario as
 bundled (neither feature).  Candidates: memberships redeemed over 3 months; ``front_desk``
-scaled by visits; both; and both with the new inputs themselves sampled per trial (the
+scaled by visits; both; both with half the providers (the cap binds: compare with "neither,
+capacity binding"); and both with the new inputs themselves sampled per trial (the
 redemption period then makes the per-line arrays per trial, as sampling a price does: that
 case is shown for context).  Rounds are interleaved (each
 round runs every case once, starting one case later each round); each case's time is divided
@@ -31,8 +32,10 @@ PRICE = "site_defaults.service_lines.neurotoxin.price"
 VISITS = "site_defaults.staffing.roles.front_desk.scales_with.visits_per_fte"
 
 
-def _variant(redeem: bool, scale: bool):
+def _variant(redeem: bool, scale: bool, tight: bool = False):
     data = copy.deepcopy(ten_site_dict())
+    if tight:  # half the providers: the capacity cap binds (members admitted by their window)
+        data["site_defaults"]["capacity"]["providers"] *= 0.5
     for line in data["site_defaults"]["service_lines"]:
         if redeem and line.get("kind") == "membership":
             line["redemption_months"] = 3
@@ -52,6 +55,8 @@ def main(n_trials: int = 1000, rounds: int = 5) -> dict:
              "redemption_months 3": (_variant(True, False), base_values),
              "front_desk scales_with": (_variant(False, True), base_values),
              "both": (_variant(True, True), base_values),
+             "neither, capacity binding": (_variant(False, False, True), base_values),
+             "both, capacity binding": (_variant(True, True, True), base_values),
              "both, sampled per trial": (_variant(True, True), sampled),
              # context: sampling any per-line input (here a price) also makes them per trial
              "neither, a price sampled per trial": (_variant(False, False), {
