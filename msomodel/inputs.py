@@ -158,6 +158,9 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
         b.new(name, (S, R))
     b.new("comm_mask", (S, R, L))
     b.new("redeem_on", (S, L, L))  # membership line -> the treatment line its credit buys
+    b.new("redeem_months", (S, L), 1.0)  # months over which a month's credit is redeemed
+    for name in ("scale_on", "scale_visits", "scale_step", "scale_max"):  # admin scaling
+        b.new(name, (S, R), 1.0 if name != "scale_on" else 0.0)
     for name in ("opex_monthly", "opex_pct", "opex_esc", "opex_pc"):
         b.new(name, (S, K))
     b.new("equipment", (S, E))
@@ -204,6 +207,9 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
             if line.redeemed_on is not None:
                 b.put("redeem_share", (i, j), line.redemption_share, lp.get("redemption_share"))
                 b.put("redeem_on", (i, j, lines.index(line.redeemed_on)), 1.0, None)
+            if line.kind == "membership":
+                b.put("redeem_months", (i, j), line.redemption_months,
+                      lp.get("redemption_months"))
         for k, role in enumerate(sa.staffing.roles):
             r, rp = roles.index(role.name), pv["staffing"]["roles"][k]
             b.put("fte", (i, r), role.fte, rp["fte"])
@@ -218,6 +224,13 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
             else:
                 b.put("load", (i, r), role.payroll_load, rp["payroll_load"])
             b.put("is_admin", (i, r), role.kind == "administrative", None)
+            if role.scales_with is not None:
+                sw = rp.get("scales_with")
+                sw = sw if isinstance(sw, dict) else {}
+                b.put("scale_on", (i, r), 1.0, None)
+                for arr, attr in (("scale_visits", "visits_per_fte"), ("scale_step", "step_fte"),
+                                  ("scale_max", "max_fte")):
+                    b.put(arr, (i, r), getattr(role.scales_with, attr), sw.get(attr))
             takes = role.kind == "administrative" if absorbed is None else role.name in absorbed
             b.put("absorbed_role", (i, r), takes, None)
             for line_name in role.commission_lines or treatments:

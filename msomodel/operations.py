@@ -6,7 +6,11 @@ cost; the months axis M is appended last.  Each operating option passes *levers*
 uplifts, purchasing discount, which card-processing rate applies) and then asks for payroll and
 running costs *weighted* by role or cost item (who pays what share): escalators change only
 once a year, so those are computed per project year and summed over roles/items before being
-spread over months.
+spread over months.  Two volume-driven refinements, both off unless a scenario states them:
+membership credit redeemed over ``redemption_months`` (:class:`Late`: recognition and
+redemption spread over months by cumulative sums, the dues not yet recognised kept as
+``deferred_dues``), and administrative roles whose FTE follows the treatment visits delivered
+(:func:`_scale_admin`, paid like hires in their role).
 """
 
 from __future__ import annotations
@@ -49,30 +53,48 @@ class Operation:
     hired: np.ndarray | None = None      # (T, S, M) providers hired by demand [FTE]
     hired_pay: np.ndarray | None = None  # (T, S, M) their loaded pay
     hire_role: np.ndarray | None = None  # (T, S, R) one-hot: the role they are hired into
+    #: Deferred membership lines under a binding cap: each per-line array of ``shared.late``
+    #: spread after the cap's admission share, (T, S, D, M) by key (price, cost_frac, ...).
+    late: dict[str, np.ndarray] | None = None
+    deferred_dues: np.ndarray | None = None  # (T, S, M) dues billed, not yet recognised
+    scaled_fte: np.ndarray | None = None  # (T, S, A, M) FTE above `fte` of the scaled roles
+    scaled_pay: np.ndarray | None = None  # (T, S, A, M) their loaded pay
+    scaled_roles: np.ndarray | None = None  # (A,) role indices of the administrative roles scaled
 
-    def lines_total(self, weights: np.ndarray, per_line: np.ndarray) -> np.ndarray:
+    def lines_total(self, weights: np.ndarray, per_line: np.ndarray,
+                    key: str | None = None) -> np.ndarray:
         """Sum over lines of ``weights`` (T, S, L) x units x ``per_line`` ((T or 1, S, L, M):
         shape x price or shape x cost per unit) [USD/month], the capacity cap applied to
-        capped lines."""
+        capped lines.  ``key`` names ``per_line`` among the deferred membership lines' arrays
+        (``price``, ``cost_frac``, ``cost_unit``, ``hours``): under a binding cap those lines are
+        summed from :attr:`late` (None: ``per_line`` as it is)."""
         w = weights * self.steady
         if self.scale is None:
             return collapse(w, per_line)
+        extra = 0.0
+        if self.late is not None and key is not None:
+            idx = self.shared.late.idx
+            extra = collapse(w[:, :, idx], self.late[key])
+            w = w * self.shared.late.not_late
         return collapse(w * self.capped, per_line) * self.scale + collapse(
-            w * (1.0 - self.capped), per_line)
+            w * (1.0 - self.capped), per_line) + extra
 
     def sales(self, weights: np.ndarray) -> np.ndarray:
         """Revenue (T, S, M) of the lines counted at ``weights`` (T, S, L)."""
-        return self.shared.price_mult * self.lines_total(weights, self.shared.shape_price)
+        return self.shared.price_mult * self.lines_total(weights, self.shared.shape_price,
+                                                         "price")
 
     def cost(self, weights: np.ndarray) -> np.ndarray:
         """Product cost (T, S, M) before discounts of the lines counted at ``weights``."""
         sh = self.shared
-        return sh.price_mult * self.lines_total(weights, sh.shape_cost_frac) + self.lines_total(
-            weights, sh.shape_cost_unit)
+        return sh.price_mult * self.lines_total(weights, sh.shape_cost_frac,
+                                                "cost_frac") + self.lines_total(
+            weights, sh.shape_cost_unit, "cost_unit")
 
     def payroll(self, weights: np.ndarray) -> np.ndarray:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid);
-        providers hired by demand count in their role."""
+        providers hired by demand count in their role, and an administrative role scaled by
+        volume counts its FTE above ``fte`` at the same weight."""
         fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
         out = fixed * self.open + self.sales(rate)
@@ -80,6 +102,9 @@ class Operation:
             w = np.einsum("tsr,tsr->ts", np.broadcast_to(weights, self.hire_role.shape),
                           self.hire_role)
             out = out + w[..., None] * self.hired_pay
+        if self.scaled_pay is not None:
+            w = np.broadcast_to(weights, self.pay_year.shape[:3])[:, :, self.scaled_roles]
+            out = out + np.einsum("tsa,tsam->tsm", w, self.scaled_pay)
         return out
 
     def opex(self, weights: np.ndarray) -> np.ndarray:
@@ -108,6 +133,23 @@ class Shared:
     commission_rate: np.ndarray  # (T, S, R, L)
     opex_year: np.ndarray      # (T, S, K, Y)
     opex_pct: np.ndarray       # (T, S, K)
+    late: Late | None = None   # membership lines whose credit is redeemed over months
+    shape_units: np.ndarray | None = None  # (T|1, S, L, M) ramp x volume growth (units)
+
+
+@dataclass
+class Late:
+    """Membership lines whose credit is redeemed over ``redemption_months`` k > 1.
+
+    The dues billed in month m buy credit redeemed evenly in months m .. m+k-1; revenue is
+    recognised as it is redeemed (breakage in proportion).  :class:`Shared`'s per-line arrays
+    hold these lines spread that way (recognition month); ``raw`` keeps them by billing month.
+    """
+
+    idx: np.ndarray            # (D,) indices of the lines (union over sites and trials)
+    k: np.ndarray              # (T|1, S, D) months over which a month's credit is redeemed
+    not_late: np.ndarray       # (L,) 0.0 on these lines, 1.0 elsewhere
+    raw: dict[str, np.ndarray]  # price, cost_frac, cost_unit, hours: (T|1, S, D, M) as billed
 
 
 _LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "price",
@@ -121,8 +163,9 @@ def _same_for_all_trials(a: np.ndarray) -> bool:
 
 
 def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
-    """shape x price, shape x cost share x price, shape x cost per unit, shape x hours, each
-    (T or 1, S, L, M); computed for one trial when none of their inputs varies."""
+    """shape x price, shape x cost share x price, shape x cost per unit, shape x hours and the
+    shape (ramp x volume growth) itself, each (T or 1, S, L, M); computed for one trial when
+    none of their inputs varies."""
     if all(_same_for_all_trials(x[k]) for k in _LINE_INPUTS):
         x = {k: x[k][:1] for k in _LINE_INPUTS}
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
@@ -135,7 +178,68 @@ def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
     hours = shape * x["hours_per_unit"][..., None]
     if np.any(x["redeem_share"] > 0):
         cost_frac, unit, hours = _redeemed(x, shape, per_unit, unit_cost, cost_frac, unit, hours)
-    return price, cost_frac, unit, hours
+    return price, cost_frac, unit, hours, shape
+
+
+def spread(a: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """Each month's amount of ``a`` (..., M) spread evenly over that month and the k - 1 after
+    it: ``out[m] = sum_{j < k} a[m - j] / k`` (what falls past the last month is not in it);
+    ``k`` (...) whole months >= 1.  A moving sum by cumulative sums (no loop over months)."""
+    c = np.cumsum(a, axis=-1)
+    M = a.shape[-1]
+    if k.size and np.all(k == k.flat[0]):  # one window for all (the usual case): slices
+        n = int(k.flat[0])
+        if n == 1:
+            return a.copy()
+        out = c.copy()
+        out[..., n:] -= c[..., :-n]
+        return out / n
+    kk = np.broadcast_to(k[..., None], c.shape)
+    lag = (np.arange(M) - kk).astype(np.intp)
+    before = np.take_along_axis(c, np.maximum(lag, 0), axis=-1)
+    out = (c - np.where(lag >= 0, before, 0.0)) / kk
+    return np.where(kk == 1, a, out)
+
+
+def ahead_min(scale: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The least of ``scale`` (T, S, M) over months m .. m+k-1 (clipped at the last month), for
+    each window length ``k`` (T|1, S, D): (T, S, D, M).  A sparse table of minima over 1, 2, 4,
+    ... months (log2 of the longest window levels, no loop over months)."""
+    M = scale.shape[-1]
+    m = np.arange(M)
+    levels, span = [scale], 1
+    while 2 * span <= int(k.max()):
+        prev = levels[-1]
+        levels.append(np.minimum(prev, prev[..., np.minimum(m + span, M - 1)]))
+        span *= 2
+    table = np.stack(levels)                                           # (J, T, S, M)
+    T, S = scale.shape[:2]
+    kk = np.broadcast_to(k, (T, S, k.shape[-1])).astype(int)
+    j = np.floor(np.log2(kk)).astype(int)[..., None]                  # (T, S, D, 1)
+    t, s = np.arange(T)[:, None, None, None], np.arange(S)[None, :, None, None]
+    second = np.minimum(m + kk[..., None] - 2 ** j, M - 1)
+    return np.minimum(table[j, t, s, m], table[j, t, s, second])
+
+
+def _deferred(x: dict, arrays: list[np.ndarray]) -> tuple[Late, list[np.ndarray]]:
+    """Membership lines redeemed over k > 1 months: their arrays spread by :func:`spread`.
+    The line arrays themselves do not depend on k, so a k sampled by trial makes only these
+    copies per trial (not :func:`line_arrays`)."""
+    months = x["redeem_months"]                                             # (T, S, L)
+    months = np.maximum(np.rint(months[:1] if _same_for_all_trials(months) else months), 1.0)
+    n = max(months.shape[0], arrays[0].shape[0])  # per trial only if either varies by trial
+    idx = np.flatnonzero((months > 1).any(axis=(0, 1)))
+    k = months[:, :, idx]
+    raw = {key: a[:, :, idx] for key, a in zip(("price", "cost_frac", "cost_unit", "hours"),
+                                                 arrays, strict=True)}
+    out = []
+    for a in arrays:
+        a = np.broadcast_to(a, (n, *a.shape[1:])).copy()
+        a[:, :, idx] = spread(a[:, :, idx], np.broadcast_to(k, (n, *k.shape[1:])))
+        out.append(a)
+    not_late = np.ones(arrays[0].shape[2])
+    not_late[idx] = 0.0
+    return Late(idx, k, not_late, raw), out
 
 
 def _redeemed(x: dict, shape, per_unit, unit_cost, cost_frac, unit, hours):
@@ -161,12 +265,17 @@ def _redeemed(x: dict, shape, per_unit, unit_cost, cost_frac, unit, hours):
 
 def prepare(x: dict, horizon: int) -> Shared:
     """The option-independent arrays of :func:`operate`."""
-    price, cost_frac, cost_unit, hours = line_arrays(x, horizon)
+    price, cost_frac, cost_unit, hours, shape = line_arrays(x, horizon)
+    late = None
+    if np.any(x["redeem_months"] > 1):
+        late, (price, cost_frac, cost_unit, hours) = _deferred(
+            x, [price, cost_frac, cost_unit, hours])
     pay_year, commission = pay(x, horizon)
     opex_year, opex_pct = running_costs(x, horizon)
     capped = hours if np.any(x["has_capacity"] > 0) else None
     return Shared(tl.operating(x["open_month"], horizon), x["price_mult"][:, None, None], price,
-                  cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct)
+                  cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct,
+                  late, shape if np.any(x["scale_on"] > 0) else None)
 
 
 def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
@@ -256,12 +365,14 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
     pct = shared.opex_pct if card_rate is None else with_card_rate(x, shared.opex_pct, card_rate)
     op = Operation(horizon, shared.open, steady, capped, scale, shared, np.empty(0), np.empty(0),
                    shared.pay_year, shared.commission_rate, shared.opex_year, pct)
+    if shared.late is not None:
+        _late_lines(op, shared.late)
     if hired is not None:  # each hire is paid as one FTE of the hiring role
-        one = ((x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["wage_mult"][:, None, None]
-               * (1.0 + x["load"]))[..., None] * tl.yearly(x["raise"], horizon)   # per FTE
-        per_fte = np.einsum("tsr,tsry->tsy", x["hire_role"], one)
+        per_fte = np.einsum("tsr,tsry->tsy", x["hire_role"], pay_per_fte(x, horizon))
         op.hired, op.hire_role = hired, x["hire_role"]
         op.hired_pay = hired * tl.to_months(per_fte, horizon) * shared.open
+    if shared.shape_units is not None:
+        _scale_admin(op, x, horizon)
     ones = np.ones_like(steady)
     op.revenue = op.sales(ones)
     op.product_cost = op.cost(ones)
@@ -269,3 +380,50 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
         discountable = op.cost(np.broadcast_to(x["discountable"], steady.shape))
         op.product_cost = op.product_cost - discount[:, None, :] * discountable
     return op
+
+
+def pay_per_fte(x: dict, horizon: int) -> np.ndarray:
+    """Loaded hourly + salaried pay of one FTE per role and year (T, S, R, Y)."""
+    return ((x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["wage_mult"][:, None, None]
+            * (1.0 + x["load"]))[..., None] * tl.yearly(x["raise"], horizon)
+
+
+def _late_lines(op: Operation, late: Late) -> None:
+    """Deferred membership lines under this option's cap, and the dues not yet recognised.
+
+    A binding cap admits the members who join in month m in the share ``sigma[m]`` = the least
+    cap scale over the months m .. m+k-1 their credit is redeemed in, so redeemed hours never
+    exceed any month's capacity (k = 1: the month's own scale, as for any capped line).  Their
+    redemptions and recognised dues are then spread from the admitted billing.  The deferred
+    revenue balance is the cumulative dues billed less recognised [USD]."""
+    sh = op.shared
+    billed, recognised = late.raw["price"], sh.shape_price[:, :, late.idx]
+    if op.scale is not None:
+        sigma = np.where(op.capped[:, :, late.idx, None] > 0, ahead_min(op.scale, late.k), 1.0)
+        op.late = {key: spread(a * sigma, late.k) for key, a in late.raw.items()}
+        billed, recognised = billed * sigma, op.late["price"]
+    w = op.steady[:, :, late.idx]
+    op.deferred_dues = sh.price_mult * np.cumsum(collapse(w, billed - recognised), axis=-1)
+
+
+def _scale_admin(op: Operation, x: dict, horizon: int) -> None:
+    """Administrative roles that follow volume: per site and month, the treatment visits
+    delivered (units of treatment lines after the cap and the option's volume effects) need
+    ``step x ceil(visits / (visits_per_fte x step))`` FTE; the role holds the most needed so far,
+    at least ``fte`` and at most ``max_fte``.  The FTE above ``fte`` is paid at the role's
+    loaded pay per FTE while the site is open (commission is not FTE-based: unchanged)."""
+    on_any = (x["scale_on"] > 0).any(axis=(0, 1))
+    idx = np.flatnonzero(on_any)
+    on = (x["scale_on"][:, :, idx] > 0)[..., None]                         # (T, S, A, 1)
+    treatment = np.broadcast_to(x["is_treatment"], op.steady.shape)
+    visits = op.lines_total(treatment, op.shared.shape_units)[:, :, None, :]  # (T, S, 1, M)
+    step = np.where(on, x["scale_step"][:, :, idx, None], 1.0)
+    per = np.where(on, x["scale_visits"][:, :, idx, None], 1.0)
+    with np.errstate(over="ignore"):  # a tiny step or visits per FTE: no end but max_fte
+        need = np.maximum.accumulate(np.ceil(visits / per / step - 1e-9) * step, axis=-1)
+    fte = x["fte"][:, :, idx, None]
+    extra = np.where(on, np.maximum(np.minimum(need, x["scale_max"][:, :, idx, None]) - fte, 0.0),
+                     0.0)
+    per_fte = tl.to_months(pay_per_fte(x, horizon)[:, :, idx], horizon)       # (T, S, A, M)
+    op.scaled_roles, op.scaled_fte = idx, extra
+    op.scaled_pay = extra * per_fte * op.open[:, :, None, :]

@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from msomodel import scenario as sc
 from msomodel.scenario import uncertainty as un
+from msomodel.scenario.site import AdminScaling, Hiring
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Scenario (top level)", sc.Scenario),
@@ -23,7 +24,9 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("owner", sc.Owner), ("owner.ownership[]", sc.Ownership),
     ("site_defaults (and each site's overrides)", sc.SiteAssumptions),
     ("site_defaults.service_lines[]", sc.ServiceLine), ("site_defaults.capacity", sc.Capacity),
+    ("site_defaults.capacity.hiring", Hiring),
     ("site_defaults.staffing", sc.Staffing), ("site_defaults.staffing.roles[]", sc.Role),
+    ("site_defaults.staffing.roles[].scales_with", AdminScaling),
     ("site_defaults.opex.<name>", sc.OpexItem), ("site_defaults.equipment[]", sc.Equipment),
     ("sites[]", sc.Site),
     ("structure", sc.StructureSettings), ("structure.friendly_pc", sc.FriendlyPC),

@@ -13,7 +13,9 @@ Per company and month (index 0..H, see :mod:`msomodel.timeline`):
 - exit at the horizon: ``multiple x max(0, EBITDA of the last 12 months)``, less the loan balance
   still outstanding, any termination fee and the deferred revenue still owed, plus the cash
   reserve, less tax on the gain (``exit_tax_rate`` x (price - fixed assets net - inventory +
-  payables), when positive).
+  payables), when positive).  Deferred revenue includes membership dues billed whose credit is
+  not yet redeemed (``redemption_months`` > 1): the buyer assumes that credit, so the price is
+  reduced by the balance, like prepaid treatments.
 - friendly PC: the owner's value is the MSO's. The PC's own cash (EBITDA - its one-time costs -
   its tax - its working capital) belongs to its physician owner (``pc_retained``), except that
   the owner's MSO funds the PC's shortfalls and is repaid first; the exit sells the MSO, valued on
@@ -118,14 +120,19 @@ def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
 DAYS_PER_MONTH = 365.0 / 12.0
 
 
-def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray) -> dict[str, np.ndarray]:
+def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray,
+                    deferred_dues: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Inventory and payables on the month's product cost, deferred revenue on its revenue:
     balance = flow of the month x days / (365/12); ``change`` is the increase of
-    inventory - payables - deferred revenue over the month before (cash tied up)."""
+    inventory - payables - deferred revenue over the month before (cash tied up).
+    ``deferred_dues`` (T, M): membership dues billed but not yet recognised (credit redeemed
+    over ``redemption_months``), added to deferred revenue."""
     per_day = 1.0 / DAYS_PER_MONTH
     inventory = product_cost * (x["inventory_days"] * per_day)[:, None]
     payables = product_cost * (x["payables_days"] * per_day)[:, None]
     deferred = revenue * (x["prepaid_share"] * x["prepaid_days"] * per_day)[:, None]
+    if deferred_dues is not None:
+        deferred = deferred + deferred_dues
     net = inventory - payables - deferred
     return {"inventory": inventory, "payables": payables, "deferred_revenue": deferred,
             "change": np.diff(net, axis=-1, prepend=0.0)}
@@ -165,13 +172,17 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            termination_fee: np.ndarray | None = None,
            taxable_parts: list[np.ndarray] | None = None,
            entities: dict | None = None, cap: dict[str, np.ndarray] | None = None,
-           capital_entity_one_time: np.ndarray | None = None) -> Projection:
+           capital_entity_one_time: np.ndarray | None = None,
+           deferred_dues: np.ndarray | None = None) -> Projection:
     """Assemble the company view and the net cash flow (see the module docstring).
 
     ``taxable_parts``: per-entity taxable income; interest, depreciation, the loan fee and the
     one-time costs of the entity that owns the capital (``capital_entity_one_time``, default all
     one-time costs) are taken off the last part.  Default: one entity.  Working capital sits with
     the first part's entity (the clinical one, which sells and buys product).
+
+    ``deferred_dues`` (T, M): membership dues billed ahead of their recognition (see
+    :func:`working_capital`).
 
     Also the *unlevered* (project) cash flow: the same without the loan (no draw, fee, interest
     or repayment; tax without the interest and fee deduction; the exit before repaying the loan).
@@ -185,7 +196,8 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
              [*parts[:-1], before - cap["interest"] - cap["loan_fee"]]]
     tax = sum(taxes)
     tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
-    wc = working_capital(x, site["revenue"].sum(axis=1), site["product_cost"].sum(axis=1))
+    wc = working_capital(x, site["revenue"].sum(axis=1), site["product_cost"].sum(axis=1),
+                         deferred_dues)
     reserve = x["cash_reserve"]
     pc = len(parts) > 1  # friendly PC: the owner owns the MSO, a physician the PC
     # What the owner sells: the business, or under the friendly PC the MSO (valued on its own

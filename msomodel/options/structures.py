@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from msomodel.operations import Operation
 from msomodel.options.fees import mso_fee
 from msomodel.options.finish import Managed, Projection, capital, conditions, finish, site_lines
 
@@ -33,7 +34,8 @@ def direct(m: Managed, x: dict, horizon: int, *, cap: dict | None = None, **_: o
     T, M = op.revenue.shape[0], horizon + 1
     return finish(m.option, x, horizon, site, overhead=np.zeros((T, M)),
                   one_time=m.one_time + cond_once, exit_multiple=m.exit_multiple,
-                  termination_fee=m.termination_fee, cap=cap)
+                  termination_fee=m.termination_fee, cap=cap,
+                  deferred_dues=_dues(op))
 
 
 def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
@@ -68,7 +70,13 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
     return finish(m.option, x, horizon, site, overhead=overhead, one_time=mso_once + cond_once,
                   exit_multiple=m.exit_multiple, termination_fee=m.termination_fee,
                   taxable_parts=[pc["ebitda"] - cond_once, mso["ebitda"]],
-                  entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once)
+                  entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once,
+                  deferred_dues=_dues(op))
+
+
+def _dues(op: Operation) -> np.ndarray | None:
+    """Membership dues billed but not yet recognised, summed over sites (T, M), or None."""
+    return None if op.deferred_dues is None else op.deferred_dues.sum(axis=1)
 
 
 def _shared_costs(x: dict, is_open: np.ndarray, overhead: np.ndarray,

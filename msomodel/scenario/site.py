@@ -43,6 +43,13 @@ class ServiceLine(Model):
         None, description="Memberships: the treatment line the credit is spent on; redeemed "
         "treatments cost that line's product cost and provider time, and earn no further revenue."
     )
+    redemption_months: Int = Field(
+        1, ge=1, le=24,
+        description="Memberships: months over which the credit bought with one month's dues is "
+        "redeemed, evenly from the month billed (1: all in that month). Dues are cash when "
+        "billed and revenue as the credit is redeemed (breakage in proportion); the rest is "
+        "deferred revenue, and what is unredeemed at the exit reduces the sale price [months].",
+    )
     source: Source = None
 
     @model_validator(mode="after")
@@ -53,6 +60,9 @@ class ServiceLine(Model):
                                           or self.redeemed_on is not None):
             raise ValueError(f"'{self.name}': redemption_share and redeemed_on are for "
                              "membership lines only")
+        if self.kind != "membership" and self.redemption_months != 1:
+            raise ValueError(f"'{self.name}': redemption_months is for membership lines only "
+                             f"(found {self.redemption_months} on a {self.kind} line)")
         if self.kind == "membership" and self.redemption_share is None:
             raise ValueError(
                 f"membership line '{self.name}': expected redemption_share, the share of dues "
@@ -100,6 +110,22 @@ class Capacity(Model):
         return self
 
 
+class AdminScaling(Model):
+    """An administrative role whose headcount follows the site's treatment visits: in month m the
+    site employs ``max(fte, step_fte x ceil(visits / (visits_per_fte x step_fte)))`` FTE of it,
+    at most ``max_fte``, never letting go (the most reached so far).  Visits are the site's own
+    treatment units delivered that month (after the capacity cap and the option's volume
+    effects; membership redemptions not counted)."""
+
+    visits_per_fte: Annotated[float, Field(gt=0.0, le=1e6)] = Field(
+        description="Treatment visits one FTE of the role handles [visits/month per FTE]."
+    )
+    step_fte: Annotated[float, Field(gt=0.0, le=10.0)] = Field(
+        0.5, description="Headcount moves in steps of this size [FTE]."
+    )
+    max_fte: NonNeg = Field(description="The most FTE of this role the site holds [FTE].")
+
+
 class Role(Model):
     """A role on the roster. Pay components add up: hourly + salary + commission."""
 
@@ -124,12 +150,25 @@ class Role(Model):
     payroll_load: Fraction | None = Field(
         None, description="Benefits and payroll taxes as a share of pay (default: staffing's)."
     )
+    scales_with: AdminScaling | None = Field(
+        None, description="Administrative roles: headcount follows the site's treatment visits, "
+        "`fte` being the least (none: fixed at `fte`)."
+    )
     source: Source = None
 
     @model_validator(mode="after")
     def _has_pay(self) -> Role:
         if self.hourly_rate is None and self.salary_annual is None and self.commission_rate is None:
             raise ValueError("a role needs hourly_rate, salary_annual or commission_rate")
+        if self.scales_with is not None:
+            if self.kind != "administrative":
+                raise ValueError(f"role '{self.name}' scales_with: expected an administrative "
+                                 f"role, found kind '{self.kind}' (clinical roles are hired "
+                                 "through capacity.hiring)")
+            if self.scales_with.max_fte < self.fte:
+                raise ValueError(f"role '{self.name}' scales_with.max_fte "
+                                 f"({self.scales_with.max_fte:g}): expected at least the role's "
+                                 f"fte ({self.fte:g})")
         return self
 
 
