@@ -172,7 +172,7 @@ def test_capacity_caps_treatment_volume():
     x = inputs.batch()
     op = operate(x, inputs.horizon)
     ones = np.ones_like(op.steady)
-    used = op.lines_total(ones, op.shared.shape_hours)  # provider hours sold per site-month
+    used = op.lines_total(ones, op.shared.shape_hours, "hours")  # provider hours sold per site-month
     assert used.max() == pytest.approx(0.5 * 150 * 0.8, rel=1e-12)
     assert np.all(used[..., 1:] <= 0.5 * 150 * 0.8 * (1 + 1e-12))
     # retail uses no provider time: its sales are those of an uncapped site
