@@ -47,6 +47,9 @@ class Explorer(ControlPanel):
     >>> ex.widget                                      # display it in a notebook
     """
 
+    #: The steps after the table, in order (each its own step of the event loop when live).
+    STAGES: tuple[str, ...] = ("_draw_charts", "_compute_drivers", "_decide", "_finish")
+
     def __init__(self, scenario: str | os.PathLike[str] | None = None, *, debounce: float = 0.2,
                  save_dir: str | os.PathLike[str] | None = None, draw: bool = True) -> None:
         self.debounce = debounce
@@ -248,7 +251,7 @@ class Explorer(ControlPanel):
         loop = _running_loop() if defer is None and self.debounce > 0 else None
         if defer and loop is None:
             loop = _running_loop()
-        self._stages = [self._draw_charts, self._compute_drivers, self._decide, self._finish]
+        self._stages = [getattr(self, name) for name in self.STAGES]
         if loop is not None:
             self._pending_after = loop.call_soon(self._next_stage, snap)
         else:
