@@ -112,6 +112,22 @@ def test_the_text_cache_draws_the_pixels_agg_draws(shift: float) -> None:
     assert (np.asarray(cached.canvas.buffer_rgba()) == np.asarray(plain.canvas.buffer_rgba())).all()
 
 
+@pytest.mark.parametrize("shift", [0.0, 0.0013, 0.3])
+def test_text_at_whole_pixels_does_not_depend_on_what_the_cache_holds(shift: float) -> None:
+    def snapped(s: float) -> np.ndarray:
+        fig = _text_figure(TextCachingCanvas, s)
+        fig.canvas.snap = True
+        fig.canvas.draw()
+        return np.asarray(fig.canvas.buffer_rgba()).copy()
+
+    clear_cache()
+    cold = snapped(shift)
+    snapped(0.0)  # the cache now holds strings drawn elsewhere
+    assert (snapped(shift) == cold).all()
+    clear_cache()
+    assert (snapped(shift) == cold).all()
+
+
 def test_png_bytes_hold_the_canvas_pixels_exactly() -> None:
     fig = _text_figure(TextCachingCanvas, 0.0)
     fig.canvas.draw()

@@ -10,6 +10,12 @@ rendering the glyphs.  The output is pixel-identical to :class:`FigureCanvasAgg`
 drawn at a position shifted by whole pixels is the same bitmap, shifted (the fractional part
 of the position is part of the key).
 
+With ``snap=True`` (what the explorer uses) each string is drawn at the nearest whole pixel
+instead: at most half a pixel from where Agg puts it, the glyphs' spacing within the string
+unchanged, and a tick label that moves with the axis limits is then the same bitmap wherever
+it lands (most of a chart's strings are tick labels).  The result depends only on the figure,
+never on what the cache holds.
+
 The cache is shared by every figure of the process and bounded (:data:`MAX_STRINGS`, least
 recently used first out).  Maths text (``$...$`` with ``text.parse_math``) is drawn as usual.
 """
@@ -77,6 +83,8 @@ class TextCachingRenderer(RendererAgg):
     which remembers each font's ascent, descent and line gap (what :class:`~matplotlib.text.
     Text` otherwise reads from the font's tables at every layout of every string)."""
 
+    snap = False  #: draw each string at the nearest whole pixel (see the module docstring)
+
     def _get_font_height_metrics(self, prop: Any) -> tuple[float | None, float | None,
                                                             float | None]:
         # The hook matplotlib >= 3.11's Text._get_layout asks the renderer first; the values
@@ -92,6 +100,8 @@ class TextCachingRenderer(RendererAgg):
         if ismath:
             super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
             return
+        if self.snap:
+            x, y = float(round(x)), float(round(y))
         ix, iy = math.floor(x), math.floor(y)
         extra = (getattr(mtext, "get_fontfeatures", lambda: None)(),
                  getattr(mtext, "get_language", lambda: None)()) if mtext is not None else None
@@ -133,7 +143,12 @@ def _font_heights(prop: Any, dpi: float) -> tuple[float | None, float | None, fl
 
 
 class TextCachingCanvas(FigureCanvasAgg):
-    """:class:`FigureCanvasAgg` drawing with :class:`TextCachingRenderer`."""
+    """:class:`FigureCanvasAgg` drawing with :class:`TextCachingRenderer`; ``snap``: strings
+    at whole pixels."""
+
+    def __init__(self, figure: Any = None, *, snap: bool = False) -> None:
+        super().__init__(figure)
+        self.snap = snap
 
     def get_renderer(self) -> RendererAgg:
         w, h = self.get_width_height(physical=True)
@@ -142,6 +157,7 @@ class TextCachingCanvas(FigureCanvasAgg):
                 getattr(self, "renderer", None), TextCachingRenderer):
             self.renderer = TextCachingRenderer(w, h, self.figure.dpi)
             self._lastKey = key
+        self.renderer.snap = self.snap
         return self.renderer
 
 

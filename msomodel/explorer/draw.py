@@ -50,7 +50,7 @@ class ChartSet:
     :meth:`draw` moves its artists in place (``set_data``, ``set_height``, ``set_xdata``) and
     rescales the axes; a chart whose content did not change at all is not drawn again (its
     last PNG is returned; :attr:`redrawn` names the charts drawn by the last call).  Drawing
-    goes through :class:`~msomodel.explorer.canvas.TextCachingCanvas`.
+    goes through :class:`~msomodel.explorer.canvas.TextCachingCanvas` (text at whole pixels).
     """
 
     def __init__(self) -> None:
@@ -64,7 +64,7 @@ class ChartSet:
                                    facecolor="white")
                             for name in CHARTS}
             for name, fig in self.figures.items():
-                TextCachingCanvas(fig)
+                TextCachingCanvas(fig, snap=True)
                 fig.add_subplot()
                 left = 0.19 if name == "breakeven" else 0.14
                 fig.subplots_adjust(left=left, right=0.97, top=0.9, bottom=0.16)
@@ -211,8 +211,8 @@ def _sale_note(data: ChartData) -> str | None:
     if not data.exit_value:
         return None
     best = max(data.exit_value.values())
-    return _tex(f"Sale at month {int(data.months[-1])} not drawn: up to {MONEY(best)} "
-                "(see Exit value)")
+    # Not escaped: the style draws text as text (text.parse_math off), so "\$" would show.
+    return f"Sale at month {int(data.months[-1])} not drawn: up to {MONEY(best)} (see Exit value)"
 
 
 def _content(name: str, data: ChartData) -> tuple:
@@ -261,11 +261,6 @@ class _StepMoney(Formatter):
         return f"{sign}${a:.0f}"
 
 
-def _tex(text: str) -> str:
-    """Escape dollar signs so matplotlib does not read them as maths."""
-    return text.replace("$", r"\$")
-
-
 class TornadoChart:
     """One reusable figure: the tornado of the incremental NPV of the MSO or of software.
 
@@ -286,7 +281,7 @@ class TornadoChart:
         with styled():
             self.figure = Figure(figsize=(TORNADO_WIDTH, 3.0), dpi=DPI, layout="none",
                                  facecolor="white")
-            TextCachingCanvas(self.figure)
+            TextCachingCanvas(self.figure, snap=True)
             ax = self.axes = self.figure.add_subplot()
             ax.xaxis.set_major_formatter(_StepMoney())
             ax.grid(True, axis="x", color=RC["grid.color"], linewidth=RC["grid.linewidth"])
@@ -312,9 +307,9 @@ class TornadoChart:
         lo, hi = float(min(base, ends.min(initial=base))), float(max(base, ends.max(initial=base)))
         pad = 0.06 * (hi - lo or abs(base) or 1.0)
         zero = lo - pad < 0 < hi + pad
-        labels = [_tex(f"{r.label}   {r.low_text} – {r.high_text}") for r in rows]
-        title = _tex(f"{d.labels[outcome]}: NPV advantage over {lower_first(d.labels[versus])} "
-                     "as one assumption at a time moves")
+        labels = [f"{r.label}   {r.low_text} – {r.high_text}" for r in rows]
+        title = (f"{d.labels[outcome]}: NPV advantage over {lower_first(d.labels[versus])} "
+                 "as one assumption at a time moves")
         content = (title, tuple(labels), base, ends.tobytes(), alpha, outcome)
         if self._last is not None and self._last[0] == content:
             self.redrawn = False
@@ -373,7 +368,7 @@ class TornadoChart:
         if zero:
             new.append(ax.axvline(0, color=NEGATIVE, lw=1.1, ls="--"))
             handles.append(Line2D([], [], color=NEGATIVE, lw=1.1, ls="--",
-                                  label=_tex(f"Level with {lower_first(versus_label)}")))
+                                  label=f"Level with {lower_first(versus_label)}"))
         if rows:
             axes_height = height - TORNADO_TOP - TORNADO_BOTTOM
             ax.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize=8.5,
