@@ -1,8 +1,15 @@
 """Drawing the explorer's charts: the three of :class:`~msomodel.explorer.model.ChartData`
 and the tornado of :class:`~msomodel.explorer.drivers.Drivers`.
 
-The figures are created once (``matplotlib.figure.Figure``, no pyplot state, no GUI backend) and
-redrawn in place on every update; each draw returns PNG bytes for an ``Image`` widget.
+The figures are created once (``matplotlib.figure.Figure``, no pyplot state, no GUI backend)
+and updated in place on every change: their artists are moved (``set_data``, ``set_height``,
+``set_xdata``) and the axes rescaled exactly as a freshly built chart would be, they are built
+again only when what they show changes shape, and a chart whose content did not change is not
+drawn at all.  Each draw returns PNG bytes for an ``Image`` widget.  Why not a client-side
+chart library: drawing here is what costs, and it is mostly text (see :mod:`.canvas`, which
+makes it cheap); the PNGs keep the charts exactly as the tests and reports know them, with no
+new dependency.  ``benchmarks/bench_explorer.py`` measures it against the redraw-everything
+charts of before.
 """
 
 from __future__ import annotations
@@ -63,11 +70,8 @@ class ChartSet:
             self.figures = {name: Figure(figsize=SIZE, dpi=DPI, layout="none",
                                    facecolor="white")
                             for name in CHARTS}
-            for name, fig in self.figures.items():
+            for fig in self.figures.values():
                 TextCachingCanvas(fig, snap=True)
-                fig.add_subplot()
-                left = 0.19 if name == "breakeven" else 0.14
-                fig.subplots_adjust(left=left, right=0.97, top=0.9, bottom=0.16)
 
     def draw(self, data: ChartData) -> dict[str, bytes]:
         out, self.redrawn = {}, []
@@ -78,8 +82,10 @@ class ChartSet:
                 if last is not None and last[0] == content:
                     out[name] = last[1]
                     continue
-                getattr(self, f"_{name}")(data)
+                built = getattr(self, f"_{name}")(data)
                 out[name] = self._png(self.figures[name])
+                if built:
+                    _freeze_labels(self.figures[name].axes[0], keep_y=name == "breakeven")
                 self._last[name] = (content, out[name])
                 self.redrawn.append(name)
         return out
@@ -91,8 +97,12 @@ class ChartSet:
         return png_bytes(fig.canvas)
 
     def _axes(self, name: str):
-        ax = self.figures[name].axes[0]
-        ax.clear()
+        """New axes for chart ``name`` (a chart built again starts from nothing)."""
+        fig = self.figures[name]
+        fig.clear()
+        ax = fig.add_subplot()
+        left = 0.19 if name == "breakeven" else 0.14
+        fig.subplots_adjust(left=left, right=0.97, top=0.9, bottom=0.16)
         ax.grid(True, axis="y", color=RC["grid.color"], linewidth=RC["grid.linewidth"])
         self._artists[name] = {}
         return ax
@@ -117,7 +127,7 @@ class ChartSet:
             ax.relim()
             ax.autoscale_view()
 
-    def _cash_flow(self, data: ChartData) -> None:
+    def _cash_flow(self, data: ChartData) -> bool:
         shape = (tuple(_legend_label(data, o) for o in OPTIONS), tuple(data.allowed.values()),
                  bool(data.exit_value), len(data.months))
         note = _sale_note(data)
@@ -128,7 +138,7 @@ class ChartSet:
             if note is not None:
                 art["note"].set_text(note)
             self._rescale(self.figures["cash_flow"].axes[0], art["zero"])
-            return
+            return False
         ax = self._axes("cash_flow")
         art = self._artists["cash_flow"]
         for option in OPTIONS:
@@ -145,8 +155,9 @@ class ChartSet:
         if note is not None:
             art["note"] = ax.text(0.99, 0.03, note, transform=ax.transAxes, ha="right",
                                   va="bottom", fontsize=7.5, color=MUTED)
+        return True
 
-    def _ebitda(self, data: ChartData) -> None:
+    def _ebitda(self, data: ChartData) -> bool:
         shape = (tuple(_legend_label(data, o) for o in OPTIONS), tuple(data.allowed.values()),
                  tuple(data.years.tolist()))
         if not self._rebuilt("ebitda", shape):
@@ -155,7 +166,7 @@ class ChartSet:
                 for rect, value in zip(art[option], data.ebitda[option], strict=True):
                     rect.set_height(value)
             self._rescale(self.figures["ebitda"].axes[0], art["zero"])
-            return
+            return False
         ax = self._axes("ebitda")
         art = self._artists["ebitda"]
         width = 0.26
@@ -172,8 +183,9 @@ class ChartSet:
         ax.set_xticklabels([f"Year {y}" for y in ticks])
         ax.set_title("EBITDA by year", y=1.0)
         ax.legend(loc="upper left")
+        return True
 
-    def _breakeven(self, data: ChartData) -> None:
+    def _breakeven(self, data: ChartData) -> bool:
         money_x = data.fee_scale == 1.0 and data.fee_xlabel.startswith("MSO fee [USD")
         shape = (data.fee_breakeven is None, money_x, data.fee_xlabel, data.fee_ylabel,
                  data.fee_title, len(data.fee_levels))
@@ -186,7 +198,7 @@ class ChartSet:
             ax = self.figures["breakeven"].axes[0]
             ax.set_xlim(data.fee_levels[0], data.fee_levels[-1])
             self._rescale(ax, art["zero"])
-            return
+            return False
         ax = self._axes("breakeven")
         art = self._artists["breakeven"]
         (art["curve"],) = ax.plot(data.fee_levels, data.fee_values, color=OPTION_COLORS["mso"],
@@ -205,6 +217,19 @@ class ChartSet:
         ax.set_ylabel(data.fee_ylabel)
         ax.set_title(data.fee_title, y=1.0)
         ax.legend(loc="upper right")
+        return True
+
+
+def _freeze_labels(ax: Any, keep_y: bool = False) -> None:
+    """Keep the axis labels where the last draw put them, so that later draws skip measuring
+    every tick label to place them (a sixth of a redraw).  Below the x axis the tick labels
+    are one line of one font, as tall whatever they say, so the place holds; the y axes have
+    no label except the break-even chart's (``keep_y``), which still follows its tick labels'
+    width.  An empty label draws nothing wherever it is."""
+    axes_y = ax.transAxes.inverted().transform((0.0, ax.xaxis.label.get_position()[1]))[1]
+    ax.xaxis.set_label_coords(0.5, axes_y)
+    if not keep_y:
+        ax.yaxis.set_label_coords(0.0, 0.5)
 
 
 def _sale_note(data: ChartData) -> str | None:
@@ -317,7 +342,8 @@ class TornadoChart:
         shape = (len(rows), outcome, alpha, zero, d.labels[versus] if zero else None)
         fig, ax = self.figure, self.axes
         with styled():
-            if shape != self._shape:
+            built = shape != self._shape
+            if built:
                 self._build(rows, n, y, ends, longer, base, shade, zero, d.labels[versus])
                 self._shape = shape
             else:  # the same bars, lines and legend: move them
@@ -334,6 +360,8 @@ class TornadoChart:
             ax.set_yticks(y, labels)
             self.title.set_text(title)
             png = ChartSet._png(fig)
+            if built:
+                _freeze_labels(ax)
         self._last, self.redrawn = (content, png), True
         return png
 
