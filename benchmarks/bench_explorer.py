@@ -94,13 +94,13 @@ def baseline_draw() -> Any:
                               cwd=ROOT, capture_output=True, check=True, text=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return None
-    folder = Path(tempfile.mkdtemp(prefix="msomodel-bench-explorer-"))
-    path = folder / "explorer_draw_baseline.py"
-    path.write_text(text, encoding="utf-8")
-    spec = importlib.util.spec_from_file_location("explorer_draw_baseline", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
+    with tempfile.TemporaryDirectory(prefix="msomodel-bench-explorer-") as folder:
+        path = Path(folder) / "explorer_draw_baseline.py"
+        path.write_text(text, encoding="utf-8")
+        spec = importlib.util.spec_from_file_location("explorer_draw_baseline", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)  # read: the file may go
     return module
 
 
