@@ -2,9 +2,11 @@
 
 Every control change schedules one recompute (debounced, so dragging a slider stays smooth):
 controls -> :class:`~msomodel.explorer.model.Settings` -> scenario dict -> ``scenario_from_dict``
--> ``compare`` -> table and sentences; then, in a separate step of the event loop so the table
-is on screen first, the charts and "What drives the answer" (the tornado of
-:func:`msomodel.analysis.tornado`, one batched engine call).  An invalid combination shows a
+-> ``compare`` -> table and sentences; then, in separate steps of the event loop so the table
+is on screen first, the charts, "What drives the answer" (the tornado of
+:func:`msomodel.analysis.tornado`, one batched engine call) and last the decision's Monte Carlo
+(the slowest step: every chart is up to date before it starts).  The charts are updated in
+place (:mod:`.draw`): a slider move redraws what changed, not the figures.  An invalid combination shows a
 message above the controls and keeps the last valid result on screen; nothing raises into the
 page.  Controls that cannot change anything for the current settings (the admin roles of an
 owned MSO, the opening spacing of a single site, ...) are disabled with a short note.
@@ -44,6 +46,9 @@ class Explorer(ControlPanel):
     >>> ex.snapshot.mso_npv
     >>> ex.widget                                      # display it in a notebook
     """
+
+    #: The steps after the table, in order (each its own step of the event loop when live).
+    STAGES: tuple[str, ...] = ("_draw_charts", "_compute_drivers", "_decide", "_finish")
 
     def __init__(self, scenario: str | os.PathLike[str] | None = None, *, debounce: float = 0.2,
                  save_dir: str | os.PathLike[str] | None = None, draw: bool = True) -> None:
@@ -246,7 +251,7 @@ class Explorer(ControlPanel):
         loop = _running_loop() if defer is None and self.debounce > 0 else None
         if defer and loop is None:
             loop = _running_loop()
-        self._stages = [self._draw_charts, self._decide, self._compute_drivers, self._finish]
+        self._stages = [getattr(self, name) for name in self.STAGES]
         if loop is not None:
             self._pending_after = loop.call_soon(self._next_stage, snap)
         else:
@@ -301,8 +306,8 @@ class Explorer(ControlPanel):
                 self._after_table(snap)
 
     def _after_table(self, snap: Snapshot) -> None:
-        """The slower part, once the table is on screen: charts, the decision (Monte Carlo,
-        flips, asymmetric inputs), then what drives the answer."""
+        """The slower part, once the table is on screen: charts, what drives the answer, then
+        the decision (Monte Carlo, flips, asymmetric inputs)."""
         self._pending_after = None
         if snap is not self.snapshot:  # superseded by a newer recompute
             return
@@ -347,6 +352,8 @@ class Explorer(ControlPanel):
             self.drivers_outcome.options = tabs
             self.drivers_outcome.value = keep if keep in d.versus else d.versus[0]
         self._show_drivers()
+        # every chart now shows this change: what a slider move waits for
+        snap.timings_ms["to_charts"] = (time.perf_counter() - self._started) * 1e3
 
     def _finish(self, snap: Snapshot) -> None:
         self.timings_ms = {**snap.timings_ms, "page": (time.perf_counter() - self._started) * 1e3}
