@@ -90,3 +90,11 @@ def test_the_monte_carlo_can_sample_the_defaulted_multiple():
     # NPV rises with the multiple, trial by trial (the exit is the only thing sampled)
     order = np.argsort(sampled.to_numpy())
     assert np.all(np.diff(npv[order]) > 0)
+
+
+def test_the_explorer_shows_the_multiple_the_model_uses(bundled):
+    """The explorer's slider starts at the multiple the scenario resolves to."""
+    from msomodel.explorer.settings import exit_multiple as shown
+    from msomodel.loader import _load_tree
+
+    assert shown(_load_tree(bundled)) == exit_multiple(load_scenario(bundled))

@@ -17,6 +17,7 @@ import ipywidgets as W
 
 from msomodel.explorer import model
 from msomodel.explorer.model import FEE_LABELS, Settings, SettingsError
+from msomodel.explorer.settings import exit_multiple
 from msomodel.explorer.style import STYLE, _note_html
 
 DESC = {"description_width": "165px"}
@@ -361,7 +362,7 @@ class ControlPanel:
         share, apr = model.loan(raw)
         _fit(c["loan_share"], 100 * share, 0, 90)
         _fit(c["loan_rate"], 100 * apr, 0, 20)
-        _fit(c["exit_multiple"], float(get(raw, "finance.exit_multiple", 4.0)), 0, 10)
+        _fit(c["exit_multiple"], exit_multiple(raw), 0, 10)
         fee = raw["mso"]["fee"]
         self._base_fee_type = fee["type"]
         types = list(model.FEE_TYPES[:4]) + (["tiered"] if fee["type"] == "tiered" else [])

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from msomodel import tables
+from msomodel.rules.codes import normalise_licence
+from msomodel.scenario.exit import band_for
 
 FEE_TYPES = ("flat", "percentage", "cost_plus", "hybrid", "tiered")
 FEE_LABELS = {"flat": "Flat fee per site", "percentage": "Percentage of collections",
@@ -123,6 +125,21 @@ def absorbed_roles(raw: dict[str, Any]) -> list[str]:
 def cadence(raw: dict[str, Any]) -> int:
     months = [int(s.get("open_month", 1)) for s in raw["sites"]]
     return months[-1] - months[-2] if len(months) > 1 and months[-1] > months[-2] else DEFAULT_CADENCE
+
+
+def exit_multiple(raw: dict[str, Any]) -> float:
+    """The scenario's exit multiple: stated, else its sourced default by size and management
+    model (:mod:`msomodel.scenario.exit`)."""
+    stated = get(raw, "finance.exit_multiple")
+    if stated is not None:
+        return float(stated)
+    key = get(raw, "finance.owner_is_key_provider")
+    if key is None:
+        try:
+            key = normalise_licence(str(get(raw, "owner.licence", "none"))) != "none"
+        except ValueError:
+            key = False
+    return band_for(len(raw.get("sites") or []), bool(key)).value
 
 
 def get(raw: dict[str, Any], dotted: str, default: Any = None) -> Any:

@@ -75,6 +75,11 @@ BANDS: dict[tuple[str, bool], ExitBand] = {
 }
 
 
+def band_for(sites: int, owner_key: bool) -> ExitBand:
+    """The band of a practice with ``sites`` locations opened within the horizon."""
+    return BANDS[("multi" if sites > 1 else "single", owner_key)]
+
+
 def owner_is_key_provider(scenario: Scenario) -> bool:
     """The stated ``finance.owner_is_key_provider``, else yes for a licensed owner."""
     stated = scenario.finance.owner_is_key_provider
@@ -87,7 +92,7 @@ def exit_band(scenario: Scenario) -> ExitBand:
     """The band the scenario falls in (whether or not it states its own multiple)."""
     horizon = scenario.finance.horizon_months
     opened = sum(1 for s in scenario.sites if s.open_month <= horizon)
-    return BANDS[("multi" if opened > 1 else "single", owner_is_key_provider(scenario))]
+    return band_for(opened, owner_is_key_provider(scenario))
 
 
 def exit_multiple(scenario: Scenario) -> float:
