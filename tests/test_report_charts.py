@@ -67,3 +67,20 @@ def test_each_chart_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Figure, "draw", counting)
     png_bytes(fig)
     assert len(draws) == 1
+
+
+def test_dollar_amounts_print_without_a_backslash() -> None:
+    """The style turns mathtext off, so "$" is a dollar as it stands (never "\\$")."""
+    from pathlib import Path
+
+    import msomodel
+    from msomodel.charts import core
+
+    root = Path(__file__).resolve().parents[1]
+    result = msomodel.compare(msomodel.load_scenario(root / "scenarios" / "ohio_physician_single_site.yaml"),
+                              trials=0)
+    for make in (core.fee_bridge, core.breakeven_fee):
+        fig = make(result)
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        assert any("$" in t for t in texts), make.__name__
+        assert not any("\\" in t for t in texts), [t for t in texts if "\\" in t]
