@@ -84,3 +84,9 @@ def test_dollar_amounts_print_without_a_backslash() -> None:
         texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
         assert any("$" in t for t in texts), make.__name__
         assert not any("\\" in t for t in texts), [t for t in texts if "\\" in t]
+
+
+def test_an_empty_figure_is_the_whole_blank_figure() -> None:
+    fig = Figure(figsize=(2, 1))
+    image = pixels(png_bytes(fig, dpi=100))
+    assert image.shape[0] >= 100 and image.shape[1] >= 200 and (image == 255).all()

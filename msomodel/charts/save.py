@@ -38,7 +38,10 @@ def png_bytes(fig: Figure, dpi: float = 170, *, facecolor: str = "white",
         fig.dpi = dpi
         fig.set_facecolor(face)
         canvas.draw()  # the layout engine runs here, once
-        box = fig.get_tightbbox(canvas.get_renderer()).padded(pad)
+        box = fig.get_tightbbox(canvas.get_renderer())
+        if box is None or not np.isfinite(box.bounds).all() or min(box.width, box.height) <= 0:
+            box = fig.bbox_inches  # nothing drawn: the whole figure
+        box = box.padded(pad)
         pixels = np.asarray(canvas.buffer_rgba())[..., :3]
     finally:
         fig.dpi = old_dpi
