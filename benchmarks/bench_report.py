@@ -13,15 +13,15 @@ sides pay their process start-ups). Issue 17's rows:
 - batch of 10 and of 20 (the bundled scenarios in turn), ``-j 2``: throughput, the naive
   chain's time / msomodel's: goals >= 4x and >= 5x.
 
-Every figure is measured in ``--rounds`` interleaved rounds (default 3; the order of candidate
-and baseline alternates from round to round) and printed as the median and range of the rounds'
-ratios. The naive chain is serial, so its batch time is the sum of its reports' times: by default
-(``--naive cycle``) each round runs it once over the distinct scenarios of the batch (the
-bundled five) and scales that to the batch (10 = twice the cycle, 20 = four times), timing each
-report on its own; the single-report baseline is that round's naive time of the first scenario.
-``--naive full`` runs the naive chain over every report of every batch instead (slower, the
-same figure up to noise). On a shared machine the wall times are noisy; the ratios of one round
-are measured minutes apart, under the same load.
+Every figure is measured in ``--rounds`` interleaved rounds (default 3) and printed as the
+median and range of the rounds' ratios. The naive chain is serial, so its batch time is the sum
+of its reports' times: by default (``--naive cycle``) each round runs it once over the distinct
+scenarios of the batch (the bundled five), timing each report on its own, half of them before
+msomodel's runs and half after (see :func:`one_round`), and scales that to the batch (10 =
+twice the cycle, 20 = four times); the single-report baseline is that round's naive time of
+the first scenario (timed on both sides). ``--naive full`` runs the naive chain over every
+report of every batch instead, before or after msomodel's runs by turns (slower; the same
+figure up to noise). On a shared machine the wall times are noisy: read the range.
 
 Run: ``.venv/bin/python benchmarks/bench_report.py [--reports 10,20] [--jobs 2] [--rounds 3]``
 or ``python -m benchmarks report``. The result (also ``benchmarks/results/report.json``) keeps
@@ -113,20 +113,16 @@ def _fresh(work: Path, name: str) -> Path:
 
 
 def one_round(k: int, sizes: list[int], jobs: int, naive: str, work: Path) -> dict[str, Any]:
-    """One round: the naive chain and msomodel on the single report and every batch, the order
-    alternating with the round. Seconds: ``{"single": (naive, ours), N: (naive, ours)}``."""
+    """One round: the naive chain and msomodel on the single report and every batch.
+    Seconds: ``{"single": (naive, ours), N: (naive, ours)}``.
+
+    With ``naive="cycle"`` msomodel's runs are sandwiched between two halves of the naive
+    cycle (every other scenario before, the rest after, the first scenario on both sides; the
+    halves swap from round to round), so a load that drifts during the round weighs on both
+    sides alike; a scenario timed twice counts with its mean. With ``"full"`` the two sides
+    run one after the other, the order alternating with the round."""
     pool, notebook = scenario_pool()
     cycle = pool[:max(sizes)]
-
-    def baseline() -> dict[Any, float]:
-        if naive == "cycle":
-            per_report = naive_chain(cycle, notebook, _fresh(work, f"naive-{k}"))
-            total = {n: sum(itertools.islice(itertools.cycle(per_report), n)) for n in sizes}
-            return {"single": per_report[0], **total}
-        single = naive_chain(cycle[:1], notebook, _fresh(work, f"naive1-{k}"))[0]
-        return {"single": single, **{n: sum(naive_chain(scenario_paths(n)[0], notebook,
-                                                        _fresh(work, f"naive{n}-{k}")))
-                                     for n in sizes}}
 
     def candidate() -> dict[Any, float]:
         out = {"single": msomodel_report(cycle[:1], notebook, _fresh(work, f"ours1-{k}"), jobs=1)}
@@ -134,6 +130,27 @@ def one_round(k: int, sizes: list[int], jobs: int, naive: str, work: Path) -> di
             out[n] = msomodel_report(scenario_paths(n)[0], notebook, _fresh(work, f"ours{n}-{k}"),
                                      jobs=jobs)
         return out
+
+    if naive == "cycle":
+        halves = [cycle[0::2], cycle[1::2] + cycle[:1]]
+        if k % 2:
+            halves.reverse()
+        before = naive_chain(halves[0], notebook, _fresh(work, f"naive-a-{k}"))
+        ours = candidate()
+        after = naive_chain(halves[1], notebook, _fresh(work, f"naive-b-{k}"))
+        timed: dict[Path, list[float]] = {}
+        for path, seconds in zip(halves[0] + halves[1], before + after, strict=True):
+            timed.setdefault(path, []).append(seconds)
+        per_report = [statistics.mean(timed[path]) for path in cycle]
+        theirs = {"single": per_report[0],
+                  **{n: sum(itertools.islice(itertools.cycle(per_report), n)) for n in sizes}}
+        return {key: (theirs[key], ours[key]) for key in ours}
+
+    def baseline() -> dict[Any, float]:
+        single = naive_chain(cycle[:1], notebook, _fresh(work, f"naive1-{k}"))[0]
+        return {"single": single, **{n: sum(naive_chain(scenario_paths(n)[0], notebook,
+                                                        _fresh(work, f"naive{n}-{k}")))
+                                     for n in sizes}}
 
     if k % 2:
         ours, theirs = candidate(), baseline()
