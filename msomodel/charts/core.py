@@ -87,8 +87,9 @@ def bridge_values(result: Comparison) -> list[tuple[str, float]]:
 
 
 def _money_text(v: float) -> str:
-    """Short money for annotations, with the dollar sign escaped for matplotlib."""
-    return MONEY(v).replace("$", r"\$")
+    """Short money for annotations. The style turns mathtext off (``text.parse_math``), so a
+    dollar sign is printed as it is: escaping it would print the backslash too."""
+    return MONEY(v)
 
 
 def fee_bridge(result: Comparison) -> Figure:

@@ -34,8 +34,9 @@ def _value(v: float) -> str:
 
 
 def _plain(text: str) -> str:
-    """Escape dollar signs so matplotlib does not read them as maths."""
-    return text.replace("$", r"\$")
+    """Text for a label as it is: the style turns mathtext off (``text.parse_math``), so a
+    dollar sign is never read as maths (escaping it would print the backslash too)."""
+    return text
 
 
 def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 12) -> Figure:

@@ -4,12 +4,31 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 import warnings
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import nbformat
+#: Packages that a dependency imports at start-up and no report uses. jsonschema (imported by
+#: nbformat, hence by papermill and nbconvert) imports ``rfc3987_syntax`` when it is installed,
+#: which builds a Lark grammar at import: 1-2 s of every report process's start-up, spent on
+#: ``iri`` format checks that nbformat never runs (it validates notebooks without a format
+#: checker). Marked absent before nbformat is imported, jsonschema simply skips those formats.
+UNUSED_AT_STARTUP = ("rfc3987_syntax",)
+
+
+def skip_unused_imports() -> None:
+    """Keep :data:`UNUSED_AT_STARTUP` off this process's start-up path (unless already loaded)."""
+    if "jsonschema" in sys.modules:
+        return  # too late to matter, and jsonschema has decided already
+    for name in UNUSED_AT_STARTUP:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import fails"
+
+
+skip_unused_imports()
+
+import nbformat  # noqa: E402
 
 HERE = Path(__file__).parent
 CSS_PATH = HERE / "print.css"

@@ -25,9 +25,18 @@ from jupyter_client import AsyncKernelManager, BlockingKernelClient
 from jupyter_core.utils import run_sync
 
 #: Imported inside each kernel right after it starts (silently, binding no names).
+#: Not msomodel.charts: it selects the Agg backend on import (headless scripts), which would
+#: switch pyplot away from the inline backend of a notebook that shows figures itself.
 WARM_MODULES = ("pandas", "matplotlib.pyplot", "matplotlib_inline.backend_inline", "msomodel")
-#: Imported once per worker by the zygote that forks kernels (see :mod:`.zygote`).
-ZYGOTE_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.figure", "msomodel", "msomodel.tables")
+#: Imported once per worker by the zygote that forks kernels (see :mod:`.zygote`): everything the
+#: report notebook imports except pyplot (and the charts, which import it), and the state-rules
+#: data, read once (``MODULE:FUNCTION`` entries are called).
+ZYGOTE_MODULES = (
+    "numpy", "pandas", "matplotlib", "matplotlib.figure", "PIL.Image", "msomodel",
+    "msomodel.tables", "msomodel.compare", "msomodel.assumptions", "msomodel.calibration",
+    "msomodel.analysis.montecarlo", "msomodel.analysis.sensitivity", "msomodel.analysis.grid",
+    "msomodel.report.sections", "msomodel.rules:load_rulebook",
+)
 
 
 def forking_enabled() -> bool:

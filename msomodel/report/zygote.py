@@ -7,6 +7,11 @@ a fresh kernel (new session, own environment, reseeded random generators, empty 
 and prints the child's pid. Nothing runs in this process but imports, so each child starts from
 the state a fresh interpreter would reach after those imports. matplotlib's pyplot is deliberately
 not imported here: it hooks into the running IPython shell, so it is imported inside the kernel.
+
+An argument ``MODULE:FUNCTION`` imports the module and calls the function (no arguments) once,
+e.g. ``msomodel.rules:load_rulebook`` reads and validates the state-rules data here, so every
+kernel finds it in the rule book's cache instead of parsing the YAML again (the cache is keyed
+by path and overlays: a kernel with another overlay reads its own).
 """
 
 from __future__ import annotations
@@ -47,10 +52,13 @@ def main(modules: list[str]) -> None:
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     importlib.import_module("ipykernel.kernelapp")
     for name in modules:
+        module, _, function = name.partition(":")
         try:
-            importlib.import_module(name)
+            loaded = importlib.import_module(module)
+            if function:
+                getattr(loaded, function)()
         except Exception:
-            pass
+            pass  # the kernel imports (or reads) it itself, and reports any error there
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for line in sys.stdin:  # EOF (the worker is gone) ends this process

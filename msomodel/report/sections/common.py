@@ -220,9 +220,12 @@ def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
                 dpi: int = 170, close: bool = True, drop_title: bool = True,
                 max_height: float | None = None, lead: str = "") -> str:
     """A matplotlib figure as an embedded PNG, kept on one page with its heading and note
-    (``note`` is HTML).  With a ``title`` the chart's own title is dropped (``drop_title``)."""
+    (``note`` is HTML).  With a ``title`` the chart's own title is dropped (``drop_title``).
+    The figure is drawn once, cropped as ``bbox_inches="tight"`` would
+    (:func:`msomodel.charts.save.png_bytes`)."""
     import base64
-    import io
+
+    from msomodel.charts.save import png_bytes
 
     if title and drop_title:
         for ax in fig.axes:
@@ -230,13 +233,12 @@ def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
     width, height = fig.get_size_inches()
     if max_height is not None and height > max_height:
         fig.set_size_inches(width, max_height)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    png = png_bytes(fig, dpi=dpi, facecolor="white")
     if close:
         import matplotlib.pyplot as plt
 
         plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    data = base64.b64encode(png).decode("ascii")
     head = f"<h3>{_e(title)}</h3>" if title else ""
     caption = f'<p class="figure-note">{note}</p>' if note else ""
     return block(head, lead, f'<figure class="chart"><img alt="{_e(title or "chart")}" '

@@ -1,0 +1,92 @@
+"""Charts saved for reports: drawn once, the same picture as ``savefig(bbox_inches="tight")``."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from msomodel.charts.save import png_bytes  # noqa: E402
+from msomodel.charts.style import new_figure, styled  # noqa: E402
+
+
+def chart(legend_below: bool = False) -> Figure:
+    with styled():
+        fig, ax = new_figure()
+        ax.plot(np.arange(61), np.cumsum(np.linspace(-3e4, 5e4, 61)), lw=2, label="Self-managed")
+        ax.set_title("Cumulative net cash flow")
+        ax.set_xlabel("Month")
+        if legend_below:  # an artist outside the axes, as the tornado chart's legend
+            ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+        else:
+            ax.legend(loc="upper left")
+    return fig
+
+
+def pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+
+
+@pytest.mark.parametrize("legend_below", [False, True])
+def test_drawn_once_looks_like_the_tight_savefig(legend_below: bool) -> None:
+    fig = chart(legend_below)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=170, bbox_inches="tight", facecolor="white")
+    before, after = pixels(buf.getvalue()), pixels(png_bytes(chart(legend_below), dpi=170))
+    assert before.shape == after.shape  # the same crop, to the pixel
+    # Only anti-aliased edges differ (the crop is rounded to whole pixels, savefig's is not).
+    assert np.abs(before - after).mean() < 3
+    ink_before, ink_after = (before < 128).all(axis=2), (after < 128).all(axis=2)
+    assert abs(int(ink_before.sum()) - int(ink_after.sum())) < 0.05 * ink_before.sum()
+
+
+def test_the_figure_is_left_as_it_was() -> None:
+    fig = chart()
+    dpi, face = fig.dpi, fig.get_facecolor()
+    png_bytes(fig, dpi=170)
+    assert fig.dpi == dpi and fig.get_facecolor() == face
+    with pytest.raises(ValueError, match="opaque"):
+        png_bytes(fig, facecolor="none")
+
+
+def test_each_chart_is_drawn_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    fig = chart()
+    draws = []
+    original = Figure.draw
+
+    def counting(self: Figure, renderer: object) -> None:
+        draws.append(renderer)
+        original(self, renderer)
+
+    monkeypatch.setattr(Figure, "draw", counting)
+    png_bytes(fig)
+    assert len(draws) == 1
+
+
+def test_dollar_amounts_print_without_a_backslash() -> None:
+    """The style turns mathtext off, so "$" is a dollar as it stands (never "\\$")."""
+    from pathlib import Path
+
+    import msomodel
+    from msomodel.charts import core
+
+    root = Path(__file__).resolve().parents[1]
+    result = msomodel.compare(msomodel.load_scenario(root / "scenarios" / "ohio_physician_single_site.yaml"),
+                              trials=0)
+    for make in (core.fee_bridge, core.breakeven_fee):
+        fig = make(result)
+        texts = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
+        assert any("$" in t for t in texts), make.__name__
+        assert not any("\\" in t for t in texts), [t for t in texts if "\\" in t]
+
+
+def test_an_empty_figure_is_the_whole_blank_figure() -> None:
+    fig = Figure(figsize=(2, 1))
+    image = pixels(png_bytes(fig, dpi=100))
+    assert image.shape[0] >= 100 and image.shape[1] >= 200 and (image == 255).all()
