@@ -190,10 +190,10 @@ class Finance(Model):
         "buffer; it comes back at the exit [USD]."
     )
     exit_multiple: NonNeg | None = Field(
-        None, description="Exit value = multiple x trailing-12-month EBITDA at the horizon "
-        "(default: the sourced band for the scenario's size and management model: 3.5x for "
+        None, description="Exit value = multiple x trailing-12-month EBITDA at the horizon; "
+        "default: the sourced band for the scenario's size and management model: 3.5x for "
         "one location that depends on its owner, 4.75x with an employed provider team, 5x and "
-        "6.5x for two or more locations; see README, 'The exit multiple') [x]."
+        "6.5x for two or more locations (README, 'The exit multiple') [x]."
     )
     owner_is_key_provider: bool | None = Field(
         None, description="Whether the practice depends on its owner as the key provider "
