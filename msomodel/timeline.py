@@ -10,6 +10,8 @@ All functions take a leading trials axis T and sites axis S: shapes (T, S) -> (T
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 
@@ -70,3 +72,20 @@ def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndar
     n = np.maximum(n_months, 1.0)[..., None]
     live = (m >= first_month[..., None]) & (m < first_month[..., None] + n)
     return amount[..., None] / n * live
+
+
+def same_for_all_trials(*arrays: np.ndarray) -> bool:
+    """Each of ``arrays`` holds one trial's values for every trial: a trials axis of length 1
+    or stride 0 (what :meth:`msomodel.inputs.ModelInputs.batch` gives an input not sampled)."""
+    return all(a.shape[0] == 1 or a.strides[0] == 0 for a in arrays)
+
+
+def once_for_all_trials(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)``, computed for the first trial only and broadcast (read-only) to all
+    trials when none of ``arrays`` (leading trials axis) varies across trials: the same numbers
+    as computing it for every trial, without the per-trial work."""
+    T = max(a.shape[0] for a in arrays)
+    if T == 1 or not same_for_all_trials(*arrays):
+        return fn(*arrays)
+    one = fn(*(a[:1] for a in arrays))
+    return np.broadcast_to(one, (T, *one.shape[1:]))

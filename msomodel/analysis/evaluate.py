@@ -58,8 +58,8 @@ def outcome_keys(options: tuple[str, ...] = OPTIONS) -> list[str]:
 
 
 def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
-            arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
-            ) -> tuple[dict[str, Projection], np.ndarray]:
+            arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS,
+            cash_only: bool = False) -> tuple[dict[str, Projection], np.ndarray]:
     """:func:`msomodel.engine.run`, and each trial's annual discount rate (n,)."""
     values, arrays = values or {}, arrays or {}
     if "discount_rate" in arrays:
@@ -67,7 +67,8 @@ def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
     else:
         rate = values.get("finance.discount_rate_annual", inputs.arrays["discount_rate"])
     rate = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
-    return engine.run(inputs, n, values=values, arrays=arrays, options=options), rate
+    return engine.run(inputs, n, values=values, arrays=arrays, options=options,
+                      cash_only=cash_only), rate
 
 
 def outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
@@ -87,7 +88,7 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
                  arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """NPVs per option and incremental NPVs, and each option's net cash flow (T, M)."""
-    projections, rate_annual = project(inputs, n, values, arrays, options)
+    projections, rate_annual = project(inputs, n, values, arrays, options, cash_only=True)
     rate = finance.monthly_rate(rate_annual)
     out: dict[str, np.ndarray] = {}
     flows = {option: p.net_cash_flow for option, p in projections.items()}

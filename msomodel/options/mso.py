@@ -25,8 +25,8 @@ def manage(x: dict, horizon: int, *, fee_type: str, shared: Shared | None = None
     taken = x["absorbed_role"]
     clinical, admin = split_payroll(x, op, 1.0 - taken)
     share = x["absorbed_opex"][:, None, :]
-    cost_base = op.payroll(taken) + op.opex(share)
-    fee = mso_fee(x, fee_type, op.revenue, cost_base, op.open, horizon)
+    fee = mso_fee(x, fee_type, op.revenue, lambda: op.payroll(taken) + op.opex(share), op.open,
+                  horizon)  # the cost base: what the MSO takes over (a cost-plus fee only)
     onboarding = np.broadcast_to(x["onboarding"][:, None], x["open_month"].shape)
     one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1)
     return Managed("mso", op, clinical, admin, 1.0 - share, fee, None, one_time,
