@@ -95,9 +95,13 @@ class Operation:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid);
         providers hired by demand count in their role, and an administrative role scaled by
         volume counts its FTE above ``fte`` at the same weight."""
-        fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
+        out = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
+        out *= self.open
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        out = fixed * self.open + self.sales(rate)
+        if rate.any():
+            out += self.sales(rate)
+        else:  # no commission on any line (admin roles, say): the sales it would add are +0.0
+            out += 0.0
         if self.hired_pay is not None:
             w = np.einsum("tsr,tsr->ts", np.broadcast_to(weights, self.hire_role.shape),
                           self.hire_role)
@@ -110,8 +114,10 @@ class Operation:
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
         w = np.broadcast_to(weights, self.opex_pct.shape)
-        fixed = tl.to_months(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
-        return fixed * self.open + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        out = tl.to_months(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
+        out *= self.open
+        out += (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        return out
 
 
 @dataclass
@@ -273,7 +279,8 @@ def prepare(x: dict, horizon: int) -> Shared:
     pay_year, commission = pay(x, horizon)
     opex_year, opex_pct = running_costs(x, horizon)
     capped = hours if np.any(x["has_capacity"] > 0) else None
-    return Shared(tl.operating(x["open_month"], horizon), x["price_mult"][:, None, None], price,
+    is_open = tl.once_for_all_trials(lambda first: tl.operating(first, horizon), x["open_month"])
+    return Shared(is_open, x["price_mult"][:, None, None], price,
                   cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct,
                   late, shape if np.any(x["scale_on"] > 0) else None)
 
@@ -319,7 +326,7 @@ def hires(x: dict, demand: np.ndarray, per_provider: np.ndarray):
     room = (x["hire_max"] - x["providers"])[..., None]
     hired = np.clip(np.maximum.accumulate(need - x["providers"][..., None], axis=-1), 0.0, room)
     hired = np.where(on, hired, 0.0)
-    new = np.diff(hired, axis=-1, prepend=0.0)                          # FTE hired in month k
+    new = tl.increase(hired)                                            # FTE hired in month k
     M = demand.shape[-1]
     ramp = np.where(on, x["hire_ramp"][..., None], 1.0)                  # (T, S, 1)
     age = np.arange(M)[:, None] - np.arange(M)[None, :] + 1.0           # (m, k): months since hire
@@ -334,15 +341,15 @@ def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     raised yearly; and the loaded commission rate per role and line (T, S, R, L)."""
     load = 1.0 + x["load"]
     base = (x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["fte"] * x["wage_mult"][:, None, None]
-    pay_year = (base * load)[..., None] * tl.yearly(x["raise"], horizon)
+    pay_year = (base * load)[..., None] * _raises(x, horizon)
     commission = (x["comm_rate"] * x["prod_share"] * load)[..., None] * x["comm_mask"]
     return pay_year, commission
 
 
 def running_costs(x: dict, horizon: int):
     """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K)."""
-    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.yearly(
-        x["opex_esc"], horizon)
+    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.once_for_all_trials(
+        lambda rate: tl.yearly(rate, horizon), x["opex_esc"])
     return fixed, x["opex_pct"]
 
 
@@ -385,7 +392,12 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
 def pay_per_fte(x: dict, horizon: int) -> np.ndarray:
     """Loaded hourly + salaried pay of one FTE per role and year (T, S, R, Y)."""
     return ((x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["wage_mult"][:, None, None]
-            * (1.0 + x["load"]))[..., None] * tl.yearly(x["raise"], horizon)
+            * (1.0 + x["load"]))[..., None] * _raises(x, horizon)
+
+
+def _raises(x: dict, horizon: int) -> np.ndarray:
+    """Each role's yearly raise factor (T, S, R, Y), computed once when no trial varies it."""
+    return tl.once_for_all_trials(lambda rate: tl.yearly(rate, horizon), x["raise"])
 
 
 def _late_lines(op: Operation, late: Late) -> None:

@@ -35,8 +35,17 @@ def yearly(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def to_months(per_year: np.ndarray, horizon: int) -> np.ndarray:
-    """Spread values per project year (..., Y) onto months (..., M)."""
+    """Spread values per project year (..., Y) onto months (..., M) (a new array)."""
     return per_year[..., project_year(horizon)]
+
+
+def increase(a: np.ndarray) -> np.ndarray:
+    """Change over the month before along the last axis, from 0 before index 0:
+    ``np.diff(a, axis=-1, prepend=0.0)`` without the concatenated copy (the same numbers)."""
+    out = np.empty(a.shape)
+    np.subtract(a[..., :1], 0.0, out=out[..., :1])
+    np.subtract(a[..., 1:], a[..., :-1], out=out[..., 1:])
+    return out
 
 
 def escalate(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
@@ -63,6 +72,13 @@ def ramp(open_month: np.ndarray, ramp_months: np.ndarray, ramp_start: np.ndarray
 def at_index(amount: np.ndarray, index: np.ndarray, horizon: int) -> np.ndarray:
     """Place ``amount`` at month ``index`` (one flow per element), shape (..., M)."""
     return amount[..., None] * (months(horizon) == index[..., None])
+
+
+def per_site_once(amount: np.ndarray, open_month: np.ndarray, horizon: int) -> np.ndarray:
+    """A one-time amount (T,) per site paid at the index before each site opens
+    (``open_month`` (T, S)), summed over sites (T, M)."""
+    each = np.broadcast_to(amount[:, None], open_month.shape)
+    return at_index(each, open_month - 1.0, horizon).sum(axis=1)
 
 
 def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndarray,

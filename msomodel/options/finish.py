@@ -73,7 +73,7 @@ class Projection:
 def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Monthly tax with unlimited loss carry-forward; taxable shape (T, M), rate (T,)."""
     taxed = np.maximum.accumulate(np.maximum(np.cumsum(taxable, axis=-1), 0.0), axis=-1)
-    return rate[:, None] * np.diff(taxed, axis=-1, prepend=0.0)
+    return rate[:, None] * tl.increase(taxed)
 
 
 _CAPITAL_INPUTS = ("startup", "equipment", "open_month", "loan_frac", "loan_rate", "loan_term",
@@ -135,7 +135,7 @@ def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray,
         deferred = deferred + deferred_dues
     net = inventory - payables - deferred
     return {"inventory": inventory, "payables": payables, "deferred_revenue": deferred,
-            "change": np.diff(net, axis=-1, prepend=0.0)}
+            "change": tl.increase(net)}
 
 
 @dataclass
@@ -231,7 +231,7 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     if pc:  # the PC's cash is its physician owner's, except that the owner's MSO funds its
         # shortfalls and is repaid first: the owner's share is the PC's cumulative cash below 0
         pc_cash = parts[0] - taxes[0] - wc["change"]
-        to_owner = np.diff(np.minimum(np.cumsum(pc_cash, axis=-1), 0.0), axis=-1, prepend=0.0)
+        to_owner = tl.increase(np.minimum(np.cumsum(pc_cash, axis=-1), 0.0))
         retained = pc_cash - to_owner
     cash = operating + cap["loan_draw"] - cap["loan_fee"] - payment - tax + exit_value - retained
     if cash_only:
@@ -256,8 +256,8 @@ def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
     site before it opens, summed over sites (T, M); see :mod:`msomodel.compliance`."""
     o = OPTIONS.index(option)
     monthly = x["cond_monthly"][:, o][:, None, None] * is_open
-    once = np.broadcast_to(x["cond_once"][:, o][:, None], x["open_month"].shape)
-    return monthly, tl.at_index(once, x["open_month"] - 1.0, horizon).sum(axis=1)
+    return monthly, tl.once_for_all_trials(lambda once, first: tl.per_site_once(
+        once, first, horizon), x["cond_once"][:, o], x["open_month"])
 
 
 def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:
