@@ -95,7 +95,7 @@ class Operation:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid);
         providers hired by demand count in their role, and an administrative role scaled by
         volume counts its FTE above ``fte`` at the same weight."""
-        out = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
+        out = tl.monthly(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         out *= self.open
         rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
         if rate.any():
@@ -114,7 +114,7 @@ class Operation:
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
         w = np.broadcast_to(weights, self.opex_pct.shape)
-        out = tl.to_months(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
+        out = tl.monthly(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
         out *= self.open
         out += (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
         return out

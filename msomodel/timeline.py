@@ -11,6 +11,7 @@ All functions take a leading trials axis T and sites axis S: shapes (T, S) -> (T
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,6 +38,20 @@ def yearly(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
 def to_months(per_year: np.ndarray, horizon: int) -> np.ndarray:
     """Spread values per project year (..., Y) onto months (..., M) (a new array)."""
     return per_year[..., project_year(horizon)]
+
+
+def monthly(per_year: np.ndarray, horizon: int) -> np.ndarray:
+    """:func:`to_months` as a C-ordered array (months last in memory, like the other monthly
+    arrays: elementwise work and sums over sites run on contiguous rows).  ``to_months``'
+    fancy index lays the months axis out first, which the line arrays keep (their matrix
+    products depend on it)."""
+    return np.repeat(per_year, _months_per_year(horizon), axis=-1)
+
+
+@lru_cache(maxsize=16)
+def _months_per_year(horizon: int) -> tuple[int, ...]:
+    """How many indices each project year has (year 0 also has index 0)."""
+    return tuple(int(n) for n in np.bincount(project_year(horizon)))
 
 
 def increase(a: np.ndarray) -> np.ndarray:
