@@ -72,7 +72,9 @@ class Projection:
 
 def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Monthly tax with unlimited loss carry-forward; taxable shape (T, M), rate (T,)."""
-    taxed = np.maximum.accumulate(np.maximum(np.cumsum(taxable, axis=-1), 0.0), axis=-1)
+    taxed = np.cumsum(taxable, axis=-1)
+    np.maximum(taxed, 0.0, out=taxed)
+    np.maximum.accumulate(taxed, axis=-1, out=taxed)
     return rate[:, None] * tl.increase(taxed)
 
 
@@ -263,7 +265,7 @@ def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
 def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:
     """Complete a site-line dict: missing lines are zero, EBITDA = revenue - all costs."""
     shape = lines["revenue"].shape
-    out = {name: lines.get(name, np.zeros(shape)) for name in SITE_LINES[:-1]}
+    out = {name: lines[name] if name in lines else np.zeros(shape) for name in SITE_LINES[:-1]}
     # revenue - (0 + cost + cost ...) in the lines' order, summed in place; a missing line is
     # zero and adds nothing after the first addition (which turns -0.0 into 0.0), so it is skipped
     costs = np.zeros(shape)
