@@ -97,10 +97,11 @@ class Operation:
         volume counts its FTE above ``fte`` at the same weight."""
         out = tl.monthly(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
         out *= self.open
-        rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        if rate.any():
+        rate = (np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
+                if self.shared.commission else None)
+        if rate is not None and rate.any():
             out += self.sales(rate)
-        else:  # no commission on any line (admin roles, say): the sales it would add are +0.0
+        else:  # no commission on these roles' lines: the sales it would add are +0.0
             out += 0.0
         if self.hired_pay is not None:
             w = np.einsum("tsr,tsr->ts", np.broadcast_to(weights, self.hire_role.shape),
@@ -141,6 +142,7 @@ class Shared:
     opex_pct: np.ndarray       # (T, S, K)
     late: Late | None = None   # membership lines whose credit is redeemed over months
     shape_units: np.ndarray | None = None  # (T|1, S, L, M) ramp x volume growth (units)
+    commission: bool = True    # any role earns commission on any line (False: payroll skips it)
 
 
 @dataclass
@@ -282,7 +284,7 @@ def prepare(x: dict, horizon: int) -> Shared:
     is_open = tl.once_for_all_trials(lambda first: tl.operating(first, horizon), x["open_month"])
     return Shared(is_open, x["price_mult"][:, None, None], price,
                   cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct,
-                  late, shape if np.any(x["scale_on"] > 0) else None)
+                  late, shape if np.any(x["scale_on"] > 0) else None, bool(commission.any()))
 
 
 def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,

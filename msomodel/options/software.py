@@ -38,7 +38,8 @@ def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     first = np.arange(S) == np.argmin(x["open_month"], axis=1)[:, None]
     location = np.where(first, x["sw_first"][:, None], x["sw_extra"][:, None])
     monthly = location + providers(x) * x["sw_provider"][:, None] + x["sw_addons"][:, None]
-    return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
+    esc = tl.once_for_all_trials(lambda rate: tl.escalate(rate, horizon), x["sw_esc"])
+    return monthly[..., None] * esc[:, None, :] * is_open
 
 
 def beyond(offer: np.ndarray, existing: np.ndarray) -> np.ndarray:
