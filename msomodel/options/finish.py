@@ -257,7 +257,8 @@ def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
     """Licence-condition costs of ``option``: monthly per open site (T, S, M) and one-time per
     site before it opens, summed over sites (T, M); see :mod:`msomodel.compliance`."""
     o = OPTIONS.index(option)
-    monthly = x["cond_monthly"][:, o][:, None, None] * is_open
+    monthly = tl.once_for_all_trials(lambda cost, on: cost[:, None, None] * on,
+                                     x["cond_monthly"][:, o], is_open)
     return monthly, tl.once_for_all_trials(lambda once, first: tl.per_site_once(
         once, first, horizon), x["cond_once"][:, o], x["open_month"])
 
@@ -268,9 +269,9 @@ def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:
     out = {name: lines[name] if name in lines else np.zeros(shape) for name in SITE_LINES[:-1]}
     # revenue - (0 + cost + cost ...) in the lines' order, summed in place; a missing line is
     # zero and adds nothing after the first addition (which turns -0.0 into 0.0), so it is skipped
-    costs = np.zeros(shape)
-    for name in SITE_LINES[1:-1]:
-        if name in lines:
-            costs += lines[name]
+    given = [lines[name] for name in SITE_LINES[1:-1] if name in lines]
+    costs = np.add(given[0], 0.0, out=np.empty(shape)) if given else np.zeros(shape)
+    for cost in given[1:]:
+        costs += cost
     out["ebitda"] = np.subtract(out["revenue"], costs, out=costs)
     return out

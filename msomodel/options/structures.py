@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from msomodel import timeline as tl
 from msomodel.operations import Operation
 from msomodel.options.fees import mso_fee
 from msomodel.options.finish import Managed, Projection, capital, conditions, finish, site_lines
@@ -39,10 +40,13 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
     op = m.op
     cap = cap if cap is not None else capital(x, horizon)
     T, M = op.revenue.shape[0], horizon + 1
-    own = 1.0 - (np.zeros(T) if m.covers_pc is None else m.covers_pc)  # (T,) 0: the MSO covers it
+    covered = np.broadcast_to(0.0, (T,)) if m.covers_pc is None else m.covers_pc
+    own = 1.0 - covered  # (T,) 0: the third-party MSO covers the PC's own costs
     weights = np.broadcast_to(m.opex_weights, op.opex_pct.shape)
     pc_opex, mso_opex = op.opex(weights * x["opex_pc"]), op.opex(weights * (1.0 - x["opex_pc"]))
-    structuring = ((x["md_agreement"] + x["pc_admin"]) * own)[:, None, None] * op.open
+    structuring = tl.once_for_all_trials(  # medical director and PC administration, monthly
+        lambda md, admin, cov, on: ((md + admin) * (1.0 - cov))[:, None, None] * on,
+        x["md_agreement"], x["pc_admin"], covered, op.open)
     cond, cond_once = conditions(x, m.option, op.open, horizon)
     overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
 
