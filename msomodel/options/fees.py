@@ -39,7 +39,25 @@ def mso_fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: Lazy,
     (management fee only) takes ``profit_before`` (the PC's EBITDA before the fee) less the
     target margin x revenue, month by month; the floor and cap still bound it.
     ``cost_base`` and ``profit_before`` may be given as functions that compute them, called
-    only by the fee types that use them."""
+    only by the fee types that use them.  A flat fee depends on the fee's inputs and the
+    openings alone: it is computed once for all trials when none of them varies."""
+    if fee_type == "flat":
+        names = [f"{prefix}_{k}" for k in _FLAT_INPUTS]
+
+        def flat(on: np.ndarray, *values: np.ndarray) -> np.ndarray:
+            return _fee(dict(zip(names, values, strict=True)), "flat", revenue, cost_base, on,
+                        horizon, prefix, profit_before)
+
+        return tl.once_for_all_trials(flat, is_open, *(x[n] for n in names))
+    return _fee(x, fee_type, revenue, cost_base, is_open, horizon, prefix, profit_before)
+
+
+#: What a flat fee reads (with the prefix): the amount, escalator, floor, cap and renewals.
+_FLAT_INPUTS = ("flat", "esc", "floor", "cap", "term", "renewal")
+
+
+def _fee(x: dict, fee_type: str, revenue: np.ndarray, cost_base: Lazy, is_open: np.ndarray,
+         horizon: int, prefix: str, profit_before: Lazy | None) -> np.ndarray:
     esc = tl.once_for_all_trials(lambda rate: tl.escalate(rate, horizon),
                                  x[f"{prefix}_esc"])[:, None, :]  # (T, 1, M)
 
