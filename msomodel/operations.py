@@ -125,12 +125,16 @@ class Operation:
 class Shared:
     """What every option's operation has in common, computed once per engine run.
 
+    Arrays derived only from inputs that no trial varies may be one trial's values broadcast
+    (read-only, stride 0 on the trials axis): read them, never write into them.
+
     The per-line arrays have a leading axis of T, or of 1 when none of their inputs varies
     across trials (the usual Monte Carlo case: multipliers vary, line data do not); the price
     multiplier is kept apart so that it never forces a per-trial copy.
     """
 
-    open: np.ndarray           # (T, S, M)
+    open: np.ndarray           # (T, S, M); one trial's, broadcast read-only, when no trial moves
+                               # an opening (timeline.once_for_all_trials)
     price_mult: np.ndarray     # (T, 1, 1) the scenario-wide price multiplier
     shape_price: np.ndarray    # (T|1, S, L, M) ramp x volume growth x price per unit (before it)
     shape_cost_frac: np.ndarray  # (T|1, S, L, M) the same x cost as a share of price
