@@ -115,9 +115,18 @@ class Operation:
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
         w = np.broadcast_to(weights, self.opex_pct.shape)
-        out = tl.monthly(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
-        out *= self.open
+        if tl.same_for_all_trials(self.opex_year, self.open) and _rows_equal(w):
+            fixed = np.broadcast_to(self._fixed_opex(w[:1], self.opex_year[:1], self.open[:1]),
+                                    self.open.shape)  # the fixed part, once for all trials
+            return fixed + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        out = self._fixed_opex(w, self.opex_year, self.open)
         out += (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        return out
+
+    def _fixed_opex(self, w: np.ndarray, opex_year: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+        """The fixed part of :meth:`opex` (T, S, M): by year, spread onto the open months."""
+        out = tl.monthly(np.einsum("tsk,tsky->tsy", w, opex_year), self.horizon)
+        out *= is_open
         return out
 
 
@@ -354,9 +363,15 @@ def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
 
 def running_costs(x: dict, horizon: int):
     """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K)."""
-    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.once_for_all_trials(
-        lambda rate: tl.yearly(rate, horizon), x["opex_esc"])
+    fixed = tl.once_for_all_trials(
+        lambda monthly, mult, esc: (monthly * mult[:, None, None])[..., None] * tl.yearly(
+            esc, horizon), x["opex_monthly"], x["opex_mult"], x["opex_esc"])
     return fixed, x["opex_pct"]
+
+
+def _rows_equal(a: np.ndarray) -> bool:
+    """Every trial's row of a small array (T, ...) is the first one's."""
+    return tl.same_for_all_trials(a) or bool(np.array_equal(a, np.broadcast_to(a[:1], a.shape)))
 
 
 def with_card_rate(x: dict, pct: np.ndarray, card_rate: np.ndarray) -> np.ndarray:
