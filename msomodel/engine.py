@@ -20,8 +20,9 @@ from msomodel.scenario import OPTIONS
 
 def run(inputs: ModelInputs, n: int = 1, *, values: dict[str, Any] | None = None,
         arrays: dict[str, Any] | None = None,
-        options: tuple[str, ...] = OPTIONS) -> dict[str, Projection]:
-    """Projections of the chosen options for ``n`` trials (leading axis of every array)."""
+        options: tuple[str, ...] = OPTIONS, cash_only: bool = False) -> dict[str, Projection]:
+    """Projections of the chosen options for ``n`` trials (leading axis of every array);
+    ``cash_only``: each with its sites' lines and net cash flow only (the same numbers)."""
     x = inputs.batch(n, values, arrays)
     h = inputs.horizon
     shared = prepare(x, h)  # the option-independent operating arrays
@@ -30,5 +31,6 @@ def run(inputs: ModelInputs, n: int = 1, *, values: dict[str, Any] | None = None
                 "mso": lambda: mso.manage(x, h, fee_type=inputs.fee_type, shared=shared),
                 "software_only": lambda: software.manage(x, h, shared=shared)}
     apply = STRUCTURES[inputs.structure]
-    return {name: apply(managers[name](), x, h, cap=cap, mgmt_fee_type=inputs.mgmt_fee_type)
+    return {name: apply(managers[name](), x, h, cap=cap, mgmt_fee_type=inputs.mgmt_fee_type,
+                        cash_only=cash_only)
             for name in options}

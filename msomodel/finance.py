@@ -30,7 +30,8 @@ import numpy as np
 import numpy.typing as npt
 import numpy_financial as npf
 
-__all__ = ["LoanSchedule", "annual_rate", "cumulative", "discount_factors", "irr", "irr_annual",
+__all__ = ["LoanSchedule", "annual_rate", "compounding", "cumulative", "discount_factors", "irr",
+           "irr_annual",
            "loan_schedule", "moic", "monthly_rate", "npv", "payback_month", "peak_funding"]
 
 FloatArray = npt.NDArray[np.float64]
@@ -87,7 +88,15 @@ def discount_factors(rate_monthly: npt.ArrayLike, n_periods: int) -> FloatArray:
     return 1.0 / (1.0 + r) ** np.arange(n_periods)
 
 
-def npv(rate_monthly: npt.ArrayLike, values: npt.ArrayLike) -> FloatResult:
+def compounding(rate_monthly: npt.ArrayLike, n_periods: int) -> FloatArray:
+    """``(1 + r) ** m`` for m = 0 .. n_periods - 1, shape ``rate.shape + (n_periods,)``: what
+    :func:`npv` divides each month's cash flow by (give it as ``compounded`` to reuse it)."""
+    r = np.asarray(rate_monthly, dtype=np.float64)[..., None]
+    return (1.0 + r) ** np.arange(n_periods)
+
+
+def npv(rate_monthly: npt.ArrayLike, values: npt.ArrayLike, *,
+        compounded: FloatArray | None = None) -> FloatResult:
     """Net present value at time 0 (index 0 undiscounted), as ``numpy_financial.npv``.
 
     Parameters
@@ -97,14 +106,18 @@ def npv(rate_monthly: npt.ArrayLike, values: npt.ArrayLike) -> FloatResult:
         to ``values.shape[:-1]``.
     values : array_like, shape (..., M)
         Cash flows (currency) at indices 0 .. M - 1.
+    compounded : array, optional
+        :func:`compounding` of ``rate_monthly`` over M months, when already at hand (the
+        same numbers; ``rate_monthly`` is then not read).
 
     Returns
     -------
     NPV in currency, shape ``broadcast(rate.shape, values.shape[:-1])``.
     """
     cf = _values(values)
-    r = np.asarray(rate_monthly, dtype=np.float64)[..., None]
-    return _result((cf / (1.0 + r) ** np.arange(cf.shape[-1])).sum(axis=-1))
+    if compounded is None:
+        compounded = compounding(rate_monthly, cf.shape[-1])
+    return _result((cf / compounded).sum(axis=-1))
 
 
 @lru_cache(maxsize=32)

@@ -81,7 +81,7 @@ class ModelInputs:
         ``values`` maps scenario paths to arrays of shape ``(n,)`` (or scalars); ``arrays`` maps
         array names directly (e.g. ``fee_pct``) the same way.  Everything else is broadcast.
         """
-        out = {k: np.broadcast_to(v, (n, *v.shape)) for k, v in self.arrays.items()}
+        out = {k: _trials(v, n) for k, v in self.arrays.items()}
         writable: set[str] = set()
 
         def assign(name: str, idx: tuple[int, ...], value: Any) -> None:
@@ -100,6 +100,16 @@ class ModelInputs:
                 raise KeyError(f"no input array named '{name}'")
             assign(name, (), value)
         return out
+
+
+def _trials(v: np.ndarray, n: int) -> np.ndarray:
+    """``np.broadcast_to(v, (n, *v.shape))`` (read-only, stride 0 on the trials axis), built
+    directly for a contiguous array (a few times faster; a batch makes over a hundred)."""
+    if not v.flags.c_contiguous:
+        return np.broadcast_to(v, (n, *v.shape))
+    out = np.ndarray((n, *v.shape), v.dtype, v, 0, (0, *v.strides))
+    out.flags.writeable = False
+    return out
 
 
 class _Builder:

@@ -95,9 +95,14 @@ class Operation:
         """Payroll (T, S, M) with each role counted at ``weights`` (T, S, R) (1 = fully paid);
         providers hired by demand count in their role, and an administrative role scaled by
         volume counts its FTE above ``fte`` at the same weight."""
-        fixed = tl.to_months(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
-        rate = np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
-        out = fixed * self.open + self.sales(rate)
+        out = tl.monthly(np.einsum("tsr,tsry->tsy", weights, self.pay_year), self.horizon)
+        out *= self.open
+        rate = (np.einsum("tsr,tsrl->tsl", weights, self.commission_rate)
+                if self.shared.commission else None)
+        if rate is not None and rate.any():
+            out += self.sales(rate)
+        else:  # no commission on these roles' lines: the sales it would add are +0.0
+            out += 0.0
         if self.hired_pay is not None:
             w = np.einsum("tsr,tsr->ts", np.broadcast_to(weights, self.hire_role.shape),
                           self.hire_role)
@@ -110,20 +115,35 @@ class Operation:
     def opex(self, weights: np.ndarray) -> np.ndarray:
         """Running costs (T, S, M) with each item counted at ``weights`` (broadcast to (T, S, K))."""
         w = np.broadcast_to(weights, self.opex_pct.shape)
-        fixed = tl.to_months(np.einsum("tsk,tsky->tsy", w, self.opex_year), self.horizon)
-        return fixed * self.open + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        if tl.same_for_all_trials(self.opex_year, self.open) and _rows_equal(w):
+            fixed = np.broadcast_to(self._fixed_opex(w[:1], self.opex_year[:1], self.open[:1]),
+                                    self.open.shape)  # the fixed part, once for all trials
+            return fixed + (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        out = self._fixed_opex(w, self.opex_year, self.open)
+        out += (w * self.opex_pct).sum(axis=-1)[..., None] * self.revenue
+        return out
+
+    def _fixed_opex(self, w: np.ndarray, opex_year: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+        """The fixed part of :meth:`opex` (T, S, M): by year, spread onto the open months."""
+        out = tl.monthly(np.einsum("tsk,tsky->tsy", w, opex_year), self.horizon)
+        out *= is_open
+        return out
 
 
 @dataclass
 class Shared:
     """What every option's operation has in common, computed once per engine run.
 
+    Arrays derived only from inputs that no trial varies may be one trial's values broadcast
+    (read-only, stride 0 on the trials axis): read them, never write into them.
+
     The per-line arrays have a leading axis of T, or of 1 when none of their inputs varies
     across trials (the usual Monte Carlo case: multipliers vary, line data do not); the price
     multiplier is kept apart so that it never forces a per-trial copy.
     """
 
-    open: np.ndarray           # (T, S, M)
+    open: np.ndarray           # (T, S, M); one trial's, broadcast read-only, when no trial moves
+                               # an opening (timeline.once_for_all_trials)
     price_mult: np.ndarray     # (T, 1, 1) the scenario-wide price multiplier
     shape_price: np.ndarray    # (T|1, S, L, M) ramp x volume growth x price per unit (before it)
     shape_cost_frac: np.ndarray  # (T|1, S, L, M) the same x cost as a share of price
@@ -135,6 +155,7 @@ class Shared:
     opex_pct: np.ndarray       # (T, S, K)
     late: Late | None = None   # membership lines whose credit is redeemed over months
     shape_units: np.ndarray | None = None  # (T|1, S, L, M) ramp x volume growth (units)
+    commission: bool = True    # any role earns commission on any line (False: payroll skips it)
 
 
 @dataclass
@@ -273,9 +294,10 @@ def prepare(x: dict, horizon: int) -> Shared:
     pay_year, commission = pay(x, horizon)
     opex_year, opex_pct = running_costs(x, horizon)
     capped = hours if np.any(x["has_capacity"] > 0) else None
-    return Shared(tl.operating(x["open_month"], horizon), x["price_mult"][:, None, None], price,
+    is_open = tl.once_for_all_trials(lambda first: tl.operating(first, horizon), x["open_month"])
+    return Shared(is_open, x["price_mult"][:, None, None], price,
                   cost_frac, cost_unit, capped, pay_year, commission, opex_year, opex_pct,
-                  late, shape if np.any(x["scale_on"] > 0) else None)
+                  late, shape if np.any(x["scale_on"] > 0) else None, bool(commission.any()))
 
 
 def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
@@ -319,7 +341,7 @@ def hires(x: dict, demand: np.ndarray, per_provider: np.ndarray):
     room = (x["hire_max"] - x["providers"])[..., None]
     hired = np.clip(np.maximum.accumulate(need - x["providers"][..., None], axis=-1), 0.0, room)
     hired = np.where(on, hired, 0.0)
-    new = np.diff(hired, axis=-1, prepend=0.0)                          # FTE hired in month k
+    new = tl.increase(hired)                                            # FTE hired in month k
     M = demand.shape[-1]
     ramp = np.where(on, x["hire_ramp"][..., None], 1.0)                  # (T, S, 1)
     age = np.arange(M)[:, None] - np.arange(M)[None, :] + 1.0           # (m, k): months since hire
@@ -334,16 +356,22 @@ def pay(x: dict, horizon: int) -> tuple[np.ndarray, np.ndarray]:
     raised yearly; and the loaded commission rate per role and line (T, S, R, L)."""
     load = 1.0 + x["load"]
     base = (x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["fte"] * x["wage_mult"][:, None, None]
-    pay_year = (base * load)[..., None] * tl.yearly(x["raise"], horizon)
+    pay_year = (base * load)[..., None] * _raises(x, horizon)
     commission = (x["comm_rate"] * x["prod_share"] * load)[..., None] * x["comm_mask"]
     return pay_year, commission
 
 
 def running_costs(x: dict, horizon: int):
     """Fixed part per item and year (T, S, K, Y), escalated; and the share of revenue (T, S, K)."""
-    fixed = (x["opex_monthly"] * x["opex_mult"][:, None, None])[..., None] * tl.yearly(
-        x["opex_esc"], horizon)
+    fixed = tl.once_for_all_trials(
+        lambda monthly, mult, esc: (monthly * mult[:, None, None])[..., None] * tl.yearly(
+            esc, horizon), x["opex_monthly"], x["opex_mult"], x["opex_esc"])
     return fixed, x["opex_pct"]
+
+
+def _rows_equal(a: np.ndarray) -> bool:
+    """Every trial's row of a small array (T, ...) is the first one's."""
+    return tl.same_for_all_trials(a) or bool(np.array_equal(a, np.broadcast_to(a[:1], a.shape)))
 
 
 def with_card_rate(x: dict, pct: np.ndarray, card_rate: np.ndarray) -> np.ndarray:
@@ -385,7 +413,12 @@ def operate(x: dict, horizon: int, *, shared: Shared | None = None,
 def pay_per_fte(x: dict, horizon: int) -> np.ndarray:
     """Loaded hourly + salaried pay of one FTE per role and year (T, S, R, Y)."""
     return ((x["hourly"] * x["hours"] + x["salary"] / 12.0) * x["wage_mult"][:, None, None]
-            * (1.0 + x["load"]))[..., None] * tl.yearly(x["raise"], horizon)
+            * (1.0 + x["load"]))[..., None] * _raises(x, horizon)
+
+
+def _raises(x: dict, horizon: int) -> np.ndarray:
+    """Each role's yearly raise factor (T, S, R, Y), computed once when no trial varies it."""
+    return tl.once_for_all_trials(lambda rate: tl.yearly(rate, horizon), x["raise"])
 
 
 def _late_lines(op: Operation, late: Late) -> None:

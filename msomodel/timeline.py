@@ -6,9 +6,17 @@ Annual growth and escalators step up at the start of each project year: a value 
 is ``value * (1 + g) ** y(m)``.  A site "operates" from its ``open_month`` on; its volume ramps
 linearly from ``ramp_start`` (opening month) to 1.0 after ``ramp_months`` months.
 All functions take a leading trials axis T and sites axis S: shapes (T, S) -> (T, S, M).
+
+Speed (the same numbers): :func:`once_for_all_trials` computes what depends only on inputs no
+trial varies for one trial and broadcasts it; :func:`monthly` spreads years onto months in C
+order (months last in memory), which keeps the engine's (T, S, M) arithmetic on contiguous
+rows; :func:`increase` is ``np.diff(prepend=0)`` without the copy.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -33,8 +41,31 @@ def yearly(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
 
 
 def to_months(per_year: np.ndarray, horizon: int) -> np.ndarray:
-    """Spread values per project year (..., Y) onto months (..., M)."""
+    """Spread values per project year (..., Y) onto months (..., M) (a new array)."""
     return per_year[..., project_year(horizon)]
+
+
+def monthly(per_year: np.ndarray, horizon: int) -> np.ndarray:
+    """:func:`to_months` as a C-ordered array (months last in memory, like the other monthly
+    arrays: elementwise work and sums over sites run on contiguous rows).  ``to_months``'
+    fancy index lays the months axis out first, which the line arrays keep (their matrix
+    products depend on it)."""
+    return np.repeat(per_year, _months_per_year(horizon), axis=-1)
+
+
+@lru_cache(maxsize=16)
+def _months_per_year(horizon: int) -> tuple[int, ...]:
+    """How many indices each project year has (year 0 also has index 0)."""
+    return tuple(int(n) for n in np.bincount(project_year(horizon)))
+
+
+def increase(a: np.ndarray) -> np.ndarray:
+    """Change over the month before along the last axis, from 0 before index 0:
+    ``np.diff(a, axis=-1, prepend=0.0)`` without the concatenated copy (the same numbers)."""
+    out = np.empty(a.shape)
+    np.subtract(a[..., :1], 0.0, out=out[..., :1])
+    np.subtract(a[..., 1:], a[..., :-1], out=out[..., 1:])
+    return out
 
 
 def escalate(rate_annual: np.ndarray, horizon: int) -> np.ndarray:
@@ -63,6 +94,13 @@ def at_index(amount: np.ndarray, index: np.ndarray, horizon: int) -> np.ndarray:
     return amount[..., None] * (months(horizon) == index[..., None])
 
 
+def per_site_once(amount: np.ndarray, open_month: np.ndarray, horizon: int) -> np.ndarray:
+    """A one-time amount (T,) per site paid at the index before each site opens
+    (``open_month`` (T, S)), summed over sites (T, M)."""
+    each = np.broadcast_to(amount[:, None], open_month.shape)
+    return at_index(each, open_month - 1.0, horizon).sum(axis=1)
+
+
 def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndarray,
                   horizon: int) -> np.ndarray:
     """Spread ``amount`` evenly over ``n_months`` months starting at ``first_month``."""
@@ -70,3 +108,20 @@ def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndar
     n = np.maximum(n_months, 1.0)[..., None]
     live = (m >= first_month[..., None]) & (m < first_month[..., None] + n)
     return amount[..., None] / n * live
+
+
+def same_for_all_trials(*arrays: np.ndarray) -> bool:
+    """Each of ``arrays`` holds one trial's values for every trial: a trials axis of length 1
+    or stride 0 (what :meth:`msomodel.inputs.ModelInputs.batch` gives an input not sampled)."""
+    return all(a.shape[0] == 1 or a.strides[0] == 0 for a in arrays)
+
+
+def once_for_all_trials(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
+    """``fn(*arrays)``, computed for the first trial only and broadcast (read-only) to all
+    trials when none of ``arrays`` (leading trials axis) varies across trials: the same numbers
+    as computing it for every trial, without the per-trial work."""
+    T = max(a.shape[0] for a in arrays)
+    if T == 1 or not same_for_all_trials(*arrays):
+        return fn(*arrays)
+    one = fn(*(a[:1] for a in arrays))
+    return np.broadcast_to(one, (T, *one.shape[1:]))

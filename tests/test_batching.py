@@ -36,9 +36,10 @@ def _with_sites(n: int):
 
 def test_chunks_are_sized_by_sites_times_months():
     months = compile_inputs(msomodel.load_scenario(OHIO)).horizon
-    for sites, expected in ((1, mc.CHUNK_ELEMENTS // months),
-                            (5, mc.CHUNK_ELEMENTS // (5 * months)),
-                            (100, mc.CHUNK_ELEMENTS // (100 * months))):
+    per_site = mc.CHUNK_ELEMENTS // months  # the company-level arrays weigh COMPANY_SITES sites
+    for sites, expected in ((1, per_site // (1 + mc.COMPANY_SITES)),
+                            (5, per_site // (5 + mc.COMPANY_SITES)),
+                            (100, per_site // (100 + mc.COMPANY_SITES))):
         inputs = compile_inputs(_with_sites(sites))
         assert mc.chunk_trials(inputs) == expected
         assert mc.chunk_trials(inputs, 7) == 7  # an explicit chunk size wins

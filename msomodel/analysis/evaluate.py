@@ -15,6 +15,7 @@ NPVs use each trial's own discount rate, exactly as :func:`msomodel.metrics.opti
 from __future__ import annotations
 
 from contextlib import AbstractContextManager
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from msomodel import engine, finance
 from msomodel.inputs import ModelInputs
 from msomodel.options import Projection
 from msomodel.scenario import OPTIONS
+from msomodel.timeline import once_for_all_trials
 
 CHALLENGERS = ("mso", "software_only")
 
@@ -31,9 +33,16 @@ def one_blas_thread() -> AbstractContextManager[Any]:
     """numpy's BLAS on one thread for the ``with`` block (threadpoolctl): the engine's small
     matrix products and the IRR solver are faster without thread hand-offs, and the cores are
     left to other processes (a distributed run's workers, say)."""
-    from threadpoolctl import threadpool_limits
+    return _blas_controller().limit(limits=1, user_api="blas")
 
-    return threadpool_limits(limits=1, user_api="blas")
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded thread pools, found once (numpy's BLAS is loaded
+    with numpy): looking them up on every call took milliseconds."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
 
 
 def gap_key(option: str, baseline: str) -> str:
@@ -58,8 +67,8 @@ def outcome_keys(options: tuple[str, ...] = OPTIONS) -> list[str]:
 
 
 def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
-            arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
-            ) -> tuple[dict[str, Projection], np.ndarray]:
+            arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS,
+            cash_only: bool = False) -> tuple[dict[str, Projection], np.ndarray]:
     """:func:`msomodel.engine.run`, and each trial's annual discount rate (n,)."""
     values, arrays = values or {}, arrays or {}
     if "discount_rate" in arrays:
@@ -67,7 +76,8 @@ def project(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
     else:
         rate = values.get("finance.discount_rate_annual", inputs.arrays["discount_rate"])
     rate = np.broadcast_to(np.asarray(rate, dtype=float), (n,))
-    return engine.run(inputs, n, values=values, arrays=arrays, options=options), rate
+    return engine.run(inputs, n, values=values, arrays=arrays, options=options,
+                      cash_only=cash_only), rate
 
 
 def outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
@@ -87,16 +97,19 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
                  arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
                  ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """NPVs per option and incremental NPVs, and each option's net cash flow (T, M)."""
-    projections, rate_annual = project(inputs, n, values, arrays, options)
-    rate = finance.monthly_rate(rate_annual)
+    projections, rate_annual = project(inputs, n, values, arrays, options, cash_only=True)
     out: dict[str, np.ndarray] = {}
     flows = {option: p.net_cash_flow for option, p in projections.items()}
+    months = next(iter(flows.values())).shape[-1]
+    compounded = once_for_all_trials(  # one rate for all trials unless it is sampled
+        lambda r: finance.compounding(finance.monthly_rate(r), months), rate_annual)
     for option, cf in flows.items():
-        out[f"{option}.npv"] = np.asarray(finance.npv(rate, cf))
+        out[f"{option}.npv"] = np.asarray(finance.npv(None, cf, compounded=compounded))
     for a in flows:
         for b in flows:
             if a != b and (b != "self_managed" or a in CHALLENGERS):
-                out[gap_key(a, b)] = np.asarray(finance.npv(rate, flows[a] - flows[b]))
+                out[gap_key(a, b)] = np.asarray(finance.npv(None, flows[a] - flows[b],
+                                                            compounded=compounded))
     return out, flows
 
 

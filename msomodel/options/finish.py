@@ -72,8 +72,10 @@ class Projection:
 
 def tax_paid(taxable: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """Monthly tax with unlimited loss carry-forward; taxable shape (T, M), rate (T,)."""
-    taxed = np.maximum.accumulate(np.maximum(np.cumsum(taxable, axis=-1), 0.0), axis=-1)
-    return rate[:, None] * np.diff(taxed, axis=-1, prepend=0.0)
+    taxed = np.cumsum(taxable, axis=-1)
+    np.maximum(taxed, 0.0, out=taxed)
+    np.maximum.accumulate(taxed, axis=-1, out=taxed)
+    return rate[:, None] * tl.increase(taxed)
 
 
 _CAPITAL_INPUTS = ("startup", "equipment", "open_month", "loan_frac", "loan_rate", "loan_term",
@@ -135,7 +137,7 @@ def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray,
         deferred = deferred + deferred_dues
     net = inventory - payables - deferred
     return {"inventory": inventory, "payables": payables, "deferred_revenue": deferred,
-            "change": np.diff(net, axis=-1, prepend=0.0)}
+            "change": tl.increase(net)}
 
 
 @dataclass
@@ -173,7 +175,8 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
            taxable_parts: list[np.ndarray] | None = None,
            entities: dict | None = None, cap: dict[str, np.ndarray] | None = None,
            capital_entity_one_time: np.ndarray | None = None,
-           deferred_dues: np.ndarray | None = None) -> Projection:
+           deferred_dues: np.ndarray | None = None, cash_only: bool = False,
+           site_totals: dict[str, np.ndarray] | None = None) -> Projection:
     """Assemble the company view and the net cash flow (see the module docstring).
 
     ``taxable_parts``: per-entity taxable income; interest, depreciation, the loan fee and the
@@ -186,6 +189,10 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
 
     Also the *unlevered* (project) cash flow: the same without the loan (no draw, fee, interest
     or repayment; tax without the interest and fee deduction; the exit before repaying the loan).
+
+    ``cash_only``: the projection holds ``site`` and the company's ``net_cash_flow`` only (what
+    a Monte Carlo trial needs; the same numbers).  ``site_totals``: revenue and product cost
+    already summed over sites (T, M), when at hand.
     """
     cap = cap if cap is not None else capital(x, horizon)
     ebitda = site["ebitda"].sum(axis=1) - overhead
@@ -195,9 +202,8 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     taxes = [tax_paid(p, x["tax_rate"]) for p in
              [*parts[:-1], before - cap["interest"] - cap["loan_fee"]]]
     tax = sum(taxes)
-    tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
-    wc = working_capital(x, site["revenue"].sum(axis=1), site["product_cost"].sum(axis=1),
-                         deferred_dues)
+    totals = site_totals or {k: site[k].sum(axis=1) for k in ("revenue", "product_cost")}
+    wc = working_capital(x, totals["revenue"], totals["product_cost"], deferred_dues)
     reserve = x["cash_reserve"]
     pc = len(parts) > 1  # friendly PC: the owner owns the MSO, a physician the PC
     # What the owner sells: the business, or under the friendly PC the MSO (valued on its own
@@ -227,9 +233,12 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
     if pc:  # the PC's cash is its physician owner's, except that the owner's MSO funds its
         # shortfalls and is repaid first: the owner's share is the PC's cumulative cash below 0
         pc_cash = parts[0] - taxes[0] - wc["change"]
-        to_owner = np.diff(np.minimum(np.cumsum(pc_cash, axis=-1), 0.0), axis=-1, prepend=0.0)
+        to_owner = tl.increase(np.minimum(np.cumsum(pc_cash, axis=-1), 0.0))
         retained = pc_cash - to_owner
     cash = operating + cap["loan_draw"] - cap["loan_fee"] - payment - tax + exit_value - retained
+    if cash_only:
+        return Projection(option, site, {"net_cash_flow": cash})
+    tax_unlevered = sum(tax_paid(p, x["tax_rate"]) for p in [*parts[:-1], before])
     unlevered = operating - tax_unlevered - retained
     unlevered[:, -1] += gross_exit + reserve
     company = {"overhead": overhead, "ebitda": ebitda, "one_time": one_time,
@@ -248,14 +257,21 @@ def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
     """Licence-condition costs of ``option``: monthly per open site (T, S, M) and one-time per
     site before it opens, summed over sites (T, M); see :mod:`msomodel.compliance`."""
     o = OPTIONS.index(option)
-    monthly = x["cond_monthly"][:, o][:, None, None] * is_open
-    once = np.broadcast_to(x["cond_once"][:, o][:, None], x["open_month"].shape)
-    return monthly, tl.at_index(once, x["open_month"] - 1.0, horizon).sum(axis=1)
+    monthly = tl.once_for_all_trials(lambda cost, on: cost[:, None, None] * on,
+                                     x["cond_monthly"][:, o], is_open)
+    return monthly, tl.once_for_all_trials(lambda once, first: tl.per_site_once(
+        once, first, horizon), x["cond_once"][:, o], x["open_month"])
 
 
 def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:
     """Complete a site-line dict: missing lines are zero, EBITDA = revenue - all costs."""
     shape = lines["revenue"].shape
-    out = {name: lines.get(name, np.zeros(shape)) for name in SITE_LINES[:-1]}
-    out["ebitda"] = out["revenue"] - sum(out[n] for n in SITE_LINES[1:-1])
+    out = {name: lines[name] if name in lines else np.zeros(shape) for name in SITE_LINES[:-1]}
+    # revenue - (0 + cost + cost ...) in the lines' order, summed in place; a missing line is
+    # zero and adds nothing after the first addition (which turns -0.0 into 0.0), so it is skipped
+    given = [lines[name] for name in SITE_LINES[1:-1] if name in lines]
+    costs = np.add(given[0], 0.0, out=np.empty(shape)) if given else np.zeros(shape)
+    for cost in given[1:]:
+        costs += cost
+    out["ebitda"] = np.subtract(out["revenue"], costs, out=costs)
     return out

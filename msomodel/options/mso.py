@@ -9,8 +9,6 @@ physician-owned PC (``provides_friendly_pc``) covers the friendly-PC structure's
 
 from __future__ import annotations
 
-import numpy as np
-
 from msomodel import timeline as tl
 from msomodel.operations import Shared, operate, prepare
 from msomodel.options.fees import mso_fee, purchasing_discount
@@ -25,10 +23,10 @@ def manage(x: dict, horizon: int, *, fee_type: str, shared: Shared | None = None
     taken = x["absorbed_role"]
     clinical, admin = split_payroll(x, op, 1.0 - taken)
     share = x["absorbed_opex"][:, None, :]
-    cost_base = op.payroll(taken) + op.opex(share)
-    fee = mso_fee(x, fee_type, op.revenue, cost_base, op.open, horizon)
-    onboarding = np.broadcast_to(x["onboarding"][:, None], x["open_month"].shape)
-    one_time = tl.at_index(onboarding, x["open_month"] - 1.0, horizon).sum(axis=1)
+    fee = mso_fee(x, fee_type, op.revenue, lambda: op.payroll(taken) + op.opex(share), op.open,
+                  horizon)  # the cost base: what the MSO takes over (a cost-plus fee only)
+    one_time = tl.once_for_all_trials(lambda fee, first: tl.per_site_once(fee, first, horizon),
+                                      x["onboarding"], x["open_month"])
     return Managed("mso", op, clinical, admin, 1.0 - share, fee, None, one_time,
                    option_exit_multiple(x, "mso_exit_multiple"), x["termination_fee"],
                    x["provides_pc"])

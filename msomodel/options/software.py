@@ -38,7 +38,8 @@ def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     first = np.arange(S) == np.argmin(x["open_month"], axis=1)[:, None]
     location = np.where(first, x["sw_first"][:, None], x["sw_extra"][:, None])
     monthly = location + providers(x) * x["sw_provider"][:, None] + x["sw_addons"][:, None]
-    return monthly[..., None] * tl.escalate(x["sw_esc"], horizon)[:, None, :] * is_open
+    esc = tl.once_for_all_trials(lambda rate: tl.escalate(rate, horizon), x["sw_esc"])
+    return monthly[..., None] * esc[:, None, :] * is_open
 
 
 def beyond(offer: np.ndarray, existing: np.ndarray) -> np.ndarray:
@@ -63,8 +64,8 @@ def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
     saved = further(beyond(x["sw_admin_saved"], x["base_admin_saved"]), kept)
     keep = 1.0 - x["is_admin"] * saved[:, None, None]
     clinical, admin = split_payroll(x, op, keep)
-    one_time = tl.at_index(np.broadcast_to(x["sw_impl"][:, None], x["open_month"].shape),
-                           x["open_month"] - 1.0, horizon).sum(axis=1)
+    one_time = tl.once_for_all_trials(lambda fee, first: tl.per_site_once(fee, first, horizon),
+                                      x["sw_impl"], x["open_month"])
     return Managed("software_only", op, clinical, admin, (1.0 - x["sw_replaces"])[:, None, :],
                    None, subscription(x, op.open, horizon), one_time,
                    option_exit_multiple(x, "sw_exit_multiple"))

@@ -15,63 +15,87 @@ from __future__ import annotations
 
 import numpy as np
 
+from msomodel import timeline as tl
 from msomodel.operations import Operation
 from msomodel.options.fees import mso_fee
 from msomodel.options.finish import Managed, Projection, capital, conditions, finish, site_lines
 
 
-def _zeros_or(value: np.ndarray | None, like: np.ndarray) -> np.ndarray:
-    return np.zeros_like(like) if value is None else value
-
-
-def direct(m: Managed, x: dict, horizon: int, *, cap: dict | None = None, **_: object) -> Projection:
+def direct(m: Managed, x: dict, horizon: int, *, cap: dict | None = None,
+           cash_only: bool = False, **_: object) -> Projection:
     op = m.op
     cond, cond_once = conditions(x, m.option, op.open, horizon)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
                       staff_admin=m.admin, opex=op.opex(m.opex_weights),
-                      mso_fee=_zeros_or(m.mso_fee, op.revenue),
-                      software_fee=_zeros_or(m.software_fee, op.revenue), conditions=cond)
+                      **_given(mso_fee=m.mso_fee, software_fee=m.software_fee), conditions=cond)
     T, M = op.revenue.shape[0], horizon + 1
     return finish(m.option, x, horizon, site, overhead=np.zeros((T, M)),
                   one_time=m.one_time + cond_once, exit_multiple=m.exit_multiple,
                   termination_fee=m.termination_fee, cap=cap,
-                  deferred_dues=_dues(op))
+                  deferred_dues=_dues(op), cash_only=cash_only)
 
 
 def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
-                cap: dict | None = None) -> Projection:
+                cap: dict | None = None, cash_only: bool = False) -> Projection:
     op = m.op
     cap = cap if cap is not None else capital(x, horizon)
-    T = op.revenue.shape[0]
-    own = 1.0 - (np.zeros(T) if m.covers_pc is None else m.covers_pc)  # (T,) 0: the MSO covers it
+    T, M = op.revenue.shape[0], horizon + 1
+    covered = np.broadcast_to(0.0, (T,)) if m.covers_pc is None else m.covers_pc
+    own = 1.0 - covered  # (T,) 0: the third-party MSO covers the PC's own costs
     weights = np.broadcast_to(m.opex_weights, op.opex_pct.shape)
     pc_opex, mso_opex = op.opex(weights * x["opex_pc"]), op.opex(weights * (1.0 - x["opex_pc"]))
-    third, software = _zeros_or(m.mso_fee, op.revenue), _zeros_or(m.software_fee, op.revenue)
-    structuring = ((x["md_agreement"] + x["pc_admin"]) * own)[:, None, None] * op.open
+    structuring = tl.once_for_all_trials(  # medical director and PC administration, monthly
+        lambda md, admin, cov, on: ((md + admin) * (1.0 - cov))[:, None, None] * on,
+        x["md_agreement"], x["pc_admin"], covered, op.open)
     cond, cond_once = conditions(x, m.option, op.open, horizon)
-    before_fee = op.revenue - op.product_cost - m.clinical - pc_opex - structuring - cond
     overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
-    cost_base = m.admin + mso_opex + third + software + _shared_costs(x, op.open, overhead, cap)
+
+    def cost_base() -> np.ndarray:  # what the owner's MSO bears (a cost-plus fee only)
+        total = m.admin + mso_opex
+        for part in (m.mso_fee, m.software_fee):  # a missing one adds zero, as before
+            total = total + (0.0 if part is None else part)
+        return total + _shared_costs(x, op.open, overhead, cap)
+
+    def before_fee() -> np.ndarray:  # the PC's EBITDA before the fee (a sweep fee only)
+        out = op.revenue - op.product_cost
+        for cost in (m.clinical, pc_opex, structuring, cond):
+            out -= cost
+        return out
+
     fee = mso_fee(x, mgmt_fee_type, op.revenue, cost_base, op.open, horizon, prefix="mf",
                   profit_before=before_fee)
     site = site_lines(revenue=op.revenue, product_cost=op.product_cost, staff_clinical=m.clinical,
-                      staff_admin=m.admin, opex=pc_opex + mso_opex, mso_fee=third,
-                      software_fee=software, structuring=structuring, conditions=cond)
+                      staff_admin=m.admin, opex=pc_opex + mso_opex,
+                      **_given(mso_fee=m.mso_fee, software_fee=m.software_fee),
+                      structuring=structuring, conditions=cond)
     mso_once = m.one_time.copy()
     mso_once[:, 0] += x["structuring"] * own
+    fee_total = fee.sum(1)
     pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
           "staff_clinical": m.clinical.sum(1), "opex": pc_opex.sum(1),
           "structuring": structuring.sum(1), "conditions": cond.sum(1),
-          "management_fee": fee.sum(1)}
+          "management_fee": fee_total}
     pc["ebitda"] = pc["revenue"] - sum(pc[k] for k in list(pc)[1:])
-    mso = {"management_fee": fee.sum(1), "staff_admin": m.admin.sum(1), "opex": mso_opex.sum(1),
-           "mso_fee": third.sum(1), "software_fee": software.sum(1), "overhead": overhead}
+    mso = {"management_fee": fee_total, "staff_admin": m.admin.sum(1), "opex": mso_opex.sum(1),
+           "mso_fee": _total(m.mso_fee, T, M), "software_fee": _total(m.software_fee, T, M),
+           "overhead": overhead}
     mso["ebitda"] = mso["management_fee"] - sum(mso[k] for k in list(mso)[1:])
     return finish(m.option, x, horizon, site, overhead=overhead, one_time=mso_once + cond_once,
                   exit_multiple=m.exit_multiple, termination_fee=m.termination_fee,
                   taxable_parts=[pc["ebitda"] - cond_once, mso["ebitda"]],
                   entities={"pc": pc, "mso": mso}, cap=cap, capital_entity_one_time=mso_once,
-                  deferred_dues=_dues(op))
+                  deferred_dues=_dues(op), cash_only=cash_only,
+                  site_totals={"revenue": pc["revenue"], "product_cost": pc["product_cost"]})
+
+
+def _given(**lines: np.ndarray | None) -> dict[str, np.ndarray]:
+    """The site lines an option has (a missing one is zero in :func:`site_lines`)."""
+    return {k: v for k, v in lines.items() if v is not None}
+
+
+def _total(line: np.ndarray | None, T: int, M: int) -> np.ndarray:
+    """A site line summed over sites (T, M); zero when the option has none."""
+    return np.zeros((T, M)) if line is None else line.sum(1)
 
 
 def _dues(op: Operation) -> np.ndarray | None:
