@@ -49,7 +49,7 @@ from msomodel.scenario.base import Float
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, defer_build=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 Path = Annotated[str, Field(min_length=1, description="Dotted scenario path of a numeric input.")]
