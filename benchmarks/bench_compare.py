@@ -21,7 +21,7 @@ And the CLI's wall time against ``python -c "import pandas"`` and against the CL
 ``CLI_ROUNDS`` rounds after a warm-up, the order rotating each round; each figure is the median
 of the rounds' ratios, with their range.  Both trees read bytecode (``compileall`` first: a tree
 without ``__pycache__`` would compile every module on every run, e.g. under
-``PYTHONDONTWRITEBYTECODE=1``).  Run: ``python -m benchmarks.bench_compare [--baseline COMMIT]
+``PYTHONDONTWRITEBYTECODE=1``), and a rules cache folder of the benchmark's own.  Run: ``python -m benchmarks.bench_compare [--baseline COMMIT]
 [--rounds N]``.
 """
 
@@ -100,19 +100,24 @@ def _compiled(tree: Path) -> None:
 def cli_vs_baseline(commit: str = CLI_BASELINE, rounds: int = CLI_ROUNDS) -> dict:
     """``msomodel compare FLORIDA`` (table) of this tree and of ``commit``, and ``import pandas``:
     fresh processes, rotated rounds; ratios per round (median and range)."""
+    import tempfile
+
     from benchmarks.bench_goals import _baseline_tree, _ratio, _rotated, _wall
 
     cli = [sys.executable, "-m", "msomodel.cli", "compare", str(FLORIDA)]
-    with _baseline_tree(commit) as before:
+    with _baseline_tree(commit) as before, tempfile.TemporaryDirectory() as rules_cache:
+        # a rules cache of the benchmark's own: a shared folder keeps 8 rule books, and other
+        # checkouts' runs could push a tree's out (a cold run, ~0.5 s more) between rounds
+        cache = {"MSOMODEL_CACHE_DIR": rules_cache}
         if before is None:
             print(f"no tree for {commit}: the CLI against import pandas only")
-        runs = {"compare": lambda: _wall(cli, ROOT),
+        runs = {"compare": lambda: _wall(cli, ROOT, **cache),
                 "import_pandas": lambda: _wall([sys.executable, "-c", "import pandas"], ROOT)}
         for tree in (ROOT, before):
             if tree is not None:
                 _compiled(tree)
         if before is not None:
-            runs["compare_baseline"] = lambda: _wall(cli, before)
+            runs["compare_baseline"] = lambda: _wall(cli, before, **cache)
         for run in runs.values():  # warm-up: file cache, the rules cache
             run()
         times = _rotated(runs, rounds)
