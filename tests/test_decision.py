@@ -176,3 +176,21 @@ def test_without_declared_uncertainty_the_sentence_says_it_is_untested():
     d = msomodel.compare(build(data)).decision
     assert d.probability_best is None and d.trials == 0
     assert "How sure this is was not measured: the scenario declares no uncertainty" in d.sentence
+
+
+def test_percentile_is_numpys_to_the_bit():
+    import math
+
+    from msomodel.decision import percentile
+
+    rng = np.random.default_rng(11)
+    for trial in range(3000):
+        n = int(rng.integers(1, 2500)) if trial % 3 else int(rng.integers(1, 12))
+        x = rng.standard_normal(n) * 10.0 ** int(rng.integers(-3, 9))
+        if trial % 7 == 0:
+            x = np.round(x)  # ties
+        if trial % 50 == 0:
+            x[rng.integers(n)] = np.nan
+        for q in (10, 0, 100, 50, 2.5):
+            want, got = float(np.percentile(x, q)), percentile(x, q)
+            assert got == want or (math.isnan(want) and math.isnan(got)), (n, q)

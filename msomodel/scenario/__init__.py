@@ -12,8 +12,6 @@ Modules: :mod:`.base` (number types), :mod:`.site` (a site's economics), :mod:`.
 structures), :mod:`.deal` (structure, third-party MSO, software), :mod:`.uncertainty`.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import re
 from functools import lru_cache
@@ -104,7 +102,7 @@ def _condition_ids(state: str | None, licence: str | None, on: dt.date) -> froze
     return frozenset(c.id for f in found.values() for c in f.conditions)
 
 
-def applicable_condition_ids(owner: Owner | None, on: dt.date) -> frozenset[str]:
+def applicable_condition_ids(owner: "Owner | None", on: dt.date) -> frozenset[str]:
     """Ids of the licence conditions that can apply to ``owner`` under any structure on ``on``."""
     return _condition_ids(owner.state, owner.licence, on) if owner is not None else frozenset()
 
@@ -129,7 +127,7 @@ class Loan(Model):
     )
 
     @model_validator(mode="after")
-    def _sba_maturity(self) -> Loan:
+    def _sba_maturity(self) -> "Loan":
         if self.program == "sba_7a" and self.term_months > 120:
             raise ValueError(
                 f"an SBA 7(a) loan for build-out, equipment and working capital has a maturity of "
@@ -275,7 +273,7 @@ class Owner(Model):
             ) from None
 
     @model_validator(mode="after")
-    def _shares(self) -> Owner:
+    def _shares(self) -> "Owner":
         if self.ownership:
             total = sum(o.share for o in self.ownership)
             if abs(total - 1.0) > 1e-6:
@@ -372,7 +370,7 @@ class Scenario(Model):
     _sources: dict[str, str] | None = PrivateAttr(None)  # input path -> source (cache)
 
     @model_validator(mode="after")
-    def _check(self) -> Scenario:
+    def _check(self) -> "Scenario":
         """Cross-field checks; every problem found is reported (one ``path: message`` line each)."""
         unique_names(self.sites, "site")
         problems: list[str] = []

@@ -4,9 +4,12 @@ Numbers never accept NaN or infinity.  YAML's ``true``/``on`` where a number is 
 rejected by the loader (:func:`msomodel.loading.messages.bool_issues`), which sees every file
 and every mapping given to :func:`msomodel.scenario_from_dict`, and names the value's line.  Names appear in dotted input paths (``sites.Austin.open_month``), so they
 may not contain '.'.
-"""
 
-from __future__ import annotations
+The scenario modules do without ``from __future__ import annotations``: Python evaluates the field
+annotations as it builds each class, where pydantic would otherwise ``eval`` every annotation
+string again (about 400 fields on every start-up); a method returning its own class names it in
+quotes.
+"""
 
 import types
 import typing

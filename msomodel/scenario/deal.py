@@ -11,8 +11,6 @@ Two questions, kept apart:
   or a third-party MSO's services for a fee.  All three are compared under the structure.
 """
 
-from __future__ import annotations
-
 from typing import Any, Literal
 
 from pydantic import Field, model_validator
@@ -78,7 +76,7 @@ class MSO(Model):
         return data
 
     @model_validator(mode="after")
-    def _third_party_cost_base(self) -> MSO:
+    def _third_party_cost_base(self) -> "MSO":
         if getattr(self.fee, "cost_base_includes", None):
             raise ValueError("fee.cost_base_includes: for the friendly PC's management fee only "
                              "(a third-party MSO's own costs are not modelled)")

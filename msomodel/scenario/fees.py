@@ -4,8 +4,6 @@ Amounts are per site per month unless said otherwise; shares are fractions of th
 collections (= revenue: med spas are paid up front).
 """
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
@@ -33,7 +31,7 @@ class FeeCommon(Model):
     changes_per_year: Int = Field(1, ge=0, description="How often the fee is reset [per year].")
 
     @model_validator(mode="after")
-    def _floor_cap(self) -> FeeCommon:
+    def _floor_cap(self) -> "FeeCommon":
         f, c = self.floor_per_site_monthly, self.cap_per_site_monthly
         if f is not None and c is not None and c < f:
             raise ValueError(f"cap_per_site_monthly ({c:g}) is below floor_per_site_monthly ({f:g})")
@@ -77,7 +75,7 @@ class TieredFee(FeeCommon):
     tiers: list[Tier] = Field(min_length=1, description="Marginal bands, lowest first.")
 
     @model_validator(mode="after")
-    def _bands(self) -> TieredFee:
+    def _bands(self) -> "TieredFee":
         edges = [t.up_to_monthly for t in self.tiers]
         if any(e is None for e in edges[:-1]):
             raise ValueError("only the last tier may omit up_to_monthly")

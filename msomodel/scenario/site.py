@@ -1,7 +1,5 @@
 """One site's economics (``site_defaults`` and each site's ``overrides``) and the site list."""
 
-from __future__ import annotations
-
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
@@ -53,7 +51,7 @@ class ServiceLine(Model):
     source: Source = None
 
     @model_validator(mode="after")
-    def _one_cost_basis(self) -> ServiceLine:
+    def _one_cost_basis(self) -> "ServiceLine":
         if self.cost_fraction_of_price is not None and self.cost_per_unit is not None:
             raise ValueError("give cost_fraction_of_price or cost_per_unit, not both")
         if self.kind != "membership" and (self.redemption_share is not None
@@ -103,7 +101,7 @@ class Capacity(Model):
     hiring: Hiring | None = Field(None, description="Hire providers as demand grows (none).")
 
     @model_validator(mode="after")
-    def _room(self) -> Capacity:
+    def _room(self) -> "Capacity":
         if self.hiring is not None and self.hiring.max_providers < self.providers:
             raise ValueError(f"hiring.max_providers ({self.hiring.max_providers:g}) is below "
                              f"the providers already there ({self.providers:g})")
@@ -157,7 +155,7 @@ class Role(Model):
     source: Source = None
 
     @model_validator(mode="after")
-    def _has_pay(self) -> Role:
+    def _has_pay(self) -> "Role":
         if self.hourly_rate is None and self.salary_annual is None and self.commission_rate is None:
             raise ValueError("a role needs hourly_rate, salary_annual or commission_rate")
         if self.scales_with is not None:
@@ -179,7 +177,7 @@ class Staffing(Model):
     roles: list[Role] = Field(min_length=1, description="The roster of roles.")
 
     @model_validator(mode="after")
-    def _names(self) -> Staffing:
+    def _names(self) -> "Staffing":
         unique_names(self.roles, "role")
         return self
 
@@ -221,7 +219,7 @@ class SiteAssumptions(Model):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> SiteAssumptions:
+    def _check(self) -> "SiteAssumptions":
         for key in self.opex:
             if "." in key or not key:
                 raise ValueError(f"opex: expected item names without '.', found '{key}'")

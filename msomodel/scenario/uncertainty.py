@@ -38,8 +38,6 @@ Correlations are Spearman rank correlations, imposed by the Iman–Conover metho
 coefficient between every pair.
 """
 
-from __future__ import annotations
-
 import math
 from typing import Annotated, Literal
 
@@ -70,7 +68,7 @@ class SensitivityRange(_Spec):
     high: Float
 
     @model_validator(mode="after")
-    def _check(self) -> SensitivityRange:
+    def _check(self) -> "SensitivityRange":
         _ordered(self.low, None, self.high)
         return self
 
@@ -82,7 +80,7 @@ class Uniform(_Spec):
     high: Float
 
     @model_validator(mode="after")
-    def _check(self) -> Uniform:
+    def _check(self) -> "Uniform":
         _ordered(self.low, None, self.high)
         return self
 
@@ -95,7 +93,7 @@ class Triangular(_Spec):
     high: Float
 
     @model_validator(mode="after")
-    def _check(self) -> Triangular:
+    def _check(self) -> "Triangular":
         _ordered(self.low, self.mode, self.high)
         return self
 
@@ -109,7 +107,7 @@ class Pert(_Spec):
     lamb: Float = Field(4.0, gt=0.0, le=100.0, description="Weight of the mode (4 = classic PERT).")
 
     @model_validator(mode="after")
-    def _check(self) -> Pert:
+    def _check(self) -> "Pert":
         _ordered(self.low, self.mode, self.high)
         return self
 
@@ -130,7 +128,7 @@ class LogNormal(_Spec):
     sigma: Float | None = Field(None, ge=0.0, description="Standard deviation of log(X).")
 
     @model_validator(mode="after")
-    def _check(self) -> LogNormal:
+    def _check(self) -> "LogNormal":
         natural = self.mean is not None or self.sd is not None
         log = self.mu is not None or self.sigma is not None
         if natural and log:
@@ -162,7 +160,7 @@ class Correlation(_Spec):
     rank_correlation: Float = Field(ge=-1.0, le=1.0)
 
     @model_validator(mode="after")
-    def _check(self) -> Correlation:
+    def _check(self) -> "Correlation":
         if len(set(self.paths)) != len(self.paths):
             raise ValueError("paths must be different inputs")
         return self
@@ -182,7 +180,7 @@ class UncertaintySpec(_Spec):
     )
 
     @model_validator(mode="after")
-    def _check(self) -> UncertaintySpec:
+    def _check(self) -> "UncertaintySpec":
         seen: set[str] = set()
         for d in self.distributions:
             if d.path in seen:
