@@ -101,8 +101,23 @@ def msomodel_report(paths: list[Path], notebook: Path, out: Path, jobs: int) -> 
         f" notebook={str(notebook)!r})\nsys.exit(b.exit_code)\n"
     )
     started = time.perf_counter()
-    run([sys.executable, "-c", code, *map(str, paths)], out)
-    return time.perf_counter() - started
+    done = subprocess.run([sys.executable, "-c", code, *map(str, paths)], cwd=out, env=env(),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        kept = _keep_failure(out)
+        tail = "\n".join(done.stderr.strip().splitlines()[-15:])
+        raise RuntimeError(f"msomodel report of {len(paths)} scenario(s) exited with "
+                           f"{done.returncode}; its output is kept in {kept}; it said:\n{tail}")
+    return seconds
+
+
+def _keep_failure(out: Path) -> Path:
+    """A copy of a failed batch's output folder (the failed notebooks and the index say which
+    report failed and why) under ``benchmarks/results/``, which the run would otherwise delete."""
+    target = ROOT / "benchmarks" / "results" / f"report-failure-{out.name}-{int(time.time())}"
+    shutil.copytree(out, target, dirs_exist_ok=True)
+    return target
 
 
 def _fresh(work: Path, name: str) -> Path:
