@@ -31,8 +31,8 @@ import numpy.typing as npt
 import numpy_financial as npf
 
 __all__ = ["LoanSchedule", "annual_rate", "compounding", "cumulative", "discount_factors", "irr",
-           "irr_annual",
-           "loan_schedule", "moic", "monthly_rate", "npv", "payback_month", "peak_funding"]
+           "irr_annual", "loan_schedule", "moic", "monthly_rate", "npv", "payback_month",
+           "peak_funding"]
 
 FloatArray = npt.NDArray[np.float64]
 #: Batch results: an array of shape ``values.shape[:-1]``, or a numpy float for 1-D input.

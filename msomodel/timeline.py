@@ -96,9 +96,12 @@ def at_index(amount: np.ndarray, index: np.ndarray, horizon: int) -> np.ndarray:
 
 def per_site_once(amount: np.ndarray, open_month: np.ndarray, horizon: int) -> np.ndarray:
     """A one-time amount (T,) per site paid at the index before each site opens
-    (``open_month`` (T, S)), summed over sites (T, M)."""
-    each = np.broadcast_to(amount[:, None], open_month.shape)
-    return at_index(each, open_month - 1.0, horizon).sum(axis=1)
+    (``open_month`` (T, S)), summed over sites (T, M); computed once for all trials when no
+    trial varies either (:func:`once_for_all_trials`)."""
+    def paid(amount: np.ndarray, open_month: np.ndarray) -> np.ndarray:
+        each = np.broadcast_to(amount[:, None], open_month.shape)
+        return at_index(each, open_month - 1.0, horizon).sum(axis=1)
+    return once_for_all_trials(paid, amount, open_month)
 
 
 def straight_line(amount: np.ndarray, first_month: np.ndarray, n_months: np.ndarray,

@@ -16,8 +16,8 @@ any other) scheduler can map :func:`run_block` over ``range(problem.n_blocks)`` 
 numbers: the same seed gives identical results for every chunk size.  By default it is sized
 by array elements (:data:`CHUNK_ELEMENTS` (sites + :data:`COMPANY_SITES`) x months x trials,
 :func:`chunk_trials`), so that the memory of one call stays about the same whatever the number
-of sites.  Engine calls
-run with numpy's BLAS on one thread (:func:`msomodel.analysis.evaluate.one_blas_thread`).
+of sites.  Engine calls run with numpy's BLAS on one thread
+(:func:`msomodel.analysis.evaluate.one_blas_thread`).
 
 Outcomes per trial are listed in :mod:`msomodel.analysis.evaluate`.
 """

@@ -259,8 +259,7 @@ def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
     o = OPTIONS.index(option)
     monthly = tl.once_for_all_trials(lambda cost, on: cost[:, None, None] * on,
                                      x["cond_monthly"][:, o], is_open)
-    return monthly, tl.once_for_all_trials(lambda once, first: tl.per_site_once(
-        once, first, horizon), x["cond_once"][:, o], x["open_month"])
+    return monthly, tl.per_site_once(x["cond_once"][:, o], x["open_month"], horizon)
 
 
 def site_lines(**lines: np.ndarray) -> dict[str, np.ndarray]:

@@ -25,8 +25,7 @@ def manage(x: dict, horizon: int, *, fee_type: str, shared: Shared | None = None
     share = x["absorbed_opex"][:, None, :]
     fee = mso_fee(x, fee_type, op.revenue, lambda: op.payroll(taken) + op.opex(share), op.open,
                   horizon)  # the cost base: what the MSO takes over (a cost-plus fee only)
-    one_time = tl.once_for_all_trials(lambda fee, first: tl.per_site_once(fee, first, horizon),
-                                      x["onboarding"], x["open_month"])
+    one_time = tl.per_site_once(x["onboarding"], x["open_month"], horizon)
     return Managed("mso", op, clinical, admin, 1.0 - share, fee, None, one_time,
                    option_exit_multiple(x, "mso_exit_multiple"), x["termination_fee"],
                    x["provides_pc"])

@@ -64,8 +64,7 @@ def manage(x: dict, horizon: int, *, shared: Shared | None = None) -> Managed:
     saved = further(beyond(x["sw_admin_saved"], x["base_admin_saved"]), kept)
     keep = 1.0 - x["is_admin"] * saved[:, None, None]
     clinical, admin = split_payroll(x, op, keep)
-    one_time = tl.once_for_all_trials(lambda fee, first: tl.per_site_once(fee, first, horizon),
-                                      x["sw_impl"], x["open_month"])
+    one_time = tl.per_site_once(x["sw_impl"], x["open_month"], horizon)
     return Managed("software_only", op, clinical, admin, (1.0 - x["sw_replaces"])[:, None, :],
                    None, subscription(x, op.open, horizon), one_time,
                    option_exit_multiple(x, "sw_exit_multiple"))
