@@ -17,6 +17,7 @@ venv: $(STAMP)
 
 ## Compare the operating models for every bundled scenario and render the reports into reports/.
 demo: $(STAMP)
+	@bash scripts/ensure-system-deps.sh report
 	$(VENV)/bin/msomodel validate scenarios/*.yaml
 	@for f in scenarios/*.yaml; do $(VENV)/bin/msomodel compare "$$f" || exit $$?; echo; done
 	$(VENV)/bin/msomodel report scenarios/*.yaml -o reports/
@@ -34,6 +35,7 @@ lint: $(STAMP)
 
 ## Issue 17's goals table (about two minutes); BENCH="montecarlo report explorer goals" for more.
 bench: $(STAMP)
+	@bash scripts/ensure-system-deps.sh report
 	$(PY) -m benchmarks $(if $(BENCH),$(BENCH),goals)
 
 explore: $(STAMP)

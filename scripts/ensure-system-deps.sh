@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suite needs when running as root and they are missing:
-# Chromium for the browser test, poppler-utils (pdftoppm) for the report page-fill test,
-# LibreOffice Calc for the workbook recalculation test; the
-# pango/cairo libraries WeasyPrint uses are already part of the base image. Outside root nothing
-# is installed; tests that need them skip with a reason (except in CI, where they must run).
+# Installs the Debian packages msomodel needs when running as root and they are missing.
+#
+#   bash scripts/ensure-system-deps.sh          everything the test suite needs
+#   bash scripts/ensure-system-deps.sh report   only what speeds up report rendering
+#
+# - libharfbuzz-subset0: WeasyPrint subsets the PDF's fonts with HarfBuzz when this library is
+#   present, and otherwise with fontTools in pure Python (about 0.5 s more CPU per report, the
+#   same PDF). Reports render either way.
+# - chromium (browser test), poppler-utils (pdftoppm, the report page-fill test) and
+#   libreoffice-calc-nogui (the workbook recalculation test in tests/test_export.py).
+# The pango/cairo libraries WeasyPrint needs are part of the base image. Outside root nothing is
+# installed; the tests that need a missing package skip with a reason (except under CI=true,
+# where they fail).
 set -u
 need=()
-command -v chromium >/dev/null 2>&1 || need+=(chromium)
-command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
-# LibreOffice Calc (headless) recalculates the exported workbook in tests/test_export.py.
-command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0' || need+=(libharfbuzz-subset0)
+if [ "${1:-all}" != "report" ]; then
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-calc-nogui)
+fi
 if [ ${#need[@]} -eq 0 ]; then exit 0; fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "Installing system packages: ${need[*]}"
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}") >/tmp/msomodel-apt.log 2>&1 \
     || { echo "apt-get install ${need[*]} failed (see /tmp/msomodel-apt.log)"; exit 0; }
 else
-  echo "Not root: not installing ${need[*]}; tests that need them will be skipped."
+  echo "Not root: not installing ${need[*]} (see scripts/ensure-system-deps.sh for what each is for)."
 fi
 exit 0
