@@ -14,7 +14,9 @@
 # where they fail).
 set -u
 need=()
-ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset\.so\.0' || need+=(libharfbuzz-subset0)
+# ldconfig lives in /sbin, which is not on every user's PATH.
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libharfbuzz-subset\.so\.0' \
+  || need+=(libharfbuzz-subset0)
 if [ "${1:-all}" != "report" ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v pdftoppm >/dev/null 2>&1 || need+=(poppler-utils)

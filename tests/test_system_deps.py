@@ -12,7 +12,8 @@ def test_weasyprint_subsets_fonts_with_harfbuzz() -> None:
     pure Python (about 0.5 s of each report's CPU); without it reports still render."""
     from weasyprint.text import ffi
 
-    if ffi.harfbuzz_subset is not None:
+    # WeasyPrint's own condition for the HarfBuzz path (weasyprint/pdf/fonts.py: Font.subset).
+    if ffi.harfbuzz_subset is not None and ffi.harfbuzz.hb_version_atleast(4, 1, 0):
         return
     reason = ("libharfbuzz-subset0 is missing: WeasyPrint falls back to fontTools; install it "
               "with `bash scripts/ensure-system-deps.sh report` as root")
