@@ -83,3 +83,10 @@ def amount(value: Any, *, cents: bool = False) -> str:
         k = a / 1e3
         text = f"${k:.{1 if k < 100 else 0}f}k"
     return f"-{text}" if v < 0 else text
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string: every character but letters, digits and a few safe ones
+    escaped, so nothing in it can end the string or the ``<style>`` element around it."""
+    escaped = "".join(c if c.isalnum() or c in " .,-_()&'" else f"\\{ord(c):x} " for c in text)
+    return f'"{escaped}"'

@@ -1,8 +1,9 @@
 """Render many scenarios on a pool of warm worker processes, with progress and an index.
 
-Each worker imports papermill, nbconvert and WeasyPrint once (initializer) and keeps a kernel booting
-ahead of its next report (:mod:`.kernels`). At most ``jobs`` scenarios are in flight, so "running"
-in the progress bar is exact and cancelling leaves no queued work. Ctrl-C or SIGTERM stops the
+Each worker imports papermill and nbconvert once (initializer), starts its PDF engine (a headless
+Chromium, or imports WeasyPrint) and keeps a kernel booting ahead of its next report
+(:mod:`.kernels`). At most ``jobs`` scenarios are in flight, so "running" in the progress bar is
+exact and cancelling leaves no queued work. Ctrl-C or SIGTERM stops the
 workers, kills their kernels and removes temporaries; finished reports stay, nothing half-written.
 """
 
@@ -136,12 +137,14 @@ def _worker_render(task: dict[str, Any], prestart_next: bool) -> RenderResult:
 
 
 def _terminate_worker(signum: int, frame: Any) -> None:
-    """SIGTERM in a worker: kill its kernels and exit at once (its staging folder is inside the
-    run's, which the batch removes)."""
+    """SIGTERM in a worker: kill its kernels and its browser and exit at once (its staging folder
+    is inside the run's, which the batch removes)."""
+    from .chromium import kill_browser
     from .kernels import _POOL
 
     if _POOL is not None:
         _POOL.kill_now()
+    kill_browser()
     os._exit(128 + signum)
 
 

@@ -297,7 +297,8 @@ def render_bundle(bundle: Bundle) -> Rendered:
     """
     import nbformat
 
-    from .convert import key_figures, to_html, to_pdf
+    from .chromium import ChromiumError
+    from .convert import PdfEngineError, key_figures, to_html, to_pdf
     from .render import _title, render_one
 
     _warm(bundle.kernel_name)
@@ -339,7 +340,12 @@ def render_bundle(bundle: Bundle) -> Rendered:
                 rendered.files["html"] = html.encode("utf-8")
             if "pdf" in bundle.formats:
                 pdf = out / f"{bundle.slug}.pdf"
-                to_pdf(html, pdf, base_url=str(out))
+                try:
+                    to_pdf(html, pdf, base_url=str(out))
+                except (ChromiumError, PdfEngineError) as exc:  # no PDF: this report failed
+                    rendered.files = {}
+                    back.error = f"{bundle.scenario_path}: cannot print its PDF: {exc}"
+                    return rendered
                 rendered.files["pdf"] = pdf.read_bytes()
         back.status = "ok"
         back.duration_s = round(result.duration_s + time.perf_counter() - started, 3)

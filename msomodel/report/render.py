@@ -108,7 +108,8 @@ def render_one(
     """
     import papermill
 
-    from .convert import key_figures, quiet_logs, to_html, to_pdf
+    from .chromium import ChromiumError
+    from .convert import PdfEngineError, key_figures, quiet_logs, to_html, to_pdf
     from .kernels import process_pool
 
     started = time.perf_counter()
@@ -159,6 +160,14 @@ def render_one(
                 staged["pdf"] = stage / f"{slug}.pdf"
                 to_pdf(html, staged["pdf"], base_url=str(out.resolve()))
         publish_set(result, out, run_id, staged)
+        return result
+    except (ChromiumError, PdfEngineError) as exc:  # this report has no PDF: it failed
+        result.status, result.outputs = "failed", {}
+        result.error = f"{result.scenario_path}: cannot print its PDF: {exc}"
+        try:
+            publish_failure(result, out, run_id, None)
+        except OSError:
+            pass
         return result
     except OSError as exc:  # a full disk, a folder made read-only meanwhile: this scenario fails
         result.status, result.outputs = "failed", {}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from msomodel import tables
 from msomodel.compare import Comparison
+from msomodel.formatting import css_string
 from msomodel.report.sections.common import (
     LICENCE_NAMES,
     _e,
@@ -187,7 +188,10 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
     desc = f'<p class="cover-description">{_e(s.description)}</p>' if s.description else ""
     running = f"Prepared for {client}" + (f" by {preparer}" if preparer else "") + f", {when}"
     image = (f'<div class="cover-logo"><img alt="Logo" src="{_e(logo)}"/></div>' if logo else "")
+    # The running footer of every page after the cover (both renderers read @page rules in <style>).
+    footer = f"<style>@page {{ @bottom-left {{ content: {css_string(running)}; }} }}</style>"
     return (
+        f"{footer}"
         f'<section class="cover" data-running="{_e(running)}">'
         f"{image}"
         '<div class="cover-kicker">Operating-model comparison for a medical spa</div>'
