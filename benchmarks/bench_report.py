@@ -7,7 +7,8 @@ The naive chain is what a user would script by hand, serially per scenario::
     weasyprint x.html x.pdf
 
 against ``msomodel report ... -j 2`` (run here as ``render_batch`` in a fresh process, so both
-sides pay their process start-ups). Issue 17's rows:
+sides pay their process start-ups), with msomodel's default PDF engine (headless Chromium when
+one is installed, else WeasyPrint; ``--pdf-engine`` to choose). Issue 17's rows:
 
 - single report latency, msomodel (one job) / the naive chain, the same scenario: goal <= 0.5;
 - batch of 10 and of 20 (the bundled scenarios in turn), ``-j 2``: throughput, the naive
@@ -203,15 +204,24 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--naive", choices=("cycle", "full"), default="cycle",
                         help="naive batches: one cycle of the distinct scenarios per round, "
                              "scaled (default), or every report")
+    parser.add_argument("--pdf-engine", choices=("auto", "chromium", "weasyprint"), default=None,
+                        help="msomodel's PDF engine (MSOMODEL_PDF_ENGINE; default: auto, "
+                             "Chromium when installed); the naive chain always uses WeasyPrint")
     parser.add_argument("--keep", action="store_true", help="keep the output folders")
     args = parser.parse_args(argv or [])
+    if args.pdf_engine:
+        os.environ["MSOMODEL_PDF_ENGINE"] = args.pdf_engine  # read by msomodel's processes
+    from msomodel.report.convert import pdf_engine
+
+    engine, executable = pdf_engine()
     sizes = sorted({int(n) for n in str(args.reports).split(",") if n.strip()})
 
     pool, notebook = scenario_pool()
     work = Path(tempfile.mkdtemp(prefix="msomodel-bench-"))
     print(f"report benchmark: single report and batches of {', '.join(map(str, sizes))} "
           f"(-j {args.jobs}) of {notebook.relative_to(ROOT)} over {len(pool)} scenarios, "
-          f"{args.rounds} interleaved rounds, naive batches: {args.naive}; {os.cpu_count()} "
+          f"{args.rounds} interleaved rounds, naive batches: {args.naive}; msomodel's PDF "
+          f"engine: {engine}{f' ({executable})' if executable else ''}; {os.cpu_count()} "
           f"CPUs; output in {work}", flush=True)
     rounds = []
     try:
@@ -238,6 +248,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     largest = batches[str(sizes[-1])]
     results: dict[str, Any] = {
         "jobs": args.jobs, "cpus": os.cpu_count(), "rounds": args.rounds, "naive": args.naive,
+        "pdf_engine": engine,
         "notebook": str(notebook.relative_to(ROOT)),
         "single": single, "single_ratio": single["ratio"],
         "single_naive_s": single["naive_s"], "single_msomodel_s": single["msomodel_s"],

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import base64
 import json
+import multiprocessing.util
 import os
 import select
 import shutil
@@ -70,6 +71,7 @@ class Browser:
     """
 
     def __init__(self, executable: str) -> None:
+        self.executable = executable
         self.profile = tempfile.mkdtemp(prefix="msomodel-chromium-")
         read_cmd, write_cmd = os.pipe()  # we write commands, Chromium reads them on fd 3
         read_out, write_out = os.pipe()  # Chromium writes results on fd 4, we read them
@@ -186,6 +188,8 @@ class Browser:
 
     def close(self) -> None:
         """Quit the browser (killing it if it does not quit) and remove its profile."""
+        if self.owner != os.getpid():
+            return  # a forked child's copy: the browser is its parent's
         if self.alive():
             try:
                 self.send("Browser.close", timeout=5)
@@ -220,14 +224,16 @@ _BROWSER: Browser | None = None
 
 
 def browser(executable: str) -> Browser:
-    """This process's browser, started if there is none (or it died)."""
+    """This process's browser, started if there is none (or it died, or is another executable)."""
     global _BROWSER
     if _BROWSER is not None and _BROWSER.owner != os.getpid():
         _BROWSER = None  # inherited through fork: the parent's, not ours
-    if _BROWSER is None or not _BROWSER.alive():
+    if _BROWSER is None or not _BROWSER.alive() or _BROWSER.executable != executable:
         if _BROWSER is not None:
             _BROWSER.kill()
         _BROWSER = Browser(executable)
+        # Pool workers leave through os._exit, which skips atexit but runs these finalizers.
+        multiprocessing.util.Finalize(_BROWSER, _BROWSER.close, exitpriority=10)
     return _BROWSER
 
 

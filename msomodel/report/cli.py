@@ -55,6 +55,7 @@ def run_report_command(
     prepared_by: str | None = None,
     logo: str | os.PathLike[str] | None = None,
     date: str | None = None,
+    pdf_engine: str | None = None,
 ) -> int:
     """Render ``paths`` (files, or folders of scenarios) into ``out_dir``, print a summary.
 
@@ -63,6 +64,8 @@ def run_report_command(
     ``local[:N]``) instead of the local pool. ``notebook``: another report notebook (tests).
     ``prepared_for``, ``prepared_by``, ``logo`` (a PNG or JPEG file, checked here and embedded)
     and ``date`` (YYYY-MM-DD) go on every report's cover, over the scenarios' ``report:``.
+    ``pdf_engine`` (``auto``, ``chromium``, ``weasyprint``) sets ``MSOMODEL_PDF_ENGINE`` for this
+    process and its workers; the engine is checked before anything renders.
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
@@ -72,6 +75,17 @@ def run_report_command(
     if jobs is not None and jobs < 1:
         print(f"msomodel report: --jobs must be 1 or more, found {jobs}", file=sys.stderr)
         return 2
+    if pdf_engine is not None:
+        os.environ["MSOMODEL_PDF_ENGINE"] = pdf_engine  # workers inherit it
+    if "pdf" in formats:
+        from .convert import PdfEngineError
+        from .convert import pdf_engine as resolve_engine
+
+        try:
+            resolve_engine()
+        except PdfEngineError as exc:
+            print(f"msomodel report: {exc}", file=sys.stderr)
+            return 2
     bases: list[tuple[Path, Path]] = []
     files, missing, empty = expand_paths(paths, bases)
     if not paths or missing or empty:
@@ -200,6 +214,10 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
     parser.add_argument(
         "--formats", type=_formats, default=list(FORMATS), metavar="LIST",
         help=f"comma-separated, any of: {', '.join(FORMATS)} (default: {','.join(FORMATS)})")
+    parser.add_argument(
+        "--pdf-engine", choices=("auto", "chromium", "weasyprint"), default=None,
+        help="what prints the PDFs: auto (default, or MSOMODEL_PDF_ENGINE): headless Chromium "
+             "when installed, else WeasyPrint; both use the same print stylesheet")
     parser.add_argument("--no-progress", action="store_true",
                         help="no progress bar (default: shown on stderr)")
     parser.add_argument(
@@ -234,7 +252,7 @@ def run_from_args(args: argparse.Namespace) -> int:
     return run_report_command(args.paths, args.output, jobs=args.jobs, formats=args.formats,
                               progress=not args.no_progress, prepared_for=args.prepared_for,
                               prepared_by=args.prepared_by, logo=args.logo, date=args.date,
-                              **options)
+                              pdf_engine=args.pdf_engine, **options)
 
 
 if __name__ == "__main__":

@@ -135,11 +135,13 @@ def pdf_engine() -> tuple[str, str | None]:
     if executable:
         return "chromium", executable
     if wanted == "chromium":
+        named = os.environ.get("MSOMODEL_CHROMIUM")
+        where = (f"MSOMODEL_CHROMIUM={named!r} is not an executable" if named else
+                 "none of chromium, chromium-browser, google-chrome is on PATH")
         raise PdfEngineError(
-            "the PDF engine is chromium but no Chromium was found (looked for "
-            "MSOMODEL_CHROMIUM, then chromium, chromium-browser, google-chrome on PATH); "
-            "install it with `bash scripts/ensure-system-deps.sh` as root (Debian: "
-            "apt-get install chromium)")
+            f"the PDF engine is chromium but no Chromium was found ({where}); install it "
+            "with `bash scripts/ensure-system-deps.sh` as root (Debian: apt-get install "
+            "chromium)")
     return "weasyprint", None
 
 
