@@ -24,6 +24,7 @@ import select
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -63,6 +64,19 @@ def find_chromium() -> str | None:
     return None
 
 
+_TRAMPOLINE = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+               "os.closerange(5, 1 << 16); os.execv(sys.argv[3], sys.argv[3:])")
+
+
+def _above_4(fd: int) -> int:
+    """``fd`` moved to a number above 4, so redirecting onto fds 3 and 4 cannot clobber it."""
+    import fcntl
+
+    moved = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return moved
+
+
 class Browser:
     """One headless Chromium and the DevTools session to it.
 
@@ -75,23 +89,19 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="msomodel-chromium-")
         read_cmd, write_cmd = os.pipe()  # we write commands, Chromium reads them on fd 3
         read_out, write_out = os.pipe()  # Chromium writes results on fd 4, we read them
+        read_cmd, write_out = _above_4(read_cmd), _above_4(write_out)
         flags = [*FLAGS, f"--user-data-dir={self.profile}"]
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
 
-        import fcntl  # POSIX: where Chromium's pipe mode exists
-
-        def child_fds() -> None:  # in the child, before exec: the pipe ends on fds 3 and 4
-            cmd = fcntl.fcntl(read_cmd, fcntl.F_DUPFD, 10)  # above 4: dup2 below never aliases
-            out = fcntl.fcntl(write_out, fcntl.F_DUPFD, 10)
-            os.dup2(cmd, 3)
-            os.dup2(out, 4)
-
+        # A trampoline puts the pipe ends on fds 3 and 4 and execs the browser (no preexec_fn:
+        # unsafe with threads); close_fds keeps everything else of this process out of it.
         try:
             self.process = subprocess.Popen(
-                [executable, *flags, "about:blank"], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False,
-                preexec_fn=child_fds, start_new_session=True)
+                [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(read_cmd), str(write_out),
+                 executable, *flags, "about:blank"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                pass_fds=(read_cmd, write_out), start_new_session=True)
         except OSError as exc:
             for fd in (read_cmd, write_cmd, read_out, write_out):
                 os.close(fd)
