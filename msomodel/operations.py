@@ -186,9 +186,13 @@ def _same_for_all_trials(a: np.ndarray) -> bool:
 def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
     """shape x price, shape x cost share x price, shape x cost per unit, shape x hours and the
     shape (ramp x volume growth) itself, each (T or 1, S, L, M); computed for one trial when
-    none of their inputs varies."""
+    none of their inputs varies (once per process for the same values: read-only)."""
     if all(_same_for_all_trials(x[k]) for k in _LINE_INPUTS):
-        x = {k: x[k][:1] for k in _LINE_INPUTS}
+        return tl.remembered(_line_arrays, {k: x[k][:1] for k in _LINE_INPUTS}, horizon)
+    return _line_arrays(x, horizon)
+
+
+def _line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
     ramp = tl.ramp(x["open_month"], x["ramp_months"], x["ramp_start"], horizon)
     shape = tl.escalate(x["volume_growth"], horizon) * ramp[:, :, None, :]
     per_unit = tl.to_months(x["price"][..., None] * tl.yearly(x["price_growth"], horizon), horizon)

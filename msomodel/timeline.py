@@ -10,15 +10,20 @@ All functions take a leading trials axis T and sites axis S: shapes (T, S) -> (T
 Speed (the same numbers): :func:`once_for_all_trials` computes what depends only on inputs no
 trial varies for one trial and broadcasts it; :func:`monthly` spreads years onto months in C
 order (months last in memory), which keeps the engine's (T, S, M) arithmetic on contiguous
-rows; :func:`increase` is ``np.diff(prepend=0)`` without the copy.
+rows; :func:`increase` is ``np.diff(prepend=0)`` without the copy; :func:`remembered` computes
+what one trial's inputs give once per process for the same values (a compare runs the engine
+some twenty times on the same scenario: the Monte Carlo's chunks, the flip search's rounds).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any, TypeVar
 
 import numpy as np
+
+R = TypeVar("R")
 
 
 def months(horizon: int) -> np.ndarray:
@@ -128,3 +133,25 @@ def once_for_all_trials(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> n
         return fn(*arrays)
     one = fn(*(a[:1] for a in arrays))
     return np.broadcast_to(one, (T, *one.shape[1:]))
+
+
+def remembered(fn: Callable[..., R], x: dict[str, np.ndarray], *args: Any) -> R:
+    """``fn(x, *args)``, remembered by the *values* of the arrays in ``x`` (and ``args``,
+    hashable): the same values give the same (read-only) result object without calling ``fn``
+    again.  For what depends only on inputs that no trial varies (``x`` then holds one trial's
+    arrays), which every engine run of the same scenario recomputes otherwise.  ``fn`` sees
+    read-only copies of the arrays; its result's arrays (a dict or tuple of them) are made
+    read-only."""
+    key = tuple((k, a.dtype.str, a.shape, np.ascontiguousarray(a).tobytes())
+                for k, a in x.items())
+    return _remembered(fn, key, args)
+
+
+@lru_cache(maxsize=32)
+def _remembered(fn: Callable[..., Any], key: tuple, args: tuple) -> Any:
+    x = {k: np.frombuffer(raw, dtype=dtype).reshape(shape) for k, dtype, shape, raw in key}
+    out = fn(x, *args)
+    for a in out.values() if isinstance(out, dict) else out:
+        if isinstance(a, np.ndarray):
+            a.flags.writeable = False
+    return out

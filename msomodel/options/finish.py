@@ -88,12 +88,14 @@ def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
     Build-out (``startup``) and equipment are depreciated straight-line over their own lives.
     ``loan_fee`` is an SBA 7(a) loan's upfront guaranty fee, paid from the proceeds when drawn.
     The same for every option; when no capital input varies across trials it is computed for
-    one trial and broadcast (read-only) to all.
+    one trial (once per process for the same values, :func:`msomodel.timeline.remembered`) and
+    broadcast (read-only) to all.
     """
     T = x["open_month"].shape[0]
-    if T > 1 and all(np.array_equal(x[k], np.broadcast_to(x[k][:1], x[k].shape))
-                     for k in _CAPITAL_INPUTS):
-        one = capital({k: x[k][:1] for k in _CAPITAL_INPUTS}, horizon)
+    if T > 1 and all(tl.same_for_all_trials(x[k])
+                     or np.array_equal(x[k], np.broadcast_to(x[k][:1], x[k].shape))
+                     for k in _CAPITAL_INPUTS):  # once per process for these values
+        one = tl.remembered(capital, {k: x[k][:1] for k in _CAPITAL_INPUTS}, horizon)
         return {k: np.broadcast_to(v, (T, *v.shape[1:])) for k, v in one.items()}
     buildout, equipment = x["startup"], x["equipment"].sum(axis=-1)  # (T, S)
     spend = buildout + equipment
