@@ -277,7 +277,7 @@ def _evaluate(inputs: ModelInputs, leader: str, others: list[str], grids: dict[s
     for p, g in grids.items():
         values[p][lo:lo + len(g)] = g
         lo += len(g)
-    res = npv_by_path(inputs, values, n, chunk_size=max(n, 1))
+    res = npv_by_path(inputs, values, n, chunk_size=max(n, 1), gaps=False)
     lead, who = _lead({o: res[f"{o}.npv"] for o in [leader, *others]}, leader, others)
     out, lo = {}, 0
     for p, g in grids.items():
@@ -298,7 +298,7 @@ def _simulate(scenario: Scenario, inputs: ModelInputs, trials: int, seed: int
     problem = mc.prepare(scenario, spec, trials, seed, inputs=inputs)
     results: list[mc.BlockResult] = []
     for blocks in mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE):
-        results += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE, irr=False)
+        results += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE, irr=False, gaps=False)
     results.sort(key=lambda r: r.block)
     return {o: np.concatenate([r.outcomes[f"{o}.npv"] for r in results]) for o in OPTIONS}, None
 
@@ -391,7 +391,7 @@ def _asymmetries(scenario: Scenario, inputs: ModelInputs, allowed: list[str],
         for p in paths:
             v = values.setdefault(p, np.full(n, P.base_value(inputs, p)))
             v[j] = v[-1] = equal
-    res = npv_by_path(inputs, values, n, chunk_size=n)
+    res = npv_by_path(inputs, values, n, chunk_size=n, gaps=False)
     out = []
     for j, (paths, what, opt, value, equal) in enumerate([*found, ((), "All of them", "", 0.0, 0.0)]):
         npv = {o: float(res[f"{o}.npv"][j]) for o in allowed}

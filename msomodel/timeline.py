@@ -124,6 +124,13 @@ def same_for_all_trials(*arrays: np.ndarray) -> bool:
     return all(a.shape[0] == 1 or a.strides[0] == 0 for a in arrays)
 
 
+def site_sum(a: np.ndarray) -> np.ndarray:
+    """``a.sum(axis=1)``: a per-site array (T, S, ...) summed over sites, for the first trial
+    only (broadcast, read-only) when it holds one trial's values for all
+    (:func:`once_for_all_trials`: a flat fee, the openings)."""
+    return once_for_all_trials(lambda v: v.sum(axis=1), a)
+
+
 def once_for_all_trials(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> np.ndarray:
     """``fn(*arrays)``, computed for the first trial only and broadcast (read-only) to all
     trials when none of ``arrays`` (leading trials axis) varies across trials: the same numbers

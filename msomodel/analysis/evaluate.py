@@ -94,9 +94,10 @@ def outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
 
 
 def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = None,
-                 arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS
-                 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """NPVs per option and incremental NPVs, and each option's net cash flow (T, M)."""
+                 arrays: dict[str, Any] | None = None, options: tuple[str, ...] = OPTIONS,
+                 *, gaps: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """NPVs per option and incremental NPVs, and each option's net cash flow (T, M);
+    ``gaps=False``: the options' NPVs only (no ``incremental.*`` and ``gap.*`` keys)."""
     projections, rate_annual = project(inputs, n, values, arrays, options, cash_only=True)
     out: dict[str, np.ndarray] = {}
     flows = {option: p.net_cash_flow for option, p in projections.items()}
@@ -105,7 +106,7 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
         lambda r: finance.compounding(finance.monthly_rate(r), months), rate_annual)
     for option, cf in flows.items():
         out[f"{option}.npv"] = np.asarray(finance.npv(None, cf, compounded=compounded))
-    for a in flows:
+    for a in flows if gaps else ():
         for b in flows:
             if a != b and (b != "self_managed" or a in CHALLENGERS):
                 out[gap_key(a, b)] = np.asarray(finance.npv(None, flows[a] - flows[b],
@@ -128,9 +129,10 @@ def irr_outcomes(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def npv_by_path(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
-                chunk_size: int = 4000) -> dict[str, np.ndarray]:
+                chunk_size: int = 4000, *, gaps: bool = True) -> dict[str, np.ndarray]:
     """NPV outcomes of ``n`` trials given ``{path: values (n,)}`` (pseudo-paths allowed),
-    ``chunk_size`` trials per engine call, BLAS on one thread."""
+    ``chunk_size`` trials per engine call, BLAS on one thread (``gaps=False``: the options'
+    NPVs only, see :func:`npv_outcomes`)."""
     from msomodel.analysis.paths import batch_arguments
 
     parts = []
@@ -139,5 +141,5 @@ def npv_by_path(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
             hi = min(lo + chunk_size, n)
             plain, arrays = batch_arguments(inputs, hi - lo,
                                             {p: v[lo:hi] for p, v in values.items()})
-            parts.append(npv_outcomes(inputs, hi - lo, plain, arrays)[0])
+            parts.append(npv_outcomes(inputs, hi - lo, plain, arrays, gaps=gaps)[0])
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -126,27 +126,29 @@ def sample_block(problem: MonteCarloProblem, block: int) -> tuple[dict[str, np.n
 
 def evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
                      chunk_size: int | None = DEFAULT_CHUNK_SIZE, *,
-                     irr_blocks: Sequence[int] = (), irr: bool = True) -> dict[str, np.ndarray]:
+                     irr_blocks: Sequence[int] = (), irr: bool = True,
+                     gaps: bool = True) -> dict[str, np.ndarray]:
     """Outcomes of ``n`` trials given ``{path: values (n,)}``, ``chunk_size`` per engine call
     (None: :func:`chunk_trials`), with BLAS on one thread.
 
     IRR and payback are solved per group of trials given by ``irr_blocks`` (sizes adding up
     to ``n``; default: all ``n`` together), independently of the chunking; ``irr=False``
-    gives NPVs only (what a decision needs).
+    gives NPVs only, and ``gaps=False`` without the incremental and gap NPVs (the options'
+    NPVs: what a decision needs).
     """
     with one_blas_thread():
         return _evaluate_samples(inputs, values, n, chunk_trials(inputs, chunk_size),
-                                 irr_blocks, irr)
+                                 irr_blocks, irr, gaps)
 
 
 def _evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int,
                       chunk_size: int, irr_blocks: Sequence[int],
-                      irr: bool) -> dict[str, np.ndarray]:
+                      irr: bool, gaps: bool = True) -> dict[str, np.ndarray]:
     parts, flows = [], []
     for lo in range(0, n, chunk_size):
         hi = min(lo + chunk_size, n)
         plain, arrays = P.batch_arguments(inputs, hi - lo, {p: v[lo:hi] for p, v in values.items()})
-        out, cf = npv_outcomes(inputs, hi - lo, plain, arrays)
+        out, cf = npv_outcomes(inputs, hi - lo, plain, arrays, gaps=gaps)
         parts.append(out)
         flows.append(cf)
     result = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -164,13 +166,15 @@ def _evaluate_samples(inputs: ModelInputs, values: dict[str, np.ndarray], n: int
 
 def run_blocks(problem: MonteCarloProblem, blocks: Sequence[int],
                chunk_size: int | None = DEFAULT_CHUNK_SIZE, *,
-               irr: bool = True) -> list[BlockResult]:
+               irr: bool = True, gaps: bool = True) -> list[BlockResult]:
     """Sample ``blocks`` and evaluate them together, ``chunk_size`` trials per engine call
-    (None: :func:`chunk_trials`; IRR and payback block by block, unless ``irr=False``)."""
+    (None: :func:`chunk_trials`; IRR and payback block by block, unless ``irr=False``;
+    ``gaps=False``: without the incremental and gap NPVs)."""
     drawn = [sample_block(problem, b) for b in blocks]
     sizes = [problem.block_range(b)[1] - problem.block_range(b)[0] for b in blocks]
     values = {p: np.concatenate([v[p] for v, _ in drawn]) for p in problem.plan.paths}
-    out = evaluate_samples(problem.inputs, values, sum(sizes), chunk_size, irr_blocks=sizes, irr=irr)
+    out = evaluate_samples(problem.inputs, values, sum(sizes), chunk_size, irr_blocks=sizes,
+                           irr=irr, gaps=gaps)
     results, lo = [], 0
     for b, (v, clipped), size in zip(blocks, drawn, sizes, strict=True):
         results.append(BlockResult(b, problem.block_range(b)[0],

@@ -99,6 +99,6 @@ def _renewals(term: np.ndarray, change: np.ndarray, horizon: int) -> np.ndarray:
 
 def purchasing_discount(x: dict, is_open: np.ndarray) -> np.ndarray:
     """Discount on discountable product cost (T, M), growing with the number of open sites."""
-    n_open = is_open.sum(axis=1)
+    n_open = tl.site_sum(is_open)
     grown = x["disc"][:, None] + x["disc_per_site"][:, None] * np.maximum(n_open - 1.0, 0.0)
     return np.minimum(grown, np.maximum(x["disc_max"], x["disc"])[:, None])

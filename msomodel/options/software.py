@@ -32,8 +32,21 @@ def providers(x: dict) -> np.ndarray:
     return np.where(x["has_capacity"] > 0, x["providers"], clinical_fte)
 
 
+#: What the subscription reads (besides the openings).
+_SUBSCRIPTION_INPUTS = ("open_month", "sw_first", "sw_extra", "sw_provider", "sw_addons",
+                        "sw_esc", "fte", "is_admin", "has_capacity", "providers")
+
+
 def subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
-    """Software fee per site and month (T, S, M)."""
+    """Software fee per site and month (T, S, M); computed once for all trials when none of its
+    inputs varies (:func:`msomodel.timeline.once_for_all_trials`)."""
+    def fee(on: np.ndarray, *values: np.ndarray) -> np.ndarray:
+        return _subscription(dict(zip(_SUBSCRIPTION_INPUTS, values, strict=True)), on, horizon)
+
+    return tl.once_for_all_trials(fee, is_open, *(x[k] for k in _SUBSCRIPTION_INPUTS))
+
+
+def _subscription(x: dict, is_open: np.ndarray, horizon: int) -> np.ndarray:
     S = x["open_month"].shape[1]
     first = np.arange(S) == np.argmin(x["open_month"], axis=1)[:, None]
     location = np.where(first, x["sw_first"][:, None], x["sw_extra"][:, None])

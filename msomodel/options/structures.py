@@ -48,7 +48,7 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
         lambda md, admin, cov, on: ((md + admin) * (1.0 - cov))[:, None, None] * on,
         x["md_agreement"], x["pc_admin"], covered, op.open)
     cond, cond_once = conditions(x, m.option, op.open, horizon)
-    overhead = x["mso_overhead"][:, None] * (op.open.sum(axis=1) > 0)
+    overhead = x["mso_overhead"][:, None] * (tl.site_sum(op.open) > 0)
 
     def cost_base() -> np.ndarray:  # what the owner's MSO bears (a cost-plus fee only)
         total = m.admin + mso_opex
@@ -70,10 +70,10 @@ def friendly_pc(m: Managed, x: dict, horizon: int, *, mgmt_fee_type: str,
                       structuring=structuring, conditions=cond)
     mso_once = m.one_time.copy()
     mso_once[:, 0] += x["structuring"] * own
-    fee_total = fee.sum(1)
+    fee_total = tl.site_sum(fee)
     pc = {"revenue": op.revenue.sum(1), "product_cost": op.product_cost.sum(1),
           "staff_clinical": m.clinical.sum(1), "opex": pc_opex.sum(1),
-          "structuring": structuring.sum(1), "conditions": cond.sum(1),
+          "structuring": tl.site_sum(structuring), "conditions": tl.site_sum(cond),
           "management_fee": fee_total}
     pc["ebitda"] = pc["revenue"] - sum(pc[k] for k in list(pc)[1:])
     mso = {"management_fee": fee_total, "staff_admin": m.admin.sum(1), "opex": mso_opex.sum(1),
@@ -95,7 +95,7 @@ def _given(**lines: np.ndarray | None) -> dict[str, np.ndarray]:
 
 def _total(line: np.ndarray | None, T: int, M: int) -> np.ndarray:
     """A site line summed over sites (T, M); zero when the option has none."""
-    return np.zeros((T, M)) if line is None else line.sum(1)
+    return np.zeros((T, M)) if line is None else tl.site_sum(line)
 
 
 def _dues(op: Operation) -> np.ndarray | None:
