@@ -12,7 +12,7 @@ Axes: S sites, L service lines, R roles, K running-cost items, E equipment items
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -59,6 +59,13 @@ class ModelInputs:
     mgmt_fee_type: str        # the friendly PC's management fee type
     structure: str            # "direct" or "friendly_pc"
     compliance: Compliance | None = None
+    #: Read-only trials views of :attr:`arrays` by ``n`` (each with the array it views): a
+    #: compare batches the same arrays some twenty times.  Not pickled.
+    _views: dict[int, dict[str, tuple[np.ndarray, np.ndarray]]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_views": {}}
 
     def path_value(self, path: str) -> float:
         """Current value at a scenario path (the first element it feeds)."""
@@ -81,7 +88,13 @@ class ModelInputs:
         ``values`` maps scenario paths to arrays of shape ``(n,)`` (or scalars); ``arrays`` maps
         array names directly (e.g. ``fee_pct``) the same way.  Everything else is broadcast.
         """
-        out = {k: _trials(v, n) for k, v in self.arrays.items()}
+        views = self._views.setdefault(n, {})
+        out = {}
+        for k, v in self.arrays.items():
+            seen = views.get(k)
+            if seen is None or seen[0] is not v:  # a new array under this name: a new view
+                seen = views[k] = (v, _trials(v, n))
+            out[k] = seen[1]
         writable: set[str] = set()
 
         def assign(name: str, idx: tuple[int, ...], value: Any) -> None:

@@ -138,8 +138,18 @@ def once_for_all_trials(fn: Callable[..., np.ndarray], *arrays: np.ndarray) -> n
     T = max(a.shape[0] for a in arrays)
     if T == 1 or not same_for_all_trials(*arrays):
         return fn(*arrays)
-    one = fn(*(a[:1] for a in arrays))
-    return np.broadcast_to(one, (T, *one.shape[1:]))
+    return for_all_trials(fn(*(a[:1] for a in arrays)), T)
+
+
+def for_all_trials(one: np.ndarray, n: int) -> np.ndarray:
+    """``np.broadcast_to(one, (n, *one.shape[1:]))`` of one trial's array (a trials axis of
+    length 1): read-only, stride 0 on the trials axis; built directly for a contiguous array
+    (a few times faster; an engine run makes dozens)."""
+    if not one.flags.c_contiguous or one.shape[:1] != (1,):
+        return np.broadcast_to(one, (n, *one.shape[1:]))
+    out = np.ndarray((n, *one.shape[1:]), one.dtype, one, 0, (0, *one.strides[1:]))
+    out.flags.writeable = False
+    return out
 
 
 def remembered(fn: Callable[..., R], x: dict[str, np.ndarray], *args: Any) -> R:

@@ -96,7 +96,7 @@ def capital(x: dict, horizon: int) -> dict[str, np.ndarray]:
                      or np.array_equal(x[k], np.broadcast_to(x[k][:1], x[k].shape))
                      for k in _CAPITAL_INPUTS):  # once per process for these values
         one = tl.remembered(capital, {k: x[k][:1] for k in _CAPITAL_INPUTS}, horizon)
-        return {k: np.broadcast_to(v, (T, *v.shape[1:])) for k, v in one.items()}
+        return {k: tl.for_all_trials(v, T) for k, v in one.items()}
     buildout, equipment = x["startup"], x["equipment"].sum(axis=-1)  # (T, S)
     spend = buildout + equipment
     when = x["open_month"] - 1.0
