@@ -155,10 +155,10 @@ def collect(scenario: Scenario) -> list[Assumption]:
 
 
 def _given_paths(scenario: Scenario) -> set[str]:
-    """Dotted paths set explicitly in the file (or its bases), named list items by name."""
+    """Dotted paths set explicitly in the file (or its bases), named list items by name (from
+    the file as it was loaded, else read again)."""
     if not scenario.source_path or not Path(scenario.source_path).is_file():
         return set()
-    from msomodel.loader import _load_tree
 
     found: set[str] = set()
 
@@ -173,7 +173,12 @@ def _given_paths(scenario: Scenario) -> set[str]:
         else:
             found.add(prefix)
 
-    walk(_load_tree(Path(scenario.source_path)), "")
+    tree = scenario._tree
+    if tree is None:
+        from msomodel.loader import _load_tree
+
+        tree = _load_tree(Path(scenario.source_path))
+    walk(tree, "")
     return found
 
 

@@ -271,7 +271,9 @@ def load_scenario(path: str | Path, *, cache: Cache | None = None) -> Scenario:
 
     def work() -> Scenario:
         tree = load_tree(path, cache=cache)
-        return validate(tree.data, source=name, sha256=tree.sha256, marks=tree.marks)
+        scenario = validate(tree.data, source=name, sha256=tree.sha256, marks=tree.marks)
+        scenario._tree = tree.data  # what the file sets (msomodel.assumptions), not read again
+        return scenario
 
     return _guarded(name, work)
 

@@ -368,6 +368,7 @@ class Scenario(Model):
     _resolved: list[SiteAssumptions] | None = PrivateAttr(None)
     _provenance: list[dict[str, Any]] | None = PrivateAttr(None)
     _sources: dict[str, str] | None = PrivateAttr(None)  # input path -> source (cache)
+    _tree: dict[str, Any] | None = PrivateAttr(None)  # the file as loaded, bases merged in
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
