@@ -170,3 +170,23 @@ def test_a_browser_that_cannot_print_fails_that_report(monkeypatch: pytest.Monke
     again = render_one(FIXTURES / "alpha.yaml", out, formats=("html", "pdf"), notebook=standin)
     assert again.ok and sorted(p.name for p in out.iterdir()) == [
         "alpha.html", "alpha.json", "alpha.pdf"]
+
+
+def test_report_command_checks_the_engine_before_rendering(monkeypatch: pytest.MonkeyPatch,
+                                                           tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture) -> None:
+    from msomodel.report import run_report_command
+
+    monkeypatch.setenv("MSOMODEL_PDF_ENGINE", "auto")  # restored after the command sets it
+    monkeypatch.setenv("MSOMODEL_CHROMIUM", str(tmp_path / "no-such-browser"))
+    out = tmp_path / "out"
+    code = run_report_command([FIXTURES / "alpha.yaml"], out, jobs=1, progress=False,
+                              pdf_engine="chromium")
+    assert code == 2 and not out.exists()
+    assert "no Chromium was found (MSOMODEL_CHROMIUM=" in capsys.readouterr().err
+    monkeypatch.setenv("MSOMODEL_PDF_ENGINE", "prince")
+    assert run_report_command([FIXTURES / "alpha.yaml"], out, jobs=1, progress=False) == 2
+    assert "MSOMODEL_PDF_ENGINE must be one of" in capsys.readouterr().err
+    # Without a PDF to print, the engine does not matter.
+    assert run_report_command([FIXTURES / "alpha.yaml"], out, jobs=1, progress=False,
+                              formats=["html"], notebook=FIXTURES / "standin.ipynb") == 0
