@@ -12,7 +12,7 @@ import pytest
 
 import msomodel
 from msomodel.errors import ScenarioError
-from msomodel.formatting import AMOUNT_RULE, amount
+from msomodel.formatting import AMOUNT_RULE, amount, css_string
 from msomodel.report import sections
 from msomodel.report.cli import build_parser, cover_parameters, run_report_command
 from msomodel.report.sections.cover import LogoError, cover_logo, logo_data_uri, scenario_logo
@@ -172,7 +172,8 @@ def test_cover_takes_the_scenario_settings_and_the_callers_over_them(texas, tmp_
     assert "<th>Prepared for</th><td>Acme Spa LLC</td>" in html
     assert "<th>Prepared by</th><td>Example Advisory LLC</td>" in html
     assert "<th>Date</th><td>15 March 2026</td>" in html
-    assert 'data-running="Prepared for Acme Spa LLC by Example Advisory LLC, 15 March 2026"' in html
+    footer = css_string("Prepared for Acme Spa LLC by Example Advisory LLC, 15 March 2026")
+    assert f"<style>@page {{ @bottom-left {{ content: {footer}; }} }}</style>" in html
     logo = logo_data_uri(png(tmp_path / "logo.png"))
     html = sections.title_page(c, version="9.9", prepared_by="Jane Doe", prepared_for="Other",
                                logo=logo)

@@ -89,7 +89,7 @@ def _run_here(tasks: list[dict[str, Any]], bar: Progress) -> list[RenderResult]:
     try:
         if tasks:
             process_pool(tasks[0]["kernel_name"]).start_zygote()  # imports in parallel with ours
-        warm_imports()
+        warm_imports(pdf=any("pdf" in task["formats"] for task in tasks))
         for i, task in enumerate(tasks):
             bar.started()
             result = render_one(**task, prestart_next=i + 1 < len(tasks))
@@ -119,7 +119,7 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-def _init_worker(kernel_name: str) -> None:
+def _init_worker(kernel_name: str, pdf: bool = True) -> None:
     """Runs once per worker: heavy imports now, a kernel booting for the first report."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
     signal.signal(signal.SIGTERM, _terminate_worker)
@@ -128,7 +128,7 @@ def _init_worker(kernel_name: str) -> None:
 
     pool = process_pool(kernel_name)
     pool.start_zygote()  # the kernels' imports run while this worker imports the converters
-    warm_imports()
+    warm_imports(pdf)
     pool.prestart()
 
 
@@ -151,7 +151,7 @@ def _terminate_worker(signum: int, frame: Any) -> None:
 def _run_pool(tasks: list[dict[str, Any]], jobs: int, bar: Progress) -> list[RenderResult]:
     executor = ProcessPoolExecutor(
         max_workers=jobs, mp_context=_worker_context(), initializer=_init_worker,
-        initargs=(tasks[0]["kernel_name"],),
+        initargs=(tasks[0]["kernel_name"], any("pdf" in task["formats"] for task in tasks)),
     )
     results: dict[int, RenderResult] = {}
     in_flight: dict[Future[RenderResult], int] = {}

@@ -7,10 +7,15 @@ Chromium per process (a batch worker prints all its reports in it) and talks the
 over ``--remote-debugging-pipe``: JSON messages ending in a NUL byte on file descriptors 3 (to
 Chromium) and 4 (from it), so no websocket library and no port.
 
-Each report is printed in a new tab with JavaScript disabled and host names unresolvable (the
-report is self-contained: images are data URIs), so a report can neither run code nor fetch
-anything. When this process's end of the pipe closes (the process exits or is killed) Chromium
-exits too.
+Containment: each report is written into a fresh ``about:blank`` tab (``Page.setDocumentContent``,
+no file on disk) with JavaScript disabled and host names unresolvable. The report is
+self-contained (images are data URIs); from that page Chromium refuses ``file:`` URLs, and no
+request reaches the network. When this process's end of the pipe closes (the process exits or is
+killed) Chromium exits too.
+
+Failures: a browser that is gone (it exited, or the page's renderer crashed) is replaced and the
+report printed once more; a browser that stops answering is killed and the report fails (the
+next report starts a new one); Chromium's own last words (its stderr) are quoted in the error.
 """
 
 from __future__ import annotations
@@ -26,14 +31,15 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 #: Looked up on PATH in this order when ``MSOMODEL_CHROMIUM`` does not name the executable.
 EXECUTABLES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-#: Seconds a page may take to load, and to print, before the report fails.
-LOAD_TIMEOUT_S, PRINT_TIMEOUT_S, START_TIMEOUT_S = 60.0, 300.0, 60.0
+#: Seconds Chromium may take to start, a command to answer, a page to load and to print.
+START_TIMEOUT_S, COMMAND_TIMEOUT_S, LOAD_TIMEOUT_S, PRINT_TIMEOUT_S = 60.0, 30.0, 60.0, 120.0
 
 FLAGS = (
     "--headless", "--remote-debugging-pipe", "--disable-gpu", "--no-first-run",
@@ -45,10 +51,25 @@ FLAGS = (
 #: ``Page.printToPDF``: the page size and margins come from the print CSS (A4, margin boxes).
 PRINT_OPTIONS = {"preferCSSPageSize": True, "printBackground": True, "generateTaggedPDF": True,
                  "generateDocumentOutline": True}
+#: Events that say the page's renderer is gone.
+CRASHED = ("Inspector.targetCrashed", "Target.detachedFromTarget")
 
 
 class ChromiumError(RuntimeError):
     """Chromium could not be started, or failed to load or print a report."""
+
+
+class ChromiumGone(ChromiumError):
+    """The browser exited, or the page's renderer crashed: a new browser may well succeed."""
+
+
+class ChromiumUnusable(ChromiumGone):
+    """A new browser exited before answering its first command, twice: it cannot run here (e.g.
+    its sandbox is not allowed)."""
+
+
+class ChromiumTimeout(ChromiumError):
+    """The browser stopped answering (it is killed)."""
 
 
 def find_chromium() -> str | None:
@@ -81,49 +102,63 @@ class Browser:
     """One headless Chromium and the DevTools session to it.
 
     Starting returns at once (the browser boots while the caller works); the first command waits
-    for it. Not thread-safe: one caller at a time, as in a batch worker.
+    for it. Not thread-safe: :func:`print_pdf` serialises the callers of a process.
     """
 
     def __init__(self, executable: str) -> None:
         self.executable = executable
-        self.profile = tempfile.mkdtemp(prefix="msomodel-chromium-")
-        read_cmd, write_cmd = os.pipe()  # we write commands, Chromium reads them on fd 3
-        read_out, write_out = os.pipe()  # Chromium writes results on fd 4, we read them
-        read_cmd, write_out = _above_4(read_cmd), _above_4(write_out)
-        flags = [*FLAGS, f"--user-data-dir={self.profile}"]
-        if hasattr(os, "geteuid") and os.geteuid() == 0:
-            flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
-
-        # A trampoline puts the pipe ends on fds 3 and 4 and execs the browser (no preexec_fn:
-        # unsafe with threads); close_fds keeps everything else of this process out of it.
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(read_cmd), str(write_out),
-                 executable, *flags, "about:blank"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                pass_fds=(read_cmd, write_out), start_new_session=True)
-        except OSError as exc:
-            for fd in (read_cmd, write_cmd, read_out, write_out):
-                os.close(fd)
-            shutil.rmtree(self.profile, ignore_errors=True)
-            raise ChromiumError(f"cannot start {executable}: {exc}") from exc
-        os.close(read_cmd)
-        os.close(write_out)
-        self._out, self._in = write_cmd, read_out
-        self._buffer = b""
+        self.owner = os.getpid()  # a forked child must not close its parent's browser
+        self._buffer = bytearray()
         self._next_id = 0
         self._events: list[dict[str, Any]] = []
         self._started = False
-        self.owner = os.getpid()  # a forked child must not close its parent's browser
+        fds: list[int] = []
+        self.profile = ""
+        try:
+            read_cmd, write_cmd = os.pipe()  # we write commands, Chromium reads them on fd 3
+            fds += [read_cmd, write_cmd]
+            read_out, write_out = os.pipe()  # Chromium writes results on fd 4, we read them
+            fds += [read_out, write_out]
+            read_cmd, write_out = _above_4(read_cmd), _above_4(write_out)
+            fds = [read_cmd, write_cmd, read_out, write_out]
+            self.profile = tempfile.mkdtemp(prefix="msomodel-chromium-")
+            flags = [*FLAGS, f"--user-data-dir={self.profile}"]
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                flags.append("--no-sandbox")  # Chromium refuses to run as root with its sandbox
+            with open(self.log_path, "wb") as log:
+                # A trampoline puts the pipe ends on fds 3 and 4 and execs the browser (no
+                # preexec_fn: unsafe with threads); close_fds keeps everything else out of it.
+                self.process = subprocess.Popen(
+                    [sys.executable, "-I", "-S", "-c", _TRAMPOLINE, str(read_cmd),
+                     str(write_out), executable, *flags, "about:blank"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                    pass_fds=(read_cmd, write_out), start_new_session=True)
+        except OSError as exc:
+            for fd in fds:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+            if self.profile:
+                shutil.rmtree(self.profile, ignore_errors=True)
+            raise ChromiumGone(f"cannot start {executable}: {exc}") from exc
+        os.close(read_cmd)
+        os.close(write_out)
+        self._out, self._in = write_cmd, read_out
 
-    # -- the protocol ---------------------------------------------------------------------------
+    @property
+    def log_path(self) -> Path:
+        return Path(self.profile) / "chromium-stderr.log"
 
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    # -- the protocol ---------------------------------------------------------------------------
+
     def send(self, method: str, params: dict[str, Any] | None = None,
-             session: str | None = None, timeout: float = LOAD_TIMEOUT_S) -> dict[str, Any]:
-        """Run one DevTools command and return its result (events meanwhile are kept)."""
+             session: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Run one DevTools command and return its result (events meanwhile are kept).
+        ``timeout``: seconds, default :data:`COMMAND_TIMEOUT_S`."""
         self._next_id += 1
         message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
         if session:
@@ -133,16 +168,14 @@ class Browser:
             while data:
                 data = data[os.write(self._out, data):]
         except OSError as exc:
-            raise ChromiumError(f"Chromium is gone ({method}): {exc}") from exc
-        deadline = time.monotonic() + timeout
+            raise ChromiumGone(self._gone(f"Chromium is gone ({method}: {exc})")) from exc
+        deadline = time.monotonic() + (COMMAND_TIMEOUT_S if timeout is None else timeout)
         while True:
-            reply = self._read(deadline, method)
+            reply = self._next(deadline, method, session)
             if reply.get("id") == message["id"]:
                 if "error" in reply:
                     raise ChromiumError(f"{method}: {reply['error'].get('message', reply['error'])}")
                 return reply.get("result", {})
-            if "method" in reply:
-                self._events.append(reply)
 
     def wait_for(self, event: str, session: str, timeout: float) -> dict[str, Any]:
         """The next ``event`` of ``session`` (possibly one received during a command)."""
@@ -151,28 +184,53 @@ class Browser:
                 return self._events.pop(i)
         deadline = time.monotonic() + timeout
         while True:
-            message = self._read(deadline, event)
+            message = self._next(deadline, event, session)
             if message.get("method") == event and message.get("sessionId") == session:
+                self._events.remove(message)
                 return message
-            if "method" in message:
-                self._events.append(message)
+
+    def _next(self, deadline: float, waiting_for: str, session: str | None) -> dict[str, Any]:
+        """The next message; events are kept, and one saying ``session``'s page crashed raises."""
+        message = self._read(deadline, waiting_for)
+        if "method" in message:
+            self._events.append(message)
+            crashed = message["method"] in CRASHED and session is not None and session in (
+                message.get("sessionId"), message.get("params", {}).get("sessionId"))
+            if crashed:
+                raise ChromiumGone(f"the page crashed while Chromium was on {waiting_for}")
+        return message
 
     def _read(self, deadline: float, waiting_for: str) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
+        poller = select.poll()
+        poller.register(self._in, select.POLLIN)
+        scanned = 0
+        while (end := self._buffer.find(b"\0", scanned)) < 0:
+            scanned = len(self._buffer)
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._in], [], [], left)[0]:
-                raise ChromiumError(f"Chromium did not answer {waiting_for} in time")
+            if left <= 0 or not poller.poll(left * 1000):
+                raise ChromiumTimeout(f"Chromium did not answer {waiting_for} in time")
             chunk = os.read(self._in, 1 << 20)
             if not chunk:
-                raise ChromiumError(f"Chromium exited while waiting for {waiting_for}")
+                raise ChromiumGone(self._gone(f"Chromium exited while waiting for {waiting_for}"))
             self._buffer += chunk
-        message, _, self._buffer = self._buffer.partition(b"\0")
+        message = bytes(self._buffer[:end])
+        del self._buffer[:end + 1]
         return json.loads(message)
+
+    def _gone(self, what: str) -> str:
+        """``what``, with the last lines Chromium wrote to its stderr (why it exited)."""
+        try:
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            lines = []
+        lines = [line.strip() for line in lines if line.strip() and "dbus" not in line.lower()]
+        said = " | ".join(lines[-3:])  # (headless Chromium always complains about D-Bus)
+        return f"{what}; it said: {said}" if said else what
 
     # -- printing -------------------------------------------------------------------------------
 
-    def print_pdf(self, html_file: Path, target: Path) -> None:
-        """Load ``html_file`` in a new tab (no JavaScript) and write its PDF to ``target``."""
+    def print_pdf(self, html: str, target: Path) -> None:
+        """Write ``html`` into a new blank tab (no JavaScript) and its PDF to ``target``."""
         if not self._started:
             self.send("Target.getTargets", timeout=START_TIMEOUT_S)  # waits for the boot
             self._started = True
@@ -181,17 +239,22 @@ class Browser:
             session = self.send("Target.attachToTarget", {"targetId": tab, "flatten": True})[
                 "sessionId"]
             self.send("Emulation.setScriptExecutionDisabled", {"value": True}, session)
+            self.send("Inspector.enable", session=session)  # reports a crash of the page
             self.send("Page.enable", session=session)
-            loaded = self.send("Page.navigate", {"url": html_file.resolve().as_uri()}, session)
-            if loaded.get("errorText"):
-                raise ChromiumError(f"cannot load {html_file}: {loaded['errorText']}")
+            frame = self.send("Page.getFrameTree", session=session)["frameTree"]["frame"]["id"]
+            self.send("Page.setDocumentContent", {"frameId": frame, "html": html}, session)
             self.wait_for("Page.loadEventFired", session, LOAD_TIMEOUT_S)
             printed = self.send("Page.printToPDF", PRINT_OPTIONS, session, PRINT_TIMEOUT_S)
             target.write_bytes(base64.b64decode(printed["data"]))
+        except ChromiumTimeout:
+            self.kill()  # a browser that stopped answering gets no more commands
+            raise
         finally:
             if self.alive():
                 try:
-                    self.send("Target.closeTarget", {"targetId": tab})
+                    self.send("Target.closeTarget", {"targetId": tab}, timeout=5)
+                except ChromiumTimeout:
+                    self.kill()
                 except ChromiumError:
                     pass
             self._events.clear()
@@ -208,17 +271,21 @@ class Browser:
             try:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
-                self.kill()
+                pass
         self.kill()
 
-    def kill(self) -> None:
-        """Stop the browser now (e.g. from a signal handler) and remove its profile."""
-        if self.alive():
+    def kill(self, wait: bool = True) -> None:
+        """Stop the browser and its renderers now and remove its profile; ``wait=False`` (in a
+        signal handler) does not reap it."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the renderers too, even after the leader
+        except OSError:
+            pass
+        if wait:
             try:
-                os.killpg(self.process.pid, signal.SIGKILL)  # the browser and its renderers
-            except OSError:
-                self.process.kill()
-            self.process.wait()
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                pass
         for fd in (self._out, self._in):
             try:
                 os.close(fd)
@@ -231,6 +298,9 @@ class Browser:
 # -- one browser per process ---------------------------------------------------------------------
 
 _BROWSER: Browser | None = None
+#: Executables that could not start in this process, with the reason (``auto`` skips them).
+unusable: dict[str, str] = {}
+_LOCK = threading.Lock()  # e.g. a Dask worker with several threads: one print at a time
 
 
 def browser(executable: str) -> Browser:
@@ -247,14 +317,22 @@ def browser(executable: str) -> Browser:
     return _BROWSER
 
 
-def print_pdf(executable: str, html_file: Path, target: Path) -> None:
-    """Print ``html_file`` to ``target`` in this process's browser; once more in a new browser
-    if that one fails (it may have crashed or hung on an earlier report)."""
-    try:
-        browser(executable).print_pdf(html_file, target)
-    except ChromiumError:
-        close_browser()
-        browser(executable).print_pdf(html_file, target)
+def print_pdf(executable: str, html: str, target: Path) -> None:
+    """Print ``html`` to ``target`` in this process's browser; once more in a new browser if
+    that one was gone (it exited, or crashed on this or an earlier report). Raises
+    :class:`ChromiumError`: :class:`ChromiumUnusable` if the new browser did not even start,
+    :class:`ChromiumGone` if it too went away."""
+    with _LOCK:
+        try:
+            browser(executable).print_pdf(html, target)
+        except ChromiumGone:
+            close_browser()
+            try:
+                browser(executable).print_pdf(html, target)
+            except ChromiumGone as exc:
+                if _BROWSER is None or not _BROWSER._started:  # never answered: cannot run here
+                    raise ChromiumUnusable(f"Chromium ({executable}) cannot start: {exc}") from exc
+                raise
 
 
 def close_browser() -> None:
@@ -265,9 +343,9 @@ def close_browser() -> None:
 
 
 def kill_browser() -> None:
-    """For signal handlers: stop this process's browser without talking to it."""
+    """For signal handlers: stop this process's browser without talking to it or waiting."""
     if _BROWSER is not None and _BROWSER.owner == os.getpid():
-        _BROWSER.kill()
+        _BROWSER.kill(wait=False)
 
 
 atexit.register(close_browser)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from msomodel.distributed import ClusterError, parse_scheduler, require_dask
@@ -64,8 +65,9 @@ def run_report_command(
     ``local[:N]``) instead of the local pool. ``notebook``: another report notebook (tests).
     ``prepared_for``, ``prepared_by``, ``logo`` (a PNG or JPEG file, checked here and embedded)
     and ``date`` (YYYY-MM-DD) go on every report's cover, over the scenarios' ``report:``.
-    ``pdf_engine`` (``auto``, ``chromium``, ``weasyprint``) sets ``MSOMODEL_PDF_ENGINE`` for this
-    process and its workers; the engine is checked before anything renders.
+    ``pdf_engine`` (``auto``, ``chromium``, ``weasyprint``) sets ``MSOMODEL_PDF_ENGINE`` while
+    the batch runs (its workers and a cluster's tasks read it); the engine is checked before
+    anything renders (on a remote cluster only its name: the workers find their own Chromium).
     """
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown or not formats:
@@ -75,14 +77,13 @@ def run_report_command(
     if jobs is not None and jobs < 1:
         print(f"msomodel report: --jobs must be 1 or more, found {jobs}", file=sys.stderr)
         return 2
-    if pdf_engine is not None:
-        os.environ["MSOMODEL_PDF_ENGINE"] = pdf_engine  # workers inherit it
     if "pdf" in formats:
         from .convert import PdfEngineError
         from .convert import pdf_engine as resolve_engine
 
-        try:
-            resolve_engine()
+        remote = scheduler is not None and not str(scheduler).startswith("local")
+        try:  # a remote cluster's workers find their own Chromium: check only the name
+            resolve_engine(pdf_engine, here=not remote)
         except PdfEngineError as exc:
             print(f"msomodel report: {exc}", file=sys.stderr)
             return 2
@@ -121,8 +122,9 @@ def run_report_command(
             return 2
         options["scheduler"] = scheduler
     try:
-        batch = render_batch(dedupe(files), out_dir, jobs=jobs, formats=formats,
-                             progress=progress, **options)
+        with _environment("MSOMODEL_PDF_ENGINE", pdf_engine):  # workers and bundles read it
+            batch = render_batch(dedupe(files), out_dir, jobs=jobs, formats=formats,
+                                 progress=progress, **options)
     except KeyboardInterrupt:
         print("msomodel report: interrupted; finished reports kept, nothing half-written.",
               file=sys.stderr)
@@ -143,6 +145,23 @@ def run_report_command(
     if batch.index_error:
         print(f"msomodel report: {batch.index_error}", file=sys.stderr)
     return batch.exit_code
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str | None) -> Iterator[None]:
+    """``os.environ[name] = value`` while the block runs (nothing if ``value`` is None)."""
+    if value is None:
+        yield
+        return
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def cover_parameters(*, prepared_for: str | None = None, prepared_by: str | None = None,

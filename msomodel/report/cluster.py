@@ -60,6 +60,7 @@ class Bundle:
     kernel_name: str = "python3"
     prestart_next: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)  # extra notebook parameters (JSON)
+    pdf_engine: str | None = None  # the client's MSOMODEL_PDF_ENGINE; None: the worker's own
 
 
 @dataclass
@@ -101,6 +102,7 @@ def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[
         notebook=notebook_bytes if notebook_bytes is not None else Path(notebook).read_bytes(),
         notebook_path=os.fspath(notebook), out_dir=str(out_dir.resolve()), slug=slug,
         formats=tuple(formats), kernel_name=kernel_name, parameters=dict(parameters or {}),
+        pdf_engine=os.environ.get("MSOMODEL_PDF_ENGINE"),
     )
 
 
@@ -341,7 +343,7 @@ def render_bundle(bundle: Bundle) -> Rendered:
             if "pdf" in bundle.formats:
                 pdf = out / f"{bundle.slug}.pdf"
                 try:
-                    to_pdf(html, pdf, base_url=str(out))
+                    to_pdf(html, pdf, base_url=str(out), engine=bundle.pdf_engine)
                 except (ChromiumError, PdfEngineError) as exc:  # no PDF: this report failed
                     rendered.files = {}
                     back.error = f"{bundle.scenario_path}: cannot print its PDF: {exc}"

@@ -116,28 +116,31 @@ class PdfEngineError(ValueError):
     """``MSOMODEL_PDF_ENGINE`` names no engine, or names Chromium and there is none."""
 
 
-def pdf_engine() -> tuple[str, str | None]:
+def pdf_engine(wanted: str | None = None, *, here: bool = True) -> tuple[str, str | None]:
     """The renderer for PDFs, as ``(name, chromium executable or None)``.
 
-    ``auto`` (the default) prints with headless Chromium when one is installed (about 0.5 s a
-    report in a running browser) and with WeasyPrint otherwise (about 3.5 s, pure Python); both
-    read the same print CSS. ``chromium`` requires a browser, ``weasyprint`` never uses one.
+    ``wanted``: ``auto``, ``chromium`` or ``weasyprint`` (default: ``MSOMODEL_PDF_ENGINE``, else
+    ``auto``). ``auto`` prints with headless Chromium when one is installed and starts (about
+    0.5 s a report in a running browser) and with WeasyPrint otherwise (about 3.5 s, pure
+    Python); both read the same print CSS. ``chromium`` requires a browser, ``weasyprint``
+    never uses one. ``here=False`` checks the name only (for another machine's workers) and
+    returns it with no executable.
     """
-    from .chromium import find_chromium
+    from . import chromium
 
-    wanted = os.environ.get("MSOMODEL_PDF_ENGINE", "auto").strip().lower() or "auto"
+    wanted = pdf_engine_wanted(wanted)
     if wanted not in PDF_ENGINES:
         raise PdfEngineError(f"MSOMODEL_PDF_ENGINE must be one of {', '.join(PDF_ENGINES)}, "
                              f"found {wanted!r}")
-    if wanted == "weasyprint":
-        return "weasyprint", None
-    executable = find_chromium()
-    if executable:
+    if wanted == "weasyprint" or not here:
+        return wanted, None
+    executable = chromium.find_chromium()
+    if executable and not (wanted == "auto" and chromium.unusable.get(executable)):
         return "chromium", executable
     if wanted == "chromium":
         named = os.environ.get("MSOMODEL_CHROMIUM")
         where = (f"MSOMODEL_CHROMIUM={named!r} is not an executable" if named else
-                 "none of chromium, chromium-browser, google-chrome is on PATH")
+                 f"none of {', '.join(chromium.EXECUTABLES)} is on PATH")
         raise PdfEngineError(
             f"the PDF engine is chromium but no Chromium was found ({where}); install it "
             "with `bash scripts/ensure-system-deps.sh` as root (Debian: apt-get install "
@@ -145,28 +148,39 @@ def pdf_engine() -> tuple[str, str | None]:
     return "weasyprint", None
 
 
-def to_pdf(html: str, target: Path, base_url: str | None = None) -> None:
-    """Write the PDF of ``html`` to ``target`` with the engine :func:`pdf_engine` picks.
+def to_pdf(html: str, target: Path, base_url: str | None = None,
+           engine: str | None = None) -> None:
+    """Write the PDF of ``html`` to ``target`` with the engine :func:`pdf_engine` picks for
+    ``engine`` (default: ``MSOMODEL_PDF_ENGINE``).
 
-    Chromium reads the HTML from a file next to ``target``, removed afterwards; ``base_url``
-    (where relative links resolve) applies to WeasyPrint, the report itself has none.
-    Raises :class:`~.chromium.ChromiumError` if the browser fails twice.
+    ``base_url`` (where relative links resolve) applies to WeasyPrint; the report has no
+    relative links, and Chromium prints it from a blank page, which loads no local files.
+    Under ``auto``, a Chromium that cannot start in this process is reported once on stderr
+    and WeasyPrint prints instead. Raises :class:`~.chromium.ChromiumError` if the browser
+    fails (after one retry when it was gone).
     """
-    engine, executable = pdf_engine()
-    if engine == "chromium":
-        from .chromium import print_pdf
+    name, executable = pdf_engine(engine)
+    if name == "chromium":
+        from . import chromium
 
-        source = target.with_name(f".{target.stem}.print.html")
         try:
-            source.write_text(html, encoding="utf-8")
-            print_pdf(executable, source, target)  # type: ignore[arg-type]
-        finally:
-            source.unlink(missing_ok=True)
-        return
+            chromium.print_pdf(executable, html, target)  # type: ignore[arg-type]
+            return
+        except chromium.ChromiumUnusable as exc:
+            if pdf_engine_wanted(engine) != "auto":
+                raise
+            chromium.unusable[executable] = str(exc)  # type: ignore[index]
+            print(f"msomodel: {exc}; printing PDFs with WeasyPrint instead", file=sys.stderr)
     import weasyprint
 
     quiet_logs()
     weasyprint.HTML(string=html, base_url=base_url).write_pdf(target)
+
+
+def pdf_engine_wanted(engine: str | None = None) -> str:
+    """``engine``, else ``MSOMODEL_PDF_ENGINE``, else ``auto`` (normalised, not checked)."""
+    return (engine if engine is not None else os.environ.get("MSOMODEL_PDF_ENGINE", "auto")
+            ).strip().lower() or "auto"
 
 
 def quiet_logs() -> None:
@@ -175,16 +189,19 @@ def quiet_logs() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-def warm_imports() -> None:
-    """Import the converters (and papermill) now and start the PDF engine, e.g. in a pool
-    worker's initializer: Chromium boots in the background while the first notebook runs."""
+def warm_imports(pdf: bool = True) -> None:
+    """Import the converters (and papermill) now and, with ``pdf``, start the PDF engine, e.g.
+    in a pool worker's initializer: Chromium boots in the background while the first notebook
+    runs."""
     import papermill  # noqa: F401
 
     quiet_logs()
-    try:
-        engine, executable = pdf_engine()
-    except PdfEngineError:
-        engine = executable = None  # each report says so
+    engine = executable = None
+    if pdf:
+        try:
+            engine, executable = pdf_engine()
+        except PdfEngineError:
+            pass  # each report says so
     if engine == "chromium":
         from .chromium import browser
 

@@ -192,7 +192,7 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
     footer = f"<style>@page {{ @bottom-left {{ content: {css_string(running)}; }} }}</style>"
     return (
         f"{footer}"
-        f'<section class="cover" data-running="{_e(running)}">'
+        '<section class="cover">'
         f"{image}"
         '<div class="cover-kicker">Operating-model comparison for a medical spa</div>'
         f'<h1 class="cover-title">{_e(title or s.name)}</h1>'
