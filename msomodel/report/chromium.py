@@ -307,7 +307,7 @@ def browser(executable: str) -> Browser:
     """This process's browser, started if there is none (or it died, or is another executable)."""
     global _BROWSER
     if _BROWSER is not None and _BROWSER.owner != os.getpid():
-        _BROWSER = None  # inherited through fork: the parent's, not ours
+        _BROWSER = None  # inherited through fork (see _forget_in_child): the parent's
     if _BROWSER is None or not _BROWSER.alive() or _BROWSER.executable != executable:
         if _BROWSER is not None:
             _BROWSER.kill()
@@ -348,4 +348,19 @@ def kill_browser() -> None:
         _BROWSER.kill(wait=False)
 
 
+def _forget_in_child() -> None:
+    """After a fork: the child lets go of its copy of the pipe, so the parent's browser still
+    exits with the parent (the child never talks to it)."""
+    global _BROWSER
+    if _BROWSER is not None:
+        for fd in (_BROWSER._out, _BROWSER._in):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        _BROWSER = None
+
+
 atexit.register(close_browser)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_in_child)
