@@ -292,3 +292,18 @@ def test_report_command_checks_the_engine_before_rendering(monkeypatch: pytest.M
                               formats=["pdf"], notebook=STANDIN, pdf_engine="weasyprint") == 0
     assert pypdf.PdfReader(out / "alpha.pdf").metadata["/Producer"].startswith("WeasyPrint")
     assert "MSOMODEL_PDF_ENGINE" not in os.environ
+
+
+def test_a_cluster_task_carries_the_clients_engine(monkeypatch: pytest.MonkeyPatch,
+                                                   tmp_path: Path) -> None:
+    """--pdf-engine reaches remote Dask workers through the task, not their environment."""
+    from msomodel.report.cluster import make_bundle
+
+    def bundle():  # type: ignore[no-untyped-def]
+        return make_bundle(str(FIXTURES / "alpha.yaml"), "alpha", tmp_path / "out", ["pdf"],
+                           STANDIN, "python3")
+
+    monkeypatch.delenv("MSOMODEL_PDF_ENGINE", raising=False)
+    assert bundle().pdf_engine is None  # the worker's own default
+    monkeypatch.setenv("MSOMODEL_PDF_ENGINE", "weasyprint")
+    assert bundle().pdf_engine == "weasyprint"
