@@ -98,6 +98,15 @@ def _above_4(fd: int) -> int:
     return moved
 
 
+def _close(*fds: int) -> None:
+    for fd in fds:
+        if fd >= 0:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
 class Browser:
     """One headless Chromium and the DevTools session to it.
 
@@ -112,15 +121,13 @@ class Browser:
         self._next_id = 0
         self._events: list[dict[str, Any]] = []
         self._started = False
-        fds: list[int] = []
         self.profile = ""
+        read_cmd = write_cmd = read_out = write_out = -1
         try:
             read_cmd, write_cmd = os.pipe()  # we write commands, Chromium reads them on fd 3
-            fds += [read_cmd, write_cmd]
             read_out, write_out = os.pipe()  # Chromium writes results on fd 4, we read them
-            fds += [read_out, write_out]
-            read_cmd, write_out = _above_4(read_cmd), _above_4(write_out)
-            fds = [read_cmd, write_cmd, read_out, write_out]
+            read_cmd = _above_4(read_cmd)
+            write_out = _above_4(write_out)
             self.profile = tempfile.mkdtemp(prefix="msomodel-chromium-")
             flags = [*FLAGS, f"--user-data-dir={self.profile}"]
             if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -134,16 +141,11 @@ class Browser:
                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
                     pass_fds=(read_cmd, write_out), start_new_session=True)
         except OSError as exc:
-            for fd in fds:
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+            _close(read_cmd, write_cmd, read_out, write_out)
             if self.profile:
                 shutil.rmtree(self.profile, ignore_errors=True)
             raise ChromiumGone(f"cannot start {executable}: {exc}") from exc
-        os.close(read_cmd)
-        os.close(write_out)
+        _close(read_cmd, write_out)  # the browser's ends, now in the browser
         self._out, self._in = write_cmd, read_out
 
     @property
@@ -286,11 +288,7 @@ class Browser:
                 self.process.wait(5)
             except subprocess.TimeoutExpired:
                 pass
-        for fd in (self._out, self._in):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(self._out, self._in)
         self._out = self._in = -1
         shutil.rmtree(self.profile, ignore_errors=True)
 
@@ -353,11 +351,7 @@ def _forget_in_child() -> None:
     exits with the parent (the child never talks to it)."""
     global _BROWSER
     if _BROWSER is not None:
-        for fd in (_BROWSER._out, _BROWSER._in):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+        _close(_BROWSER._out, _BROWSER._in)
         _BROWSER = None
 
 
