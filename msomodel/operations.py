@@ -178,16 +178,11 @@ _LINE_INPUTS = ("open_month", "ramp_months", "ramp_start", "volume_growth", "pri
                 "redeem_share", "redeem_on")
 
 
-def _same_for_all_trials(a: np.ndarray) -> bool:
-    """A batch array that is one trial's values broadcast (stride 0 on the trials axis)."""
-    return a.shape[0] == 1 or a.strides[0] == 0
-
-
 def line_arrays(x: dict, horizon: int) -> tuple[np.ndarray, ...]:
     """shape x price, shape x cost share x price, shape x cost per unit, shape x hours and the
     shape (ramp x volume growth) itself, each (T or 1, S, L, M); computed for one trial when
     none of their inputs varies (once per process for the same values: read-only)."""
-    if all(_same_for_all_trials(x[k]) for k in _LINE_INPUTS):
+    if tl.same_for_all_trials(*(x[k] for k in _LINE_INPUTS)):
         return tl.remembered(_line_arrays, {k: x[k][:1] for k in _LINE_INPUTS}, horizon)
     return _line_arrays(x, horizon)
 
@@ -251,7 +246,7 @@ def _deferred(x: dict, arrays: list[np.ndarray]) -> tuple[Late, list[np.ndarray]
     The line arrays themselves do not depend on k, so a k sampled by trial makes only these
     copies per trial (not :func:`line_arrays`)."""
     months = x["redeem_months"]                                             # (T, S, L)
-    months = np.maximum(np.rint(months[:1] if _same_for_all_trials(months) else months), 1.0)
+    months = np.maximum(np.rint(months[:1] if tl.same_for_all_trials(months) else months), 1.0)
     n = max(months.shape[0], arrays[0].shape[0])  # per trial only if either varies by trial
     idx = np.flatnonzero((months > 1).any(axis=(0, 1)))
     k = months[:, :, idx]
