@@ -389,14 +389,15 @@ def _sources(scenario: Scenario):
 
 def compare(scenario: Scenario, *, structure: str | None = None,
             trials: int = decide.DEFAULT_TRIALS, seed: int = decide.DEFAULT_SEED,
-            explain: bool = True) -> Comparison:
+            explain: bool = True, workers: int = 1) -> Comparison:
     """Project the three management options of ``scenario`` under one legal structure and
     decide between them.
 
     ``structure``: ``direct`` or ``friendly_pc`` (default: the scenario's choice, else the
     lawful one from the state rules).  ``trials``/``seed``: the decision's Monte Carlo of the
     scenario's uncertainty section (``trials=0`` skips it); ``explain=False`` skips the flip
-    values and asymmetric inputs (see :func:`msomodel.decision.decide`).
+    values and asymmetric inputs (see :func:`msomodel.decision.decide`); ``workers``: processes
+    for that Monte Carlo (forked where safe, :mod:`msomodel.parallel`; the same result on any).
     """
     found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)
@@ -417,7 +418,7 @@ def compare(scenario: Scenario, *, structure: str | None = None,
     allowed = [o for o in OPTIONS if feasibility[o].allowed]
     decision = decide.decide(scenario, inputs, {o: m["npv"] for o, m in per_option.items()},
                              allowed, trials=trials, seed=seed, sources=_sources(scenario),
-                             explain=explain)
+                             explain=explain, workers=workers)
     found.warnings = rules_view.deal_warnings(scenario, inputs.structure,
                                               _pc_margin(projections["self_managed"]))
     return Comparison(scenario, inputs, projections, per_option, incremental, be, pc_be,

@@ -34,10 +34,11 @@ import numpy as np
 
 from msomodel.analysis import montecarlo as mc
 from msomodel.analysis import paths as P
-from msomodel.analysis.evaluate import npv_by_path
+from msomodel.analysis.evaluate import npv_by_path, one_blas_thread
 from msomodel.analysis.sensitivity import label as path_label
 from msomodel.formatting import lower_first, money
 from msomodel.inputs import ModelInputs
+from msomodel.parallel import split_map
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 from msomodel.scenario.exit import exit_multiple
 
@@ -287,20 +288,23 @@ def _evaluate(inputs: ModelInputs, leader: str, others: list[str], grids: dict[s
 
 
 # --------------------------------------------------------------------------- the decision
-def _simulate(scenario: Scenario, inputs: ModelInputs, trials: int, seed: int
-              ) -> tuple[dict[str, np.ndarray] | None, str | None]:
-    """Per-trial NPV of every option, or None and why not."""
+def _simulation(scenario: Scenario, inputs: ModelInputs, trials: int, seed: int
+                ) -> tuple[mc.MonteCarloProblem | None, list[list[int]], str | None]:
+    """The decision's Monte Carlo and its groups of blocks (one engine batch each), or None and
+    why there is none."""
     spec = scenario.uncertainty
     if trials <= 0:
-        return None, "the Monte Carlo was switched off (trials = 0)"
+        return None, [], "the Monte Carlo was switched off (trials = 0)"
     if spec is None or not spec.distributions:
-        return None, "the scenario declares no uncertainty (no uncertainty.distributions)"
+        return None, [], "the scenario declares no uncertainty (no uncertainty.distributions)"
     problem = mc.prepare(scenario, spec, trials, seed, inputs=inputs)
-    results: list[mc.BlockResult] = []
-    for blocks in mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE):
-        results += mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE, irr=False, gaps=False)
-    results.sort(key=lambda r: r.block)
-    return {o: np.concatenate([r.outcomes[f"{o}.npv"] for r in results]) for o in OPTIONS}, None
+    return problem, mc.block_groups(problem, mc.DEFAULT_CHUNK_SIZE), None
+
+
+def _draws(results: list[mc.BlockResult]) -> dict[str, np.ndarray]:
+    """Per-trial NPV of every option, in trial order."""
+    results = sorted(results, key=lambda r: r.block)
+    return {o: np.concatenate([r.outcomes[f"{o}.npv"] for r in results]) for o in OPTIONS}
 
 
 def percentile(values: np.ndarray, q: float) -> float:
@@ -330,13 +334,15 @@ def percentile(values: np.ndarray, q: float) -> float:
 def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
            allowed: list[str], *, trials: int = DEFAULT_TRIALS, seed: int = DEFAULT_SEED,
            sources: Callable[[str], str | None] | None = None,
-           explain: bool = True) -> Decision:
+           explain: bool = True, workers: int = 1) -> Decision:
     """The decision for one structure's options (see the module docstring).
 
     ``npv``: base-case NPV per option [USD]; ``allowed``: the options the owner may use;
     ``sources``: the source of an input path (for the asymmetric inputs), if known;
     ``explain=False`` skips the flip values and the asymmetric inputs (with ``trials=0``: the
-    base-case ranking alone, what the explorer shows before the rest is computed).
+    base-case ranking alone, what the explorer shows before the rest is computed);
+    ``workers``: processes for the Monte Carlo and the explanations (forked where safe,
+    :func:`msomodel.parallel.split_map`; the same result on any number).
     """
     horizon = inputs.horizon
     if not allowed:
@@ -349,20 +355,40 @@ def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
     leader = ranked[0]
     runner = ranked[1] if len(ranked) > 1 else None
     margin = npv[leader] - npv[runner] if runner else None
-    draws, untested = _simulate(scenario, inputs, trials, seed)
+    others = [o for o in allowed if o != leader]
+    explained = bool(others and explain)
+    found = _asymmetric_found(scenario, inputs, allowed) if explained else []
+    problem, groups, untested = _simulation(scenario, inputs, trials, seed)
+
+    def run(task: tuple[str, list[int]]) -> Any:
+        what, blocks = task
+        if what == "trials":
+            return mc.run_blocks(problem, blocks, mc.DEFAULT_CHUNK_SIZE, irr=False, gaps=False)
+        if what == "asymmetries":
+            return _asymmetries(inputs, found, allowed, sources)
+        return find_flips(scenario, inputs, leader, others, _flip_paths(scenario, inputs, found))
+
+    # Independent pieces of work, shared among `workers` processes in contiguous slices: with
+    # two, one takes the first half of the trials and the asymmetries, the other the rest and
+    # the flip search (the longer of the two explanations).  The same results on any number.
+    tasks = [("trials", g) for g in groups]
+    if explained:
+        half = (len(tasks) + 1) // 2
+        tasks = [*tasks[:half], ("asymmetries", []), *tasks[half:], ("flips", [])]
+    with one_blas_thread():  # its pools found here, once, rather than in every forked child
+        done = split_map(run, tasks, workers)
+    results = [r for (what, _), out in zip(tasks, done, strict=True) if what == "trials"
+               for r in out]
+    explanations = {what: out for (what, _), out in zip(tasks, done, strict=True)
+                    if what != "trials"}
+    asym = explanations.get("asymmetries", ([], None))
+    flips: list[Flip] = explanations.get("flips", [])
+    draws = _draws(results) if problem is not None else None
     prob = p10 = None
     if draws is not None:
         best, _ = _best(draws, allowed)
         prob = {o: float(np.mean(best == j)) for j, o in enumerate(allowed)}
         p10 = {o: percentile(draws[o], 10) for o in allowed}
-    others = [o for o in allowed if o != leader]
-    asym = _asymmetries(scenario, inputs, allowed, sources) if others and explain else ([], None)
-    flips: list[Flip] = []
-    if others and explain:
-        sampled = [d.path for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])]
-        candidates = [*sampled, *(a.paths[0] for a in asym[0]), *DRIVERS]
-        wanted = list(dict.fromkeys(p for p in candidates if P.check_path(inputs, p) is None))
-        flips = find_flips(scenario, inputs, leader, others, wanted)
     if horizon < SHORT_HORIZON_MONTHS:
         verdict = "too_short"
     elif npv[leader] <= 0:
@@ -378,11 +404,25 @@ def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
     return d
 
 
-def _asymmetries(scenario: Scenario, inputs: ModelInputs, allowed: list[str],
-                 sources: Callable[[str], str | None] | None
+def _asymmetric_found(scenario: Scenario, inputs: ModelInputs, allowed: list[str]
+                      ) -> list[tuple[tuple[str, ...], str, str, float, float]]:
+    """The asymmetric inputs (:func:`_asymmetric_inputs`) that favour an option the owner may use."""
+    return [a for a in _asymmetric_inputs(scenario, inputs) if a[2] in allowed]
+
+
+def _flip_paths(scenario: Scenario, inputs: ModelInputs,
+                found: list[tuple[tuple[str, ...], str, str, float, float]]) -> list[str]:
+    """The inputs searched for a flip: the sampled ones, the asymmetric ones, the main drivers."""
+    sampled = [d.path for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])]
+    candidates = [*sampled, *(paths[0] for paths, *_ in found), *DRIVERS]
+    return list(dict.fromkeys(p for p in candidates if P.check_path(inputs, p) is None))
+
+
+def _asymmetries(inputs: ModelInputs, found: list[tuple[tuple[str, ...], str, str, float, float]],
+                 allowed: list[str], sources: Callable[[str], str | None] | None
                  ) -> tuple[list[Asymmetry], Asymmetry | None]:
-    """Each asymmetric input set equal across options (one trial each), and all of them."""
-    found = [a for a in _asymmetric_inputs(scenario, inputs) if a[2] in allowed]
+    """Each asymmetric input of ``found`` set equal across options (one trial each), and all of
+    them."""
     if not found:
         return [], None
     n = len(found) + 1

@@ -143,3 +143,40 @@ def test_recursion_and_memory_errors_become_input_errors(monkeypatch, capsys, er
     assert main(["validate", path]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"{path}: ") and message in err and "Traceback" not in err
+
+
+def _lists(tree, path=()):
+    """Every path of ``tree`` whose value is a list (lists inside lists included)."""
+    if isinstance(tree, dict):
+        for k, v in tree.items():
+            yield from _lists(v, (*path, k))
+    elif isinstance(tree, list):
+        yield path
+        for i, v in enumerate(tree):
+            yield from _lists(v, (*path, i))
+
+
+@pytest.mark.parametrize("scenario", sorted(Path(msomodel.__file__).parent.parent.glob(
+    "scenarios/*.yaml")), ids=lambda p: p.stem)
+def test_a_scalar_or_mapping_where_a_list_belongs_is_an_input_error(scenario):
+    """Each list of each bundled scenario (merged with its bases) replaced by a number, a text
+    and a mapping in turn: always a ScenarioError naming that field (or, for an item, its list),
+    never another exception."""
+    import copy
+
+    from msomodel.loader import ScenarioError, _load_tree, scenario_from_dict
+
+    tree = _load_tree(scenario)
+    paths = list(_lists(tree))
+    assert len(paths) >= 5
+    for path in paths:
+        for bad in (3, "three", {"a": 1}):
+            data = copy.deepcopy(tree)
+            parent = data
+            for k in path[:-1]:
+                parent = parent[k]
+            parent[path[-1]] = bad
+            with pytest.raises(ScenarioError) as info:
+                scenario_from_dict(data, source="bad.yaml")
+            name = next(str(k) for k in reversed(path) if not isinstance(k, int))
+            assert any(name in p.path for p in info.value.problems), (path, bad, str(info.value))

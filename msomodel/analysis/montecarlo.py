@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.random  # noqa: F401 (numpy loads it on first use: here, before any fork)
 
 from msomodel.analysis import paths as P
 from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample

@@ -139,7 +139,8 @@ def exit_multiple(raw: dict[str, Any]) -> float:
             key = normalise_licence(str(get(raw, "owner.licence", "none"))) != "none"
         except ValueError:
             key = False
-    return band_for(len(raw.get("sites") or []), bool(key)).value
+    sites = raw.get("sites")
+    return band_for(len(sites) if isinstance(sites, list) else 0, bool(key)).value
 
 
 def get(raw: dict[str, Any], dotted: str, default: Any = None) -> Any:

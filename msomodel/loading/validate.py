@@ -213,7 +213,8 @@ def _raw_site_issues(data: dict[str, Any]) -> list[Issue]:
 
 def _override_bools(data: dict[str, Any]) -> list[Issue]:
     out: list[Issue] = []
-    for i, site in enumerate(data.get("sites") or []):
+    sites = data.get("sites")
+    for i, site in enumerate(sites if isinstance(sites, list) else []):  # else: pydantic says
         if isinstance(site, dict) and isinstance(site.get("overrides"), dict):
             out += bool_issues(site["overrides"], SiteAssumptions,
                                named(("sites", i, "overrides"), data))

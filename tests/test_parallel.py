@@ -1,0 +1,233 @@
+"""msomodel.parallel.split_map: the plain loop's results on any number of processes, whatever
+a child does; the decision and the ``msomodel`` program on one process or two.
+
+The test process itself has threads (numpy's BLAS pool), where split_map never forks, so each
+check runs in a fresh interpreter with ``OPENBLAS_NUM_THREADS=1``, as the program sets it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FLORIDA = "scenarios/florida_entrepreneur_five_sites.yaml"
+ENV = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
+
+if not sys.platform.startswith("linux"):  # pragma: no cover
+    pytest.skip("split_map forks on Linux only (elsewhere it is the plain loop)",
+                allow_module_level=True)
+
+
+def _python(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter; the JSON it prints last."""
+    out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=ENV,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_results_are_the_loops_in_order_on_any_number_of_processes():
+    found = _python("""
+        import json, os
+        import numpy as np
+        from msomodel.parallel import can_fork, split_map
+        me = os.getpid()
+        fn = lambda k: (k, os.getpid(), np.arange(k, dtype=float) ** 0.5)
+        serial = [fn(k) for k in range(7)]
+        out = {"can_fork": can_fork()}
+        for workers in (1, 2, 3, 4, 9):
+            got = split_map(fn, list(range(7)), workers)
+            same = all(a[0] == b[0] and np.array_equal(a[2], b[2]) for a, b in zip(got, serial))
+            out[str(workers)] = {"same": same and len(got) == 7,
+                                 "processes": len({pid for _, pid, _ in got}),
+                                 "first_here": got[0][1] == me}
+        print(json.dumps(out))
+    """)
+    assert found["can_fork"] is True
+    for workers, processes in (("1", 1), ("2", 2), ("3", 3), ("4", 4), ("9", 7)):
+        assert found[workers] == {"same": True, "processes": processes, "first_here": True}
+
+
+def test_work_a_child_does_not_deliver_is_done_here():
+    found = _python("""
+        import json, os, signal
+        from msomodel.parallel import split_map
+        me = os.getpid()
+
+        def raises(k):
+            if os.getpid() != me:
+                raise RuntimeError("only in the child")
+            return k * k
+
+        def killed(k):
+            if os.getpid() != me:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return k * k
+
+        def unpicklable(k):
+            return (k * k, lambda: k) if os.getpid() != me else (k * k, None)
+
+        out = {"raises": split_map(raises, list(range(6)), 2),
+               "killed": split_map(killed, list(range(6)), 3),
+               "unpicklable": [v for v, _ in split_map(unpicklable, list(range(6)), 2)]}
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            out["children_left"] = True
+        except ChildProcessError:
+            out["children_left"] = False
+        print(json.dumps(out))
+    """)
+    squares = [k * k for k in range(6)]
+    assert found == {"raises": squares, "killed": squares, "unpicklable": squares,
+                     "children_left": False}
+
+
+def test_an_error_here_stops_the_children_and_propagates():
+    found = _python("""
+        import json, os, time
+        from msomodel.parallel import split_map
+        me = os.getpid()
+
+        def fn(k):
+            if os.getpid() == me:
+                raise ValueError(f"item {k}")
+            time.sleep(30)  # a child still working when the error comes
+            return k
+
+        start = time.monotonic()
+        try:
+            split_map(fn, [0, 1, 2], 3)
+            out = {"raised": None}
+        except ValueError as exc:
+            out = {"raised": str(exc)}
+        out["seconds"] = time.monotonic() - start
+        try:
+            os.waitpid(-1, os.WNOHANG)
+            out["children_left"] = True
+        except ChildProcessError:
+            out["children_left"] = False
+        print(json.dumps(out))
+    """)
+    assert found["raised"] == "item 0"
+    assert found["children_left"] is False
+    assert found["seconds"] < 20  # the sleeping children were killed, not waited for
+
+
+def test_a_childs_warnings_are_raised_here():
+    found = _python("""
+        import json, warnings
+        from msomodel.parallel import split_map
+
+        def fn(k):
+            warnings.warn(f"warning {k}", RuntimeWarning)
+            return k
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            split_map(fn, [0, 1, 2, 3], 2)
+        print(json.dumps(sorted(f"{w.category.__name__}: {w.message}" for w in caught)))
+    """)
+    assert found == [f"RuntimeWarning: warning {k}" for k in range(4)]
+
+
+def test_no_fork_with_a_thread_running_or_from_a_child():
+    found = _python("""
+        import json, os, threading, time
+        from msomodel import parallel
+        me = os.getpid()
+        stop = threading.Event()
+        t = threading.Thread(target=stop.wait)
+        t.start()
+        with_thread = {pid for pid in parallel.split_map(lambda k: os.getpid(), [0, 1, 2], 3)}
+        stop.set()
+        t.join()
+        for _ in range(500):  # the OS thread ends a moment after join() returns
+            if len(os.listdir("/proc/self/task")) == 1:
+                break
+            time.sleep(0.01)
+        nested = parallel.split_map(
+            lambda k: len(set(parallel.split_map(lambda j: os.getpid(), [0, 1], 2))), [0, 1], 2)
+        print(json.dumps({"with_thread": sorted(with_thread) == [me], "nested": nested}))
+    """)
+    # with a thread: all here; a child never forks again (one process each), while this
+    # process, after the thread ended, forks as usual
+    assert found == {"with_thread": True, "nested": [2, 1]}
+
+
+def test_the_decision_is_the_same_on_one_process_or_two():
+    found = _python(f"""
+        import json, os
+        from msomodel.compare import compare
+        from msomodel.loader import load_scenario
+        forks = []
+        real = os.fork
+        def fork():
+            pid = real()
+            if pid:
+                forks.append(pid)
+            return pid
+        os.fork = fork
+        s = load_scenario({FLORIDA!r})
+        one = compare(s, workers=1).to_dict()
+        assert not forks
+        two = compare(s, workers=2).to_dict()
+        print(json.dumps({{"same": one == two, "forks": len(forks),
+                          "trials": two["recommendation"]["trials"],
+                          "flips": len(two["recommendation"]["flips"])}}))
+    """)
+    assert found["flips"] > 0  # the explanations were computed too (one of them forked)
+    assert {k: found[k] for k in ("same", "forks", "trials")} == {"same": True, "forks": 1,
+                                                                  "trials": 2000}
+
+
+def _program(*argv: str, **kw) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "msomodel.cli", *argv], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, **kw)
+
+
+@pytest.mark.parametrize("fmt", ["json", "table"])
+def test_the_program_prints_what_main_returns_on_any_number_of_processes(fmt):
+    import contextlib
+    import io
+
+    from msomodel.cli import main
+
+    buf = io.StringIO()
+    here = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        with contextlib.redirect_stdout(buf):
+            assert main(["compare", FLORIDA, "--format", fmt, "-j", "1"]) == 0
+    finally:
+        os.chdir(here)
+    for jobs in ("1", "2"):
+        run = _program("compare", FLORIDA, "--format", fmt, "-j", jobs)
+        assert (run.returncode, run.stderr) == (0, "")
+        assert run.stdout == buf.getvalue(), f"-j {jobs}"
+    script = Path(sys.executable).parent / "msomodel"  # the console script: the same entry
+    if script.exists():
+        run = subprocess.run([str(script), "compare", FLORIDA, "--format", fmt], cwd=ROOT,
+                             capture_output=True, text=True, timeout=300)
+        assert (run.returncode, run.stderr, run.stdout) == (0, "", buf.getvalue())
+
+
+def test_the_program_exits_quietly_into_a_closed_pipe_and_keeps_its_error_codes(tmp_path):
+    piped = subprocess.run(f"{sys.executable} -m msomodel.cli compare {FLORIDA} | head -c 20",
+                           shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and piped.stderr == ""  # no "Exception ignored ..." either
+    assert piped.stdout == f"== Florida entrepreneur, five-site roll-out ({FLORIDA})"[:20]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsites: 3\n")
+    run = _program("validate", str(bad))
+    assert run.returncode == 2 and f"{bad}: sites: expected a list, found 3" in run.stderr
+    run = _program("compare", str(bad))
+    assert run.returncode == 2 and "bad.yaml" in run.stderr and "Traceback" not in run.stderr
+    run = _program("compare", FLORIDA, "-j", "0")
+    assert run.returncode == 2 and "expected a whole number >= 1, found '0'" in run.stderr
