@@ -287,6 +287,7 @@ def cli_vs_import_pandas(rounds: int = CLI_ROUNDS) -> dict[str, Any]:
     pandas = [sys.executable, "-c", "import pandas"]
     with _baseline_tree(CLI_BASELINE_COMMIT) as before:
         runs = {"compare": lambda: _wall(cli, ROOT), "import_pandas": lambda: _wall(pandas, ROOT),
+                "compare_one_process": lambda: _wall([*cli, "-j", "1"], ROOT),
                 "compare_rules_cache_off": lambda: _wall(cli, ROOT, MSOMODEL_CACHE_DIR="off")}
         if before is not None:
             runs["compare_before"] = lambda: _wall(cli, before)
@@ -299,7 +300,8 @@ def cli_vs_import_pandas(rounds: int = CLI_ROUNDS) -> dict[str, Any]:
     main_ratio = _ratio(times, "compare", "import_pandas")
     out.update(ratio=main_ratio["median"], ratio_range=main_ratio["range"], rounds=rounds,
                rules_data_s=rules, cold_ratio=_ratio(times, "compare_rules_cache_off",
-                                                     "import_pandas"))
+                                                     "import_pandas"),
+               one_process_ratio=_ratio(times, "compare_one_process", "import_pandas"))
     if before is not None:
         out.update(baseline=CLI_BASELINE_COMMIT,
                    before_ratio=_ratio(times, "compare_before", "import_pandas"),
@@ -361,6 +363,11 @@ def main(previous: dict[str, Any] | None = None) -> dict[str, Any]:
                 f"{c['before_ratio']['range'][1]:.2f}] ({c['compare_before_s']:.2f} s); "
                 f"now {c['vs_before']['median']:.2f} of it", "-", None)]
           if "baseline" in c else []),
+        _row("  ... on one process (-j 1: no fork for the Monte Carlo)",
+             c["one_process_ratio"]["median"],
+             f"{c['one_process_ratio']['median']:.2f} [{c['one_process_ratio']['range'][0]:.2f}-"
+             f"{c['one_process_ratio']['range'][1]:.2f}] ({c['compare_one_process_s']:.2f} s)",
+             "-", None),
         _row("  ... with the rules cache off (a first run)", c["cold_ratio"]["median"],
              f"{c['cold_ratio']['median']:.2f} [{c['cold_ratio']['range'][0]:.2f}-"
              f"{c['cold_ratio']['range'][1]:.2f}] ({c['compare_rules_cache_off_s']:.2f} s)",
