@@ -320,7 +320,9 @@ def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
     capacity = np.where(x["has_capacity"][..., None] > 0, capacity, np.inf)
     if not np.any(demand > capacity):
         return steady, capped, None, hired
-    scale = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
+    with np.errstate(over="ignore"):  # only where a tiny demand is far below capacity: unused
+        ratio = capacity / np.where(demand > 0, demand, 1.0)
+    scale = np.where(demand > capacity, ratio, 1.0)
     return steady, capped, scale, hired
 
 
