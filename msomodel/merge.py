@@ -41,6 +41,8 @@ def is_named_list(value: Any) -> bool:
     if not all(isinstance(v, dict) and "name" in v for v in value):
         return False
     names = [v["name"] for v in value]
+    if not all(isinstance(n, str | int | float) for n in names):  # e.g. a list: not a name
+        return False
     return len(set(map(str, names))) == len(names)
 
 

@@ -145,38 +145,44 @@ def test_recursion_and_memory_errors_become_input_errors(monkeypatch, capsys, er
     assert err.startswith(f"{path}: ") and message in err and "Traceback" not in err
 
 
-def _lists(tree, path=()):
-    """Every path of ``tree`` whose value is a list (lists inside lists included)."""
+def _paths(tree, path=()):
+    """Every path of ``tree`` with its value (mappings, lists and the values inside them)."""
+    yield path, tree
     if isinstance(tree, dict):
         for k, v in tree.items():
-            yield from _lists(v, (*path, k))
+            yield from _paths(v, (*path, k))
     elif isinstance(tree, list):
-        yield path
         for i, v in enumerate(tree):
-            yield from _lists(v, (*path, i))
+            yield from _paths(v, (*path, i))
+
+
+#: What replaces a value of each kind: the wrong shapes a hand-edited file can hold.
+_WRONG = {list: (3, "three", {"a": 1}), dict: (3, "three", [1, 2]),
+          float: ([1.0], {"a": 1.0}), int: ([1], {"a": 1}), str: ([], {"a": "b"})}
 
 
 @pytest.mark.parametrize("scenario", sorted(Path(msomodel.__file__).parent.parent.glob(
     "scenarios/*.yaml")), ids=lambda p: p.stem)
-def test_a_scalar_or_mapping_where_a_list_belongs_is_an_input_error(scenario):
-    """Each list of each bundled scenario (merged with its bases) replaced by a number, a text
-    and a mapping in turn: always a ScenarioError naming that field (or, for an item, its list),
-    never another exception."""
+def test_a_value_of_the_wrong_shape_anywhere_is_an_input_error(scenario):
+    """Each value of each bundled scenario (merged with its bases) replaced in turn by values
+    of the wrong shape (a number or text for a list or mapping, a list or mapping for a number
+    or text): always a ScenarioError naming that field (or, for an item, its list), never
+    another exception and never accepted (no field takes two shapes)."""
     import copy
 
     from msomodel.loader import ScenarioError, _load_tree, scenario_from_dict
 
     tree = _load_tree(scenario)
-    paths = list(_lists(tree))
-    assert len(paths) >= 5
-    for path in paths:
-        for bad in (3, "three", {"a": 1}):
-            data = copy.deepcopy(tree)
-            parent = data
-            for k in path[:-1]:
-                parent = parent[k]
-            parent[path[-1]] = bad
-            with pytest.raises(ScenarioError) as info:
-                scenario_from_dict(data, source="bad.yaml")
-            name = next(str(k) for k in reversed(path) if not isinstance(k, int))
-            assert any(name in p.path for p in info.value.problems), (path, bad, str(info.value))
+    cases = [(path, bad) for path, value in _paths(tree) if path
+             for bad in _WRONG.get(type(value), ())]
+    assert sum(isinstance(bad, int | str) for _, bad in cases) >= 10  # lists and mappings
+    for path, bad in cases:
+        data = copy.deepcopy(tree)
+        parent = data
+        for k in path[:-1]:
+            parent = parent[k]
+        parent[path[-1]] = bad
+        with pytest.raises(ScenarioError) as info:
+            scenario_from_dict(data, source="bad.yaml")
+        name = next(str(k) for k in reversed(path) if not isinstance(k, int))
+        assert any(name in p.path for p in info.value.problems), (path, bad, str(info.value))
