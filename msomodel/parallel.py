@@ -10,7 +10,8 @@ It forks only where that is safe and cheap: on Linux, in a process with a single
 BLAS thread pool, no Jupyter kernel's threads, no thread pool of a batch), and never from a
 child.  Elsewhere, and whenever a child fails (an exception, a signal, a result that cannot be
 pickled), the work is done here, serially: the answer never depends on the fork.  Warnings a
-child raises are raised again here.
+child raises are raised again here.  A child ends with its parent (Ctrl-C, an error here, or the
+parent killed outright).
 """
 
 from __future__ import annotations
@@ -71,6 +72,7 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], workers: int = 1) -> lis
 def _start(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
     """Fork a child that evaluates ``part`` and writes the pickled results to a pipe."""
     global _in_child
+    parent = os.getpid()
     read, write = os.pipe()
     pid = os.fork()
     if pid:
@@ -79,6 +81,7 @@ def _start(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
     _in_child = True  # pragma: no cover (runs in the child, whose exit skips coverage)
     code = 1
     try:
+        _die_with(parent)
         os.close(read)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -92,6 +95,22 @@ def _start(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
         code = 1
     finally:
         os._exit(code)
+
+
+def _die_with(parent: int) -> None:
+    """End this child when its parent ends, however it ends (Linux's parent-death signal): a
+    parent killed outright must not leave it computing for no one."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # no prctl: it ends when it has finished its part
+        pass
+    if os.getppid() != parent:  # the parent ended before the signal was asked for
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _receive(pid: int, fd: int) -> list | None:

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -118,6 +119,43 @@ def test_an_error_here_stops_the_children_and_propagates():
     assert found["raised"] == "item 0"
     assert found["children_left"] is False
     assert found["seconds"] < 20  # the sleeping children were killed, not waited for
+
+
+def test_a_child_ends_when_its_parent_is_killed_outright(tmp_path):
+    """SIGKILL leaves the parent no chance to clean up: the child still ends at once (its
+    parent-death signal) rather than computing its part for no one."""
+    marker = tmp_path / "child.pid"
+    code = textwrap.dedent(f"""
+        import os, signal, time
+        from msomodel.parallel import split_map
+        me = os.getpid()
+
+        def fn(k):
+            if os.getpid() == me:
+                while not os.path.exists({str(marker)!r}):
+                    time.sleep(0.01)
+                os.kill(me, signal.SIGKILL)
+            with open({str(marker)!r} + ".tmp", "w") as f:
+                f.write(str(os.getpid()))
+            os.rename({str(marker)!r} + ".tmp", {str(marker)!r})
+            time.sleep(60)
+            return k
+
+        split_map(fn, [0, 1], 2)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, timeout=120)
+    assert run.returncode == -9
+    child = int(marker.read_text())
+    for _ in range(300):  # gone, or a zombie waiting for init to reap it
+        try:
+            state = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            break
+        if state in ("Z", "X"):
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError(f"child {child} still running after its parent was killed")
 
 
 def test_a_childs_warnings_are_raised_here():
