@@ -234,7 +234,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     from msomodel.diff import diff
 
-    found = diff(_load(args.before), _load(args.after), trials=args.trials, seed=args.seed)
+    from msomodel.parallel import available_cpus
+
+    found = diff(_load(args.before), _load(args.after), trials=args.trials, seed=args.seed,
+                 workers=args.jobs or available_cpus())
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, allow_nan=False, default=str))
         return EXIT_OK
@@ -456,6 +459,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_trials, default=2000,
                    help="Monte Carlo trials for each recommendation (default: 2000; 0 skips it)")
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
+                   help="processes for each Monte Carlo, as for compare (default: number of CPUs)")
     p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file",

@@ -269,3 +269,10 @@ def test_the_program_exits_quietly_into_a_closed_pipe_and_keeps_its_error_codes(
     assert run.returncode == 2 and "bad.yaml" in run.stderr and "Traceback" not in run.stderr
     run = _program("compare", FLORIDA, "-j", "0")
     assert run.returncode == 2 and "expected a whole number >= 1, found '0'" in run.stderr
+
+
+def test_diff_prints_the_same_on_one_process_or_two():
+    argv = ("diff", FLORIDA, "scenarios/california_np_three_sites.yaml", "--format", "json")
+    one, two = _program(*argv, "-j", "1"), _program(*argv, "-j", "2")
+    assert (one.returncode, one.stderr, two.returncode, two.stderr) == (0, "", 0, "")
+    assert one.stdout == two.stdout and '"changed"' in one.stdout
