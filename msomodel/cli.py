@@ -8,6 +8,7 @@ and never a traceback.  Output files are written to a temporary name and then re
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import json
@@ -233,7 +234,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from msomodel.diff import diff
-
     from msomodel.parallel import available_cpus
 
     found = diff(_load(args.before), _load(args.after), trials=args.trials, seed=args.seed,
@@ -553,14 +553,25 @@ def run() -> None:
     if getattr(args, "quick_exit", False):
         import atexit
 
-        try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:  # e.g. `msomodel compare ... | head`: the reader left
-            pass
+        code = _flushed(code)
         atexit._run_exitfuncs()
         os._exit(code)
     sys.exit(code)
+
+
+def _flushed(code: int) -> int:
+    """Flush stdout and stderr before a quick exit; the exit code (1 if the output could not be
+    written, as when the disk is full; a reader that left, as `| head` does, is no error)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            pass
+        except OSError as exc:
+            if stream is sys.stdout:
+                print(f"msomodel: cannot write the output: {exc}", file=sys.stderr)
+            code = code or EXIT_FAIL
+    return code
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -577,6 +588,10 @@ def execute(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     except BrokenPipeError:  # e.g. `msomodel schema | head`
         return EXIT_OK
+    except OSError as exc:  # the machine, not the input: e.g. a full disk under the output
+        with contextlib.suppress(OSError):
+            print(f"msomodel {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FAIL
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -276,3 +276,17 @@ def test_diff_prints_the_same_on_one_process_or_two():
     one, two = _program(*argv, "-j", "1"), _program(*argv, "-j", "2")
     assert (one.returncode, one.stderr, two.returncode, two.stderr) == (0, "", 0, "")
     assert one.stdout == two.stdout and '"changed"' in one.stdout
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+@pytest.mark.parametrize("argv", [("validate", FLORIDA), ("compare", FLORIDA), ("schema",)],
+                         ids=["validate", "compare", "schema"])
+def test_output_that_cannot_be_written_is_an_error_not_a_traceback(argv, buffered):
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    with open("/dev/full", "w") as full:  # every write: "No space left on device"
+        run = subprocess.run([sys.executable, "-m", "msomodel.cli", *argv], cwd=ROOT, env=env,
+                             stdout=full, stderr=subprocess.PIPE, text=True, timeout=300)
+    assert run.returncode == 1
+    assert "No space left on device" in run.stderr and "Traceback" not in run.stderr
