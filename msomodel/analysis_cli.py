@@ -16,19 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from msomodel.arguments import positive_int as _positive
 from msomodel.formatting import money
 
 EXIT_OK, EXIT_INPUT = 0, 2
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
-    return value
 
 
 def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, str]:

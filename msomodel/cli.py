@@ -15,20 +15,10 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from msomodel.arguments import positive_int as _positive_int
+from msomodel.arguments import trials_count as _trials
+
 EXIT_OK, EXIT_FAIL, EXIT_INPUT = 0, 1, 2
-
-
-from msomodel.export.cli import trials_count as _trials  # noqa: E402 (one --trials parser)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}")
-    return value
 
 
 def _load(path: str):

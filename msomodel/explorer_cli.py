@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from msomodel.arguments import positive_int as _positive
+
 MAX_KERNELS = 4  # as msomodel.explorer.app.MAX_KERNELS (not imported here: keeps --help fast)
 
 
@@ -27,16 +29,6 @@ def _port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: expected 1-65535")
     return port
-
-
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number >= 1")
-    return n
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

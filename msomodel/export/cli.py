@@ -12,18 +12,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from msomodel.arguments import trials_count
+
 EXIT_OK, EXIT_INPUT = 0, 2
-
-
-def trials_count(text: str) -> int:
-    """``--trials``: a whole number of Monte Carlo trials, 0 to 1,000,000 (also msomodel.cli's)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if not 0 <= value <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"expected 0 to 1,000,000, found {value}")
-    return value
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

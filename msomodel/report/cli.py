@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from msomodel.arguments import positive_int as _jobs
 from msomodel.distributed import ClusterError, parse_scheduler, require_dask
 
 from .batch import render_batch
@@ -201,16 +202,6 @@ def _formats(text: str) -> list[str]:
             f"invalid choice: {text!r} (choose one or more of {', '.join(FORMATS)}, "
             "comma-separated)")
     return chosen
-
-
-def _jobs(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected 1 or more, found {value}")
-    return value
 
 
 def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.ArgumentParser:
