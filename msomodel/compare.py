@@ -397,7 +397,8 @@ def compare(scenario: Scenario, *, structure: str | None = None,
     lawful one from the state rules).  ``trials``/``seed``: the decision's Monte Carlo of the
     scenario's uncertainty section (``trials=0`` skips it); ``explain=False`` skips the flip
     values and asymmetric inputs (see :func:`msomodel.decision.decide`); ``workers``: processes
-    for that Monte Carlo (forked where safe, :mod:`msomodel.parallel`; the same result on any).
+    for that Monte Carlo and the explanations (forked where safe, :mod:`msomodel.parallel`; the
+    same result on any number).
     """
     found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)

@@ -2,8 +2,8 @@
 
 :func:`split_map` is ``[fn(item) for item in items]`` with the items split into ``workers``
 contiguous slices: this process evaluates the first, each forked child one other, and the
-children send their results back pickled through a pipe.  The results are the same objects,
-in the same order, as the serial loop's (each piece is computed by the same code on a copy of
+children send their results back pickled through a pipe.  The results equal the serial
+loop's, bit for bit and in the same order (each piece is computed by the same code on a copy of
 the same memory), so a seeded Monte Carlo gives the same bits on one process or several.
 
 It forks only where that is safe and cheap: on Linux, in a process with a single thread (no
