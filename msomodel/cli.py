@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import errno
 import io
 import json
 import sys
@@ -413,9 +414,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="legal structure to evaluate (default: the scenario's structure.type, "
                    "else auto: the lawful one from the state rules); 'both' side by side")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
-                   help="processes for the Monte Carlo, one per 1,000 trials at most; the same "
-                   "result on any number (default: number of CPUs)")
-    p.set_defaults(func=cmd_compare, quick_exit=True)
+                   help="processes for the decision's Monte Carlo and its explanations; the "
+                   "same result on any number (default: number of CPUs)")
+    p.set_defaults(func=cmd_compare, quick_exit=True, forks=True)
 
     p = sub.add_parser(
         "init", help="write a commented client scenario that validates at once",
@@ -451,7 +452,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="processes for each Monte Carlo, as for compare (default: number of CPUs)")
-    p.set_defaults(func=cmd_diff)
+    p.set_defaults(func=cmd_diff, forks=True)
 
     p = sub.add_parser("schema", help="print the JSON Schema of a scenario file",
                        description=_SCHEMA_DESCRIPTION, epilog=_SCHEMA_EPILOG,
@@ -527,24 +528,27 @@ def parse(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def run() -> None:
     """The ``msomodel`` program (its console script and ``python -m msomodel.cli``).
 
-    - OpenBLAS is asked for one thread before numpy is imported (unless the user set
-      ``OPENBLAS_NUM_THREADS``): the engine never uses more (it runs under
-      :func:`msomodel.analysis.evaluate.one_blas_thread`), and a process without a BLAS thread
-      pool may fork for the Monte Carlo (:mod:`msomodel.parallel`).
-    - Commands that start no thread or process (``validate``, ``compare``) end without the
-      interpreter's teardown, which frees every module and object one by one (about 30 ms):
-      output is flushed and exit handlers run first, so nothing is lost.
+    - For the commands that fork for their Monte Carlo (``compare``, ``diff``), OpenBLAS is asked
+      for one thread before numpy is imported (unless the user set ``OPENBLAS_NUM_THREADS``):
+      the engine never uses more (it runs under
+      :func:`msomodel.analysis.evaluate.one_blas_thread`), and only a process without a BLAS
+      thread pool forks (:mod:`msomodel.parallel`).
+    - ``validate`` and ``compare``, which leave no thread or process running when they return
+      (compare's forked children have ended), end without the interpreter's teardown, which
+      frees every module and object one by one (about 30 ms): exit handlers run and the output
+      is flushed first, so nothing is lost (a profiler wrapping the program loses its report).
     """
     import os
 
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     args = parse()
+    if getattr(args, "forks", False):  # parse() imports no numpy: still in time
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     code = execute(args)
     if getattr(args, "quick_exit", False):
         import atexit
 
-        code = _flushed(code)
         atexit._run_exitfuncs()
+        code = _flushed(code)
         os._exit(code)
     sys.exit(code)
 
@@ -553,6 +557,8 @@ def _flushed(code: int) -> int:
     """Flush stdout and stderr before a quick exit; the exit code (1 if the output could not be
     written, as when the disk is full; a reader that left, as `| head` does, is no error)."""
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # closed when the program started (`>&-`)
+            continue
         try:
             stream.flush()
         except BrokenPipeError:
@@ -562,6 +568,10 @@ def _flushed(code: int) -> int:
                 print(f"msomodel: cannot write the output: {exc}", file=sys.stderr)
             code = code or EXIT_FAIL
     return code
+
+
+#: errno values of output that cannot be written (other OSErrors are not hidden).
+_WRITE_ERRORS = {errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def execute(args: argparse.Namespace) -> int:
@@ -578,8 +588,10 @@ def execute(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     except BrokenPipeError:  # e.g. `msomodel schema | head`
         return EXIT_OK
-    except OSError as exc:  # the machine, not the input: e.g. a full disk under the output
-        with contextlib.suppress(OSError):
+    except OSError as exc:  # the machine, not the input: a full disk under the output, say
+        if exc.errno not in _WRITE_ERRORS:
+            raise
+        with contextlib.suppress(OSError, AttributeError):
             print(f"msomodel {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:

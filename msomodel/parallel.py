@@ -16,12 +16,14 @@ parent killed outright).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import signal
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -56,45 +58,129 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], workers: int = 1) -> lis
         return [fn(item) for item in items]
     bounds = [len(items) * k // n for k in range(n + 1)]
     parts = [items[lo:hi] for lo, hi in zip(bounds, bounds[1:], strict=False)]
-    pending = [(*_start(fn, part), part) for part in parts[1:]]
+    children: list[_Child | None] = []
     try:
+        for part in parts[1:]:
+            children.append(_start(fn, part))  # None: no fork (e.g. EAGAIN), done here
         out = [fn(item) for item in parts[0]]
-        while pending:
-            pid, fd, part = pending.pop(0)
-            results = _receive(pid, fd)  # the child is reaped and its pipe closed, whatever happens
+        for child, part in zip(children, parts[1:], strict=True):
+            results = child.results() if child is not None else None
             out += [fn(item) for item in part] if results is None else results
         return out
     finally:
-        for pid, fd, _ in pending:  # an exception here (or Ctrl-C): no child outlives it
-            _stop(pid, fd)
+        for child in children:  # an exception here (or Ctrl-C): no child outlives it
+            if child is not None:
+                child.stop()
 
 
-def _start(fn: Callable[[T], R], part: Sequence[T]) -> tuple[int, int]:
-    """Fork a child that evaluates ``part`` and writes the pickled results to a pipe."""
+@dataclass
+class _Child:
+    """A forked child: its pid until reaped, the read end of its pipe until closed."""
+
+    pid: int | None
+    fd: int | None
+
+    def results(self) -> list | None:
+        """The child's results, or None if it did not deliver them whole (the caller then
+        computes them).  The payload is framed by its length, so it is trusted by its own
+        completeness, not by an exit status (unknowable where SIGCHLD is ignored)."""
+        with os.fdopen(self.fd, "rb") as pipe:
+            self.fd = None
+            data = pipe.read()
+        self._reap()
+        size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
+        if size != len(data) - 8:
+            return None
+        try:
+            results, raised = pickle.loads(data[8:])
+        except Exception:  # noqa: BLE001 (not our payload after all: computed here instead)
+            return None
+        for message, category, filename, lineno, module in raised:
+            where = {}  # (module=None is not "unknown" to warn_explicit: it drops the warning)
+            if module in sys.modules:  # its filters and once-per-place registry, as if raised here
+                where = {"module": module, "registry": vars(sys.modules[module]).setdefault(
+                    "__warningregistry__", {})}
+            warnings.warn_explicit(message, category, filename, lineno, **where)
+        return results
+
+    def stop(self) -> None:
+        """Kill the child if it still runs, reap it, close its pipe (idempotent)."""
+        if self.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
+
+    def _reap(self) -> None:
+        pid, self.pid = self.pid, None
+        if pid is not None:
+            with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: reaped already
+                os.waitpid(pid, 0)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _start(fn: Callable[[T], R], part: Sequence[T]) -> _Child | None:
+    """Fork a child that evaluates ``part`` and writes its results to a pipe; None if the
+    system refuses a pipe or a process (the caller then does that part itself)."""
     global _in_child
     parent = os.getpid()
-    read, write = os.pipe()
-    pid = os.fork()
+    for stream in (sys.stdout, sys.stderr):  # nothing buffered here is written twice
+        with contextlib.suppress(Exception):
+            stream.flush()
+    try:
+        read, write = os.pipe()
+    except OSError:
+        return None
+    # Ctrl-C and SIGTERM wait until each side knows which it is: the child must never run
+    # this process's handlers (and then its program), only die.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+    try:
+        pid = os.fork()
+    except OSError:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        os.close(read)
+        os.close(write)
+        return None
     if pid:
         os.close(write)
-        return pid, read
+        child = _Child(pid, read)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+        return child
     _in_child = True  # pragma: no cover (runs in the child, whose exit skips coverage)
     code = 1
     try:
+        for signum in _STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         _die_with(parent)
         os.close(read)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with warnings.catch_warnings(record=True) as caught:  # under this process's filters
             results = [fn(item) for item in part]
-        raised = [(str(w.message), w.category, w.filename, w.lineno) for w in caught]
+        raised = [(str(w.message), w.category, w.filename, w.lineno, _module_of(w.filename))
+                  for w in caught]
         data = pickle.dumps((results, raised), protocol=pickle.HIGHEST_PROTOCOL)
         with os.fdopen(write, "wb") as pipe:
-            pipe.write(data)
+            pipe.write(len(data).to_bytes(8, "little") + data)
         code = 0
     except BaseException:  # noqa: BLE001 (the parent does this part itself)
         code = 1
     finally:
+        for stream in (sys.stdout, sys.stderr):  # what the part printed, as a loop would
+            with contextlib.suppress(BaseException):
+                stream.flush()
         os._exit(code)
+
+
+def _module_of(filename: str) -> str | None:
+    """The name of the loaded module whose file is ``filename`` (for warning filters)."""
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return None
 
 
 def _die_with(parent: int) -> None:
@@ -111,37 +197,3 @@ def _die_with(parent: int) -> None:
 
 
 _PR_SET_PDEATHSIG = 1
-
-
-def _receive(pid: int, fd: int) -> list | None:
-    """A child's results, or None if it did not deliver them (then the caller computes them)."""
-    try:
-        with os.fdopen(fd, "rb") as pipe:
-            data = pipe.read()
-    except BaseException:  # e.g. Ctrl-C while waiting: the pipe is closed, stop the child
-        _stop(pid, None)
-        raise
-    _, status = os.waitpid(pid, 0)
-    if status != 0:
-        return None
-    try:
-        results, raised = pickle.loads(data)
-    except Exception:  # noqa: BLE001 (a truncated payload: computed here instead)
-        return None
-    for message, category, filename, lineno in raised:
-        warnings.warn_explicit(message, category, filename, lineno)
-    return results
-
-
-def _stop(pid: int, fd: int | None) -> None:
-    """Kill a child that is no longer wanted, reap it and close its pipe (None: closed)."""
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    try:
-        os.waitpid(pid, 0)
-    except ChildProcessError:
-        pass
-    if fd is not None:
-        os.close(fd)

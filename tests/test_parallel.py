@@ -28,6 +28,16 @@ if not sys.platform.startswith("linux"):  # pragma: no cover
 
 #: Defined for every script :func:`_python` runs.
 _PRELUDE = """
+import os as _os
+FORKS = []  # the children this process forked
+_fork = _os.fork
+def _counting_fork():
+    pid = _fork()
+    if pid:
+        FORKS.append(pid)
+    return pid
+_os.fork = _counting_fork
+
 def children_left():
     import os
     try:
@@ -90,12 +100,35 @@ def test_work_a_child_does_not_deliver_is_done_here():
         out = {"raises": split_map(raises, list(range(6)), 2),
                "killed": split_map(killed, list(range(6)), 3),
                "unpicklable": [v for v, _ in split_map(unpicklable, list(range(6)), 2)]}
+        out["forks"] = len(FORKS)  # 1 + 2 + 1: each part went to a child, which failed
         out["children_left"] = children_left()
+
+        counting = os.fork  # the system refuses the second fork (EAGAIN)
+        calls = []
+        def refusing():
+            calls.append(1)
+            if len(calls) == 2:
+                raise BlockingIOError(11, "Resource temporarily unavailable")
+            return counting()
+        os.fork = refusing
+        fds = len(os.listdir("/proc/self/fd"))
+        out["refused"] = split_map(lambda k: k * k, list(range(6)), 3)
+        out["fds_leaked"] = len(os.listdir("/proc/self/fd")) - fds
+        os.fork = counting
+        out["children_left_after_refusal"] = children_left()
+
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel
+        before = len(FORKS)
+        out["sigchld_ignored"] = split_map(lambda k: (k * k, os.getpid() != me), [0, 1], 2)
+        out["forked_with_sigchld_ignored"] = len(FORKS) - before
         print(json.dumps(out))
     """)
     squares = [k * k for k in range(6)]
-    assert found == {"raises": squares, "killed": squares, "unpicklable": squares,
-                     "children_left": False}
+    assert found == {"raises": squares, "killed": squares, "unpicklable": squares, "forks": 4,
+                     "children_left": False, "refused": squares, "fds_leaked": 0,
+                     "children_left_after_refusal": False,
+                     "sigchld_ignored": [[0, False], [1, True]],
+                     "forked_with_sigchld_ignored": 1}
 
 
 def test_an_error_here_stops_the_children_and_propagates():
@@ -162,10 +195,15 @@ def test_a_child_ends_when_its_parent_is_killed_outright(tmp_path):
         raise AssertionError(f"child {child} still running after its parent was killed")
 
 
-def test_a_childs_warnings_are_raised_here():
+def test_a_childs_warnings_are_raised_here(tmp_path):
+    (tmp_path / "warner.py").write_text(
+        "import warnings\n\n\ndef same(k):\n    warnings.warn('same', UserWarning)\n")
     found = _python("""
-        import json, warnings
+        import json, sys, warnings
         from msomodel.parallel import split_map
+        sys.path.insert(0, WHERE)
+        import warner  # a module of its own, as the engine's are (its place: file and line)
+""".replace("WHERE", repr(str(tmp_path))) + """
 
         def fn(k):
             warnings.warn(f"warning {k}", RuntimeWarning)
@@ -174,9 +212,20 @@ def test_a_childs_warnings_are_raised_here():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             split_map(fn, [0, 1, 2, 3], 2)
-        print(json.dumps(sorted(f"{w.category.__name__}: {w.message}" for w in caught)))
+        out = {"always": sorted(f"{w.category.__name__}: {w.message}" for w in caught)}
+        with warnings.catch_warnings(record=True) as caught:  # this process's filters apply
+            warnings.simplefilter("ignore", UserWarning)
+            split_map(lambda k: warnings.warn(f"quiet {k}", UserWarning), [0, 1], 2)
+        out["ignored"] = len(caught)
+        with warnings.catch_warnings(record=True) as caught:  # once per place, as in a loop
+            warnings.simplefilter("default")
+            split_map(warner.same, [0, 1, 2, 3], 2)
+        out["default"] = len(caught)
+        out["forks"] = len(FORKS)
+        print(json.dumps(out))
     """)
-    assert found == [f"RuntimeWarning: warning {k}" for k in range(4)]
+    assert found == {"always": [f"RuntimeWarning: warning {k}" for k in range(4)],
+                     "ignored": 0, "default": 1, "forks": 3}
 
 
 def test_no_fork_with_a_thread_running_or_from_a_child():
@@ -231,7 +280,7 @@ def test_the_decision_is_the_same_on_one_process_or_two():
 
 def _program(*argv: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "msomodel.cli", *argv], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300, **kw)
+                          capture_output=True, text=True, timeout=300, **{"env": ENV, **kw})
 
 
 @pytest.mark.parametrize("fmt", ["json", "table"])
@@ -260,9 +309,15 @@ def test_the_program_prints_what_main_returns_on_any_number_of_processes(fmt):
         assert (run.returncode, run.stderr, run.stdout) == (0, "", buf.getvalue())
 
 
-def test_the_program_exits_quietly_into_a_closed_pipe_and_keeps_its_error_codes(tmp_path):
-    piped = subprocess.run(f"{sys.executable} -m msomodel.cli compare {FLORIDA} | head -c 20",
-                           shell=True, cwd=ROOT, capture_output=True, text=True, timeout=300)
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
+def test_the_program_exits_quietly_into_a_closed_pipe_and_keeps_its_error_codes(tmp_path,
+                                                                                 buffered):
+    env = {k: v for k, v in ENV.items() if k != "PYTHONUNBUFFERED"}
+    if not buffered:
+        env["PYTHONUNBUFFERED"] = "1"
+    piped = subprocess.run(["bash", "-c", f"{sys.executable} -m msomodel.cli compare {FLORIDA} "
+                            "| head -c 20; exit ${PIPESTATUS[0]}"], env=env, cwd=ROOT,
+                           capture_output=True, text=True, timeout=300)
     assert piped.returncode == 0 and piped.stderr == ""  # no "Exception ignored ..." either
     assert piped.stdout == f"== Florida entrepreneur, five-site roll-out ({FLORIDA})"[:20]
     bad = tmp_path / "bad.yaml"
