@@ -257,19 +257,11 @@ def test_the_decision_is_the_same_on_one_process_or_two():
         import json, os
         from msomodel.compare import compare
         from msomodel.loader import load_scenario
-        forks = []
-        real = os.fork
-        def fork():
-            pid = real()
-            if pid:
-                forks.append(pid)
-            return pid
-        os.fork = fork
         s = load_scenario({FLORIDA!r})
         one = compare(s, workers=1).to_dict()
-        assert not forks
+        assert not FORKS
         two = compare(s, workers=2).to_dict()
-        print(json.dumps({{"same": one == two, "forks": len(forks),
+        print(json.dumps({{"same": one == two, "forks": len(FORKS),
                           "trials": two["recommendation"]["trials"],
                           "flips": len(two["recommendation"]["flips"])}}))
     """)
