@@ -565,7 +565,8 @@ def _flushed(code: int) -> int:
             pass
         except OSError as exc:
             if stream is sys.stdout:
-                print(f"msomodel: cannot write the output: {exc}", file=sys.stderr)
+                with contextlib.suppress(OSError):
+                    print(f"msomodel: cannot write the output: {exc}", file=sys.stderr)
             code = code or EXIT_FAIL
     return code
 
@@ -591,7 +592,7 @@ def execute(args: argparse.Namespace) -> int:
     except OSError as exc:  # the machine, not the input: a full disk under the output, say
         if exc.errno not in _WRITE_ERRORS:
             raise
-        with contextlib.suppress(OSError, AttributeError):
+        with contextlib.suppress(OSError):
             print(f"msomodel {args.command}: {exc}", file=sys.stderr)
         return EXIT_FAIL
     except KeyboardInterrupt:
