@@ -31,7 +31,7 @@ from msomodel.options.statements import (
     sources_and_uses,
     statements,
 )
-from msomodel.yearly import group_last, group_sum
+from msomodel.yearly import distinct, group_last, group_sum
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -115,7 +115,7 @@ def financials(p: Projection, horizon: int, covenant: float) -> Financials:
     lines = statements(p)
     year0 = tl.project_year(horizon)
     monthly = {e: {k: v[0] for k, v in s.items()} for e, s in lines.items()}
-    years = np.unique(year0 + 1)
+    years = distinct(year0 + 1)
     annual = {e: _annual(m, year0 + 1) for e, m in monthly.items()}
     main = "consolidated" if "consolidated" in lines else "company"
     top = lines[main]

@@ -17,9 +17,23 @@ import numpy as np
 
 
 def groups(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct labels, sorted, and each row's group number."""
-    keys, codes = np.unique(np.asarray(labels), return_inverse=True)
-    return keys, codes.reshape(-1)
+    """The distinct labels, sorted, and each row's group number: ``np.unique(labels,
+    return_inverse=True)`` for labels without NaN, without the import of ``numpy.ma`` that
+    ``np.unique`` makes (9 ms of every ``msomodel compare``)."""
+    flat = np.asarray(labels).reshape(-1)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    codes = np.empty(len(flat), dtype=np.intp)
+    codes[order] = np.cumsum(first) - 1
+    return ordered[first], codes
+
+
+def distinct(labels: np.ndarray) -> np.ndarray:
+    """The distinct labels, sorted (``np.unique`` for labels without NaN)."""
+    return groups(labels)[0]
 
 
 def group_sum(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -26,7 +26,7 @@ with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
 print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules
                   if m.split(".")[0] in ("pandas", "matplotlib", "jsonschema", "xlsxwriter")
-                  or m == "msomodel.rules.schema")}))
+                  or m in ("msomodel.rules.schema", "numpy.ma"))}))
 """
 
 
@@ -104,6 +104,23 @@ def test_group_sums_equal_pandas_to_the_bit():
         assert np.array_equal(keys, np.unique(labels))
         assert np.array_equal(frame.groupby(labels).sum().to_numpy(), sums, equal_nan=True)
         assert np.array_equal(frame.groupby(labels).last().to_numpy(), last, equal_nan=True)
+
+
+def test_groups_are_np_unique_with_its_inverse():
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        n = int(rng.integers(0, 90))
+        labels = rng.integers(-3, int(rng.integers(1, 12)), size=n)
+        if trial % 3 == 0:
+            labels = np.sort(labels)
+        if trial % 5 == 0:
+            labels = labels * 0.5  # float labels
+        keys, codes = yearly.groups(labels)
+        want_keys, want_codes = np.unique(labels, return_inverse=True)
+        assert keys.dtype == want_keys.dtype
+        assert np.array_equal(keys, want_keys)
+        assert np.array_equal(codes, want_codes.reshape(-1))
+        assert np.array_equal(yearly.distinct(labels), want_keys)
 
 
 @pytest.fixture(scope="module")
