@@ -288,7 +288,11 @@ def cli_vs_import_pandas(rounds: int = CLI_ROUNDS) -> dict[str, Any]:
     with _baseline_tree(CLI_BASELINE_COMMIT) as before:
         runs = {"compare": lambda: _wall(cli, ROOT), "import_pandas": lambda: _wall(pandas, ROOT),
                 "compare_one_process": lambda: _wall([*cli, "-j", "1"], ROOT),
-                "compare_rules_cache_off": lambda: _wall(cli, ROOT, MSOMODEL_CACHE_DIR="off")}
+                "compare_rules_cache_off": lambda: _wall(cli, ROOT, MSOMODEL_CACHE_DIR="off"),
+                # the floor: what compare costs before its Monte Carlo, and before any comparison
+                "compare_no_simulation": lambda: _wall([*cli, "--trials", "0"], ROOT),
+                "validate": lambda: _wall([sys.executable, "-m", "msomodel.cli", "validate",
+                                           FLORIDA], ROOT)}
         if before is not None:
             runs["compare_before"] = lambda: _wall(cli, before)
         for run in runs.values():  # warm-up: file cache, bytecode, the rules cache
@@ -301,7 +305,9 @@ def cli_vs_import_pandas(rounds: int = CLI_ROUNDS) -> dict[str, Any]:
     out.update(ratio=main_ratio["median"], ratio_range=main_ratio["range"], rounds=rounds,
                rules_data_s=rules, cold_ratio=_ratio(times, "compare_rules_cache_off",
                                                      "import_pandas"),
-               one_process_ratio=_ratio(times, "compare_one_process", "import_pandas"))
+               one_process_ratio=_ratio(times, "compare_one_process", "import_pandas"),
+               no_simulation_ratio=_ratio(times, "compare_no_simulation", "import_pandas"),
+               validate_ratio=_ratio(times, "validate", "import_pandas"))
     if before is not None:
         out.update(baseline=CLI_BASELINE_COMMIT,
                    before_ratio=_ratio(times, "compare_before", "import_pandas"),
@@ -368,6 +374,15 @@ def main(previous: dict[str, Any] | None = None) -> dict[str, Any]:
              f"{c['one_process_ratio']['median']:.2f} [{c['one_process_ratio']['range'][0]:.2f}-"
              f"{c['one_process_ratio']['range'][1]:.2f}] ({c['compare_one_process_s']:.2f} s)",
              "-", None),
+        *(_row(figure, c[key]["median"],
+               f"{c[key]['median']:.2f} [{c[key]['range'][0]:.2f}-{c[key]['range'][1]:.2f}] "
+               f"({c[name + '_s']:.2f} s)", "-", None)
+          for figure, key, name in (
+              ("  ... without its Monte Carlo (--trials 0: base case, flips, asymmetries)",
+               "no_simulation_ratio", "compare_no_simulation"),
+              ("  ... msomodel validate alone (imports, reading and validating the scenario)",
+               "validate_ratio", "validate"))
+          if key in c),
         _row("  ... with the rules cache off (a first run)", c["cold_ratio"]["median"],
              f"{c['cold_ratio']['median']:.2f} [{c['cold_ratio']['range'][0]:.2f}-"
              f"{c['cold_ratio']['range'][1]:.2f}] ({c['compare_rules_cache_off_s']:.2f} s)",
