@@ -28,7 +28,7 @@ from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 from msomodel.scenario.exit import exit_band, exit_multiple
-from msomodel.yearly import group_sum, groups
+from msomodel.yearly import distinct, group_sum
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -147,7 +147,7 @@ class Comparison:
     @property
     def years(self) -> np.ndarray:
         """The project years of the annual tables: 1, 2, ..."""
-        return groups(self._years)[0]  # np.unique's values (without it: no numpy.ma import)
+        return distinct(self._years)
 
     def annual_lines(self, option: str) -> dict[str, np.ndarray]:
         """:meth:`annual` as plain arrays, one value per year of :attr:`years` (no pandas)."""
