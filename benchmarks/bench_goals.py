@@ -382,8 +382,7 @@ def main(previous: dict[str, Any] | None = None) -> dict[str, Any]:
               ("  ... without its Monte Carlo (--trials 0: base case, flips, asymmetries)",
                "no_simulation_ratio", "compare_no_simulation"),
               ("  ... msomodel validate alone (imports, reading and validating the scenario)",
-               "validate_ratio", "validate"))
-          if key in c),
+               "validate_ratio", "validate"))),
         _row("  ... with the rules cache off (a first run)", c["cold_ratio"]["median"],
              f"{c['cold_ratio']['median']:.2f} [{c['cold_ratio']['range'][0]:.2f}-"
              f"{c['cold_ratio']['range'][1]:.2f}] ({c['compare_rules_cache_off_s']:.2f} s)",
