@@ -75,10 +75,12 @@ def split_map(fn: Callable[[T], R], items: Sequence[T], workers: int = 1) -> lis
 
 @dataclass
 class _Child:
-    """A forked child: its pid until reaped, the read end of its pipe until closed."""
+    """A forked child: its pid until reaped, the read end of its pipe until closed, and a
+    descriptor of the process itself (``pidfd``, Linux 5.3+) if one could be opened."""
 
     pid: int | None
     fd: int | None
+    pidfd: int | None = None
 
     def results(self) -> list | None:
         """The child's results, or None if it did not deliver them whole (the caller then
@@ -106,18 +108,46 @@ class _Child:
     def stop(self) -> None:
         """Kill the child if it still runs, reap it, close its pipe (idempotent)."""
         if self.pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
+            self._kill()
             self._reap()
         if self.fd is not None:
             fd, self.fd = self.fd, None
             os.close(fd)
+
+    def _kill(self) -> None:
+        """SIGKILL to the child, and never to another process that took its number.
+
+        Through its pidfd the signal reaches that process or none.  Without one, its pid is
+        safe only while the kernel keeps it for us (an unreaped child); where SIGCHLD is ignored
+        an ended child is reaped at once and its number is free, so it is left to end by itself
+        (its part done, or with this process)."""
+        with contextlib.suppress(ProcessLookupError):
+            if self.pidfd is not None:
+                signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            elif not _children_reaped_by_kernel():
+                os.kill(self.pid, signal.SIGKILL)
 
     def _reap(self) -> None:
         pid, self.pid = self.pid, None
         if pid is not None:
             with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: reaped already
                 os.waitpid(pid, 0)
+        if self.pidfd is not None:
+            pidfd, self.pidfd = self.pidfd, None
+            os.close(pidfd)
+
+
+def _children_reaped_by_kernel() -> bool:
+    """True where an ended child is reaped at once (SIGCHLD ignored), freeing its pid."""
+    return signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor of process ``pid`` (Linux 5.3+), or None: none, or the child has ended."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 _STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -147,7 +177,7 @@ def _start(fn: Callable[[T], R], part: Sequence[T]) -> _Child | None:
         return None
     if pid:
         os.close(write)
-        child = _Child(pid, read)
+        child = _Child(pid, read, _pidfd(pid))
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         return child
     _in_child = True  # pragma: no cover (runs in the child, whose exit skips coverage)

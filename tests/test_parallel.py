@@ -158,6 +158,76 @@ def test_an_error_here_stops_the_children_and_propagates():
     assert found["seconds"] < 20  # the sleeping children were killed, not waited for
 
 
+def test_with_sigchld_ignored_an_error_here_still_stops_the_children():
+    """The kernel reaps an ended child at once there, so its pid may be anyone's: the kill goes
+    through the child's pidfd."""
+    found = _python("""
+        import json, os, signal, time
+        from msomodel.parallel import split_map
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        me = os.getpid()
+
+        def fn(k):
+            if os.getpid() == me:
+                time.sleep(0.5)  # the children are working by now
+                raise ValueError(f"item {k}")
+            time.sleep(30)
+            return k
+
+        start = time.monotonic()
+        try:
+            split_map(fn, [0, 1, 2], 3)
+        except ValueError as exc:
+            out = {"raised": str(exc)}
+        out["seconds"] = time.monotonic() - start
+        out["alive"] = [p for p in FORKS if os.path.exists(f"/proc/{p}")
+                        and open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+        print(json.dumps(out))
+    """)
+    assert found["raised"] == "item 0" and found["alive"] == []
+    assert found["seconds"] < 20
+
+
+def test_stop_never_signals_a_process_that_took_the_childs_number():
+    found = _python("""
+        import json, os, signal, subprocess, time
+        from msomodel.parallel import _Child
+
+        def running(pid):  # still, a moment after any signal sent to it (delivery is async)
+            for _ in range(50):
+                try:
+                    state = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+                except FileNotFoundError:
+                    return False
+                if state in ("Z", "X"):
+                    return False
+                time.sleep(0.01)
+            return True
+
+        out = {}
+        # whoever got the number: a process that is not this one's child (a shell's orphan)
+        other = int(subprocess.run(["sh", "-c", "sleep 30 >/dev/null 2>&1 & echo $!"],
+                                   capture_output=True, text=True).stdout)
+        ended = subprocess.Popen(["true"])
+        pidfd = os.pidfd_open(ended.pid)
+        ended.wait()  # the child: ended and reaped, its pidfd still open
+        _Child(other, None, pidfd).stop()
+        out["survives_the_pidfd"] = running(other)
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+        _Child(other, None, None).stop()  # no pidfd, and the pid may be anyone's
+        out["survives_without_one"] = running(other)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.kill(other, signal.SIGKILL)
+        mine = subprocess.Popen(["sleep", "30"])  # an unreaped child: its pid is its own
+        child = _Child(mine.pid, None, None)
+        child.stop()
+        out["unreaped_child_killed_and_reaped"] = child.pid is None and not running(mine.pid)
+        print(json.dumps(out))
+    """)
+    assert found == {"survives_the_pidfd": True, "survives_without_one": True,
+                     "unreaped_child_killed_and_reaped": True}
+
+
 def test_a_child_ends_when_its_parent_is_killed_outright(tmp_path):
     """SIGKILL leaves the parent no chance to clean up: the child still ends at once (its
     parent-death signal) rather than computing its part for no one."""
@@ -322,11 +392,27 @@ def test_the_program_exits_quietly_into_a_closed_pipe_and_keeps_its_error_codes(
     assert run.returncode == 2 and "-j/--jobs: expected a whole number >= 1, found 0" in run.stderr
 
 
-def test_diff_prints_the_same_on_one_process_or_two():
+def _program_forks(tmp_path: Path, *argv: str) -> tuple[subprocess.CompletedProcess, int]:
+    """:func:`_program`, and how many children the program forked (counted as it exits)."""
+    count = tmp_path / f"forks-{len(list(tmp_path.iterdir()))}"
+    code = _PRELUDE + textwrap.dedent(f"""
+        import atexit, runpy, sys
+        atexit.register(lambda: open({str(count)!r}, "w").write(str(len(FORKS))))
+        sys.argv = ["msomodel", *{list(argv)!r}]
+        runpy.run_module("msomodel.cli", run_name="__main__", alter_sys=True)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    return run, int(count.read_text())
+
+
+def test_diff_prints_the_same_on_one_process_or_two(tmp_path):
     argv = ("diff", FLORIDA, "scenarios/california_np_three_sites.yaml", "--format", "json")
-    one, two = _program(*argv, "-j", "1"), _program(*argv, "-j", "2")
+    (one, forks_one), (two, forks_two) = (_program_forks(tmp_path, *argv, "-j", j)
+                                          for j in ("1", "2"))
     assert (one.returncode, one.stderr, two.returncode, two.stderr) == (0, "", 0, "")
     assert one.stdout == two.stdout and '"changed"' in one.stdout
+    assert (forks_one, forks_two > 0) == (0, True)  # -j 2 did run on two processes
 
 
 @pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "unbuffered"])
