@@ -202,3 +202,27 @@ def test_exit_tax_on_the_gain_over_the_basis_to_the_cent(tmp_path):
     # no gain, no tax
     c0 = _case(tmp_path, exit_multiple=0.1, exit_tax_rate=0.2)
     assert c0.projections["self_managed"].company["exit_tax"][0, -1] == 0.0
+
+
+@pytest.mark.parametrize("name", ["california_np_three_sites", "texas_rn_single_site"])
+def test_the_monthly_appendix_shows_every_line_its_balance_needs(name):
+    """A reader adding the appendix's columns gets its Check column: no balance line with a
+    value is left out (supplier payables were)."""
+    import html
+    import re
+
+    from msomodel.report.sections.statements import MONTHLY, entity_option, monthly_appendix
+
+    c = msomodel.compare(msomodel.load_scenario(ROOT / "scenarios" / f"{name}.yaml"), trials=0)
+    f = c.financials(entity_option(c))
+    m = f.monthly[f.main]
+    assert m["payables"].abs().max() > 1  # the case that was missing
+    head = monthly_appendix(c).split("</thead>")[0]
+    columns = {html.unescape(re.sub("<[^>]+>", "", t)).strip()
+               for t in re.findall(r"<th[^>]*>(.*?)</th>", head, flags=re.S)}
+    shown = {k for k, label in MONTHLY.items() if label in columns}
+    assert {"cash", "total_equity", "check"} <= shown
+    assets = sum(m[k] for k in ("cash", "inventory", "fixed_assets") if k in shown)
+    claims = sum(m[k] for k in ("loan_balance", "payables", "deferred_revenue", "total_equity")
+                 if k in shown)
+    assert np.allclose(assets - claims, m["check"], atol=0.01)

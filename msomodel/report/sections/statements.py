@@ -49,6 +49,13 @@ CONVENTION = (
     "due. Inventory and supplier credit follow product cost, deferred revenue the prepaid "
     "share of sales. The sale at the end is the owner's, outside the business's own accounts. "
     "The balance sheet balances every month (the last line is zero).")
+#: Added under the friendly PC, where the group's owners are two (CONVENTION's "the owners").
+PC_OWNERS = (
+    "Under the friendly PC the group has two owners: your MSO's distributions are your cash "
+    "flow, and what the PC pays out beyond repaying your MSO's advances is its physician "
+    "owner's (the P&L's \"PC cash kept by its physician owner\"), not yours. Your MSO's "
+    "advances to the PC are shown as contributions to the PC's equity, not as a loan between "
+    "them.")
 
 
 def calendar(result: Comparison, index: int) -> str:
@@ -129,8 +136,9 @@ def statements_parts(result: Comparison, option: str | None = None) -> list[str]
     f = result.financials(option)
     main = f.annual[f.main]
     who = "the group (PC and your MSO combined)" if f.main == "consolidated" else "the business"
+    convention = CONVENTION + (f" {PC_OWNERS}" if f.main == "consolidated" else "")
     parts = [block(f"<p>Statements for <strong>{_e(result.label(option))}</strong>, {who}, "
-                   f"by year; monthly in the appendix. {_e(CONVENTION)}</p>"),
+                   f"by year; monthly in the appendix. {_e(convention)}</p>"),
              sources_uses_block(result, f),
              block("<h3>Income statement</h3>", statement_table(main["income_statement"], INCOME_LABELS)),
              block("<h3>Cash flow statement</h3>", statement_table(main["cash_flow"], CASH_LABELS)),
@@ -161,7 +169,7 @@ def _condensed(st: dict[str, pd.DataFrame]) -> pd.DataFrame:
 MONTHLY = {"revenue": "Revenue", "ebitda": "EBITDA", "net_income": "Net income",
            "operating": "Operating", "investing": "Investing", "financing": "Financing",
            "cash": "Cash", "inventory": "Inventory", "fixed_assets": "Fixed assets",
-           "loan_balance": "Loan", "deferred_revenue": "Deferred revenue",
+           "loan_balance": "Loan", "payables": "Payables", "deferred_revenue": "Deferred revenue",
            "total_equity": "Equity", "check": "Check"}
 
 
