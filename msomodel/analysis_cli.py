@@ -101,6 +101,15 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     from msomodel.analysis.montecarlo import simulate
 
     scenario, section, source = load_with_spec(args.scenario, args.spec)
+    if args.spec is None:  # the file's own ranges must include its own values (a --spec is a
+        # what-if of the user's, as a spec passed to simulate() is)
+        from msomodel.analysis.distributions import excluded_values
+        from msomodel.inputs import compile_inputs
+        from msomodel.loader import ScenarioError
+
+        excluded = excluded_values(section, scenario, compile_inputs(scenario), source)
+        if excluded:
+            raise ScenarioError(excluded)
     if getattr(args, "scheduler", None):
         from msomodel.analysis.cluster import simulate_on_cluster
         from msomodel.distributed import ClusterError, parse_scheduler, require_dask

@@ -31,7 +31,7 @@ def _load(path: str):
 def _check_uncertainty(scenario, source: str) -> None:
     """The uncertainty section's paths, ranges and distribution parameters; raises
     ScenarioError with every problem."""
-    from msomodel.analysis.distributions import compile_plan
+    from msomodel.analysis.distributions import compile_plan, excluded_values
     from msomodel.analysis.sensitivity import ranges
     from msomodel.errors import ScenarioError
     from msomodel.inputs import compile_inputs
@@ -44,6 +44,7 @@ def _check_uncertainty(scenario, source: str) -> None:
             check()
         except ScenarioError as exc:
             problems += exc.problems
+    problems += excluded_values(scenario.uncertainty, scenario, inputs, source)
     if problems:
         raise ScenarioError(problems)
 

@@ -21,6 +21,7 @@ from msomodel import compliance as rules_view
 from msomodel import decision as decide
 from msomodel import engine, metrics
 from msomodel import timeline as tl
+from msomodel.analysis.distributions import excluded_values
 from msomodel.errors import Problem, ScenarioError
 from msomodel.financials import Financials, financials
 from msomodel.formatting import lower_first  # noqa: F401  (re-exported for callers)
@@ -402,6 +403,11 @@ def compare(scenario: Scenario, *, structure: str | None = None,
     """
     found = rules_view.assess(scenario, structure)
     inputs = compile_inputs(scenario, found)
+    if trials > 0:  # a Monte Carlo that leaves out the base case would contradict it
+        excluded = excluded_values(scenario.uncertainty, scenario, inputs,
+                                   scenario.source_path or "<uncertainty>")
+        if excluded:
+            raise ScenarioError(excluded)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported, not warned
         projections = engine.run(inputs)
     _check_finite(scenario, projections)

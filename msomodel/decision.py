@@ -37,7 +37,7 @@ from msomodel.analysis import paths as P
 from msomodel.analysis.evaluate import npv_by_path, one_blas_thread
 from msomodel.analysis.sensitivity import label as path_label
 from msomodel.formatting import lower_first, money
-from msomodel.inputs import ModelInputs
+from msomodel.inputs import ModelInputs, fee_level
 from msomodel.parallel import split_map
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 from msomodel.scenario.exit import exit_multiple
@@ -52,6 +52,8 @@ DEFAULT_SEED = 1
 DRIVERS = ("adjustments.volume_multiplier", "adjustments.price_multiplier",
            "adjustments.wage_multiplier", "finance.discount_rate_annual",
            "finance.exit_multiple", P.FEE_LEVEL_PATH)
+#: Where the friendly PC's management fee is in a scenario.
+MANAGEMENT_FEE = "structure.friendly_pc.management_fee"
 #: How many flips the sentence names (the most important first).
 SENTENCE_FLIPS = 3
 
@@ -160,20 +162,25 @@ def _asymmetric_inputs(scenario: Scenario, inputs: ModelInputs
                                   "Software option's exit multiple")):
         if own is not None and own != exit_multiple(scenario):
             out.append(((path,), what, opt, float(own), exit_multiple(scenario)))
-    effects = (("mso", ("mso.revenue_uplift",), "MSO's revenue uplift", mso.revenue_uplift),
+    # An effect is set equal by giving it the value at which it adds nothing: none for the
+    # MSO's (self-managed has no uplift or discount), the existing tool's for the software's
+    # (its effects count only beyond the tool the baseline already has, msomodel.options.software).
+    have = scenario.existing_software
+    effects = (("mso", ("mso.revenue_uplift",), "MSO's revenue uplift", mso.revenue_uplift, 0.0),
                ("mso", ("mso.purchasing_discount", "mso.purchasing_discount_per_extra_site"),
                 "MSO's purchasing discount", mso.purchasing_discount
-                + mso.purchasing_discount_per_extra_site),
+                + mso.purchasing_discount_per_extra_site, 0.0),
                ("software_only", ("software.no_show_reduction",), "Software's no-show reduction",
-                sw.no_show_reduction),
+                sw.no_show_reduction, have.no_show_reduction),
                ("software_only", ("software.online_booking_uplift",),
-                "Software's online-booking uplift", sw.online_booking_uplift),
+                "Software's online-booking uplift", sw.online_booking_uplift,
+                have.online_booking_uplift),
                ("software_only", ("software.admin_hours_saved",), "Software's admin hours saved",
-                sw.admin_hours_saved))
-    for opt, paths, what, value in effects:
+                sw.admin_hours_saved, have.admin_hours_saved))
+    for opt, paths, what, value, neutral in effects:
         paths = tuple(p for p in paths if p in inputs.paths)
-        if value > 0 and paths:
-            out.append((paths, what, opt, float(P.base_value(inputs, paths[0])), 0.0))
+        if value > neutral and paths:  # an offer doing no more than the tool favours nothing
+            out.append((paths, what, opt, float(P.base_value(inputs, paths[0])), float(neutral)))
     return out
 
 
@@ -414,8 +421,18 @@ def _flip_paths(scenario: Scenario, inputs: ModelInputs,
                 found: list[tuple[tuple[str, ...], str, str, float, float]]) -> list[str]:
     """The inputs searched for a flip: the sampled ones, the asymmetric ones, the main drivers."""
     sampled = [d.path for d in (scenario.uncertainty.distributions if scenario.uncertainty else [])]
-    candidates = [*sampled, *(paths[0] for paths, *_ in found), *DRIVERS]
+    candidates = [*sampled, *(paths[0] for paths, *_ in found), *DRIVERS,
+                  *_management_fee_path(inputs)]
     return list(dict.fromkeys(p for p in candidates if P.check_path(inputs, p) is None))
+
+
+def _management_fee_path(inputs: ModelInputs) -> list[str]:
+    """The level of the fee the owner's MSO charges the friendly PC, if it has one: what the
+    PC keeps is its physician owner's, so the fee moves the owner's value (and may flip it)."""
+    if inputs.structure != "friendly_pc" or inputs.mgmt_fee_type == "sweep":
+        return []  # a sweep takes all above the PC's margin: no fee level to move
+    _, path, _ = fee_level(inputs.mgmt_fee_type, "mf", MANAGEMENT_FEE)
+    return [path] if path else []
 
 
 def _asymmetries(inputs: ModelInputs, found: list[tuple[tuple[str, ...], str, str, float, float]],
@@ -455,7 +472,7 @@ def input_value(flip: Flip, v: float, inputs: ModelInputs) -> str:
     if path.endswith("_multiplier"):
         return f"{v:.2f}x"
     if "rate" in path or "discount" in path or "uplift" in path or "reduction" in path or \
-            "saved" in path or "percent" in path:
+            "saved" in path or "percent" in path or "margin" in path or "markup" in path:
         return f"{v:.1%}"
     if abs(v) >= 100:
         return money(v)
@@ -472,7 +489,9 @@ NOUNS = {P.FEE_LEVEL_PATH: "the third-party MSO's fee",
          "mso.purchasing_discount": "the MSO's purchasing discount",
          "software.no_show_reduction": "software's no-show reduction",
          "software.admin_hours_saved": "software's admin hours saved",
-         "software.online_booking_uplift": "software's online-booking uplift"}
+         "software.online_booking_uplift": "software's online-booking uplift",
+         **{f"{MANAGEMENT_FEE}.{f}": "the management fee your MSO charges the PC"
+            for f in ("per_site_monthly", "percent", "markup", "target_margin")}}
 
 
 _PLURAL = {"prices", "wages", "running costs"}
@@ -514,10 +533,18 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
         p = d.probability_best[d.leader]
         sure = f"; it is best in {p:.0%} of {d.trials:,} simulated trials"
     if d.verdict == "too_close":
-        text = (f"Too close to call between {lower_first(lead)} and {lower_first(runner)}: "
-                f"{lower_first(lead)} leads by {money(d.margin)} of NPV over {years:g} years, but is "
-                f"best in only {d.probability_best[d.leader]:.0%} of {d.trials:,} simulated "
-                f"trials (a recommendation needs {THRESHOLD:.0%}).")
+        # named against the option that wins most of the trials the leader loses, which need
+        # not be the base case's second
+        prob = d.probability_best
+        rival = max((o for o in prob if o != d.leader), key=lambda o: (prob[o], o == d.runner_up))
+        rival_label = lower_first(OPTION_LABELS.get(rival, rival))
+        second = (f" (over {lower_first(runner)}, second in the base case)"
+                  if rival != d.runner_up else "")
+        text = (f"Too close to call between {lower_first(lead)} and {rival_label}: "
+                f"{lower_first(lead)} leads by {money(d.margin)} of NPV over {years:g} years"
+                f"{second}, but is best in only {prob[d.leader]:.0%} of {d.trials:,} simulated "
+                f"trials (a recommendation needs {THRESHOLD:.0%}); {rival_label} is best in "
+                f"{prob[rival]:.0%}.")
         if deciders:
             text += f" What decides it: {lower_first(lead)} leads while {deciders}."
         return text

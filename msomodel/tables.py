@@ -104,6 +104,8 @@ def fee_level(value: float | None, unit: str) -> str:
         return f"{value:.2f} x the tier rates"
     if unit.startswith("markup"):
         return f"{value * 100:.1f}% markup"
+    if unit.startswith("the PC's margin"):  # a sweep: its level is what the PC keeps
+        return f"a sweep leaving the PC {value * 100:.2f}% of collections"
     return f"{value * 100:.2f}% of collections"
 
 

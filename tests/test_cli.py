@@ -245,6 +245,36 @@ def test_distribution_parameters_outside_the_fields_range_are_input_errors(capsy
     assert code == 2 and "uncertainty.distributions.0.mean" in err and "Traceback" not in err
 
 
+def test_a_distribution_that_leaves_out_the_scenarios_own_value_is_an_input_error(capsys,
+                                                                                  tmp_path):
+    """A file that raises its prices but keeps its base's price distribution would have a
+    Monte Carlo of another scenario beside its base case: named, with the way out."""
+    path = tmp_path / "dear.yaml"
+    path.write_text(f"extends: {OHIO}\nadjustments:\n  price_multiplier: 1.2\n")
+    expected = (f"{path}: uncertainty.distributions.1: expected a distribution that includes "
+                "the scenario's value of adjustments.price_multiplier (1.2), found one from 0.9 "
+                "to 1.08: its trials would simulate another scenario (centre it on the value; a "
+                "file that extends a base restates uncertainty.distributions whole)")
+    for command in ("validate", "compare", "simulate"):
+        code, out, err = run(capsys, command, str(path))
+        assert (code, err.splitlines()) == (2, [expected]), command
+    code, _, err = run(capsys, "compare", str(path), "--trials", "0")  # no Monte Carlo: no clash
+    assert (code, err) == (0, "")
+    # inside the range (its ends included), and a normal within 4 sd, pass
+    path.write_text(f"extends: {OHIO}\nadjustments:\n  price_multiplier: 1.08\n"
+                    "  wage_multiplier: 1.239\n")
+    assert run(capsys, "validate", str(path))[0] == 0
+    path.write_text(f"extends: {OHIO}\nadjustments:\n  wage_multiplier: 1.241\n")
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2 and "adjustments.wage_multiplier (1.241), found one from 0.76 to 1.24" in err
+    # a spec passed to simulate from Python is the caller's what-if, not checked against the file
+    s = msomodel.load_scenario(OHIO)
+    spec = {"distributions": [{"path": "adjustments.price_multiplier", "dist": "uniform",
+                               "low": 1.3, "high": 1.4}]}
+    assert msomodel.analysis.simulate(s, spec, 10, seed=1).samples[
+        "adjustments.price_multiplier"].min() >= 1.3
+
+
 def test_every_subcommand_help_has_an_example(capsys):
     from msomodel.cli import build_parser
 

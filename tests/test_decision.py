@@ -104,6 +104,20 @@ def test_a_close_scenario_is_too_close_to_call():
     assert close.to_dict()["recommendation"]["option"] is None
 
 
+def test_too_close_names_the_option_that_wins_the_trials_the_leader_loses():
+    """Florida: software leads the base case over self-managed, but the MSO wins far more of
+    the trials software loses; the sentence weighs the leader against the MSO."""
+    d = msomodel.compare(msomodel.load_scenario("scenarios/florida_entrepreneur_five_sites.yaml")
+                         ).decision
+    assert (d.verdict, d.leader, d.runner_up) == ("too_close", "software_only", "self_managed")
+    p = d.probability_best
+    assert p["mso"] > p["self_managed"]
+    assert d.sentence.startswith("Too close to call between self-managed + software and "
+                                 "third-party MSO: ")
+    assert "(over self-managed, second in the base case)" in d.sentence
+    assert f"; third-party MSO is best in {p['mso']:.0%}." in d.sentence
+
+
 def _asymmetric_exit():
     """Ohio with the software option credited nothing and the MSO alone exiting at a higher
     multiple: its lead rests on that one input."""
@@ -141,6 +155,31 @@ def test_asymmetric_inputs_carry_their_source():
     rows = {a.label: a for a in r.decision.asymmetries}
     assert "no published figure" in rows["MSO's purchasing discount"].source
     assert "Tang 2022" in rows["Software's no-show reduction"].source
+
+
+def test_a_software_effect_set_equal_is_the_existing_tools_and_an_equal_one_favours_nothing():
+    """The software's effects count only beyond the tool the baseline already has: "set equal"
+    gives the offer that tool's effect (no further gain), not zero (which would undo the tool)."""
+    s = msomodel.load_scenario(f"scenarios/{OHIO}")
+    have = s.existing_software
+    assert have.no_show_reduction > 0 and have.online_booking_uplift > 0  # the bundled base
+    r = msomodel.compare(s, trials=0)
+    rows = {a.label: a for a in r.decision.asymmetries}
+    assert rows["Software's no-show reduction"].equal_value == have.no_show_reduction
+    assert rows["Software's admin hours saved"].equal_value == have.admin_hours_saved
+    booking = s.software.online_booking_uplift
+    assert (booking == have.online_booking_uplift) == (
+        "Software's online-booking uplift" not in rows)
+    # the row's answer is that of the scenario whose offer does just what the tool does
+    data = raw(OHIO)
+    data["software"] = {**data.get("software", {}), "no_show_reduction": have.no_show_reduction}
+    same = msomodel.compare(build(data), trials=0)
+    row = rows["Software's no-show reduction"]
+    assert row.npv_when_equal["software_only"] == pytest.approx(
+        same.metrics["software_only"]["npv"], rel=1e-9)
+    # an offer doing just what the tool does is not listed at all
+    listed = {a.label for a in same.decision.asymmetries}
+    assert "Software's no-show reduction" not in listed
 
 
 def test_the_baseline_is_never_an_infeasible_option():

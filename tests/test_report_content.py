@@ -244,7 +244,15 @@ def test_friendly_pc_split_and_both_break_even_fees(reports: dict[str, Report], 
             assert amount(value) in r.text, (entity, value)
     pc, be = c.pc_breakeven, c.breakeven
     fee = sections.amounts_in_text
-    assert f"At {fee(tables.fee_level(pc.level, pc.unit))} the PC breaks even" in r.text
+    # what the PC keeps is its physician owner's: the fee is the owner's lever, never "barely
+    # changes the group's value"
+    assert "decides how much of the PC's profit reaches you" in r.text
+    assert "barely changes" not in r.text
+    if c.inputs.mgmt_fee_type == "sweep":  # no level to break even at: what it leaves the PC
+        assert f"The scenario's fee is {fee(tables.fee_level(pc.current, pc.unit))}: the PC " \
+               "keeps" in r.text
+    else:
+        assert f"At {fee(tables.fee_level(pc.level, pc.unit))} the PC breaks even" in r.text
     assert "Break-even third-party MSO fee" in r.text
     assert f"below {fee(tables.fee_level(be.level, be.unit))}" in r.text
 

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.random  # noqa: F401 (numpy loads it on first use: here, before any fork)
 
 from msomodel.analysis import paths as P
-from msomodel.analysis.distributions import SamplingPlan, compile_plan, sample
+from msomodel.analysis.distributions import SamplingPlan, compile_plan, excluded_values, sample
 from msomodel.analysis.evaluate import (
     CHALLENGERS,
     gap_key,
@@ -396,6 +396,12 @@ def simulate(scenario: Scenario, spec: UncertaintySpec | dict | None, trials: in
     _check_chunk_size(chunk_size)
     problem = prepare(scenario, spec, trials, seed, block_size=block_size, source=source,
                       inputs=inputs)
+    if spec is None:  # the scenario's own ranges must include its own values (a spec passed
+        # in is the caller's what-if, e.g. an opening moved to month 55 +- 10)
+        excluded = excluded_values(scenario.uncertainty, scenario, problem.inputs,
+                                   source or scenario.source_path or "<uncertainty>")
+        if excluded:  # its trials would never come near the base case they are reported beside
+            raise ScenarioError(excluded)
     chunk_size = chunk_trials(problem.inputs, chunk_size)
     results: list[BlockResult] = []
     for blocks in block_groups(problem, chunk_size):

@@ -54,6 +54,13 @@ OTHER_LABELS: dict[str, str] = {
     "software.online_booking_uplift": "Software online-booking uplift",
     "mso.exit_multiple": "MSO's exit multiple",
     "software.exit_multiple": "Software option's exit multiple",
+    "structure.friendly_pc.management_fee.per_site_monthly":
+        "Management fee, PC to your MSO [USD/month per site]",
+    "structure.friendly_pc.management_fee.percent":
+        "Management fee, PC to your MSO [share of collections]",
+    "structure.friendly_pc.management_fee.markup": "Management fee, PC to your MSO (markup)",
+    "structure.friendly_pc.management_fee.target_margin":
+        "Management fee, PC to your MSO (margin left to the PC)",
 }
 DEFAULT_RANGE = 0.20
 

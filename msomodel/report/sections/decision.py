@@ -145,8 +145,8 @@ def asymmetries_block(result: Comparison) -> str:
     head = "<h3>Assumptions that favour one option</h3>"
     if frame.empty:
         return block(head, "<p>None: no input differs between the options (exit multiples, "
-                           "revenue uplifts, purchasing discounts and software effects are "
-                           "equal or zero).</p>")
+                           "revenue uplifts and purchasing discounts are equal or zero, and the "
+                           "software does no more than the existing tool).</p>")
     frame = frame.set_index("Input")
     rows = ["strong" if i == "All of them" else "" for i in frame.index]
     d = result.decision
@@ -165,7 +165,8 @@ def asymmetries_block(result: Comparison) -> str:
                 '<col class="c-val"/><col class="c-src"/><col class="c-best"/><col class="c-lead"/>'
                 '</colgroup>')
     return block(head, '<p class="small">Each input set equal across the options (its effect '
-                       "removed), everything else as in the scenario.</p>",
+                       "removed: a software effect is set to what the existing tool already "
+                       "does), everything else as in the scenario.</p>",
                  frame_html(frame, classes="asymmetries", row_classes=rows, colgroup=colgroup,
                             column_classes=["text", "num", "num", "text source", "text", "num"]),
                  note, keep=False)
@@ -243,15 +244,19 @@ def _pc_breakeven_sentence(result: Comparison) -> str:
     current = tables.fee_level(be.current, be.unit)
     pc = result.entity_annual("self_managed").get("pc")
     total = float(pc["ebitda"].sum()) if pc is not None else float("nan")
-    if be.level is None:
-        return (f"The management fee your MSO charges the friendly PC only moves profit between "
-                f"the two; no fee level in range lets the PC break even (the scenario's fee is "
-                f"{current}).")
     outcome = ("a profit of " if total >= 0 else "a loss of ") + short_money(abs(total))
-    return (f"The management fee your MSO charges the friendly PC only moves profit between the "
-            f"two, so it barely changes the group's value. At {tables.fee_level(be.level, be.unit)} "
-            f"the PC breaks even over {years(result.horizon)}; the scenario's fee of {current} "
-            f"leaves the PC with {outcome} over that time (self-managed).")
+    # The owner's value is the MSO's: what the PC keeps is its physician owner's
+    # (msomodel.options.finish), so the fee is one of the owner's main levers.
+    head = ("The management fee your MSO charges the friendly PC decides how much of the PC's "
+            "profit reaches you: what the PC keeps belongs to its physician owner, so a higher "
+            "fee raises your value (within fair market value, for counsel to confirm).")
+    kept = (f"the PC keeps {outcome} over {years(result.horizon)} under in-house management")
+    if result.inputs.mgmt_fee_type == "sweep":
+        return f"{head} The scenario's fee is {current}: {kept}."
+    if be.level is None:
+        return f"{head} No fee level in range lets the PC break even; at {current}, {kept}."
+    return (f"{head} At {tables.fee_level(be.level, be.unit)} the PC breaks even over "
+            f"{years(result.horizon)}; at the scenario's {current}, {kept}.")
 
 
 def breakeven_block(result: Comparison) -> str:
