@@ -173,7 +173,9 @@ class UncertaintySpec(_Spec):
         None, description="Tornado ranges; default: +-20 % of the base value of the key inputs."
     )
     distributions: list[Distribution] = Field(
-        default_factory=list, description="Monte Carlo distributions, one per input path."
+        default_factory=list,
+        description="Monte Carlo distributions, one per input path; each must include the "
+                    "scenario's own value of its input (a normal or lognormal: within 4 sd)."
     )
     correlations: list[Correlation] = Field(
         default_factory=list, description="Rank correlations between inputs with distributions."
