@@ -244,13 +244,18 @@ def _pc_breakeven_sentence(result: Comparison) -> str:
     current = tables.fee_level(be.current, be.unit)
     pc = result.entity_annual("self_managed").get("pc")
     total = float(pc["ebitda"].sum()) if pc is not None else float("nan")
-    outcome = ("a profit of " if total >= 0 else "a loss of ") + short_money(abs(total))
     # The owner's value is the MSO's: what the PC keeps is its physician owner's
     # (msomodel.options.finish), so the fee is one of the owner's main levers.
     head = ("The management fee your MSO charges the friendly PC decides how much of the PC's "
             "profit reaches you: what the PC keeps belongs to its physician owner, so a higher "
             "fee raises your value (within fair market value, for counsel to confirm).")
-    kept = (f"the PC keeps {outcome} over {years(result.horizon)} under in-house management")
+    over = f"over {years(result.horizon)} under in-house management"
+    if total >= 0.5:
+        kept = f"the PC keeps a profit of {short_money(total)} {over}"
+    elif total <= -0.5:
+        kept = f"the PC ends with a loss of {short_money(-total)} {over} (your MSO funds it)"
+    else:
+        kept = f"the PC keeps nothing {over}"
     if result.inputs.mgmt_fee_type == "sweep":
         return f"{head} The scenario's fee is {current}: {kept}."
     if be.level is None:
