@@ -497,6 +497,16 @@ NOUNS = {P.FEE_LEVEL_PATH: "the third-party MSO's fee",
 _PLURAL = {"prices", "wages", "running costs"}
 
 
+def share(p: float) -> str:
+    """A share of trials in whole percent, never rounded to a certainty it is not: 0.997 is
+    'over 99%', 0.003 'under 1%'."""
+    if 0.995 <= p < 1.0:
+        return "over 99%"
+    if 0.0 < p < 0.005:
+        return "under 1%"
+    return f"{p:.0%}"
+
+
 def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
     """'volume is above 0.82x (assumed 1.00x)'."""
     noun = NOUNS.get(flip.path, lower_first(flip.label))
@@ -531,7 +541,7 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
     sure = ""
     if d.probability_best is not None and d.runner_up:
         p = d.probability_best[d.leader]
-        sure = f"; it is best in {p:.0%} of {d.trials:,} simulated trials"
+        sure = f"; it is best in {share(p)} of {d.trials:,} simulated trials"
     if d.verdict == "too_close":
         # named against the option that wins most of the trials the leader loses, which need
         # not be the base case's second
@@ -542,9 +552,9 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
                   if rival != d.runner_up else "")
         text = (f"Too close to call between {lower_first(lead)} and {rival_label}: "
                 f"{lower_first(lead)} leads by {money(d.margin)} of NPV over {years:g} years"
-                f"{second}, but is best in only {prob[d.leader]:.0%} of {d.trials:,} simulated "
+                f"{second}, but is best in only {share(prob[d.leader])} of {d.trials:,} simulated "
                 f"trials (a recommendation needs {THRESHOLD:.0%}); {rival_label} is best in "
-                f"{prob[rival]:.0%}.")
+                f"{share(prob[rival])}.")
         if deciders:
             text += f" What decides it: {lower_first(lead)} leads while {deciders}."
         return text

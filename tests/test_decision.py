@@ -233,3 +233,12 @@ def test_percentile_is_numpys_to_the_bit():
         for q in (10, 0, 100, 50, 2.5):
             want, got = float(np.percentile(x, q)), percentile(x, q)
             assert got == want or (math.isnan(want) and math.isnan(got)), (n, q)
+
+
+def test_a_share_of_trials_is_never_rounded_to_a_certainty_it_is_not():
+    assert [decision.share(p) for p in (1.0, 0.997, 0.995, 0.994, 0.5, 0.005, 0.004, 0.0)] == [
+        "100%", "over 99%", "over 99%", "99%", "50%", f"{0.005:.0%}", "under 1%", "0%"]
+    c = msomodel.compare(msomodel.load_scenario("scenarios/california_np_three_sites.yaml"))
+    p = c.decision.probability_best["mso"]
+    assert 0.995 <= p < 1 and "it is best in over 99% of 2,000 simulated trials" in \
+        c.decision.sentence
