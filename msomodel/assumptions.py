@@ -59,7 +59,8 @@ def _walk(node: yaml.Node, prefix: str, comments: dict[int, str], out: dict[str,
         source = own or inherited
         for key, value in node.value:
             path = f"{prefix}.{key.value}" if prefix else str(key.value)
-            line_comment = comments.get(key.start_mark.line) or comments.get(value.end_mark.line)
+            line_comment = comments.get(key.start_mark.line) or (
+                comments.get(value.end_mark.line) if _on_its_line(value) else None)
             if isinstance(value, yaml.ScalarNode):
                 text = line_comment or source
                 if text:
@@ -74,6 +75,16 @@ def _walk(node: yaml.Node, prefix: str, comments: dict[int, str], out: dict[str,
                 label = name if name is not None else i
             _walk(item, f"{prefix}.{label}", comments, out,
                   comments.get(item.start_mark.line) or inherited)
+
+
+def _on_its_line(node: yaml.Node) -> bool:
+    """True for a value whose trailing comment is at its end: one written on its key's line or
+    in flow style (``{...}``, ``[...]``, a multi-line quoted string).  A block mapping, list or
+    ``|``/``>`` text ends where the next key starts, and its first line is its first child's:
+    neither line's comment is its own."""
+    if isinstance(node, yaml.ScalarNode):
+        return node.style not in ("|", ">")
+    return bool(getattr(node, "flow_style", False))
 
 
 #: Parser of :func:`file_sources` (it needs the nodes' lines only): libyaml's when PyYAML has it.

@@ -55,3 +55,19 @@ def test_source_counts_say_what_the_figures_rest_on():
     assert assumptions.source_kind("assumption (no source given)") == "own"
     assert assumptions.source_kind("assumption: 7-year life") == "assumption"
     assert assumptions.source_kind("BLS Occupational Outlook Handbook") == "sourced"
+
+
+def test_a_value_without_a_comment_never_takes_the_next_lines():
+    """A block mapping ends where the next key starts: that key's comment is not its own.
+    California's fee ends with ``term_months: 24`` (no comment), followed by the purchasing
+    discount's note; the term must not carry it."""
+    rows = _by_path("california_np_three_sites.yaml")
+    assert "purchasing" not in rows["mso.fee.term_months"].source
+    assert "purchasing" in rows["mso.purchasing_discount"].source
+    # nor its first child's ("type: tiered  # fixed, tier-based or cost-plus fees ..."): the
+    # mapping's own source, here the MSO's
+    assert rows["mso.fee.term_months"].source.startswith("assumptions as marked (Lemma")
+    florida = _by_path("florida_entrepreneur_five_sites.yaml")
+    for path, a in florida.items():  # the legal-structuring note stays on its own line
+        if "five sites" in a.source:
+            assert "structuring" in path or "legal" in path, path
