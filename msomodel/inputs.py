@@ -333,7 +333,7 @@ def _compile_fee(b: _Builder, fee, prefix: str, p: str) -> None:
                  None)
     b.scalar(f"{prefix}_target", getattr(fee, "target_margin", 0.0),
              f"{p}.target_margin" if t == "sweep" else None)
-    b.scalar(f"{prefix}_term", fee.term_months, None)
+    b.scalar(f"{prefix}_term", fee.term_months, f"{p}.term_months")
     b.scalar(f"{prefix}_renewal", fee.renewal_change, f"{p}.renewal_change")
 
 

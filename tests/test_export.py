@@ -396,6 +396,14 @@ def test_inputs_sheet_lists_every_input(workbooks, results):
             assert rows[p][1].value == pytest.approx(inputs.path_value(p)), (name, p)
         names = openpyxl.load_workbook(path).defined_names
         assert {"DiscountRate", "TaxRate", "ExitMultiple", "LoanRate"} <= set(names)
+        # an input the formulas read is never listed under "no formula reads them" (the fee's
+        # term was, while a constant copy of it was what the formulas read)
+        labels = [r[0].value for r in ws.iter_rows(min_row=5)]
+        other = labels.index("Other inputs (documented here; no formula reads them)")
+        live = {r[4].value for r in ws.iter_rows(min_row=5, max_row=other + 4) if r[4].value}
+        assert "mso.fee.term_months" in live, name
+        if inputs.structure == "friendly_pc":
+            assert "structure.friendly_pc.management_fee.term_months" in live, name
 
 
 def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):
