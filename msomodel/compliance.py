@@ -29,6 +29,8 @@ from msomodel.scenario import OPTIONS, STRUCTURES, Scenario
 #: A sweep moves with the PC's income, so the rules' percentage-fee checks apply to it.
 FEE_TYPE = {"flat": "fixed", "percentage": "percentage", "cost_plus": "cost_plus",
             "tiered": "tiered", "hybrid": "hybrid", "sweep": "percentage"}
+#: How the warnings name a fee the rules data files under another type.
+FEE_LABEL = {"sweep": "sweep fee (the PC's profit above its target margin)"}
 
 
 @lru_cache(maxsize=1)
@@ -253,7 +255,7 @@ def _fee_warnings(scenario: Scenario, fee, what: str, pc_margin: float | None,
         state=scenario.owner.state, fee_type=FEE_TYPE[fee.type], percent=percent,
         fee_changes_per_year=fee.changes_per_year, term_months=fee.term_months,
         commission_on_medical_services=commission, owned_mso_pc_margin=pc_margin,
-        on=scenario.finance.start_date)
+        on=scenario.finance.start_date, fee_label=FEE_LABEL.get(fee.type))
     out = []
     for w in found:
         d = w.to_dict()

@@ -54,6 +54,17 @@ def irr(value: Any, digits: int = 1) -> str:
     return pct(v, digits)
 
 
+#: Words that a heading made from a field name writes in capitals.
+ACRONYMS = {"pc": "PC", "mso": "MSO", "msa": "MSA", "irr": "IRR", "npv": "NPV",
+            "ebitda": "EBITDA", "dscr": "DSCR", "fmv": "FMV", "sba": "SBA"}
+
+
+def heading(name: str) -> str:
+    """A field name as a heading: "friendly_pc" -> "Friendly PC", "mso_fee" -> "MSO fee"."""
+    text = " ".join(ACRONYMS.get(w, w) for w in name.split("_") if w)
+    return text[:1].upper() + text[1:]
+
+
 def lower_first(label: str) -> str:
     """'Third-party MSO' -> 'third-party MSO'; a leading acronym ('MSO ...') keeps its case."""
     return label[:1].lower() + label[1:] if label[1:2].islower() else label

@@ -90,3 +90,13 @@ def test_an_empty_figure_is_the_whole_blank_figure() -> None:
     fig = Figure(figsize=(2, 1))
     image = pixels(png_bytes(fig, dpi=100))
     assert image.shape[0] >= 100 and image.shape[1] >= 200 and (image == 255).all()
+
+
+@pytest.mark.parametrize(("value", "label"), [
+    (0, "$0"), (800, "$800"), (999.6, "$1k"), (12_500, "$12.5k"), (250_000, "$250k"),
+    (999_999, "$1M"), (1_250_000, "$1.25M"), (1_500_000, "$1.5M"), (-2_000_000, "-$2M"),
+    (123_456_789, "$123M")])
+def test_money_ticks_keep_three_significant_figures(value: float, label: str) -> None:
+    from msomodel.charts.style import MONEY
+
+    assert MONEY(value) == label

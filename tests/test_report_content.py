@@ -471,8 +471,17 @@ def test_glossary_defines_the_terms_before_the_appendix(reports: dict[str, Repor
                  "MOIC", "Payback", "Peak funding need", "DSCR", "PC (professional corporation)",
                  "MSO (management", "MSA (management services agreement)",
                  "CPOM (corporate practice of medicine)", "FMV (fair market value)", "EBITDA",
-                 "P10, P50, P90", "Amounts ($k, $m)"):
+                 "P5, P10, P50, P90, P95", "Amounts ($k, $m)"):
         assert term in glossary, term
+
+
+@pytest.mark.parametrize("name", RENDERED)
+def test_acronyms_and_counts_read_as_words(reports: dict[str, Report], name: str) -> None:
+    # headings made from field names keep their acronyms; a count of one takes the singular;
+    # a label starting with an acronym keeps it when it follows a comma
+    text = reports[name].text
+    for wrong in ("Friendly pc", "iRR", "nPV", " 1 months", " 1 years", " 1 units"):
+        assert wrong not in text, wrong
 
 
 @pytest.mark.parametrize("name", RENDERED)
@@ -579,3 +588,13 @@ def test_every_other_bundled_report_fills_its_pages(name: str, tmp_path: Path) -
     fills = page_fill(Path(result.outputs["pdf"]), tmp_path)
     blank = {i + 1: round(f, 2) for i, f in enumerate(fills[:-1]) if f < 0.5}
     assert not blank, f"pages of {name} more than half blank (page: share filled): {blank}"
+
+
+def test_headings_from_field_names_keep_their_acronyms() -> None:
+    from msomodel.formatting import heading, lower_first
+
+    assert heading("friendly_pc") == "Friendly PC"
+    assert heading("mso_fee") == "MSO fee"
+    assert heading("owner") == "Owner"
+    assert lower_first("IRR of the switch") == "IRR of the switch"
+    assert lower_first("Payback of the switch") == "payback of the switch"

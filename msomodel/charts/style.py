@@ -56,12 +56,14 @@ def new_figure(width: float = 7.0, height: float = 3.6):
 
 
 def _short_money(v: float, _pos: object = None) -> str:
+    """An axis tick or chart label in dollars, to three significant figures: "$1.25M",
+    "$12.5k", "$800" (a tick at 1,250,000 never reads as $1.2M)."""
     sign = "-" if v < 0 else ""
     v = abs(v)
-    if v >= 1e6:
-        return f"{sign}${v / 1e6:.1f}M"
-    if v >= 1e3:
-        return f"{sign}${v / 1e3:.0f}k"
+    if round(v, -3) >= 1e6:
+        return f"{sign}${float(f'{v / 1e6:.3g}'):g}M"
+    if round(v) >= 1e3:
+        return f"{sign}${float(f'{v / 1e3:.3g}'):g}k"
     return f"{sign}${v:.0f}"
 
 

@@ -33,6 +33,7 @@ def deal_warnings(
     percent_band: tuple[float, float] = DEFAULT_PERCENT_BAND,
     rulebook: RuleBook | None = None,
     on: dt.date | None = None,
+    fee_label: str | None = None,
 ) -> list[DealWarning]:
     """Check an MSO deal's terms and return warnings a founder can read.
 
@@ -42,6 +43,8 @@ def deal_warnings(
     revenue] in an owned-MSO structure. ``on`` is the date whose rules apply (default
     today): a state fee rule in force then that covers ``fee_type`` gives a
     ``state_fee_rule`` warning naming the rule (``rule`` is its id) and its sources.
+    ``fee_label`` names the fee in the messages (default: "percentage fee" and so on from
+    ``fee_type``), for a fee the data files by its type but a founder knows by another name.
     Returns an empty list when nothing is flagged.
     Raises ``ValueError`` for an unknown ``fee_type`` or out-of-range numbers.
     """
@@ -61,6 +64,7 @@ def deal_warnings(
 
     book = rulebook or load_rulebook()
     policy = fee_policy(state, rulebook=book)
+    label = fee_label or f"{fee_type.replace('_', '-')} fee"
     name = STATE_NAMES[policy.state]
     checks = book.deal_checks
     out: list[DealWarning] = []
@@ -76,7 +80,7 @@ def deal_warnings(
                 code=STATE_FEE_RULE_CODE,
                 severity=r.severity,
                 message=(
-                    f"{name}: {r.title}. {r.rule} A {fee_type.replace('_', '-')} fee falls "
+                    f"{name}: {r.title}. {r.rule} A {label} falls "
                     "under this rule; ask counsel before agreeing to it."
                 ),
                 sources=r.sources,
@@ -92,7 +96,7 @@ def deal_warnings(
                     code="percentage_fee_splitting_risk",
                     severity="high" if strict else "warning",
                     message=(
-                        f"A {fee_type} fee rises and falls with the practice's revenue. "
+                        f"A {label} rises and falls with the practice's revenue. "
                         f"{name} treats sharing medical fees {'strictly' if strict else 'with caution'}, "
                         "so this fee could count as illegal fee-splitting. A flat or cost-plus "
                         "fee set at fair market value is the safer choice; ask counsel."
@@ -106,7 +110,7 @@ def deal_warnings(
                     code="percentage_fee_rules_unknown",
                     severity="info",
                     message=(
-                        f"A {fee_type} fee moves with revenue, which some states treat as "
+                        f"A {label} moves with revenue, which some states treat as "
                         f"fee-splitting. The data has no fee-splitting rule for {name}; ask "
                         "counsel before agreeing to it."
                     ),

@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from msomodel.compare import Comparison
+from msomodel.formatting import heading, lower_first
 from msomodel.report.sections.common import _e, amount, block, schema_label
 
 # ----------------------------------------------------------------- 7. assumptions
@@ -23,7 +24,7 @@ _LIST_GROUPS = ("service_lines", "roles", "opex", "equipment")
 def _split_path(path: str) -> tuple[str, str, str]:
     """(section, sub-group, input) for the appendix."""
     parts = path.split(".")
-    section = _GROUPS.get(parts[0], parts[0].replace("_", " ").capitalize())
+    section = _GROUPS.get(parts[0], heading(parts[0]))
     rest = parts[1:]
     if parts[0] == "sites" and rest:
         name, rest = rest[0], rest[1:]
@@ -35,7 +36,7 @@ def _split_path(path: str) -> tuple[str, str, str]:
             return (section, f"{_SUBGROUPS[part]}: {rest[i + 1].replace('_', ' ')}",
                     ".".join(rest[i + 2:]))
     if len(rest) > 1:
-        return section, rest[0].replace("_", " ").capitalize(), ".".join(rest[1:])
+        return section, heading(rest[0]), ".".join(rest[1:])
     return section, "", ".".join(rest)
 
 
@@ -62,8 +63,20 @@ def _unit_value(value: Any, unit: str) -> tuple[str, str]:
         cents = abs(value - round(value)) > 1e-9
         return amount(value, cents=cents), _per(unit.removeprefix("USD"))
     if float(value).is_integer():
-        return f"{int(value):,}", unit
+        return f"{int(value):,}", _singular(unit) if abs(value) == 1 else unit
     return f"{value:,.4g}", unit
+
+
+_COUNTED = ("months", "years", "weeks", "days", "hours", "units", "sites", "visits", "people")
+
+
+def _singular(unit: str) -> str:
+    """The unit after a count of one: "months" -> "month", "units/month per site" ->
+    "unit/month per site"; other units as they are."""
+    for word in _COUNTED:
+        if unit == word or unit.startswith((word + "/", word + " ")):
+            return word[:-1] + unit[len(word):]
+    return unit
 
 
 def _per(rest: str) -> str:
@@ -95,8 +108,7 @@ def assumptions_appendix(frame: pd.DataFrame) -> str:
                 value, unit = _unit_value(r.value, r.unit)
                 name = schema_label(r.input) or plain_name(r.name)
                 if r.source == "model default":
-                    defaults.append(f"{name[:1].lower() + name[1:] if name[1:2].islower() else name}"
-                                    f" {value}" + (f" {unit}" if unit else ""))
+                    defaults.append(f"{lower_first(name)} {value}" + (f" {unit}" if unit else ""))
                     continue
                 rows.append(f'<tr><td class="text name">{_e(name)}</td>'
                             f'<td class="num">{_e(value)}</td><td class="text unit">{_e(unit)}</td>'
@@ -171,9 +183,10 @@ GLOSSARY = (
     ("DSCR (debt-service coverage ratio)", "Cash available for debt service in a year divided "
      "by the loan payments due (interest and principal). Lenders ask for a minimum, often "
      "1.25x; below 1.0x the business cannot pay its loan from its own cash."),
-    ("P10, P50, P90", "Percentiles of the simulated outcomes: 10% of trials fall below the P10 "
-     "(a downside case), half below the P50 (the median) and 90% below the P90 (an upside "
-     "case)."),
+    ("P5, P10, P50, P90, P95", "Percentiles of the simulated outcomes: 10% of trials fall "
+     "below the P10 (the downside case the decision uses), half below the P50 (the median) and "
+     "90% below the P90; the uncertainty tables show the wider P5 and P95 (5% of trials below, "
+     "5% above)."),
     ("PC (professional corporation)", "A medical practice owned by licensed clinicians; in "
      "states that restrict who may own a practice, it employs the clinicians and earns the "
      "medical revenue."),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.formatting import AMOUNT_RULE, amount  # noqa: F401 (the report's one amount rule)
+from msomodel.formatting import AMOUNT_RULE, amount, heading  # noqa: F401 (the report's one amount rule)
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
                  "pa": "physician assistant (PA)", "rn": "registered nurse (RN)",
@@ -157,7 +157,7 @@ def input_label(path: str) -> str:
         return found
     parts = [p for p in path.split(".") if p not in ("monthly", "annual", "level")]
     tail = parts[-1] if parts else path
-    return tail.replace("_", " ").capitalize()
+    return heading(tail)
 
 
 def _models(annotation: Any) -> tuple[list[type], bool]:

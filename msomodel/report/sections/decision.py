@@ -184,7 +184,7 @@ def key_figures_table(result: Comparison) -> str:
         for row, key in (("Payback of the switch", "payback_month"),
                          ("IRR of the switch", "irr_annual")):
             if note.get(key):
-                notes.append(f"{col}, {row[0].lower() + row[1:]}: {note[key]}.")
+                notes.append(f"{col}, {lower_first(row)}: {note[key]}.")
                 frame.loc[row, col] = f"{frame.loc[row, col]} ({len(notes)})"
     frame.columns = [option_name(result, o) for o in OPTIONS]
     rows = ["strong" if i.startswith("NPV (") else "" for i in frame.index]

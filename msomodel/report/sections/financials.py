@@ -6,6 +6,7 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison
+from msomodel.formatting import heading
 from msomodel.report.sections.common import (
     ENTITY_TITLES,
     _e,
@@ -51,7 +52,7 @@ def entity_blocks(result: Comparison, option: str | None = None) -> str:
                  f"<p><strong>Break-even management fee.</strong> {_e(pc_note)}</p>" if pc_note else "")]
     for name, frame in entities.items():
         lines = [c for c in frame.columns if frame[c].abs().sum() > 0.005 or c == "ebitda"]
-        table = pd.DataFrame(index=[tables.LINE_LABELS.get(c, c.replace("_", " ").capitalize())
+        table = pd.DataFrame(index=[tables.LINE_LABELS.get(c, heading(c))
                                     for c in lines])
         for year, row in frame.iterrows():
             table[f"Year {year}"] = [amount(row[c]) for c in lines]
