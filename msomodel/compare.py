@@ -243,6 +243,25 @@ class Comparison:
                                           for i, y in enumerate(self.years)]}
                 for s, site in enumerate(self.inputs.sites)]
 
+    def payback_note(self, option: str) -> str | None:
+        """Why a payback falls on the last month, where it does only because the sale at the
+        exit is counted: None otherwise."""
+        from msomodel import finance
+        from msomodel.formatting import money
+
+        pay = self.metrics[option]["payback_month"]
+        p = self.projections[option]
+        sale = p.company["exit_value"]
+        if not np.isfinite(pay) or not sale.any():
+            return None
+        without = p.net_cash_flow - sale
+        if np.isfinite(finance.payback_month(without)).all():
+            return None
+        short = -finance.cumulative(without)[..., -1].item()
+        return (f"reached only in month {int(pay)}, by counting the sale at the exit: without "
+                f"it the owner's cumulative cash is still {money(short)} short at the end of "
+                f"the {self.horizon}-month horizon")
+
     def incremental_note(self, option: str) -> dict[str, str | None]:
         """Why an incremental payback or IRR is not shown (README, "Incremental figures")."""
         inc = self.incremental[option]

@@ -467,6 +467,8 @@ def input_value(flip: Flip, v: float, inputs: ModelInputs) -> str:
         unit = inputs.fee_type
         return money(v) + " per site per month" if unit == "flat" else (
             f"{v:.2f}x the tier rates" if unit == "tiered" else f"{v:.1%}")
+    if path.endswith("per_site_monthly"):
+        return money(v) + " per site per month"
     if "multiple" in path and "exit" in path:
         return f"{v:.2f}x"
     if path.endswith("_multiplier"):

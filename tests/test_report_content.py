@@ -598,3 +598,39 @@ def test_headings_from_field_names_keep_their_acronyms() -> None:
     assert heading("owner") == "Owner"
     assert lower_first("IRR of the switch") == "IRR of the switch"
     assert lower_first("Payback of the switch") == "payback of the switch"
+
+
+def test_the_break_even_fee_against_the_leader_stands_beside_the_one_against_self_managed() -> None:
+    # Florida: software leads, so two MSO fees matter and the reader is told which is which
+    c = msomodel.compare(msomodel.load_scenario(SCENARIOS / "florida_entrepreneur_five_sites.yaml"),
+                         trials=0)
+    flip = next(f for f in c.decision.flips if f.path == "mso.fee.level")
+    assert c.decision.leader == "software_only" and flip.taker == "mso"
+    assert abs(flip.value - c.breakeven.level) > 100  # two different break-evens
+    text = sections.breakeven_sentence(c)
+    assert f"only if its fee is below {amount(c.breakeven.level)} per site per month" in text
+    assert (f"Against self-managed + software, the option that leads, the fee would have to fall "
+            f"below {amount(flip.value)} per site per month") in text
+    # Texas: the MSO leads; its lead over software ends at a lower fee than over self-managed
+    t = msomodel.compare(msomodel.load_scenario(SCENARIOS / "texas_rn_single_site.yaml"), trials=0)
+    flip = next(f for f in t.decision.flips if f.path == "mso.fee.level")
+    assert t.decision.leader == "mso" and flip.value < t.breakeven.level
+    assert (f"Against self-managed + software, the third-party MSO leads while its fee stays "
+            f"below {amount(flip.value)} per site per month") in sections.breakeven_sentence(t)
+
+
+def test_a_payback_that_only_the_sale_reaches_says_so() -> None:
+    import numpy as np
+
+    c = msomodel.compare(msomodel.load_scenario(SCENARIOS / "florida_entrepreneur_five_sites.yaml"),
+                         trials=0)
+    for option in msomodel.OPTIONS:
+        p = c.projections[option]
+        without = np.cumsum(p.net_cash_flow[0] - p.company["exit_value"][0])
+        assert c.metrics[option]["payback_month"] == c.horizon and (without < 0).all()
+        note = c.payback_note(option)
+        assert note.startswith(f"reached only in month {c.horizon}, by counting the sale")
+        assert f"still {msomodel.formatting.money(-without[-1])} short" in note
+    # Texas pays back from its own cash before the sale: no note
+    t = msomodel.compare(msomodel.load_scenario(SCENARIOS / "texas_rn_single_site.yaml"), trials=0)
+    assert [t.payback_note(o) for o in msomodel.OPTIONS] == [None, None, None]

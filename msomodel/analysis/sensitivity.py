@@ -49,15 +49,15 @@ DEFAULT_INPUTS: dict[str, str] = {
 #: Labels of other common axes (grids).
 OTHER_LABELS: dict[str, str] = {
     "sites.count": "Number of sites",
-    "mso.fee.per_site_monthly": "MSO fee [USD/month per site]",
-    "mso.fee.percent": "MSO fee [share of collections]",
+    "mso.fee.per_site_monthly": "MSO fee (per site per month)",
+    "mso.fee.percent": "MSO fee (share of collections)",
     "software.online_booking_uplift": "Software online-booking uplift",
     "mso.exit_multiple": "MSO's exit multiple",
     "software.exit_multiple": "Software option's exit multiple",
     "structure.friendly_pc.management_fee.per_site_monthly":
-        "Management fee, PC to your MSO [USD/month per site]",
+        "Management fee, PC to your MSO",
     "structure.friendly_pc.management_fee.percent":
-        "Management fee, PC to your MSO [share of collections]",
+        "Management fee, PC to your MSO (share of collections)",
     "structure.friendly_pc.management_fee.markup": "Management fee, PC to your MSO (markup)",
     "structure.friendly_pc.management_fee.target_margin":
         "Management fee, PC to your MSO (margin left to the PC)",

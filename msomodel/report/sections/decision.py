@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from msomodel import tables
+from msomodel.analysis.paths import FEE_LEVEL_PATH
 from msomodel.compare import Comparison, lower_first
 from msomodel.decision import THRESHOLD
 from msomodel.report.sections.common import (
@@ -178,6 +179,12 @@ def key_figures_table(result: Comparison) -> str:
     the two IRRs defined."""
     frame = tables.key_figures(result, amounts=amount)
     notes = []
+    for option in OPTIONS:
+        note = result.payback_note(option)
+        col = result.label(option)
+        if note:
+            notes.append(f"{col}, payback: {note}.")
+            frame.loc["Payback", col] = f"{frame.loc['Payback', col]} ({len(notes)})"
     for option in ("mso", "software_only"):
         note = result.incremental_note(option)
         col = result.label(option)
@@ -192,7 +199,7 @@ def key_figures_table(result: Comparison) -> str:
                        f"{tables.pct(result.scenario.finance.discount_rate_annual)})",
                        classes="keyfigures", column_classes=option_classes(result, OPTIONS),
                        row_classes=rows)
-    foot = "".join(f"<li>{_e(n)}</li>" for n in notes)
+    foot = "".join(f"<li>{_e(amounts_in_text(n))}</li>" for n in notes)
     returns = ("The project IRR is the return on the unlevered cash flow (before any loan); the "
                "equity IRR is the owner's return after debt service, with the exit net of the "
                "loan; both include the exit value, shown on its own line. The equity multiple "
@@ -212,6 +219,28 @@ def breakeven_sentence(result: Comparison) -> str:
 
 
 def _breakeven_sentence(result: Comparison) -> str:
+    return " ".join(filter(None, (_breakeven_vs_self_managed(result), _breakeven_vs_leader(result))))
+
+
+def _breakeven_vs_leader(result: Comparison) -> str:
+    """Where another option leads, the MSO fee that would take the lead from it: a second
+    break-even, against the leader (the one in "What would flip it"), named as such."""
+    d, be = result.decision, result.breakeven
+    flip = next((f for f in d.flips if f.path == FEE_LEVEL_PATH), None)
+    if flip is None or flip.value is None or d.leader in (None, "self_managed"):
+        return ""
+    level = tables.fee_level(flip.value, be.unit)
+    if d.leader == "mso" and flip.taker not in (None, "self_managed"):
+        return (f"Against {lower_first(result.label(flip.taker))}, the third-party MSO leads "
+                f"while its fee stays below {level} (see What would flip it).")
+    if d.leader != "mso" and flip.taker == "mso":
+        return (f"Against {lower_first(result.label(d.leader))}, the option that leads, the fee "
+                f"would have to fall below {level} for the third-party MSO to lead (see What "
+                "would flip it).")
+    return ""
+
+
+def _breakeven_vs_self_managed(result: Comparison) -> str:
     be = result.breakeven
     current = tables.fee_level(be.current, be.unit)
     if be.level is None:
