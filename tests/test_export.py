@@ -404,6 +404,18 @@ def test_inputs_sheet_lists_every_input(workbooks, results):
         assert "mso.fee.term_months" in live, name
         if inputs.structure == "friendly_pc":
             assert "structure.friendly_pc.management_fee.term_months" in live, name
+        assert "mso.provides_friendly_pc" in live, name  # read by the MSO sheet's formulas
+        # model constants read as words with a unit and a reason, never as engine array names;
+        # an open cap shows "none" (a number the formulas compare with, and a format)
+        start = labels.index("Model constants (no scenario field: structure or a switch, read "
+                             "from the scenario)")
+        for r in ws.iter_rows(min_row=start + 6, max_row=other + 4):  # labels[i] is row i + 5
+            if r[0].value is None:
+                continue
+            assert not re.fullmatch(r"[a-z_]+(?: \[.*\])?", r[0].value), (name, r[0].value)
+            assert r[3].value.startswith("model constant: ") and len(r[3].value) > 20, r[3].value
+            if isinstance(r[1].value, float) and r[1].value >= 1e299:
+                assert r[1].number_format.startswith('[>=1E+299]"none"'), (name, r[0].value)
 
 
 def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):

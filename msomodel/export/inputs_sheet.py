@@ -35,6 +35,31 @@ _WORDS = {"opex": "running cost", "mso": "MSO", "pc": "PC", "fte": "FTE", "sba":
           "npv": "NPV", "md": "MD"}
 
 
+#: What the workbook writes for "no limit" (a cap or tier edge the scenario leaves open): a
+#: number formulas can compare with, shown as "none" by its number format.
+NONE = 1e300
+#: Fee arrays' prefixes and whose fee they are.
+_FEES = {"fee": "MSO: fee", "mf": "Structure: friendly PC: management fee"}
+#: Fee constants: label, unit and why the value is what it is.
+_FEE_PARTS = {
+    "floor": ("floor (per site, monthly)", "USD/month per site", "no floor set"),
+    "cap": ("cap (per site, monthly)", "USD/month per site", "no cap set"),
+    "tier_scale": ("tier rates multiplier", "x", "the tier rates as stated (a sensitivity handle)"),
+}
+_CONSTANTS = {
+    "loan_sba": ("Loan: SBA 7(a) guaranty fee applies (1 = yes, 0 = no)", "",
+                 "from the loan's programme"),
+    "mso_exit_multiple": ("MSO: exit multiple (-1 = the finance exit multiple)", "x",
+                          "none set for this option"),
+    "sw_exit_multiple": ("Software: exit multiple (-1 = the finance exit multiple)", "x",
+                         "none set for this option"),
+    "sw_proc_rate": ("Software: card-processing rate (-1 = the site's own)", "fraction of revenue",
+                     "the software does not process cards"),
+    "termination_fee": ("MSO: fee: termination fee paid at the exit", "USD",
+                        "the agreement is not terminated at the exit"),
+}
+
+
 def plain_label(path: str) -> str:
     """A readable label of a dotted input path: ``site_defaults.service_lines.filler.price``
     -> "Service line filler: price"; site overrides name the site."""
@@ -90,7 +115,8 @@ class InputsSheet:
             targets = inputs.paths[path]
             a = self.assumptions.get(path)
             value = float(inputs.arrays[targets[0][0]][targets[0][1]])
-            self._write_row(row, plain_label(path), value, a.unit if a else "",
+            unit = "1 = yes, 0 = no" if a and isinstance(a.value, bool) else (a.unit if a else "")
+            self._write_row(row, plain_label(path), value, unit,
                             a.source if a else "model default", path)
             for name, idx in targets:
                 self.cells.setdefault((name, idx), self._addr(row))
@@ -110,7 +136,9 @@ class InputsSheet:
                    path: str) -> None:
         self.ws.write(row, 0, label, self.f["text"])
         v = float(value)
-        if np.isfinite(v):
+        if v >= NONE:
+            self.ws.write_number(row, 1, v, self.f["input_none"])
+        elif np.isfinite(v):
             self.ws.write_number(row, 1, v, self.f["input"])
         else:
             self.ws.write_string(row, 1, "none", self.f["input"])
@@ -124,12 +152,41 @@ class InputsSheet:
         key = (name, tuple(idx))
         if key not in self.cells:
             value = float(self.inputs.arrays[name][tuple(idx)])
-            label = name + (f" [{', '.join(self._axis_names(name, idx))}]" if idx else "")
-            self._write_row(self.row, label, value if np.isfinite(value) else 1e300, "",
-                            "model constant", "")
+            label, unit, why = self._constant(name, idx)
+            self._write_row(self.row, label, value if np.isfinite(value) else NONE, unit,
+                            f"model constant: {why}", "")
             self.cells[key] = self._addr(self.row)
             self.row += 1
         return self.cells[key]
+
+    def _constant(self, name: str, idx: tuple[int, ...]) -> tuple[str, str, str]:
+        """Label, unit and meaning of a model constant (an engine array element with no
+        scenario field); an unknown one by its array name."""
+        fee = next((p for p in _FEES if name.startswith(p + "_")), None)
+        if fee:
+            owner, part = _FEES[fee], name[len(fee) + 1:]
+            if part == "tier_edges":
+                return (f"{owner}: tier {idx[0] + 1}: up to (monthly)", "USD/month per site",
+                        "the top tier has no upper edge")
+            if part in _FEE_PARTS:
+                label, unit, why = _FEE_PARTS[part]
+                return f"{owner}: {label}", unit, why
+        if name in ("absorbed_opex", "sw_replaces") and idx:
+            who = "the MSO absorbs" if name == "absorbed_opex" else "the software replaces"
+            item = self.inputs.opex[idx[0]].replace("_", " ")
+            return (f"Share of running cost {item} {who}", "fraction",
+                    "none named in the scenario")
+        if name in ("cond_monthly", "cond_once") and idx:
+            from msomodel.scenario import OPTION_LABELS, OPTIONS
+
+            when = "per month" if name == "cond_monthly" else "one time"
+            return (f"Licence conditions, cost {when}: {OPTION_LABELS[OPTIONS[idx[0]]]}",
+                    "USD/month per site" if name == "cond_monthly" else "USD per site",
+                    "the state rules' conditions for this structure (see Legal structure)")
+        if name in _CONSTANTS:
+            return _CONSTANTS[name]
+        return (name + (f" [{', '.join(self._axis_names(name, idx))}]" if idx else ""), "",
+                "derived from the scenario")
 
     def _axis_names(self, name: str, idx: tuple[int, ...]) -> list[str]:
         inp = self.inputs
