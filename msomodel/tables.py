@@ -111,6 +111,43 @@ def fee_level(value: float | None, unit: str) -> str:
 
 Amounts = Callable[[Any], str]
 
+#: Line labels of the three statements and of sources and uses (report and workbook).
+INCOME_LABELS = {"revenue": "Revenue", "operating_costs": "Operating costs", "ebitda": "EBITDA",
+                 "one_time": "One-time costs", "depreciation": "Depreciation",
+                 "interest": "Interest", "tax": "Tax", "net_income": "Net income"}
+CASH_LABELS = {"net_income": "Net income", "depreciation": "Add back depreciation",
+               "change_inventory": "Inventory (increase)", "change_payables": "Supplier credit",
+               "change_deferred_revenue": "Prepaid by clients (deferred revenue)",
+               "operating": "Operating cash flow", "capex": None,
+               "investing": "Investing: build-out and equipment", "loan_draw": "Loan drawn",
+               "loan_repaid": "Loan repaid", "contributions": "Owner's contributions",
+               "distributions": "Distributions to owners", "financing": "Financing cash flow",
+               "net_change": "Net change in cash", "cash": "Cash at year end"}
+BALANCE_LABELS = {"cash": "Cash", "inventory": "Inventory", "fixed_assets": "Fixed assets, net",
+                  "total_assets": "Total assets", "loan_balance": "Loan",
+                  "payables": "Supplier payables", "deferred_revenue": "Deferred revenue",
+                  "total_liabilities": "Total liabilities",
+                  "paid_in_capital": "Owner's contributions to date",
+                  "retained_earnings": "Retained earnings",
+                  "distributions_to_date": "Distributions to date",
+                  "total_equity": "Total equity", "check": "Assets - liabilities - equity"}
+USE_LABELS = {"buildout": "Build-out", "equipment": "Equipment", "one_time": "One-time and set-up costs",
+              "working_capital": "Working capital built up", "cash_reserve": "Cash reserve",
+              "operating_losses": "Operating losses until the low point",
+              "loan_repaid": "Loan repaid in the period"}
+SOURCE_LABELS = {"loans": "Loans", "owner_equity": "Owner's equity (net)",
+                 "operating_cash": "Cash from operations", "working_capital_released":
+                 "Prepayments and supplier credit"}
+#: Titles of the entities whose statements are shown (the friendly-PC structure).
+ENTITY_TITLES = {"pc": "Friendly PC (physician-owned practice)", "mso": "Your MSO (owned by you)",
+                 "consolidated": "Consolidated", "company": "The company"}
+#: Names of the statements.
+STATEMENT_TITLES = {"income_statement": "Income statement", "cash_flow": "Cash flow statement",
+                    "balance_sheet": "Balance sheet"}
+#: Debt-service lines.
+DEBT_LABELS = {"ebitda": "EBITDA", "debt_service": "Debt service (interest and principal)",
+               "dscr": "Debt-service coverage (DSCR)", "below_covenant": "Against the covenant"}
+
 
 def key_figures(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
     """Headline figures, formatted; rows are figures, columns are options (see

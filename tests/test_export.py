@@ -430,3 +430,19 @@ def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):
     assert "bad.yaml" in err and "tax_rate" in err
     assert not (tmp_path / "bad.xlsx").exists()
     assert cli_main([str(tmp_path / "missing.yaml"), "-o", str(tmp_path / "m.xlsx")]) == 2
+
+
+def test_statements_and_summary_read_as_words(workbooks):
+    """Labels a reader sees are words (the report's), never the engine's keys."""
+    from msomodel.tables import BALANCE_LABELS, STATUS, VERDICTS
+
+    for name, path in workbooks.items():
+        wb = openpyxl.load_workbook(path)
+        labels = [r[0] for r in wb["Statements"].iter_rows(min_row=3, max_col=1, values_only=True)
+                  if isinstance(r[0], str)]
+        assert labels and all(t[:1].isupper() and "_" not in t for t in labels), name
+        assert set(BALANCE_LABELS.values()) <= set(labels), name
+        values = {v for r in wb["Summary"].iter_rows(values_only=True) for v in r
+                  if isinstance(v, str)}
+        assert not values & (set(STATUS) | set(VERDICTS)), (name, values & set(STATUS))
+        assert values & set(VERDICTS.values()), name

@@ -14,7 +14,20 @@ from msomodel import finance
 from msomodel.compare import CONVENTIONS, Comparison
 from msomodel.export.grid import cached, quote
 from msomodel.export.option_sheet import OptionSheet
+from msomodel.formatting import heading
 from msomodel.scenario import OPTIONS
+from msomodel.tables import (
+    BALANCE_LABELS,
+    CASH_LABELS,
+    DEBT_LABELS,
+    ENTITY_TITLES,
+    INCOME_LABELS,
+    SOURCE_LABELS,
+    STATEMENT_TITLES,
+    STATUS,
+    USE_LABELS,
+    VERDICTS,
+)
 
 #: Summary rows (metric key -> label), one column per option.
 METRICS = {
@@ -70,7 +83,9 @@ def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f
     prob = result.decision.probability_best or {}
     p10 = result.decision.p10_npv or {}
     for text, getter, fmt in (
-            ("Feasibility under the structure", lambda o: result.feasibility[o].status, "text"),
+            ("Feasibility under the structure",
+             lambda o: STATUS.get(result.feasibility[o].status, result.feasibility[o].status),
+             "text"),
             ("Probability of being best (Monte Carlo; value)", lambda o: prob.get(o), "pct"),
             ("P10 NPV (Monte Carlo; value)", lambda o: p10.get(o), "money")):
         ws.write(row, 0, text, f["text"])
@@ -84,18 +99,22 @@ def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f
                 ws.write_number(row, 1 + j, float(v), f[fmt])
         ws.write(row, 4, "value from msomodel", f["how"])
         row += 1
+    row += 1
+    ws.write(row, 0, "Break-even fees (values from msomodel's solver)", f["heading"])
+    ws.write_row(row + 1, 0, ["Fee", "Break-even", "In the scenario"], f["header"])
+    row += 2
     for be in (result.breakeven, result.pc_breakeven):
         if be is None:
             continue
-        what = ("Break-even third-party MSO fee" if be.target == "mso_vs_self_managed"
+        what = ("Third-party MSO fee at which it equals self-managed"
+                if be.target == "mso_vs_self_managed"
                 else "Management fee at which the PC breaks even")
-        ws.write(row, 0, f"{what} [{be.unit}]", f["text"])
+        ws.write(row, 0, f"{what} ({be.unit})", f["text"])
         if be.level is None:
-            ws.write(row, 1, "none", f["text"])
+            ws.write(row, 1, "none in range", f["text"])
         else:
             ws.write_number(row, 1, be.level, f["number"])
         ws.write_number(row, 2, be.current, f["number"])
-        ws.write(row, 3, "(current)", f["text"])
         note = f"value from msomodel's solver (a spreadsheet has no formula for it): {be.note}"
         ws.write(row, 4, note, f["how_wrap"])
         ws.set_row(row, wrapped_height(note, 80))
@@ -104,7 +123,7 @@ def summary(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f
     row += 1
     ws.write(row, 0, "Recommendation", f["heading"])
     ws.write(row + 1, 0, "Verdict", f["text"])
-    ws.write(row + 1, 1, str(rec.get("verdict")), f["bold"])
+    ws.write(row + 1, 1, VERDICTS.get(rec.get("verdict"), str(rec.get("verdict"))), f["bold"])
     for i, (label, text) in enumerate((
             ("Why", str(rec.get("reason"))),
             ("Note", "The recommendation is msomodel's text for the scenario as given; it does not "
@@ -171,6 +190,12 @@ def _metric(key: str, option: str, result: Comparison, sheets: dict[str, OptionS
     raise KeyError(key)
 
 
+_LINE_LABELS = {"income_statement": INCOME_LABELS, "cash_flow": CASH_LABELS,
+                "balance_sheet": BALANCE_LABELS}
+TOTAL_LINES = {"ebitda", "net_income", "operating", "investing", "financing", "net_change",
+               "total_assets", "total_liabilities", "total_equity"}
+
+
 def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
     """Annual statements per option and entity, sources and uses and DSCR (values)."""
     ws.set_column(0, 0, 44)
@@ -184,12 +209,17 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
         row += 1
         for entity, st in fin.annual.items():
             for name, frame in st.items():
-                ws.write(row, 0, f"{entity}: {name.replace('_', ' ')}", f["heading"])
+                ws.write(row, 0, f"{ENTITY_TITLES.get(entity, heading(entity))}: "
+                         f"{STATEMENT_TITLES.get(name, heading(name)).lower()}", f["heading"])
                 for j, year in enumerate(frame.index):
                     ws.write(row, 1 + j, f"Year {int(year)}", f["header"])
                 row += 1
+                labels = _LINE_LABELS.get(name, {})
                 for line in frame.columns:
-                    ws.write(row, 0, line.replace("_", " "), f["text"])
+                    if line in labels and labels[line] is None:
+                        continue  # the same as the next line (capex is all of investing)
+                    ws.write(row, 0, labels.get(line) or heading(line),
+                             f["bold" if line in TOTAL_LINES else "text"])
                     for j, v in enumerate(frame[line]):
                         ws.write_number(row, 1 + j, float(v), f["money"])
                     row += 1
@@ -198,18 +228,18 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
         ws.write(row, 0, f"Sources and uses, start to month {su['through']} (peak funding)",
                  f["heading"])
         row += 1
-        for side in ("uses", "sources"):
+        for side, labels in (("uses", USE_LABELS), ("sources", SOURCE_LABELS)):
             for k, v in su[side].items():
-                ws.write(row, 0, f"{side}: {k.replace('_', ' ')}", f["text"])
+                ws.write(row, 0, f"{side.capitalize()}: {labels.get(k) or heading(k)}", f["text"])
                 ws.write_number(row, 1, float(v), f["money"])
                 row += 1
-        ws.write(row, 0, "total", f["bold"])
+        ws.write(row, 0, "Total", f["bold"])
         ws.write_number(row, 1, float(su["total_uses"]), f["money"])
         row += 2
         ws.write(row, 0, f"Debt service coverage (covenant {fin.covenant:.2f}x)", f["heading"])
         row += 1
         for j, col in enumerate(("ebitda", "debt_service", "dscr", "below_covenant")):
-            ws.write(row + j, 0, col.replace("_", " "), f["text"])
+            ws.write(row + j, 0, DEBT_LABELS[col], f["text"])
             for k, v in enumerate(fin.debt[col]):
                 if col == "below_covenant":
                     ws.write(row + j, 1 + k, "below" if v else "ok", f["text"])

@@ -12,6 +12,7 @@ import pandas as pd
 from msomodel import tables
 from msomodel.compare import Comparison
 from msomodel.formatting import AMOUNT_RULE, amount, heading  # noqa: F401 (the report's one amount rule)
+from msomodel.tables import ENTITY_TITLES  # noqa: F401 (shared with the workbook)
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
                  "pa": "physician assistant (PA)", "rn": "registered nurse (RN)",
@@ -19,7 +20,6 @@ LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP
 #: Badge class per status; "contested" and "unknown" share the amber badge (consult counsel).
 STATUS_CLASS = {"feasible": "ok", "feasible_with_conditions": "cond", "infeasible": "no",
                 "contested": "unknown", "unknown": "unknown"}
-ENTITY_TITLES = {"pc": "Friendly PC (physician-owned practice)", "mso": "Your MSO (owned by you)"}
 SEVERITY = {"info": "Note", "warning": "Warning", "high": "High risk", "error": "Serious"}
 CHOSEN_BY = {"rules": "the state rules for this owner's licence", "scenario": "the scenario",
              "caller": "the report's caller"}

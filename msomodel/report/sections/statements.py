@@ -13,35 +13,16 @@ from msomodel.financials import Financials
 from msomodel.formatting import amount
 from msomodel.report.sections.common import ENTITY_TITLES, _e, block, frame_html
 from msomodel.report.sections.financials import entity_option
+from msomodel.tables import (  # noqa: F401 (the statements' labels, shared with the workbook)
+    BALANCE_LABELS,
+    CASH_LABELS,
+    INCOME_LABELS,
+    SOURCE_LABELS,
+    USE_LABELS,
+)
 
-INCOME_LABELS = {"revenue": "Revenue", "operating_costs": "Operating costs", "ebitda": "EBITDA",
-                 "one_time": "One-time costs", "depreciation": "Depreciation",
-                 "interest": "Interest", "tax": "Tax", "net_income": "Net income"}
-CASH_LABELS = {"net_income": "Net income", "depreciation": "Add back depreciation",
-               "change_inventory": "Inventory (increase)", "change_payables": "Supplier credit",
-               "change_deferred_revenue": "Prepaid by clients (deferred revenue)",
-               "operating": "Operating cash flow", "capex": None,
-               "investing": "Investing: build-out and equipment", "loan_draw": "Loan drawn",
-               "loan_repaid": "Loan repaid", "contributions": "Owner's contributions",
-               "distributions": "Distributions to owners", "financing": "Financing cash flow",
-               "net_change": "Net change in cash", "cash": "Cash at year end"}
-BALANCE_LABELS = {"cash": "Cash", "inventory": "Inventory", "fixed_assets": "Fixed assets, net",
-                  "total_assets": "Total assets", "loan_balance": "Loan",
-                  "payables": "Supplier payables", "deferred_revenue": "Deferred revenue",
-                  "total_liabilities": "Total liabilities",
-                  "paid_in_capital": "Owner's contributions to date",
-                  "retained_earnings": "Retained earnings",
-                  "distributions_to_date": "Distributions to date",
-                  "total_equity": "Total equity", "check": "Assets - liabilities - equity"}
 TOTALS = {"ebitda", "net_income", "operating", "investing", "financing", "net_change",
           "total_assets", "total_liabilities", "total_equity"}
-USE_LABELS = {"buildout": "Build-out", "equipment": "Equipment", "one_time": "One-time and set-up costs",
-              "working_capital": "Working capital built up", "cash_reserve": "Cash reserve",
-              "operating_losses": "Operating losses until the low point",
-              "loan_repaid": "Loan repaid in the period"}
-SOURCE_LABELS = {"loans": "Loans", "owner_equity": "Owner's equity (net)",
-                 "operating_cash": "Cash from operations", "working_capital_released":
-                 "Prepayments and supplier credit"}
 CONVENTION = (
     "How to read these statements. The business keeps its cash reserve; every month's surplus "
     "is paid out to the owners and every shortfall put in by them, so distributions less "
