@@ -558,7 +558,8 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         mso_src = {"revenue": at(fee_row), "ebitda": at(mso_row),
                    "one_time": lambda k: f"{ms.cell(own_row, k)}+{ms.cell(rows['loan_fee'], k)}",
                    "tax": at(lev_row), "reserve": reserve_src, **capital_src}
-        pc_rows = statement_rows.entity(ms, "pc", pc_src, engine_lines["pc"])
+        pc_rows = statement_rows.entity(ms, "pc", pc_src, engine_lines["pc"], funded=True)
+        mso_src["advances_to_pc"] = lambda k: f"-{ms.cell(pc_rows['advances_from_mso'], k)}"
         mso_rows = statement_rows.entity(ms, "mso", mso_src, engine_lines["mso"])
         out.statements = {"pc": pc_rows, "mso": mso_rows,
                           "consolidated": statement_rows.consolidated(

@@ -14,18 +14,48 @@ import numpy as np
 
 from msomodel.export.grid import FIRST_COL, MonthSheet
 from msomodel.financials import STATEMENTS
-from msomodel.options.statements import BALANCE_LINES
+from msomodel.formatting import heading
+from msomodel.options.statements import BALANCE_LINES, INTERCOMPANY
+from msomodel.tables import (
+    BALANCE_LABELS,
+    CASH_LABELS,
+    ENTITY_TITLES,
+    INCOME_LABELS,
+    STATEMENT_TITLES,
+)
 
 #: Every line once, in statement order.
 LINES = list(dict.fromkeys(line for lines in STATEMENTS.values() for line in lines))
 Src = Callable[[int], str]
+_LABELS = {"income_statement": INCOME_LABELS, "cash_flow": CASH_LABELS,
+           "balance_sheet": BALANCE_LABELS}
+#: Lines the report folds into another (capex is all of investing) but the sheets list.
+_UNLISTED = {"capex": "Capital spending (build-out and equipment)"}
+#: Consolidated totals less the loan between PC and MSO (the receivable is the payable).
+_LESS_INTERCOMPANY = {"total_assets": "due_from_pc", "total_liabilities": "due_to_mso"}
+
+
+def entity_title(name: str) -> str:
+    """The entity as the report names it: "Friendly PC (physician-owned practice)", ..."""
+    return ENTITY_TITLES.get(name, heading(name))
+
+
+def line_label(line: str, statement: str | None = None) -> str:
+    """A statement line in words, the report's (a month-end balance before a flow's label)."""
+    order = [statement] if statement else ["balance_sheet", "income_statement", "cash_flow"]
+    for st in order:
+        label = _LABELS[st].get(line)
+        if label:
+            return label
+    return _UNLISTED.get(line) or heading(line)
 
 
 def entity(ms: MonthSheet, name: str, src: dict[str, Src | None],
-           values: dict[str, np.ndarray]) -> dict[str, int]:
+           values: dict[str, np.ndarray], *, funded: bool = False) -> dict[str, int]:
     """Write one entity's monthly lines; ``src`` gives the formula of each input line at month k
     (revenue, ebitda, one_time, tax, depreciation, interest, capex, loan_draw, principal,
-    loan_balance, reserve, inventory, payables, deferred_revenue; None = zero)."""
+    loan_balance, reserve, inventory, payables, deferred_revenue, advances_to_pc; None = zero).
+    ``funded``: the PC, whose cumulative shortfall its MSO lends it."""
     ms.heading(f"Statements, {name} (monthly)")
     rows: dict[str, int] = {}
 
@@ -38,6 +68,17 @@ def entity(ms: MonthSheet, name: str, src: dict[str, Src | None],
 
     def own(k: int) -> str:  # the row being written, previous month (running totals)
         return f"+{ms.cell(ms.next_row, k - 1)}" if k > 0 else ""
+
+    def to_date(k: int) -> str:  # the cash before the owners, cumulated to month k
+        return "+".join(f"SUM({ms.cell(rows[line], 0, absolute=True)}:{ms.cell(rows[line], k)})"
+                        for line in ("operating", "investing", "loan_draw", "loan_repaid"))
+
+    def due(k: int) -> str:  # the PC's cumulative shortfall, which the MSO lends it
+        return f"MAX(-({to_date(k)}),0)"
+
+    def before_owners(k: int) -> str:
+        return (f"{c('operating', k)}+{c('investing', k)}+{c('loan_draw', k)}+"
+                f"{c('loan_repaid', k)}+{c('advances_from_mso', k)}+{c('advances_to_pc', k)}")
 
     def change(key: str, k: int, sign: str) -> str:
         now = f"({s(key, k)})"
@@ -64,23 +105,28 @@ def entity(ms: MonthSheet, name: str, src: dict[str, Src | None],
         "investing": lambda k: f"-{c('capex', k)}",
         "loan_draw": lambda k: s("loan_draw", k),
         "loan_repaid": lambda k: f"-({s('principal', k)})",
-        "contributions": lambda k: (f"MAX(-({c('operating', k)}+{c('investing', k)}+"
-                                    f"{c('loan_draw', k)}+{c('loan_repaid', k)}),0)"
+        "advances_from_mso": lambda k: ("0" if not funded else
+                                        due(k) + (f"-{due(k - 1)}" if k > 0 else "")),
+        "advances_to_pc": lambda k: s("advances_to_pc", k),
+        "contributions": lambda k: (f"MAX(-({before_owners(k)}),0)"
                                     + (f"+{s('reserve', k)}" if k == 0 else "")),
-        "distributions": lambda k: (f"-MAX({c('operating', k)}+{c('investing', k)}+"
-                                    f"{c('loan_draw', k)}+{c('loan_repaid', k)},0)"),
+        "distributions": lambda k: f"-MAX({before_owners(k)},0)",
         "financing": lambda k: (f"{c('loan_draw', k)}+{c('loan_repaid', k)}+"
+                                f"{c('advances_from_mso', k)}+{c('advances_to_pc', k)}+"
                                 f"{c('contributions', k)}+{c('distributions', k)}"),
         "net_change": lambda k: f"{c('operating', k)}+{c('investing', k)}+{c('financing', k)}",
         "cash": lambda k: f"{c('net_change', k)}{own(k)}",
         "inventory": lambda k: s("inventory", k),
         "fixed_assets": lambda k: f"{c('capex', k)}-{c('depreciation', k)}{own(k)}",
-        "total_assets": lambda k: f"{c('cash', k)}+{c('inventory', k)}+{c('fixed_assets', k)}",
+        "due_from_pc": lambda k: f"-{c('advances_to_pc', k)}{own(k)}",
+        "total_assets": lambda k: (f"{c('cash', k)}+{c('due_from_pc', k)}+{c('inventory', k)}+"
+                                   f"{c('fixed_assets', k)}"),
         "loan_balance": lambda k: s("loan_balance", k),
         "payables": lambda k: s("payables", k),
         "deferred_revenue": lambda k: s("deferred_revenue", k),
+        "due_to_mso": lambda k: f"{c('advances_from_mso', k)}{own(k)}",
         "total_liabilities": lambda k: (f"{c('loan_balance', k)}+{c('payables', k)}+"
-                                        f"{c('deferred_revenue', k)}"),
+                                        f"{c('deferred_revenue', k)}+{c('due_to_mso', k)}"),
         "paid_in_capital": lambda k: f"{c('contributions', k)}{own(k)}",
         "retained_earnings": lambda k: f"{c('net_income', k)}{own(k)}",
         "distributions_to_date": lambda k: f"{c('distributions', k)}{own(k)}",
@@ -90,7 +136,7 @@ def entity(ms: MonthSheet, name: str, src: dict[str, Src | None],
                             f"{c('total_equity', k)}"),
     }
     for line in LINES:
-        rows[line] = ms.line(f"{name}: {line.replace('_', ' ')}", formulas[line], values[line],
+        rows[line] = ms.line(f"{entity_title(name)}: {line_label(line)}", formulas[line], values[line],
                              fmt="total" if line in ("net_income", "cash", "check") else "money")
     return rows
 
@@ -99,7 +145,8 @@ def consolidated(ms: MonthSheet, parts: list[dict[str, int]], revenue_row: int,
                  values: dict[str, np.ndarray]) -> dict[str, int]:
     """Consolidated = PC + MSO line by line; revenue is the group's (the management fee drops
     out of revenue and operating costs)."""
-    ms.heading("Statements, consolidated (monthly; the management fee eliminated)")
+    ms.heading("Statements, consolidated (monthly; the management fee and the loan between PC "
+               "and MSO eliminated)")
     rows: dict[str, int] = {}
     for line in LINES:
         if line == "revenue":
@@ -109,10 +156,18 @@ def consolidated(ms: MonthSheet, parts: list[dict[str, int]], revenue_row: int,
             def f(k: int) -> str:
                 ebitda = "+".join(ms.cell(p["ebitda"], k) for p in parts)
                 return f"{ms.cell(rows['revenue'], k)}-({ebitda})"
+        elif line in INTERCOMPANY:  # the loan between PC and MSO cancels
+            def f(k: int) -> str:
+                return "0"
+        elif line in _LESS_INTERCOMPANY:
+            def f(k: int, line: str = line) -> str:
+                gross = "+".join(ms.cell(p[line], k) for p in parts)
+                inner = "+".join(ms.cell(p[_LESS_INTERCOMPANY[line]], k) for p in parts)
+                return f"{gross}-({inner})"
         else:
             def f(k: int, line: str = line) -> str:
                 return "+".join(ms.cell(p[line], k) for p in parts)
-        rows[line] = ms.line(f"consolidated: {line.replace('_', ' ')}", f, values[line],
+        rows[line] = ms.line(f"Consolidated: {line_label(line)}", f, values[line],
                              fmt="total" if line in ("net_income", "cash", "check") else "money")
     return rows
 
@@ -124,15 +179,16 @@ def annual(ms: MonthSheet, name: str, rows: dict[str, int], years: list[int], ho
     year_span = ms.span(3)
     for statement, lines in STATEMENTS.items():
         head = ms.next_row
-        ms.ws.write(head, 0, f"{name}: {statement.replace('_', ' ')} (annual)", formats["heading"])
+        ms.ws.write(head, 0, f"{entity_title(name)}: {STATEMENT_TITLES[statement].lower()} (annual)",
+                    formats["heading"])
         for j, y in enumerate(years):
             ms.ws.write(head, FIRST_COL + j, f"Year {y}", formats["header"])
         ms.next_row += 1
         frame = frames[statement]
         for line in lines:
             row = ms.next_row
-            ms.ws.write(row, 0, f"{name}: {statement.replace('_', ' ')}: "
-                        f"{line.replace('_', ' ')}", formats["text"])
+            ms.ws.write(row, 0, f"{entity_title(name)}: {STATEMENT_TITLES[statement].lower()}: "
+                        f"{line_label(line, statement)}", formats["text"])
             ms.ws.write(row, 1, "formula", formats["how"])
             for j, y in enumerate(years):
                 if line in BALANCE_LINES:

@@ -15,6 +15,7 @@ from msomodel.compare import CONVENTIONS, Comparison
 from msomodel.export.grid import cached, quote
 from msomodel.export.option_sheet import OptionSheet
 from msomodel.formatting import heading
+from msomodel.options.statements import INTERCOMPANY
 from msomodel.scenario import OPTIONS
 from msomodel.tables import (
     BALANCE_LABELS,
@@ -218,6 +219,8 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
                 for line in frame.columns:
                     if line in labels and labels[line] is None:
                         continue  # the same as the next line (capex is all of investing)
+                    if line in INTERCOMPANY and not frame[line].any():
+                        continue  # no loan between PC and MSO here (or eliminated)
                     ws.write(row, 0, labels.get(line) or heading(line),
                              f["bold" if line in TOTAL_LINES else "text"])
                     for j, v in enumerate(frame[line]):

@@ -3,7 +3,7 @@
 Built from a :class:`~msomodel.options.finish.Projection` (no second model): each line has shape
 (T, M), index 0..H as everywhere (see :mod:`msomodel.timeline`).  Entities: ``company`` under
 direct ownership; ``pc``, ``mso`` and ``consolidated`` (= PC + MSO, the management fee
-eliminated) under the friendly-PC structure.  The PC holds the working capital (it sells the
+eliminated, and the loan between them) under the friendly-PC structure.  The PC holds the working capital (it sells the
 treatments and buys the product); the MSO, or the company, holds the capital, the loan and the
 cash reserve.
 
@@ -18,6 +18,12 @@ Conventions (stated once, README "Financial statements"):
   distributed and every shortfall contributed, so cash stays at the reserve.  Distributions
   minus contributions are the owner's net cash flow before the exit (the PC's go to its
   physician owner);
+- friendly PC: the owner's MSO funds the PC while the PC's cumulative cash is below zero and is
+  repaid first (:mod:`msomodel.options.finish`).  That balance is a loan between them, not
+  equity: ``due_to_mso`` in the PC's balance sheet and ``due_from_pc`` in the MSO's, its monthly
+  change ``advances_from_mso`` / ``advances_to_pc`` in their financing.  So the MSO's
+  distributions less contributions are exactly the owner's cash flow before the exit, and the
+  PC's are its physician owner's.  Consolidation eliminates both;
 - balance sheet at month end: cash, inventory, fixed assets (cost less depreciation) = loan
   balance + payables + deferred revenue + paid-in capital + retained earnings - distributions.
   ``check`` (assets - liabilities - equity) is zero every month (tested to the cent).
@@ -34,10 +40,13 @@ INCOME = ("revenue", "operating_costs", "ebitda", "one_time", "depreciation", "i
           "net_income")
 CASH_FLOW = ("net_income", "depreciation", "change_inventory", "change_payables",
              "change_deferred_revenue", "operating", "capex", "investing", "loan_draw",
-             "loan_repaid", "contributions", "distributions", "financing", "net_change", "cash")
-BALANCE = ("cash", "inventory", "fixed_assets", "total_assets", "loan_balance", "payables",
-           "deferred_revenue", "total_liabilities", "paid_in_capital", "retained_earnings",
-           "distributions_to_date", "total_equity", "check")
+             "loan_repaid", "advances_from_mso", "advances_to_pc", "contributions",
+             "distributions", "financing", "net_change", "cash")
+BALANCE = ("cash", "due_from_pc", "inventory", "fixed_assets", "total_assets", "loan_balance",
+           "payables", "deferred_revenue", "due_to_mso", "total_liabilities", "paid_in_capital",
+           "retained_earnings", "distributions_to_date", "total_equity", "check")
+#: The lines between the PC and the MSO (zero for a company; eliminated in consolidation).
+INTERCOMPANY = ("advances_from_mso", "advances_to_pc", "due_from_pc", "due_to_mso")
 #: Lines that are month-end balances (an annual view takes the year's last month), not flows.
 BALANCE_LINES = frozenset(BALANCE) | {"cash"}
 
@@ -61,19 +70,21 @@ def statements(p: Projection) -> dict[str, dict[str, np.ndarray]]:
         return {"company": company}
     pc, mso = p.entities["pc"], p.entities["mso"]
     own_once = b["capital_entity_one_time"]
-    out = {
-        "pc": _entity(pc["revenue"], pc["ebitda"], c["one_time"] - own_once, p.entity_tax[0],
-                      **none_capital, **working),
-        "mso": _entity(mso["management_fee"], mso["ebitda"], own_once + c["loan_fee"],
-                       p.entity_tax[1], **capital, **none_working),
-    }
+    out = {"pc": _entity(pc["revenue"], pc["ebitda"], c["one_time"] - own_once, p.entity_tax[0],
+                         **none_capital, **working, funded_by_mso=True)}
+    out["mso"] = _entity(mso["management_fee"], mso["ebitda"], own_once + c["loan_fee"],
+                         p.entity_tax[1], **capital, **none_working,
+                         advances_to_pc=-out["pc"]["advances_from_mso"])
     out["consolidated"] = _consolidate(out["pc"], out["mso"], revenue)
     return out
 
 
 def _entity(revenue, ebitda, one_time, tax, *, depreciation, interest, capex, loan_draw,
-            principal_repaid, loan_balance, reserve, inventory, payables,
-            deferred_revenue) -> dict[str, np.ndarray]:
+            principal_repaid, loan_balance, reserve, inventory, payables, deferred_revenue,
+            funded_by_mso: bool = False,
+            advances_to_pc: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """One entity's lines.  ``funded_by_mso``: the PC, whose cumulative shortfall the MSO
+    lends it (and is repaid first); ``advances_to_pc``: the MSO's side of that loan."""
     s = {"revenue": revenue, "operating_costs": revenue - ebitda, "ebitda": ebitda,
          "one_time": one_time, "depreciation": depreciation, "interest": interest, "tax": tax}
     s["net_income"] = ebitda - one_time - depreciation - interest - tax
@@ -86,18 +97,26 @@ def _entity(revenue, ebitda, one_time, tax, *, depreciation, interest, capex, lo
     s["investing"] = -capex
     s["loan_draw"], s["loan_repaid"] = loan_draw, -principal_repaid
     before_owner = s["operating"] + s["investing"] + loan_draw - principal_repaid
+    zero = np.zeros_like(before_owner)
+    due = np.maximum(-np.cumsum(before_owner, axis=-1), 0.0) if funded_by_mso else zero
+    s["advances_from_mso"] = _increase(due) if funded_by_mso else zero
+    s["advances_to_pc"] = zero if advances_to_pc is None else advances_to_pc
+    before_owner = before_owner + s["advances_from_mso"] + s["advances_to_pc"]
     put_in = np.zeros_like(before_owner)
     put_in[:, 0] = reserve
     s["contributions"] = np.maximum(-before_owner, 0.0) + put_in
     s["distributions"] = -np.maximum(before_owner, 0.0)
-    s["financing"] = loan_draw - principal_repaid + s["contributions"] + s["distributions"]
+    s["financing"] = (loan_draw - principal_repaid + s["advances_from_mso"] + s["advances_to_pc"]
+                      + s["contributions"] + s["distributions"])
     s["net_change"] = s["operating"] + s["investing"] + s["financing"]
     s["cash"] = np.cumsum(s["net_change"], axis=-1)
     s["inventory"] = inventory
     s["fixed_assets"] = np.cumsum(capex - depreciation, axis=-1)
-    s["total_assets"] = s["cash"] + inventory + s["fixed_assets"]
+    s["due_from_pc"] = -np.cumsum(s["advances_to_pc"], axis=-1)
+    s["total_assets"] = s["cash"] + s["due_from_pc"] + inventory + s["fixed_assets"]
     s["loan_balance"], s["payables"], s["deferred_revenue"] = loan_balance, payables, deferred_revenue
-    s["total_liabilities"] = loan_balance + payables + deferred_revenue
+    s["due_to_mso"] = due
+    s["total_liabilities"] = loan_balance + payables + deferred_revenue + due
     s["paid_in_capital"] = np.cumsum(s["contributions"], axis=-1)
     s["retained_earnings"] = np.cumsum(s["net_income"], axis=-1)
     s["distributions_to_date"] = np.cumsum(s["distributions"], axis=-1)
@@ -116,6 +135,11 @@ def _consolidate(pc: dict, mso: dict, revenue: np.ndarray) -> dict[str, np.ndarr
     out = {k: pc[k] + mso[k] for k in pc}
     out["revenue"] = revenue
     out["operating_costs"] = revenue - out["ebitda"]
+    # the loan between them: the MSO's receivable is the PC's payable, its flows cancel
+    out["total_assets"] = out["total_assets"] - mso["due_from_pc"]
+    out["total_liabilities"] = out["total_liabilities"] - pc["due_to_mso"]
+    for line in INTERCOMPANY:
+        out[line] = np.zeros_like(out[line])
     return out
 
 

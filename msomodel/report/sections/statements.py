@@ -34,9 +34,9 @@ CONVENTION = (
 PC_OWNERS = (
     "Under the friendly PC the group has two owners: your MSO's distributions are your cash "
     "flow, and what the PC pays out beyond repaying your MSO's advances is its physician "
-    "owner's (the P&L's \"PC cash kept by its physician owner\"), not yours. Your MSO's "
-    "advances to the PC are shown as contributions to the PC's equity, not as a loan between "
-    "them.")
+    "owner's (the P&L's \"PC cash kept by its physician owner\"), not yours. Your MSO lends "
+    "the PC what it runs short and is repaid first: a balance due from the PC in your MSO's "
+    "books and due to your MSO in the PC's, which cancel in the group's statements.")
 
 
 def calendar(result: Comparison, index: int) -> str:
@@ -133,18 +133,21 @@ def statements_parts(result: Comparison, option: str | None = None) -> list[str]
     return parts
 
 
-CONDENSED = {"net_income": "Net income", "total_assets": "Total assets",
+CONDENSED = {"net_income": "Net income", "due_from_pc": BALANCE_LABELS["due_from_pc"],
+             "total_assets": "Total assets", "due_to_mso": BALANCE_LABELS["due_to_mso"],
              "total_liabilities": "Total liabilities", "total_equity": "Total equity",
              "distributions": "Distributions to owners", "check": "Assets - liabilities - equity"}
 
 
 def _condensed(st: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    bs = st["balance_sheet"]
     return pd.DataFrame({"net_income": st["income_statement"]["net_income"],
-                         "total_assets": st["balance_sheet"]["total_assets"],
-                         "total_liabilities": st["balance_sheet"]["total_liabilities"],
-                         "total_equity": st["balance_sheet"]["total_equity"],
+                         "due_from_pc": bs["due_from_pc"], "total_assets": bs["total_assets"],
+                         "due_to_mso": bs["due_to_mso"],
+                         "total_liabilities": bs["total_liabilities"],
+                         "total_equity": bs["total_equity"],
                          "distributions": st["cash_flow"]["distributions"],
-                         "check": st["balance_sheet"]["check"]})
+                         "check": bs["check"]})
 
 
 MONTHLY = {"revenue": "Revenue", "ebitda": "EBITDA", "net_income": "Net income",
