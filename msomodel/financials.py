@@ -120,7 +120,7 @@ def financials(p: Projection, horizon: int, covenant: float) -> Financials:
     main = "consolidated" if "consolidated" in lines else "company"
     top = lines[main]
     su = sources_and_uses(top, p.company["capex_buildout"], p.company["capex_equipment"],
-                          p.balances["cash_reserve"])
+                          p.balances["cash_reserve"], owner=lines.get("mso", top))
     su = {"uses": {k: float(su["uses"][k][0]) for k in USES},
           "sources": {k: float(su["sources"][k][0]) for k in SOURCES},
           "total_uses": float(su["total_uses"][0]), "total_sources": float(su["total_sources"][0]),

@@ -139,8 +139,10 @@ BALANCE_LABELS = {"cash": "Cash", "due_from_pc": "Due from the PC (your MSO's ad
 USE_LABELS = {"buildout": "Build-out", "equipment": "Equipment", "one_time": "One-time and set-up costs",
               "working_capital": "Working capital built up", "cash_reserve": "Cash reserve",
               "operating_losses": "Operating losses until the low point",
-              "loan_repaid": "Loan repaid in the period"}
-SOURCE_LABELS = {"loans": "Loans", "owner_equity": "Owner's equity (net)",
+              "loan_repaid": "Loan repaid in the period",
+              "pc_owner_distributions": "Paid out to the PC's physician owner"}
+SOURCE_LABELS = {"loans": "Loans", "owner_equity": "Your equity (net): the peak funding need",
+                 "pc_owner_equity": "Put in by the PC's physician owner",
                  "operating_cash": "Cash from operations", "working_capital_released":
                  "Prepayments and supplier credit"}
 #: Titles of the entities whose statements are shown (the friendly-PC structure).

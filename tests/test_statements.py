@@ -90,9 +90,10 @@ def test_sources_and_uses_worked_by_hand(worked):
     assert su["through"] == 1
     assert su["uses"] == pytest.approx({"buildout": 10000.0, "equipment": 0.0, "one_time": 0.0,
                                         "working_capital": 0.0, "cash_reserve": 5000.0,
-                                        "operating_losses": 3720.0, "loan_repaid": 0.0}, abs=0.005)
+                                        "operating_losses": 3720.0, "loan_repaid": 0.0,
+                                        "pc_owner_distributions": 0.0}, abs=0.005)
     assert su["sources"] == pytest.approx({"loans": 0.0, "owner_equity": 15720.0,
-                                           "operating_cash": 0.0,
+                                           "pc_owner_equity": 0.0, "operating_cash": 0.0,
                                            "working_capital_released": 3000.0}, abs=0.005)
     assert su["total_uses"] == pytest.approx(18720.0, abs=0.005) == su["total_sources"]
 
@@ -173,8 +174,12 @@ def test_identities_for_every_bundled_scenario_option_and_trial(path):
             np.testing.assert_allclose(top["net_income"],
                                        lines["pc"]["net_income"] + lines["mso"]["net_income"])
         su = sources_and_uses(top, p.company["capex_buildout"], p.company["capex_equipment"],
-                              p.balances["cash_reserve"])
+                              p.balances["cash_reserve"], owner=lines.get("mso", top))
         np.testing.assert_allclose(su["total_uses"], su["total_sources"], atol=1e-6)
+        # the owner's equity in sources and uses is the peak funding need of the key figures
+        np.testing.assert_allclose(su["sources"]["owner_equity"], np.maximum(
+            0.0, -np.cumsum(p.net_cash_flow - p.company["exit_value"], axis=-1).min(axis=-1)),
+            atol=1e-6)
         assert (su["total_uses"] > 0).all()
         ds = debt_service(top, year)
         assert np.all(np.isnan(ds["dscr"]) | np.isfinite(ds["dscr"]))

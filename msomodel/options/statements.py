@@ -163,33 +163,42 @@ def _by_year(a: np.ndarray, year: np.ndarray) -> np.ndarray:
 
 
 USES = ("buildout", "equipment", "one_time", "working_capital", "cash_reserve", "operating_losses",
-        "loan_repaid")
-SOURCES = ("loans", "owner_equity", "operating_cash", "working_capital_released")
+        "loan_repaid", "pc_owner_distributions")
+SOURCES = ("loans", "owner_equity", "pc_owner_equity", "operating_cash",
+           "working_capital_released")
 
 
 def sources_and_uses(s: dict[str, np.ndarray], capex_buildout: np.ndarray,
-                     capex_equipment: np.ndarray, reserve: np.ndarray) -> dict[str, np.ndarray]:
-    """Funding through the month of peak funding (the owner's lowest cumulative position before
-    the exit), each (T,); ``through`` is that index.  Uses: build-out, equipment, one-time
+                     capex_equipment: np.ndarray, reserve: np.ndarray,
+                     owner: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+    """Funding of the business ``s`` through the month of peak funding (the owner's lowest
+    cumulative position before the exit), each (T,); ``through`` is that index.  ``owner`` is
+    the entity whose contributions and distributions are the owner's (under the friendly PC
+    the MSO, when ``s`` is the group; default ``s``).  Uses: build-out, equipment, one-time
     costs, working capital built up, the cash reserve, operating losses (EBITDA - interest -
-    tax, when negative) and loan repayments; sources: loans, the owner's net equity
-    (contributions - distributions), operating cash (when positive) and working capital
-    released.  Sources = uses exactly (see the module docstring's identities)."""
-    owner = -(s["contributions"] + s["distributions"])  # the owner's flow before the exit
-    through = np.argmin(np.cumsum(owner, axis=-1), axis=-1)
-    upto = np.arange(owner.shape[-1]) <= through[:, None]
+    tax, when negative), loan repayments and what the PC paid its physician owner; sources:
+    loans, the owner's net equity (contributions - distributions, so the peak funding need
+    itself), what the physician owner put in, operating cash (when positive) and working
+    capital released.  Sources = uses exactly (see the module docstring's identities)."""
+    owner = s if owner is None else owner
+    owner_flow = -(owner["contributions"] + owner["distributions"])  # before the exit
+    through = np.argmin(np.cumsum(owner_flow, axis=-1), axis=-1)
+    upto = np.arange(owner_flow.shape[-1]) <= through[:, None]
 
     def total(a: np.ndarray) -> np.ndarray:
         return np.where(upto, a, 0.0).sum(axis=-1)
 
     operating = total(s["ebitda"] - s["interest"] - s["tax"])
     tied = -total(s["change_inventory"] + s["change_payables"] + s["change_deferred_revenue"])
+    yours = total(owner["contributions"] + owner["distributions"])
+    others = total(s["contributions"] + s["distributions"]) - yours  # the PC's physician owner
     uses = {"buildout": total(capex_buildout), "equipment": total(capex_equipment),
             "one_time": total(s["one_time"]), "working_capital": np.maximum(tied, 0.0),
             "cash_reserve": np.asarray(reserve, dtype=float) + 0.0 * operating,
-            "operating_losses": np.maximum(-operating, 0.0), "loan_repaid": -total(s["loan_repaid"])}
-    sources = {"loans": total(s["loan_draw"]),
-               "owner_equity": total(s["contributions"] + s["distributions"]),
+            "operating_losses": np.maximum(-operating, 0.0), "loan_repaid": -total(s["loan_repaid"]),
+            "pc_owner_distributions": np.maximum(-others, 0.0)}
+    sources = {"loans": total(s["loan_draw"]), "owner_equity": yours,
+               "pc_owner_equity": np.maximum(others, 0.0),
                "operating_cash": np.maximum(operating, 0.0),
                "working_capital_released": np.maximum(-tied, 0.0)}
     return {"uses": uses, "sources": sources, "total_uses": sum(uses.values()),
