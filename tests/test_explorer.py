@@ -686,3 +686,38 @@ def test_notebook_runs_top_to_bottom(tmp_path: Path) -> None:
     outputs = nb.cells[-1].outputs
     assert not [o for o in outputs if o.output_type == "error" or o.get("name") == "stderr"]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+
+
+def test_a_control_moved_on_a_simulated_input_takes_its_distribution_along(tmp_path: Path) -> None:
+    # California draws the price multiplier from PERT(0.99, 1.10, 1.19) around its 1.10.  Move
+    # the average-ticket control to 130 %: the Monte Carlo must simulate around 1.30 (the same
+    # relative spread, 0.99 x 1.30 / 1.10 ...), not the file's range, which no longer includes
+    # the value on screen.
+    cal = ROOT / "scenarios" / "california_np_three_sites.yaml"
+    ex = Explorer(cal, debounce=0, draw=False, save_dir=tmp_path)
+    ex.controls["ticket"].value = 130
+    ex.flush()
+    d = ex.snapshot.result.decision
+    assert ex.snapshot.decided and ex.snapshot.result.inputs.path_value(
+        "adjustments.price_multiplier") == pytest.approx(1.3)
+    data = ex.scenario_dict()
+    k = 1.3 / 1.1
+    for dist in data["uncertainty"]["distributions"]:
+        if dist["path"] == "adjustments.price_multiplier":
+            dist.update(low=0.99 * k, mode=1.10 * k, high=1.19 * k)
+    by_hand = msomodel.compare(msomodel.scenario_from_dict(data), trials=model.MC_TRIALS,
+                               seed=model.MC_SEED).decision
+    assert d.probability_best == pytest.approx(by_hand.probability_best)
+    assert d.p10_npv == pytest.approx(by_hand.p10_npv)
+    assert ex.snapshot.followed == ["adjustments.price_multiplier"]
+    assert "The simulated ranges of prices (multiplier) move with your settings" in \
+        ex.recommendation.value
+    # the file's own range would answer for another scenario (and is refused by compare)
+    stale = msomodel.scenario_from_dict(ex.scenario_dict())
+    with pytest.raises(msomodel.ScenarioError, match="price_multiplier"):
+        msomodel.compare(stale, trials=model.MC_TRIALS)
+    # an untouched input keeps its distribution exactly: the volume multiplier's
+    spec, moved = msomodel.analysis.distributions.follow(
+        stale.uncertainty, stale, ex._start_inputs, ex.snapshot.result.inputs)
+    assert moved == ["adjustments.price_multiplier"]
+    assert spec.distributions[0] == stale.uncertainty.distributions[0]

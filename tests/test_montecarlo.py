@@ -228,3 +228,37 @@ def test_bad_arguments(ohio):
         simulate(ohio, SPEC, 0, seed=1)
     with pytest.raises(ValueError, match="chunk_size"):
         simulate(ohio, SPEC, 10, seed=1, chunk_size=0)
+
+
+def test_a_distribution_follows_its_input_by_ratio_or_by_difference():
+    from msomodel.analysis.paths import bounds
+    from tests.conftest import ROOT
+
+    data = msomodel.load_scenario(ROOT / OHIO).model_dump(mode="json", exclude_none=True)
+    data["mso"]["revenue_uplift"] = 0.0
+    base = msomodel.scenario_from_dict(data)
+    start = compile_inputs(base)
+    a = start.path_value("finance.discount_rate_annual")
+    data["finance"]["discount_rate_annual"] = 2 * a
+    data["mso"]["revenue_uplift"] = 0.05          # from 0: no ratio, a shift of +0.05
+    data["adjustments"] = {"price_multiplier": 1.2}
+    now = compile_inputs(msomodel.scenario_from_dict(data))
+    assert start.path_value("mso.revenue_uplift") == 0.0
+    spec = parse_spec({"distributions": [
+        {"path": "finance.discount_rate_annual", "dist": "normal", "mean": a, "sd": 0.02},
+        {"path": "mso.revenue_uplift", "dist": "triangular", "low": 0.0, "mode": 0.0, "high": 0.04},
+        {"path": "adjustments.price_multiplier", "dist": "lognormal", "mu": 0.0, "sigma": 0.1},
+        {"path": "adjustments.volume_multiplier", "dist": "uniform", "low": 0.8, "high": 1.1}]})
+    out, paths = D.follow(spec, base, start, now)
+    assert paths == ["finance.discount_rate_annual", "mso.revenue_uplift",
+                     "adjustments.price_multiplier"]
+    rate, uplift, price, volume = out.distributions
+    assert (rate.mean, rate.sd) == pytest.approx((2 * a, 0.04))
+    assert (uplift.low, uplift.mode, uplift.high) == pytest.approx((0.05, 0.05, 0.09))
+    assert price.mu == pytest.approx(np.log(1.2)) and price.sigma == 0.1
+    assert volume == spec.distributions[3]  # its input did not move
+    # a moved range stays within the input's bounds (the uplift cannot pass 1)
+    top = bounds(base, "mso.revenue_uplift").upper
+    data["mso"]["revenue_uplift"] = top - 0.01
+    out, _ = D.follow(spec, base, start, compile_inputs(msomodel.scenario_from_dict(data)))
+    assert out.distributions[1].high == top

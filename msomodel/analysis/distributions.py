@@ -227,6 +227,50 @@ def excluded_values(spec: UncertaintySpec | dict | None, scenario: Scenario,
     return problems
 
 
+def follow(spec: UncertaintySpec | dict | None, scenario: Scenario, start: ModelInputs,
+           now: ModelInputs, source: str = "<uncertainty>") -> tuple[UncertaintySpec, list[str]]:
+    """The spec with each distribution moved with its input, and the paths moved.
+
+    For a scenario changed after its distributions were written (the explorer's controls):
+    where the input's value went from ``start``'s to ``now``'s, its distribution is scaled by
+    their ratio when both have the same sign (so its relative width is kept), else shifted by
+    their difference (a lognormal, which cannot be shifted, only scaled); location
+    parameters stay within the input's bounds.  An unchanged input, a path either set does not
+    compile, a changed fee structure and the number of sites keep theirs."""
+    spec = parse_spec(spec, source)
+    moved, out = [], []
+    for d in spec.distributions:
+        new = d
+        same_fee = d.path != P.FEE_LEVEL_PATH or start.fee_type == now.fee_type
+        if (d.path != P.SITES_COUNT_PATH and same_fee and not P.check_path(start, d.path)
+                and not P.check_path(now, d.path)):
+            a, b = P.base_value(start, d.path), P.base_value(now, d.path)
+            if abs(b - a) > 1e-12 * max(1.0, abs(a)):
+                new = _moved(d, a, b, P.bounds(scenario, d.path))
+        if new is not d:
+            moved.append(d.path)
+        out.append(new)
+    return spec.model_copy(update={"distributions": out}), moved
+
+
+def _moved(d: Distribution, a: float, b: float, bounds: P.Bounds) -> Distribution:
+    k = b / a if a != 0 and b / a > 0 else None
+    if d.dist == "lognormal":
+        if k is None:
+            return d
+        if d.mean is not None:
+            return d.model_copy(update={"mean": d.mean * k, "sd": d.sd * k})
+        return d.model_copy(update={"mu": d.mu + float(np.log(k))})
+
+    def at(v: float) -> float:
+        return float(np.clip(v * k if k is not None else v + (b - a), bounds.lower, bounds.upper))
+
+    if d.dist == "normal":
+        return d.model_copy(update={"mean": at(d.mean), "sd": d.sd * (k if k is not None else 1.0)})
+    return d.model_copy(update={name: at(getattr(d, name)) for name in ("low", "mode", "high")
+                                if hasattr(d, name)})
+
+
 # --------------------------------------------------------------------------- sampling
 @lru_cache(maxsize=8)
 def _scores(n: int) -> np.ndarray:

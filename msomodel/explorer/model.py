@@ -24,6 +24,8 @@ import numpy as np
 from msomodel import compliance as rules_view
 from msomodel import decision as decide
 from msomodel import tables
+from msomodel.analysis.distributions import follow
+from msomodel.analysis.sensitivity import label as path_label
 from msomodel.compare import Comparison, _sources, compare
 from msomodel.explorer.drivers import (
     DRIVER_LABELS,
@@ -76,6 +78,7 @@ from msomodel.explorer.settings import (
     treatment_visits,
 )
 from msomodel.formatting import lower_first
+from msomodel.inputs import ModelInputs
 from msomodel.loader import load_scenario, scenario_from_dict
 from msomodel.metrics import fee_sweep
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
@@ -145,6 +148,8 @@ class Snapshot:
     timings_ms: dict[str, float] = field(default_factory=dict)
     #: True once the full decision (Monte Carlo, flips, asymmetric inputs) replaced the quick one
     decided: bool = False
+    #: Simulated inputs whose distributions moved with the controls (see :func:`followed`)
+    followed: list[str] = field(default_factory=list)
 
     @property
     def mso_npv(self) -> float:
@@ -159,12 +164,25 @@ def quick_compare(scenario: Scenario, structure: str | None = None) -> Compariso
     return compare(scenario, structure=structure, trials=0, explain=False)
 
 
-def full_decision(result: Comparison, trials: int = MC_TRIALS, seed: int = MC_SEED
-                  ) -> decide.Decision:
+def followed(result: Comparison, start: ModelInputs | None) -> tuple[Scenario, list[str]]:
+    """``result``'s scenario with each simulated input the controls moved away from ``start``
+    (the starting scenario's inputs) taking its distribution along
+    (:func:`msomodel.analysis.distributions.follow`), and the paths moved: so the Monte Carlo
+    answers for the scenario on screen, not the file's."""
+    scenario = result.scenario
+    if start is None or not (scenario.uncertainty and scenario.uncertainty.distributions):
+        return scenario, []
+    spec, moved = follow(scenario.uncertainty, scenario, start, result.inputs)
+    return (scenario.model_copy(update={"uncertainty": spec}) if moved else scenario), moved
+
+
+def full_decision(result: Comparison, trials: int = MC_TRIALS, seed: int = MC_SEED,
+                  scenario: Scenario | None = None) -> decide.Decision:
     """The decision as ``compare`` makes it (Monte Carlo of ``trials``, flips, asymmetric
-    inputs), written into ``result`` (its ``decision``)."""
+    inputs), written into ``result`` (its ``decision``); ``scenario`` replaces the result's
+    for its ``uncertainty`` (see :func:`followed`)."""
     allowed = [o for o in OPTIONS if result.feasibility[o].allowed]
-    d = decide.decide(result.scenario, result.inputs,
+    d = decide.decide(scenario or result.scenario, result.inputs,
                       {o: m["npv"] for o, m in result.metrics.items()}, allowed, trials=trials,
                       seed=seed, sources=_sources(result.scenario))
     result.decision = d
@@ -200,11 +218,14 @@ def compute(data: dict[str, Any], *, source: str = "<explorer>") -> Snapshot:
     return Snapshot(data, result, table, recommendation, breakeven_text, notes, charts, timings)
 
 
-def decide_snapshot(snap: Snapshot, trials: int = MC_TRIALS) -> Snapshot:
+def decide_snapshot(snap: Snapshot, trials: int = MC_TRIALS,
+                    start: ModelInputs | None = None) -> Snapshot:
     """Add the full decision to a snapshot: the Monte Carlo, flips and asymmetric inputs, and
-    the table again with the probability of being best and the downside."""
+    the table again with the probability of being best and the downside (``start``: see
+    :func:`full_decision`)."""
     t = time.perf_counter()
-    d = full_decision(snap.result, trials)
+    scenario, snap.followed = followed(snap.result, start)
+    d = full_decision(snap.result, trials, scenario=scenario)
     snap.recommendation = str(d.sentence)
     snap.table_html = key_figures_html(snap.result, tables.key_figures(snap.result))
     snap.decided = True
@@ -497,6 +518,10 @@ def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
                          f"trials of the scenario's ranges (seed {d.seed}; the command line "
                          f"uses {decide.DEFAULT_TRIALS:,}). A recommendation needs "
                          f"{decide.THRESHOLD:.0%}.</div>")
+        if snap.followed:
+            names = ", ".join(lower_first(path_label(p)) for p in snap.followed)
+            parts.append(f"<div class='mx-note0 mso-followed'>The simulated ranges of {esc(names)} "
+                         "move with your settings (scaled with the value on screen).</div>")
     parts.append(f"<div class='mx-breakeven'>{esc(snap.breakeven_text)}</div></div>")
     head, parts = "".join(parts), []
     if snap.decided:

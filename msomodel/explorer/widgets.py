@@ -55,6 +55,7 @@ class Explorer(ControlPanel):
         self.debounce = debounce
         self.draw_charts = draw
         self.raw: dict[str, Any] = {}
+        self._start_inputs: Any = None  # the starting scenario's ModelInputs, once computed
         self.origin: Path | None = None
         self.snapshot: Snapshot | None = None
         self.drivers: Drivers | None = None
@@ -160,7 +161,10 @@ class Explorer(ControlPanel):
         self._initial = {k: w.value for k, w in self.controls.items() if hasattr(w, "value")}
         self._initial_roles = self._checked_roles()
         self._refresh_compare_choices()
-        self.recompute(defer=False)
+        self._start_inputs = None
+        ok = self.recompute(defer=False)
+        # the file's own inputs: a control moved away from them takes its distribution along
+        self._start_inputs = self.snapshot.result.inputs if ok and self.snapshot else None
         return True
 
     def reset(self) -> bool:
@@ -336,7 +340,7 @@ class Explorer(ControlPanel):
             snap.timings_ms["draw"] = (time.perf_counter() - t) * 1e3
 
     def _decide(self, snap: Snapshot) -> None:
-        model.decide_snapshot(snap)
+        model.decide_snapshot(snap, start=self._start_inputs)
         self.recommendation.value = model.decision_html(snap)
         self.decision_details.value = model.decision_details_html(snap)
         self.table.value = snap.table_html
