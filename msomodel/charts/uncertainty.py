@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from msomodel.analysis.evaluate import gap_key
 from msomodel.analysis.grid import GridResult
@@ -73,10 +74,17 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
     return fig
 
 
+#: Tick formats of a grid's axes by name.
+AXIS_FORMATS = {"money": MONEY, "percent": PercentFormatter(1.0, decimals=0),
+                "multiple": FuncFormatter(lambda v, _pos=None: f"{v:.2f}x")}
+
+
 def grid_heatmap(result: GridResult, x_label: str | None = None,
-                 y_label: str | None = None) -> Figure:
+                 y_label: str | None = None, *, x_format: str | None = None,
+                 y_format: str | None = None) -> Figure:
     """Heatmap of the incremental NPV [USD] with the break-even contour (NPV = 0) and the
-    scenario's own point marked."""
+    scenario's own point marked; ``x_format``/``y_format`` name the axes' tick formats
+    (:data:`AXIS_FORMATS`; default: matplotlib's)."""
     x, y, z = result.x_values, result.y_values, result.values
     with styled():
         fig, ax = new_figure(7.0, 4.4)
@@ -84,8 +92,8 @@ def grid_heatmap(result: GridResult, x_label: str | None = None,
         norm = TwoSlopeNorm(vmin=-span, vcenter=0.0, vmax=span)
         mesh = ax.pcolormesh(x, y, z, cmap="RdYlGn", norm=norm, shading="nearest")
         bar = fig.colorbar(mesh, ax=ax, format=MONEY)
-        bar.set_label(f"NPV of {_OUTCOME_NAME[result.outcome]} less "
-                      f"{_OUTCOME_NAME[result.baseline]} [USD]")
+        bar.set_label(f"NPV of {_OUTCOME_NAME[result.outcome]}\nless "
+                      f"{_OUTCOME_NAME[result.baseline]}")
         if len(x) > 1 and len(y) > 1 and np.nanmin(z) < 0 < np.nanmax(z):
             cs = ax.contour(x, y, z, levels=[0.0], colors="#111", linewidths=2.0)
             ax.clabel(cs, fmt={0.0: "break-even"}, fontsize=8.5)
@@ -95,6 +103,9 @@ def grid_heatmap(result: GridResult, x_label: str | None = None,
         ax.grid(False)
         ax.set_xlabel(x_label or label(result.x_path))
         ax.set_ylabel(y_label or label(result.y_path))
+        for axis, name in ((ax.xaxis, x_format), (ax.yaxis, y_format)):
+            if name:
+                axis.set_major_formatter(AXIS_FORMATS[name])
         ax.set_title(f"Where {_OUTCOME_NAME[result.outcome]} beats "
                      f"{_OUTCOME_NAME[result.baseline]} (green) — line: break-even")
         ax.legend(loc="upper right", frameon=True)
@@ -116,15 +127,17 @@ def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int =
         ax.set_ylim(0, max(float(counts.max()), 1.0) * 1.22)  # room for the percentile labels
         ax.set_ylabel("Trials")
         ax.xaxis.set_major_formatter(MONEY)
-        for q, name in ((p5, "P5"), (p50, "P50"), (p95, "P95")):
+        for q in (p5, p50, p95):
             ax.axvline(q, color="#333", lw=0.9, ls=":")
-            ax.annotate(f"{name}\n{_plain(MONEY(q))}", (q, 0.98), xycoords=("data", "axes fraction"),
-                        ha="center", va="top", fontsize=8, zorder=5,
-                        bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.85})
         ax.axvline(0, color=NEGATIVE, lw=1.4)
         twin = ax.twinx()
         xs = np.sort(v)
         twin.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="#222", lw=1.6, label="CDF")
+        for q, name in ((p5, "P5"), (p50, "P50"), (p95, "P95")):  # above the CDF line
+            twin.annotate(f"{name}\n{_plain(MONEY(q))}", (q, 0.98),
+                          xycoords=("data", "axes fraction"), ha="center", va="top", fontsize=8,
+                          zorder=5, bbox={"boxstyle": "round,pad=0.15", "fc": "white",
+                                          "ec": "none", "alpha": 0.9})
         twin.set_ylim(0, 1.02)
         twin.set_ylabel("Share of trials at or below")
         twin.spines["right"].set_visible(True)

@@ -119,17 +119,24 @@ def grid_axes(result: Comparison, pair: Pair) -> tuple[tuple[str, Any, str], tup
         top = 2.0 * max(be.current, be.level or 0.0) or 1.0
         if be.unit.startswith("share"):
             top = min(top, 1.0)
-        unit = "USD per site per month" if be.unit.startswith("USD") else be.unit
-        return (("mso.fee.level", np.linspace(0.0, top, 17), f"Third-party MSO fee [{unit}]"),
+        if be.unit.startswith("USD"):
+            fee = ("Third-party MSO fee (per site per month)", "money")
+        elif be.unit.startswith("share"):
+            fee = ("Third-party MSO fee (share of collections)", "percent")
+        else:
+            fee = (f"Third-party MSO fee ({be.unit})", "multiple")
+        return (("mso.fee.level", np.linspace(0.0, top, 17), *fee),
                 ("mso.purchasing_discount", np.linspace(0.0, 0.15, 13),
-                 "Third-party MSO's purchasing discount [fraction]"))
+                 "Third-party MSO's purchasing discount", "percent"))
     if "software_only" in pair and ok("software.no_show_reduction") and ok("software.admin_hours_saved"):
         return (("software.no_show_reduction", np.linspace(0.0, 0.5, 11),
-                 "Software's no-show reduction [fraction]"),
+                 "Software's no-show reduction", "percent"),
                 ("software.admin_hours_saved", np.linspace(0.0, 0.4, 9),
-                 "Software's admin hours saved [fraction]"))
-    return (("adjustments.volume_multiplier", np.linspace(0.7, 1.3, 13), "Volume [x scenario]"),
-            ("adjustments.wage_multiplier", np.linspace(0.8, 1.2, 9), "Wages [x scenario]"))
+                 "Software's admin hours saved", "percent"))
+    return (("adjustments.volume_multiplier", np.linspace(0.7, 1.3, 13), "Volume (x the scenario's)",
+             "multiple"),
+            ("adjustments.wage_multiplier", np.linspace(0.8, 1.2, 9), "Wages (x the scenario's)",
+             "multiple"))
 
 
 def grid_block(result: Comparison, pair: Pair) -> str:
@@ -138,14 +145,14 @@ def grid_block(result: Comparison, pair: Pair) -> str:
     from msomodel.charts.uncertainty import grid_heatmap
 
     outcome, baseline = pair
-    (xp, xs, xl), (yp, ys, yl) = grid_axes(result, pair)
+    (xp, xs, xl, xf), (yp, ys, yl, yf) = grid_axes(result, pair)
     found = grid(result.scenario, xp, xs, yp, ys, outcome=outcome, baseline=baseline,
                  inputs=result.inputs)
     a, b = lower_first(result.label(outcome)), lower_first(result.label(baseline))
     note = (f"Pair: {_e(pair_words(result, pair))}. Each cell is {_e(a)}'s NPV less {_e(b)}'s for "
             f"that pair of inputs, everything else as in the scenario; green: {_e(a)} is worth "
             "more. The black line is break-even; the white dot is this scenario.")
-    return figure_html(grid_heatmap(found, xl, yl),
+    return figure_html(grid_heatmap(found, xl, yl, x_format=xf, y_format=yf),
                        title=f"Two-way grid: where {a} stays ahead",
                        note=note, max_height=3.0)
 
