@@ -346,7 +346,7 @@ def _compile_mso(b: _Builder, scenario: Scenario, opex: list[str]) -> None:
     for arr, attr in (("disc", "purchasing_discount"), ("disc_per_site", "purchasing_discount_per_extra_site"),
                       ("disc_max", "purchasing_discount_max"), ("uplift", "revenue_uplift")):
         b.scalar(arr, getattr(mso, attr), f"mso.{attr}")
-    b.scalar("provides_pc", mso.provides_friendly_pc, "mso.provides_friendly_pc")
+    b.scalar("provides_pc", mso.provides_friendly_pc, None)
     b.scalar("mso_exit_multiple", mso.exit_multiple if mso.exit_multiple is not None else -1.0,
              "mso.exit_multiple" if mso.exit_multiple is not None else None)
     b.new("absorbed_opex", (len(opex),))

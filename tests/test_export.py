@@ -409,13 +409,13 @@ def test_inputs_sheet_lists_every_input(workbooks, results):
         assert "mso.fee.term_months" in live, name
         if inputs.structure == "friendly_pc":
             assert "structure.friendly_pc.management_fee.term_months" in live, name
-        assert "mso.provides_friendly_pc" in live, name  # read by the MSO sheet's formulas
+            assert "mso.provides_friendly_pc" in live, name  # read by the MSO sheet's formulas
         # model constants read as words with a unit and a reason, never as engine array names;
         # an open cap shows "none" (a number the formulas compare with, and a format)
         start = labels.index("Model constants (no scenario field: structure or a switch, read "
                              "from the scenario)")
         for r in ws.iter_rows(min_row=start + 6, max_row=other + 4):  # labels[i] is row i + 5
-            if r[0].value is None:
+            if r[0].value is None or r[4].value:  # a yes/no switch, shown with its path
                 continue
             assert not re.fullmatch(r"[a-z_]+(?: \[.*\])?", r[0].value), (name, r[0].value)
             assert r[3].value.startswith("model constant: ") and len(r[3].value) > 20, r[3].value

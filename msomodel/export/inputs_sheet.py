@@ -46,6 +46,9 @@ _FEE_PARTS = {
     "cap": ("cap (per site, monthly)", "USD/month per site", "no cap set"),
     "tier_scale": ("tier rates multiplier", "x", "the tier rates as stated (a sensitivity handle)"),
 }
+#: Engine arrays that hold a scenario's yes/no switch (no numeric input path: nothing samples
+#: or sweeps a switch), shown with the switch's path.
+_SWITCHES = {"provides_pc": "mso.provides_friendly_pc"}
 _CONSTANTS = {
     "loan_sba": ("Loan: SBA 7(a) guaranty fee applies (1 = yes, 0 = no)", "",
                  "from the loan's programme"),
@@ -152,9 +155,16 @@ class InputsSheet:
         key = (name, tuple(idx))
         if key not in self.cells:
             value = float(self.inputs.arrays[name][tuple(idx)])
-            label, unit, why = self._constant(name, idx)
-            self._write_row(self.row, label, value if np.isfinite(value) else NONE, unit,
-                            f"model constant: {why}", "")
+            path = _SWITCHES.get(name)
+            if path:  # a yes/no switch of the scenario: its own row, path and source
+                a = self.assumptions.get(path)
+                self._write_row(self.row, plain_label(path), value, "1 = yes, 0 = no",
+                                a.source if a else "model default", path)
+                self.used_paths.add(path)
+            else:
+                label, unit, why = self._constant(name, idx)
+                self._write_row(self.row, label, value if np.isfinite(value) else NONE, unit,
+                                f"model constant: {why}", "")
             self.cells[key] = self._addr(self.row)
             self.row += 1
         return self.cells[key]
