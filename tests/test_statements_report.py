@@ -44,3 +44,18 @@ def test_pdf_holds_the_statements_totals_from_the_json(texas):
     assert f"{st['debt_service']['years'][1]['dscr']:.2f}x" in text
     assert "-$0" not in text
     assert "What the figures rest on. Of the" in text and "cite a published source" in text
+
+
+def test_the_money_at_risk_is_the_peak_funding_need_the_key_figures_show(texas):
+    # cash stays at the reserve by the cash policy, so the debt page names the peak funding
+    # need (the same figure as the key figures and as sources and uses), not a "lowest cash"
+    text, _ = texas
+    from msomodel import compare, load_scenario
+
+    c = compare(load_scenario(ROOT / "scenarios" / "texas_rn_single_site.yaml"), trials=0)
+    option = c.decision.option or c.decision.leader
+    peak = amount(c.metrics[option]["peak_funding"])
+    flat = " ".join(text.split())
+    assert f"Cash stays at the {amount(50000)} reserve every month" in flat
+    assert f"the money at risk is your peak funding need, {peak} by" in flat
+    assert "The lowest cash balance" not in flat

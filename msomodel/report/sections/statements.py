@@ -99,15 +99,29 @@ def debt_block(result: Comparison, f: Financials) -> str:
     note = (f"Coverage falls below the covenant in year {', '.join(map(str, breached))}: a lender "
             "would want that year funded (an interest-only period, a reserve or more equity)."
             if breached else "Coverage meets the covenant in every year with debt service.")
-    cash, month = f.lowest_cash
     return block("<h3>Debt service</h3>",
                  f"<p>The scenario finances {loan.financed_fraction:.0%} of each site's capital "
                  f"with {program} at {loan.rate_annual_nominal:.2%} over {loan.term_months} "
                  f"months. Coverage is EBITDA divided by interest and principal due in the "
-                 f"year; the covenant is {f.covenant:.2f}x ({source}). {note} The lowest cash "
-                 f"balance is {amount(cash)} ({_e(calendar(result, month))}).</p>",
+                 f"year; the covenant is {f.covenant:.2f}x ({source}). {note} "
+                 f"{_e(liquidity(result, f))}</p>",
                  frame_html(table, classes="pl", column_classes=["num"] * table.shape[1],
                             row_classes=["", "", "strong", "italic"]))
+
+
+def liquidity(result: Comparison, f: Financials) -> str:
+    """What the cash line says: by the cash policy it stays at the reserve, so the money at risk
+    is the peak funding need (the lowest balance only where cash does move)."""
+    cash = f.monthly[f.main]["cash"]
+    reserve = float(result.scenario.finance.cash_reserve)
+    su = f.sources_uses
+    peak = (f"the money at risk is your peak funding need, {amount(su['sources']['owner_equity'])}"
+            f" by {calendar(result, su['through'])}")
+    if cash.size > 1 and np.allclose(cash[1:], reserve, atol=0.005):
+        return (f"Cash stays at the {amount(reserve)} reserve every month (each surplus is paid "
+                f"out and each shortfall put in), so {peak}.")
+    low, month = f.lowest_cash
+    return f"The lowest cash balance is {amount(low)} ({calendar(result, month)}); {peak}."
 
 
 def statements_parts(result: Comparison, option: str | None = None) -> list[str]:
