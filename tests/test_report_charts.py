@@ -94,9 +94,10 @@ def test_an_empty_figure_is_the_whole_blank_figure() -> None:
 
 @pytest.mark.parametrize(("value", "label"), [
     (0, "$0"), (800, "$800"), (999.6, "$1k"), (12_500, "$12.5k"), (250_000, "$250k"),
-    (999_999, "$1M"), (1_250_000, "$1.25M"), (1_500_000, "$1.5M"), (-2_000_000, "-$2M"),
-    (123_456_789, "$123M")])
+    (999_999, "$1m"), (1_250_000, "$1.25m"), (1_500_000, "$1.5m"), (-2_000_000, "-$2m"),
+    (123_456_789, "$123m")])
 def test_money_ticks_keep_three_significant_figures(value: float, label: str) -> None:
+    # and in the report's units: "$1.25m" as in its tables and text, "$12.5k"
     from msomodel.charts.style import MONEY
 
     assert MONEY(value) == label

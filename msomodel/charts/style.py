@@ -56,12 +56,12 @@ def new_figure(width: float = 7.0, height: float = 3.6):
 
 
 def _short_money(v: float, _pos: object = None) -> str:
-    """An axis tick or chart label in dollars, to three significant figures: "$1.25M",
-    "$12.5k", "$800" (a tick at 1,250,000 never reads as $1.2M)."""
+    """An axis tick or chart label in dollars, to three significant figures, in the report's
+    units: "$1.25m", "$12.5k", "$800" (a tick at 1,250,000 never reads as $1.2m)."""
     sign = "-" if v < 0 else ""
     v = abs(v)
     if round(v, -3) >= 1e6:
-        return f"{sign}${float(f'{v / 1e6:.3g}'):g}M"
+        return f"{sign}${float(f'{v / 1e6:.3g}'):g}m"
     if round(v) >= 1e3:
         return f"{sign}${float(f'{v / 1e3:.3g}'):g}k"
     return f"{sign}${v:.0f}"
