@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -50,17 +48,15 @@ def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, s
 
 
 def _save(fig, out: str) -> None:
-    """Write a figure to ``out`` via a temporary file in the same folder, then rename."""
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=target.suffix or ".png", dir=target.parent)
-    os.close(fd)
+    """Write a figure to ``out`` (atomically); a path that cannot be written is an input error
+    naming ``--chart`` (exit 2), before any result is printed."""
+    from msomodel.atomic import replacing, write_error
+
     try:
-        fig.savefig(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        with replacing(out, suffix=Path(out).suffix or ".png") as tmp:
+            fig.savefig(tmp, format=Path(out).suffix.lstrip(".") or "png")
+    except OSError as exc:
+        raise write_error("--chart", out, exc) from None
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
@@ -68,6 +64,10 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
     scenario, section, source = load_with_spec(args.scenario, args.spec)
     result = tornado(scenario, section, args.outcome, source=source)
+    if args.chart:  # first: a chart that cannot be written stops before any output
+        from msomodel.charts.uncertainty import tornado_chart
+
+        _save(tornado_chart(result), args.chart)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     elif args.format == "csv":
@@ -90,10 +90,6 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
             print(pd.DataFrame(rows).to_string(index=False))
         if result.skipped:
             print(f"Not varied (base value 0, no ±20% range): {', '.join(result.skipped)}")
-    if args.chart:
-        from msomodel.charts.uncertainty import tornado_chart
-
-        _save(tornado_chart(result), args.chart)
     return EXIT_OK
 
 
@@ -126,6 +122,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     else:
         result = simulate(scenario, section, args.trials, args.seed, chunk_size=args.chunk_size,
                           source=source)
+    if args.chart:  # first: a chart that cannot be written stops before any output
+        from msomodel.charts.uncertainty import simulation_chart
+
+        _save(simulation_chart(result, args.outcome), args.chart)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, allow_nan=False))
     else:
@@ -151,10 +151,6 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         if clipped:
             print("Samples clipped to the schema bounds: "
                   + ", ".join(f"{p} {c:,}" for p, c in clipped.items()))
-    if args.chart:
-        from msomodel.charts.uncertainty import simulation_chart
-
-        _save(simulation_chart(result, args.outcome), args.chart)
     return EXIT_OK
 
 

@@ -289,10 +289,14 @@ def cmd_rules(args: argparse.Namespace) -> int:
         licence = rules.normalise_licence(args.licence) if args.licence else None
         highlight = rules.normalise_state(args.highlight) if args.highlight else state
         if args.map:
+            from msomodel.atomic import write_error
             from msomodel.charts.usmap import save_tile_map
 
-            path = save_tile_map(args.map, licence or "none", highlight=highlight, on=on,
-                                 rulebook=book)
+            try:
+                path = save_tile_map(args.map, licence or "none", highlight=highlight, on=on,
+                                     rulebook=book)
+            except OSError as exc:
+                raise write_error("--map", args.map, exc) from None
             print(f"wrote {path} (licence: {licence or 'none'}"
                   f"{', highlight: ' + highlight if highlight else ''})")
             print(rules.DISCLAIMER)
@@ -316,9 +320,8 @@ def cmd_rules(args: argparse.Namespace) -> int:
             sys.stdout.write(rules_text.format_matrix(rows, "csv"))
         else:
             print(rules.format_rules(state, licence, on=on, rulebook=book))
-    except rules.RulesDataError as exc:
-        return fail(str(exc).splitlines()[0] + (" (see the file for details)"
-                                                 if len(str(exc).splitlines()) > 1 else ""))
+    except rules.RulesDataError as exc:  # every problem, each with its field path
+        return fail(str(exc))
     except BrokenPipeError:
         raise
     except (ValueError, OSError) as exc:

@@ -10,13 +10,12 @@ file is never overwritten without ``--force``.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from msomodel import rules
+from msomodel.atomic import replacing
 from msomodel.loader import load_scenario
 from msomodel.rules.codes import LICENCE_LABELS, STATE_NAMES, normalise_licence, normalise_state
 
@@ -127,15 +126,9 @@ def write(a: Answers, folder: Path, *, force: bool = False) -> Path:
     target = folder / f"{slug(a.name)}.yaml"
     if target.exists() and not force:
         raise FileExistsError(f"{target}: already exists; choose another --name or pass --force")
-    fd, tmp = tempfile.mkstemp(prefix=".msomodel-init-", suffix=".yaml", dir=folder)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(render(a))
+    with replacing(target, prefix=".msomodel-init-", suffix=".yaml") as tmp:
+        Path(tmp).write_text(render(a), encoding="utf-8")
         load_scenario(tmp)  # validates at once, or this is a bug worth a traceback
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

@@ -288,3 +288,42 @@ def test_every_subcommand_help_has_an_example(capsys):
         out = capsys.readouterr().out
         assert "example" in out, name
         assert "%%" not in out, name
+
+
+@pytest.mark.parametrize("command", [
+    ["sensitivity", "scenarios/texas_rn_single_site.yaml"],
+    ["simulate", "scenarios/texas_rn_single_site.yaml", "--trials", "20"],
+    ["grid", "scenarios/texas_rn_single_site.yaml", "--x", "mso.fee.per_site_monthly",
+     "--x-values", "8000:12000:3", "--y", "mso.purchasing_discount", "--y-values", "0:0.1:3"]])
+def test_a_chart_that_cannot_be_written_is_an_input_error_before_any_output(capsys, tmp_path,
+                                                                             command):
+    (tmp_path / "afile").write_text("x")
+    (tmp_path / "folder.png").mkdir()
+    for where, why in ((tmp_path / "afile" / "c.png", "a file stands where a folder of the path "
+                                                      "should be"),
+                       (tmp_path / "folder.png", "a folder has this name")):
+        code, out, err = run(capsys, *command, "--chart", str(where))
+        assert code == 2, err
+        assert out == ""  # no table printed before the failure
+        assert f"--chart {where}: cannot write it there ({why})" in err
+        assert "Traceback" not in err and ".msomodel-tmp-" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile", "folder.png"]
+    assert list((tmp_path / "folder.png").iterdir()) == []  # no temporary left behind
+
+
+def test_written_files_get_the_umasks_permissions_not_mkstemps(capsys, tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        code, _, err = run(capsys, "sensitivity", "scenarios/texas_rn_single_site.yaml",
+                           "--chart", str(tmp_path / "t.png"))
+        assert code == 0, err
+        code, _, err = run(capsys, "init", str(tmp_path / "new"), "--state", "AZ", "--licence",
+                           "pa", "--sites", "1", "--name", "Arizona")
+        assert code == 0, err
+    finally:
+        os.umask(old)
+    for path in (tmp_path / "t.png", tmp_path / "new" / "arizona.yaml"):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644, path

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +18,7 @@ matplotlib.use("Agg", force=False)
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from msomodel.atomic import replacing  # noqa: E402
 from msomodel.rules import (  # noqa: E402
     LICENCE_LABELS,
     RuleBook,
@@ -141,13 +141,6 @@ def save_tile_map(
     then renamed). Returns the path."""
     out = Path(path)
     fig = tile_map(licence, highlight=highlight, on=on, rulebook=rulebook)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=out.suffix or ".png", dir=out.parent)
-    os.close(fd)
-    try:
+    with replacing(out, suffix=out.suffix or ".png") as tmp:
         fig.savefig(tmp, format=(out.suffix.lstrip(".") or "png"), dpi=150)
-        os.replace(tmp, out)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return out

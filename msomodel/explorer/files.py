@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from msomodel.atomic import replacing
 from msomodel.loader import _load_tree, scenario_from_dict
 
 
@@ -90,19 +90,6 @@ def save_scenario(data: dict[str, Any], folder: str | Path, name: str, *,
     header += f" (starting scenario: {origin}).\n" if origin else ".\n"
     header += "# A complete scenario: check it with `msomodel validate`, run `msomodel compare`.\n"
     text = header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    fd, tmp = tempfile.mkstemp(prefix=".msomodel-tmp-", suffix=".yaml", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        if overwrite:
-            os.replace(tmp, target)
-        else:
-            try:  # fails if the file appeared meanwhile
-                os.link(tmp, target)
-            except FileExistsError:
-                raise
-            except OSError:  # no hard links on this file system: checked above
-                os.replace(tmp, target)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    with replacing(target, suffix=".yaml", link=not overwrite) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
     return target

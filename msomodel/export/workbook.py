@@ -4,8 +4,6 @@ Engine values; written to a temporary file in the target folder, then renamed in
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +11,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from msomodel import timeline as tl
+from msomodel.atomic import replacing
 from msomodel.compare import ANNUAL_LINES, Comparison, compare
 from msomodel.export import capital_sheet, option_sheet, statement_rows, summary_sheets
 from msomodel.export.grid import FIRST_COL, MonthSheet, cached, col
@@ -168,18 +167,8 @@ def _annual(sheet: option_sheet.OptionSheet, result: Comparison, f: dict) -> dic
 def build(result: Comparison, path: str | Path) -> Path:
     """Write ``result`` as a workbook at ``path`` (atomically); returns the path."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
+    with replacing(path, prefix=f".{path.stem}-", suffix=".xlsx") as tmp:
         _write(result, tmp)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp's 0600 would make the workbook private
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -171,7 +171,10 @@ def atomic_path(final: Path, tmp_dir: Path | None = None) -> Iterator[Path]:
     tmp = folder / f"{TEMP_PREFIX}{os.getpid()}-{secrets.token_hex(4)}-{final.name}"
     try:
         yield tmp
-        os.replace(tmp, final)
+        try:
+            os.replace(tmp, final)
+        except OSError as exc:  # name the file the user asked for, not the temporary
+            raise OSError(exc.errno, exc.strerror, str(final)) from exc
     finally:
         tmp.unlink(missing_ok=True)
 
