@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from msomodel import arguments
 from msomodel.arguments import positive_int as _positive
 from msomodel.formatting import money
 
@@ -255,7 +256,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("scenario", metavar="SCENARIO", help="a scenario YAML file")
     p.add_argument("--trials", type=_positive, default=10_000, metavar="N",
                    help="number of trials (default: 10000)")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    p.add_argument("--seed", type=arguments.seed, default=0, metavar="S", help="random seed (default: 0)")
     p.add_argument("--chunk-size", type=_positive, default=None, metavar="N",
                    help="trials per engine call (memory; results do not depend on it; default: "
                    "as many as fit in 75,000 site-months)")

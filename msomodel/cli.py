@@ -16,6 +16,7 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 
+from msomodel import arguments
 from msomodel.arguments import positive_int as _positive_int
 from msomodel.arguments import trials_count as _trials
 
@@ -215,6 +216,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     except (ValueError, FileExistsError, OSError, EOFError) as exc:
         print(f"msomodel init: {exc}", file=sys.stderr)
         return EXIT_INPUT
+    if found.sites > 1 and found.spacing_months != args.spacing:
+        print(f"msomodel init: --spacing {args.spacing} would open the last site after the "
+              f"projection's first 60 months; the sites open {found.spacing_months} months apart",
+              file=sys.stderr)
     print(f"wrote {path} ({found.name}); it validates. Replace first:")
     for field, what in init.REPLACE_FIRST:
         print(f"  {field}: {what}")
@@ -413,7 +418,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--trials", type=_trials, default=2000,
                    help="Monte Carlo trials for the probability of being best (default: 2000; "
                    "0 skips it)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("--seed", type=arguments.seed, default=1, help="random seed (default: 1)")
     p.add_argument("--structure", choices=("auto", "direct", "friendly_pc", "both"), default=None,
                    help="legal structure to evaluate (default: the scenario's structure.type, "
                    "else auto: the lawful one from the state rules); 'both' side by side")
@@ -436,9 +441,9 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="physician, np, pa, rn or none (full names accepted)")
     p.add_argument("--sites", type=int, help="number of sites, 1 to 20")
     p.add_argument("--name", help="client name (default: from state, licence and sites)")
-    p.add_argument("--spacing", type=int, default=12,
+    p.add_argument("--spacing", type=arguments.positive_int, default=12,
                    help="months between site openings (default: 12)")
-    p.add_argument("--start", default=None, help="first projection month YYYY-MM (default: next month)")
+    p.add_argument("--start", type=arguments.month, default=None, help="first projection month YYYY-MM (default: next month)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.set_defaults(func=cmd_init)
 
@@ -453,7 +458,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                    help="output format (default: table)")
     p.add_argument("--trials", type=_trials, default=2000,
                    help="Monte Carlo trials for each recommendation (default: 2000; 0 skips it)")
-    p.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
+    p.add_argument("--seed", type=arguments.seed, default=1, help="random seed (default: 1)")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="processes for each Monte Carlo, as for compare (default: number of CPUs)")
     p.set_defaults(func=cmd_diff, forks=True)

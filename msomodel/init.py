@@ -138,6 +138,8 @@ def answers(state: str, licence: str, sites: int, name: str | None,
     code, lic = normalise_state(state), normalise_licence(licence)
     if not 1 <= sites <= 20:
         raise ValueError(f"--sites: expected 1 to 20, found {sites}")
+    if name is not None and (not name.strip() or any(c in name for c in "\r\n\t\x00")):
+        raise ValueError(f"--name: expected one line of text, found {name!r}")
     spacing = min(spacing, 59 // max(sites - 1, 1)) if sites > 1 else spacing
     default = f"{STATE_NAMES[code]} {lic.upper() if lic in ('np', 'pa', 'rn') else lic}, {sites} site(s)"
     return Answers(code, lic, sites, name or default, max(spacing, 1), start)

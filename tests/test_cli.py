@@ -327,3 +327,56 @@ def test_written_files_get_the_umasks_permissions_not_mkstemps(capsys, tmp_path)
         os.umask(old)
     for path in (tmp_path / "t.png", tmp_path / "new" / "arizona.yaml"):
         assert stat.S_IMODE(path.stat().st_mode) == 0o644, path
+
+
+def test_option_values_are_checked_by_name(capsys, tmp_path):
+    def fails(*args: str) -> str:
+        try:  # argparse's own errors exit from inside main()
+            code = main(list(args))
+        except SystemExit as exc:
+            code = exc.code
+        err = capsys.readouterr().err
+        assert code == 2, (args, err)
+        assert "Traceback" not in err and ".msomodel-init-" not in err
+        return err
+
+    texas = "scenarios/texas_rn_single_site.yaml"
+    init = ["init", str(tmp_path / "i"), "--state", "AZ", "--licence", "pa", "--sites", "1"]
+    assert "argument --seed: expected a whole number >= 0, found -1" in fails(
+        "compare", texas, "--seed", "-1")
+    assert "argument --seed: expected a whole number >= 0, found -1" in fails(
+        "export", texas, "-o", str(tmp_path / "s.xlsx"), "--seed", "-1")
+    assert "argument --seed: expected a whole number >= 0, found 'x'" in fails(
+        "simulate", texas, "--seed", "x")
+    assert "argument --start: expected a month YYYY-MM" in fails(*init, "--start", "03/2026")
+    assert "between 1900-01 and 9979-12" in fails(*init, "--start", "9999-12")
+    assert "argument --spacing: expected a whole number >= 1" in fails(*init, "--spacing", "-3")
+    assert "--name: expected one line of text" in fails(*init, "--name", "a\nb: c")
+    assert not (tmp_path / "i").exists() or not list((tmp_path / "i").iterdir())
+    assert not (tmp_path / "s.xlsx").exists()
+    code, _, err = run(capsys, "init", str(tmp_path / "j"), "--state", "AZ", "--licence", "pa",
+                       "--sites", "3", "--spacing", "100")
+    assert code == 0 and "the sites open 29 months apart" in err
+
+
+def test_a_start_month_whose_projection_leaves_the_calendar_is_refused(capsys, tmp_path):
+    path = tmp_path / "far.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'texas_rn_single_site.yaml'}\n"
+                    "finance: {start: 9999-12}\n")
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2
+    assert ("finance.start: expected a month whose 60-month projection ends by the year 9999, "
+            "found '9999-12' (it would end in 10004)") in err
+
+
+def test_a_correlation_naming_a_misspelt_distribution_points_at_the_typo(capsys, tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text(f"extends: {ROOT / 'scenarios' / 'texas_rn_single_site.yaml'}\n"
+                    "uncertainty:\n  distributions:\n"
+                    "    - {path: adjustments.volume_multipler, dist: pert, low: 0.7, mode: 1.0, "
+                    "high: 1.15}\n  correlations:\n"
+                    "    - {paths: [adjustments.volume_multiplier, adjustments.price_multiplier], "
+                    "rank_correlation: 0.3}\n")
+    code, _, err = run(capsys, "validate", str(path))
+    assert code == 2
+    assert "(a distribution names 'adjustments.volume_multipler': is one of the two misspelt?)" in err

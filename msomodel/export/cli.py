@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from msomodel import arguments
 from msomodel.arguments import trials_count
 
 EXIT_OK, EXIT_INPUT = 0, 2
@@ -29,7 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the .xlsx file to write")
     p.add_argument("--trials", type=trials_count, default=None,
                    help="Monte Carlo trials for the recommendation (default 2000; 0: none)")
-    p.add_argument("--seed", type=int, default=None, help="Monte Carlo seed (default 1)")
+    p.add_argument("--seed", type=arguments.seed, default=None, help="Monte Carlo seed (default 1)")
     p.add_argument("--structure", choices=("auto", "direct", "friendly_pc"), default="auto",
                    help="legal structure (default: the rules' or the scenario's choice)")
     p.set_defaults(func=run, command="export")

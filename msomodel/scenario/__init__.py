@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationInfo, field_validator, model_validator
 
 from msomodel import rules
 from msomodel.merge import annotate, deep_merge
@@ -213,6 +213,19 @@ class Finance(Model):
             return value.strftime("%Y-%m")
         if value is not None and (not isinstance(value, str) or not _MONTH.match(value)):
             raise ValueError(f"expected a month YYYY-MM (e.g. 2027-01), found {str(value)[:40]!r}")
+        return value
+
+    @field_validator("start")
+    @classmethod
+    def _ends_in_the_calendar(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None:
+            return value
+        year, month = map(int, value.split("-"))
+        horizon = info.data.get("horizon_months", 60)
+        end = year + (month - 1 + horizon) // 12
+        if end > 9999:
+            raise ValueError(f"expected a month whose {horizon}-month projection ends by the "
+                             f"year 9999, found {value!r} (it would end in {end})")
         return value
 
     @property

@@ -38,6 +38,7 @@ Correlations are Spearman rank correlations, imposed by the Iman–Conover metho
 coefficient between every pair.
 """
 
+import difflib
 import math
 from typing import Annotated, Literal
 
@@ -192,9 +193,12 @@ class UncertaintySpec(_Spec):
         for i, c in enumerate(self.correlations):
             for p in c.paths:
                 if p not in seen:
+                    near = difflib.get_close_matches(p, sorted(seen), n=1, cutoff=0.8)
+                    hint = (f" (a distribution names '{near[0]}': is one of the two misspelt?)"
+                            if near else "")
                     raise ValueError(
-                        f"correlations.{i}.paths: expected a path with a distribution, found '{p}'"
-                    )
+                        f"correlations.{i}.paths: expected a path with a distribution, found "
+                        f"'{p}'{hint}")
             for a in c.paths:
                 for b in c.paths:
                     if a < b:
