@@ -185,8 +185,19 @@ def test_notebook_parameters_are_json_able(notebook: Path) -> None:
         assert json.loads(json.dumps(value)) == value
 
 
+def test_a_missing_file_among_others_fails_alone(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = run_report_command([FIXTURES / "alpha.yaml", tmp_path / "gone.yaml"], out,
+                              notebook=STANDIN, formats=["pdf"], progress=False)
+    assert code == 1  # a failed scenario, not bad arguments
+    assert_clean_report(out / "alpha.pdf", "Spa alpha")
+    rows = {r["slug"]: r for r in csv.DictReader((out / "index.csv").open())}
+    assert {s: r["status"] for s, r in rows.items()} == {"alpha": "ok", "gone": "failed"}
+    assert "gone.yaml" in rows["gone"]["error"] and "no such file" in rows["gone"]["error"].lower()
+
+
 def test_cli_rejects_bad_arguments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_report_command([tmp_path / "missing.yaml"], tmp_path) == 2
+    assert run_report_command([tmp_path / "missing.yaml"], tmp_path) == 2  # nothing to render
     assert run_report_command([FIXTURES / "alpha.yaml"], tmp_path, formats=["docx"]) == 2
     assert "docx" in capsys.readouterr().err
 

@@ -90,13 +90,16 @@ def run_report_command(
             return 2
     bases: list[tuple[Path, Path]] = []
     files, missing, empty = expand_paths(paths, bases)
-    if not paths or missing or empty:
+    if not paths or empty or (missing and not files):
         problems = ([f"no such scenario file or folder: {p}" for p in missing]
                     + [f"no scenario files (*.yaml) in folder: {p}" for p in empty]
                     or ["no scenario given"])
         for problem in problems:
             print(f"msomodel report: {problem}", file=sys.stderr)
         return 2
+    # a missing file among others is one bad scenario: it fails in the batch (and the index),
+    # the others render
+    files = [*files, *(Path(p) for p in missing)]
     for base, client in bases:
         print(f"msomodel report: skipping {base}: a base ({client.name} extends it); "
               "name the file to render it", file=sys.stderr)
