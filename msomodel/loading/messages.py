@@ -6,6 +6,7 @@ raw data), other list items by index (``tiers.0``).  Echoed values are cut to ~6
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import functools
 import math
@@ -33,6 +34,12 @@ def _fmt(value: Any) -> str:
     """A short, bounded rendering of an input value (never the whole of a huge one)."""
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return str(value)
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):  # as YAML writes it
+        return str(value).lower()
+    if isinstance(value, (dt.date, dt.datetime)):  # YAML read an unquoted date
+        return f"the date {value.isoformat()}"
     return clip(_REPR.repr(value), 60)
 
 

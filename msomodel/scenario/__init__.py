@@ -31,7 +31,6 @@ from msomodel.scenario.base import (
     Name,
     NonNeg,
     Source,
-    unique_names,
 )
 from msomodel.scenario.deal import (
     MSO,
@@ -386,8 +385,13 @@ class Scenario(Model):
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
         """Cross-field checks; every problem found is reported (one ``path: message`` line each)."""
-        unique_names(self.sites, "site")
         problems: list[str] = []
+        seen: set[str] = set()
+        for i, site in enumerate(self.sites):
+            if site.name in seen:  # at the second one (the loader shows sites.1, not a name)
+                problems.append(f"sites.{i}.name: expected a name no other site has, found "
+                                f"{_clip(site.name)} again")
+            seen.add(site.name)
         items = set(self.site_defaults.opex)
         for section, keys in (("mso.absorbed_opex", self.mso.absorbed_opex),
                               ("software.replaces_opex", self.software.replaces_opex)):
