@@ -16,6 +16,7 @@ and it rejects yes/no values where a number is expected (pydantic would read ``t
 from __future__ import annotations
 
 import copy
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,24 @@ def to_problems(file: str, found: list[Issue], marks: dict | None = None) -> lis
 
 
 # --------------------------------------------------------------------------- sites
+def _new_item_hint(issue: Issue, defaults: Any) -> str:
+    """A required field missing in an override's list item that site_defaults does not have:
+    most likely a misspelt name (the override then adds a new item, which needs every field)."""
+    path, msg = issue.path, issue.message
+    if not (msg.startswith("expected a value (this field is required)") and len(path) >= 3
+            and isinstance(defaults, dict) and isinstance(defaults.get(path[0]), list)
+            and isinstance(path[1], str)):
+        return msg
+    item = path[1][1:-1] if path[1].startswith("[") and path[1].endswith("]") else path[1]
+    names = [x.get("name") for x in defaults[path[0]] if isinstance(x, dict)]
+    if item in names:
+        return msg
+    near = difflib.get_close_matches(item, [n for n in names if isinstance(n, str)], n=1)
+    what = str(path[0]).replace("_", " ").rstrip("s")
+    return (f"{msg} ('{item}' is no {what} of site_defaults, so the override adds a new one, "
+            f"which needs every field" + (f"; did you mean '{near[0]}'?" if near else "") + ")")
+
+
 def _site_issues(defaults: Any, sites: list[tuple[Any, dict[str, Any]]], data: Any,
                  ) -> tuple[list[SiteAssumptions], list[dict[str, Any]], list[Issue]]:
     """Each site's merged assumptions, where each value came from, and the overrides' problems.
@@ -91,7 +110,7 @@ def _site_issues(defaults: Any, sites: list[tuple[Any, dict[str, Any]]], data: A
             resolved.append(SiteAssumptions.model_validate(merged))
         except ValidationError as exc:
             errors = exc.errors(include_url=False)
-            found += [Issue((*where, *x.path), x.message, x.key)
+            found += [Issue((*where, *x.path), _new_item_hint(x, defaults), x.key)
                       for x in issues(errors, SiteAssumptions, merged, split=True) if x not in own]
             continue
         label = f"sites.{data['sites'][i].get('name')}.overrides"  # dotted, as input paths are
