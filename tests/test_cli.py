@@ -380,3 +380,16 @@ def test_a_correlation_naming_a_misspelt_distribution_points_at_the_typo(capsys,
     code, _, err = run(capsys, "validate", str(path))
     assert code == 2
     assert "(a distribution names 'adjustments.volume_multipler': is one of the two misspelt?)" in err
+
+
+def test_a_folder_counts_scenario_files_whatever_the_case_of_their_extension(capsys, tmp_path):
+    from msomodel.report.sources import expand_paths
+
+    text = (ROOT / "scenarios" / "texas_rn_single_site.yaml").read_text()
+    (tmp_path / "TEXAS.YAML").write_text(text)
+    (tmp_path / "Texas2.Yml").write_text(text)
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert code == 0, err
+    assert "TEXAS.YAML: ok" in out and "Texas2.Yml: ok" in out
+    files, missing, empty = expand_paths([tmp_path], [])
+    assert sorted(Path(p).name for p in files) == ["TEXAS.YAML", "Texas2.Yml"] and not missing

@@ -33,7 +33,7 @@ class Folder:
 def scan(folder: str | Path, cache: Cache | None = None) -> Folder:
     """The YAML files directly in ``folder`` and which of them others extend (parsed once)."""
     root = Path(folder)
-    files = sorted(p for p in root.iterdir() if p.suffix in SUFFIXES and p.is_file())
+    files = sorted(p for p in root.iterdir() if p.suffix.lower() in SUFFIXES and p.is_file())
     out = Folder(root, files)
     for path in files:
         try:

@@ -100,7 +100,7 @@ def scenarios_in(folder: str | os.PathLike[str],
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in BASE_FOLDERS)
         for name in sorted(filenames):
-            if name.endswith(SCENARIO_SUFFIXES) and not name.startswith("."):
+            if name.lower().endswith(SCENARIO_SUFFIXES) and not name.startswith("."):
                 found.append(Path(dirpath) / name)
     bases: dict[Path, Path] = {}
     for file in found:
