@@ -29,10 +29,11 @@ def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, s
     (the scenario, or ``--spec``).
     """
     from msomodel.loader import Problem, ScenarioError, _load_tree, _read_yaml, scenario_from_dict
+    from msomodel.loading.validate import not_a_file
 
     file = Path(path)
     if not file.is_file():
-        raise ScenarioError([Problem(path, "", "expected a scenario file, found no such file")])
+        raise ScenarioError([Problem(path, "", f"expected a scenario file, found {not_a_file(file)}")])
     _, raw_bytes = _read_yaml(file)
     data = _load_tree(file)
     section = data.pop("uncertainty", None)
@@ -41,7 +42,8 @@ def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, s
     if spec_path is not None:
         spec_file = Path(spec_path)
         if not spec_file.is_file():
-            raise ScenarioError([Problem(spec_path, "", "expected a YAML file, found no such file")])
+            raise ScenarioError([Problem(spec_path, "", "expected a YAML file, found "
+                                         f"{not_a_file(spec_file)}")])
         spec_data, _ = _read_yaml(spec_file)
         section = spec_data.get("uncertainty", spec_data)
         source = spec_path

@@ -393,3 +393,13 @@ def test_a_folder_counts_scenario_files_whatever_the_case_of_their_extension(cap
     assert "TEXAS.YAML: ok" in out and "Texas2.Yml: ok" in out
     files, missing, empty = expand_paths([tmp_path], [])
     assert sorted(Path(p).name for p in files) == ["TEXAS.YAML", "Texas2.Yml"] and not missing
+
+
+def test_a_scenario_path_that_is_no_file_says_what_it_is(capsys, tmp_path):
+    for path, what in (("/dev/null", "a device or pipe, not a file"), (str(tmp_path), "a folder"),
+                       (str(tmp_path / "gone.yaml"), "no such file")):
+        for command in (["simulate", path, "--trials", "10"], ["sensitivity", path]):
+            code, _, err = run(capsys, *command)
+            assert code == 2 and f"{path}: expected a scenario file, found {what}" in err, err
+    code, _, err = run(capsys, "validate", "/dev/null")
+    assert code == 2 and "found a device or pipe, not a file" in err

@@ -71,6 +71,15 @@ def to_problems(file: str, found: list[Issue], marks: dict | None = None) -> lis
 
 
 # --------------------------------------------------------------------------- sites
+def not_a_file(path: Path) -> str:
+    """What stands at a path that is not a regular file, in words."""
+    if path.is_dir():
+        return "a folder"
+    if path.exists():
+        return "a device or pipe, not a file"
+    return "no such file"
+
+
 def _new_item_hint(issue: Issue, defaults: Any) -> str:
     """A required field missing in an override's list item that site_defaults does not have:
     most likely a misspelt name (the override then adds a new item, which needs every field)."""
@@ -286,8 +295,7 @@ def load_scenario(path: str | Path, *, cache: Cache | None = None) -> Scenario:
     path = Path(path)
     name = str(path)
     if not path.is_file():
-        what = "a folder" if path.is_dir() else "no such file"
-        raise ScenarioError([Problem(name, "", f"expected a scenario file, found {what}")])
+        raise ScenarioError([Problem(name, "", f"expected a scenario file, found {not_a_file(path)}")])
 
     def work() -> Scenario:
         tree = load_tree(path, cache=cache)
