@@ -91,3 +91,15 @@ def test_scenario_from_dict_reports_dict_source():
     data["finance"]["horizon_months"] = 6
     with pytest.raises(msomodel.ScenarioError, match=r"<dict>: finance.horizon_months: expected a value >= 12, found 6"):
         build(data)
+
+
+def test_a_file_that_is_not_utf8_says_what_it_is_and_where(tmp_path):
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: ok\ndescription: café\n".encode("latin-1"))
+    wide = tmp_path / "wide.yaml"
+    wide.write_bytes("name: x\n".encode("utf-16"))  # with its byte-order mark
+    with pytest.raises(msomodel.ScenarioError, match=r"found a byte that is not UTF-8 \(0xe9 at "
+                                                     r"byte 25, line 2; save the file as UTF-8\)"):
+        msomodel.load_scenario(latin)
+    with pytest.raises(msomodel.ScenarioError, match=r"found UTF-16 text \(save the file as UTF-8\)"):
+        msomodel.load_scenario(wide)

@@ -223,14 +223,23 @@ def _read_bytes(path: Path) -> bytes:
     return raw
 
 
+def not_utf8(raw: bytes, exc: UnicodeDecodeError) -> str:
+    """What a file that is not UTF-8 holds, and where: UTF-16 text, or the first bad byte."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "expected UTF-8 text, found UTF-16 text (save the file as UTF-8)"
+    line = raw[:exc.start].count(b"\n") + 1
+    return (f"expected UTF-8 text, found a byte that is not UTF-8 (0x{raw[exc.start]:02x} at "
+            f"byte {exc.start}, line {line}; save the file as UTF-8)")
+
+
 def parse_file(path: Path, *, loader: type | None = None) -> Parsed:
     """Read and parse one YAML file whose top level is a mapping (raises ScenarioError)."""
     name = str(path)
     raw = _read_bytes(path)
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        _fail(name, "expected UTF-8 text, found binary data")
+    except UnicodeDecodeError as exc:
+        _fail(name, not_utf8(raw, exc))
     ldr = (loader or FastLoader)(text)
     try:
         root = ldr.get_single_node()
