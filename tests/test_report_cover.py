@@ -139,7 +139,7 @@ def test_scenario_logo_is_relative_to_the_file_that_sets_it(tmp_path: Path) -> N
 def test_a_missing_scenario_logo_fails_the_report_as_an_invalid_scenario(tmp_path: Path) -> None:
     text = (SCENARIOS / "texas_rn_single_site.yaml").read_text()
     (tmp_path / "client.yaml").write_text(text + "\nreport: {logo: missing.png}\n")
-    with pytest.raises(ScenarioError, match=r"client.yaml: report.logo: no such file: .*missing.png"):
+    with pytest.raises(ScenarioError, match=r"client.yaml: report.logo: expected an image file, found no such file: .*missing.png"):
         cover_logo("", tmp_path / "client.yaml")
 
 
@@ -266,3 +266,8 @@ def test_dask_task_renders_with_the_parameters(tmp_path: Path) -> None:
     assert rendered.result.ok, rendered.result.error
     params = json.loads(rendered.files["ipynb"])["metadata"]["papermill"]["parameters"]
     assert params["prepared_by"] == "Jane Doe"
+
+
+def test_a_logo_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
+    with pytest.raises(LogoError, match=r"--logo: expected an image file, found a folder: "):
+        logo_data_uri(tmp_path, what="--logo")

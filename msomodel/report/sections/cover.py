@@ -70,7 +70,9 @@ def logo_data_uri(source: str | os.PathLike[str] | bytes, *, what: str = "logo")
         path = Path(source)
         name = str(path)
         if not path.is_file():
-            raise LogoError(f"{what}: no such file: {name}")
+            from msomodel.loading.validate import not_a_file
+
+            raise LogoError(f"{what}: expected an image file, found {not_a_file(path)}: {name}")
         try:
             if path.stat().st_size > MAX_LOGO_BYTES:
                 raise LogoError(f"{what}: {name} is larger than {MAX_LOGO_BYTES // 1_000_000} MB")
