@@ -212,7 +212,7 @@ def test_cover_parameters_are_checked_before_rendering(tmp_path: Path, capsys) -
     assert params["logo"].startswith("data:image/png;base64,")
     json.dumps(params)  # papermill parameters are JSON
     (tmp_path / "notes.png").write_text("not an image")
-    for kwargs, message in (({"logo": tmp_path / "missing.png"}, "--logo: no such file"),
+    for kwargs, message in (({"logo": tmp_path / "missing.png"}, "--logo: expected an image file, found no such file"),
                             ({"logo": tmp_path / "notes.png"}, "is not a PNG or JPEG image"),
                             ({"date": "15/03/2026"}, "--date: expected a date as YYYY-MM-DD"),
                             ({"prepared_by": "x" * 300}, "--prepared-by: expected 1 to 200")):
