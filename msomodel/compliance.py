@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from msomodel import rules
@@ -33,8 +33,8 @@ FEE_TYPE = {"flat": "fixed", "percentage": "percentage", "cost_plus": "cost_plus
 FEE_LABEL = {"sweep": "sweep fee (the PC's profit above its target margin)"}
 
 
-@lru_cache(maxsize=1)
 def _structure_ids() -> frozenset[str]:
+    """The structures' own condition ids (of the rule book in use: an overlay may change them)."""
     return frozenset(c.id for s in rules.load_rulebook().structures.values() for c in s.conditions)
 
 
@@ -297,6 +297,24 @@ def month_label(start: dt.date, when: dt.date) -> str:
     return f"projection month {(when.year - start.year) * 12 + when.month - start.month + 1}"
 
 
+def overlay_warnings(scenario: Scenario) -> list[dict[str, Any]]:
+    """A note when the owner's ownership rule comes from an advisor's overlay file
+    (``MSOMODEL_RULES_OVERLAY``), not msomodel's data: the report says whose reading it is."""
+    owner = scenario.owner
+    if owner is None:
+        return []
+    rule = rules.lookup(owner.state, owner.licence, on=scenario.finance.start_date)
+    if "(overlay)" not in (rule.origin or ""):
+        return []
+    where = Path(rule.origin.removesuffix(" (overlay)")).name
+    return [{"code": "rules_from_overlay", "severity": "info",
+             "message": (f"The ownership rule for this owner in {rule.state_name} comes from the "
+                         f"overlay file {where} (an advisor's or counsel's reading, set by "
+                         "MSOMODEL_RULES_OVERLAY), not from msomodel's data; its sources are "
+                         "listed with it."),
+             "sources": [src.to_dict() for src in rule.sources], "applies_to": "State rules"}]
+
+
 def deal_warnings(scenario: Scenario, structure: str,
                   pc_margin: float | None) -> list[dict[str, Any]]:
     """Deal-structure warnings: the third-party MSO's fee, and under the friendly-PC structure
@@ -305,7 +323,8 @@ def deal_warnings(scenario: Scenario, structure: str,
     if scenario.owner is None:
         return []
     commission = _commission_on_medical_services(scenario)
-    out = _fee_warnings(scenario, scenario.mso.fee, "Third-party MSO fee", None, commission)
+    out = overlay_warnings(scenario)
+    out += _fee_warnings(scenario, scenario.mso.fee, "Third-party MSO fee", None, commission)
     out += rule_change_warnings(scenario)
     if structure == "friendly_pc":
         seen = {w["code"] for w in out}

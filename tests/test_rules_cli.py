@@ -13,6 +13,7 @@ from msomodel.cli import main
 from msomodel.rules import DISCLAIMER, STATE_NAMES
 
 CASES = Path(__file__).parent / "cases" / "rules"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(capsys, *argv):
@@ -116,3 +117,28 @@ def test_tile_map_colours_contested_amber_and_highlights():
                                                            -TILES["AZ"][0] - 0.02)
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any(lbl.startswith("contested: consult counsel") for lbl in labels)
+
+
+def test_an_advisors_overlay_applies_to_compare_and_says_so(capsys, monkeypatch, tmp_path):
+    # Ohio lets an NP own the practice; counsel's overlay for this client says an MSO is needed
+    scenario = tmp_path / "ohio_np.yaml"
+    scenario.write_text(f"extends: {ROOT / 'scenarios' / 'ohio_physician_single_site.yaml'}\n"
+                        "name: Ohio NP\nowner: {state: OH, licence: np}\n")
+    monkeypatch.delenv("MSOMODEL_RULES_OVERLAY", raising=False)
+
+    def compare() -> dict:
+        code, out, err = run(capsys, "compare", str(scenario), "--format", "json", "--trials", "0")
+        assert code == 0, err
+        return json.loads(out)
+
+    plain = compare()
+    assert not [w for w in plain["compliance"]["warnings"] if w["code"] == "rules_from_overlay"]
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_oh_np.yaml"))
+    ruled = compare()
+    assert (plain["structure"]["id"], ruled["structure"]["id"]) == ("direct", "friendly_pc")
+    [note] = [w for w in ruled["compliance"]["warnings"] if w["code"] == "rules_from_overlay"]
+    assert "overlay file overlay_oh_np.yaml" in note["message"]
+    assert note["sources"][0]["citation"].startswith("Example LLP")
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_typo.yaml"))
+    code, _, err = run(capsys, "compare", str(scenario), "--trials", "0")
+    assert code == 2 and "overlay_typo.yaml" in err and "Traceback" not in err

@@ -578,17 +578,22 @@ def _cached(path: Path, overlays: tuple[Path, ...]) -> RuleBook:
 def load_rulebook(
     path: str | os.PathLike[str] | None = None,
     *,
-    overlays: Sequence[str | os.PathLike[str]] = (),
+    overlays: Sequence[str | os.PathLike[str]] | None = None,
 ) -> RuleBook:
     """Return the validated rule book, read once per path and overlay list, and cached.
 
     With no ``path`` the bundled data directory (``msomodel/rules/data``) is used.
     ``overlays`` are override files (e.g. counsel's reading for one client) in the same
     format as the package files, validated the same way and layered on top in order: an
-    overlay replaces whole items (a licence's records, a condition, a fee rule). The result
-    is immutable, so sharing the cached object is safe.
+    overlay replaces whole items (a licence's records, a condition, a fee rule).  Default:
+    the files ``MSOMODEL_RULES_OVERLAY`` names (:func:`overlays_from_env`), so that every
+    command (``compare``, ``report``, ``validate``, ``rules``) applies an advisor's overlay;
+    ``()`` for the package data alone.  The result is immutable, so sharing the cached object
+    is safe.
     """
     base = Path(path).resolve() if path is not None else DEFAULT_PATH
+    if overlays is None:
+        overlays = overlays_from_env()
     return _cached(base, tuple(Path(o).resolve() for o in overlays))
 
 
