@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 
 
-def positive_int(text: str) -> int:
-    """A whole number >= 1: ``-j/--jobs``, ``--max-kernels``, ``--chunk-size`` ..."""
+def _at_least(text: str, low: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, found {value}")
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, found {text!r}") from None
+    if value < low:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, found {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1: ``-j/--jobs``, ``--max-kernels``, ``--chunk-size`` ..."""
+    return _at_least(text, 1)
 
 
 def trials_count(text: str) -> int:
@@ -29,13 +33,7 @@ def trials_count(text: str) -> int:
 
 def seed(text: str) -> int:
     """``--seed``: a whole number >= 0 (numpy's random seeds)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, found {value}")
-    return value
+    return _at_least(text, 0)
 
 
 def month(text: str) -> str:
