@@ -53,6 +53,8 @@ def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, s
 def _save(fig, out: str) -> None:
     """Write a figure to ``out`` (atomically); a path that cannot be written is an input error
     naming ``--chart`` (exit 2), before any result is printed."""
+    import matplotlib.pyplot as plt
+
     from msomodel.atomic import replacing, write_error
 
     try:
@@ -60,6 +62,8 @@ def _save(fig, out: str) -> None:
             fig.savefig(tmp, format=Path(out).suffix.lstrip(".") or "png")
     except OSError as exc:
         raise write_error("--chart", out, exc) from None
+    finally:  # main() may run in a long-lived process (tests, a notebook)
+        plt.close(fig)
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
