@@ -12,9 +12,28 @@ from pathlib import Path
 
 
 def _umask() -> int:
+    """The process's umask, read without changing it where Linux says it (setting it to read
+    it, for a moment, would let another thread create a world-writable file)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def _permissions(tmp: str, target: Path) -> None:
+    """The target's own mode when it is replaced (a file kept private stays so), else a new
+    file's; a file system without modes (vfat) keeps what it has."""
+    try:
+        mode = target.stat().st_mode & 0o7777 if target.is_file() else 0o666 & ~_umask()
+        os.chmod(tmp, mode)
+    except OSError:
+        pass
 
 
 @contextmanager
@@ -36,7 +55,7 @@ def replacing(target: str | os.PathLike[str], *, prefix: str = ".msomodel-tmp-",
     os.close(fd)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())
+        _permissions(tmp, target)
         if link:
             try:  # fails if the file appeared meanwhile
                 os.link(tmp, target)

@@ -30,6 +30,18 @@ def bundled(request) -> Path:
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _no_rules_overlay_from_the_developers_shell():
+    """The package's rules data alone (a test that wants an overlay sets it): an exported
+    MSOMODEL_RULES_OVERLAY would change every comparison."""
+    import os
+
+    before = os.environ.pop("MSOMODEL_RULES_OVERLAY", None)
+    yield
+    if before is not None:
+        os.environ["MSOMODEL_RULES_OVERLAY"] = before
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _rules_cache_in_a_temporary_folder(tmp_path_factory):
     """The rules cache (msomodel/rules/cache.py) of the test run: not the user's folder
     (child processes inherit the variable)."""

@@ -403,3 +403,18 @@ def test_a_scenario_path_that_is_no_file_says_what_it_is(capsys, tmp_path):
             assert code == 2 and f"{path}: expected a scenario file, found {what}" in err, err
     code, _, err = run(capsys, "validate", "/dev/null")
     assert code == 2 and "found a device or pipe, not a file" in err
+
+
+def test_replacing_a_file_keeps_its_own_permissions(tmp_path):
+    import os
+    import stat
+
+    from msomodel.atomic import replacing
+
+    private = tmp_path / "private.yaml"
+    private.write_text("old")
+    os.chmod(private, 0o600)
+    with replacing(private) as tmp:
+        Path(tmp).write_text("new")
+    assert private.read_text() == "new" and stat.S_IMODE(private.stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["private.yaml"]

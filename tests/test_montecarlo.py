@@ -262,3 +262,26 @@ def test_a_distribution_follows_its_input_by_ratio_or_by_difference():
     data["mso"]["revenue_uplift"] = top - 0.01
     out, _ = D.follow(spec, base, start, compile_inputs(msomodel.scenario_from_dict(data)))
     assert out.distributions[1].high == top
+
+
+def test_a_moved_lognormal_keeps_its_centre_within_the_inputs_bounds():
+    from msomodel.analysis.paths import bounds
+    from tests.conftest import ROOT
+
+    data = msomodel.load_scenario(ROOT / OHIO).model_dump(mode="json", exclude_none=True)
+    data["mso"]["purchasing_discount"] = 0.3
+    data["mso"]["purchasing_discount_max"] = 1.0
+    base = msomodel.scenario_from_dict(data)
+    start = compile_inputs(base)
+    data["mso"]["purchasing_discount"] = 0.8
+    moved = msomodel.scenario_from_dict(data)
+    now = compile_inputs(moved)
+    top = bounds(base, "mso.purchasing_discount").upper
+    for dist in ({"dist": "lognormal", "mean": 0.4, "sd": 0.1},
+                 {"dist": "lognormal", "mu": float(np.log(0.4)), "sigma": 0.2}):
+        spec = parse_spec({"distributions": [{"path": "mso.purchasing_discount", **dist}]})
+        out, paths = D.follow(spec, base, start, now)
+        assert paths == ["mso.purchasing_discount"]
+        d = out.distributions[0]
+        assert (d.mean if d.mean is not None else float(np.exp(d.mu))) == pytest.approx(top)
+        D.compile_plan(out, moved, now)  # a plan the Monte Carlo accepts

@@ -142,3 +142,17 @@ def test_an_advisors_overlay_applies_to_compare_and_says_so(capsys, monkeypatch,
     monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_typo.yaml"))
     code, _, err = run(capsys, "compare", str(scenario), "--trials", "0")
     assert code == 2 and "overlay_typo.yaml" in err and "Traceback" not in err
+
+
+def test_the_condition_ids_a_scenario_may_price_follow_the_overlay(monkeypatch, tmp_path):
+    import msomodel
+    from msomodel.scenario import applicable_condition_ids
+
+    owner = msomodel.scenario.Owner(state="OH", licence="np")
+    when = msomodel.load_scenario(ROOT / "scenarios" / "ohio_physician_single_site.yaml"
+                                  ).finance.start_date
+    plain = applicable_condition_ids(owner, when)
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(CASES / "overlay_oh_np.yaml"))
+    overlaid = applicable_condition_ids(owner, when)
+    monkeypatch.delenv("MSOMODEL_RULES_OVERLAY")
+    assert applicable_condition_ids(owner, when) == plain != overlaid  # not a stale cache

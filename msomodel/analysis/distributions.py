@@ -255,12 +255,15 @@ def follow(spec: UncertaintySpec | dict | None, scenario: Scenario, start: Model
 
 def _moved(d: Distribution, a: float, b: float, bounds: P.Bounds) -> Distribution:
     k = b / a if a != 0 and b / a > 0 else None
-    if d.dist == "lognormal":
+    if d.dist == "lognormal":  # its centre (mean, or median exp(mu)) kept within the bounds
         if k is None:
             return d
+        top, floor = bounds.upper, max(bounds.lower, 1e-12)
         if d.mean is not None:
-            return d.model_copy(update={"mean": d.mean * k, "sd": d.sd * k})
-        return d.model_copy(update={"mu": d.mu + float(np.log(k))})
+            return d.model_copy(update={"mean": float(np.clip(d.mean * k, floor, top)),
+                                        "sd": d.sd * k})
+        return d.model_copy(update={"mu": float(np.clip(d.mu + np.log(k), np.log(floor),
+                                                        np.log(top)))})
 
     def at(v: float) -> float:
         return float(np.clip(v * k if k is not None else v + (b - a), bounds.lower, bounds.upper))

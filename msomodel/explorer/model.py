@@ -521,7 +521,7 @@ def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
         if snap.followed:
             names = ", ".join(lower_first(path_label(p)) for p in snap.followed)
             parts.append(f"<div class='mx-note0 mso-followed'>The simulated ranges of {esc(names)} "
-                         "move with your settings (scaled with the value on screen).</div>")
+                         "move with your settings (with the value on screen).</div>")
     parts.append(f"<div class='mx-breakeven'>{esc(snap.breakeven_text)}</div></div>")
     head, parts = "".join(parts), []
     if snap.decided:

@@ -13,7 +13,8 @@ Conventions (stated once, README "Financial statements"):
   depreciation - interest - tax; tax is paid in the month it is due (no tax payable);
 - cash flow: operating = net income + depreciation - increase of inventory + increase of
   payables + increase of deferred revenue; investing = - capex; financing = loan draw -
-  principal repaid + owner's contributions - owner's distributions;
+  principal repaid + advances between PC and MSO + owner's contributions - owner's
+  distributions;
 - cash policy: the owner puts in the cash reserve at index 0; every later month's surplus is
   distributed and every shortfall contributed, so cash stays at the reserve.  Distributions
   minus contributions are the owner's net cash flow before the exit (the PC's go to its
@@ -24,8 +25,9 @@ Conventions (stated once, README "Financial statements"):
   change ``advances_from_mso`` / ``advances_to_pc`` in their financing.  So the MSO's
   distributions less contributions are exactly the owner's cash flow before the exit, and the
   PC's are its physician owner's.  Consolidation eliminates both;
-- balance sheet at month end: cash, inventory, fixed assets (cost less depreciation) = loan
-  balance + payables + deferred revenue + paid-in capital + retained earnings - distributions.
+- balance sheet at month end: cash, due from the PC, inventory, fixed assets (cost less
+  depreciation) = loan balance + payables + deferred revenue + due to the MSO + paid-in capital
+  + retained earnings - distributions.
   ``check`` (assets - liabilities - equity) is zero every month (tested to the cent).
 - the exit is the owner's sale of the business, outside the business's own statements.
 """

@@ -8,7 +8,7 @@ checked. Nothing here is legal advice; see :data:`DISCLAIMER`.
 
 Public API::
 
-    load_rulebook(path=None, *, overlays=()) -> RuleBook
+    load_rulebook(path=None, *, overlays=None) -> RuleBook   (None: MSOMODEL_RULES_OVERLAY)
     lookup(state, licence, *, on=None) -> StateRule
     fee_policy(state) -> FeePolicy
     assess_structures(state, licence, *, ownership=None, on=None, rulebook=None)

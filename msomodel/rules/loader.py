@@ -3,9 +3,10 @@
 The package data is a directory (``msomodel/rules/data/``): ``common.yaml`` (shared
 bibliography, conditions, structures, deal checks) plus one ``states/XX.yaml`` per
 jurisdiction. ``read_rulebook(path)`` also accepts a single file holding a whole rule book
-(tests, drafts). ``load_rulebook(path=None, *, overlays=())`` caches the result and layers
-override files (an advisor's counsel reading for a client) over the data; every overlay is
-validated by the same models and the merged result by the same checks as the package data.
+(tests, drafts). ``load_rulebook(path=None, *, overlays=None)`` caches the result and layers
+override files (an advisor's counsel reading for a client; by default the files
+``MSOMODEL_RULES_OVERLAY`` names) over the data; every overlay is validated by the same models
+and the merged result by the same checks as the package data.
 
 Every problem is reported as :class:`RulesDataError` naming the file, the dotted path of the
 field, what was expected and what was found.
@@ -52,7 +53,7 @@ if TYPE_CHECKING:  # the pydantic models are imported when a file is validated, 
 
 DATA_DIR = Path(__file__).with_name("data")
 DEFAULT_PATH = DATA_DIR
-#: Environment variable the CLI reads: overlay files separated by os.pathsep.
+#: Environment variable every command reads: overlay files separated by os.pathsep.
 OVERLAY_ENV = "MSOMODEL_RULES_OVERLAY"
 
 

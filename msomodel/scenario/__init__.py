@@ -94,16 +94,21 @@ def _clip(text: str, limit: int = 60, quote: bool = True) -> str:
 
 
 @lru_cache(maxsize=64)
-def _condition_ids(state: str | None, licence: str | None, on: dt.date) -> frozenset[str]:
+def _condition_ids(state: str | None, licence: str | None, on: dt.date,
+                   overlays: tuple[str, ...]) -> frozenset[str]:
     if state is None or licence is None:
         return frozenset()
-    found = rules.assess_structures(state, licence, on=on)
+    found = rules.assess_structures(state, licence, on=on,
+                                    rulebook=rules.load_rulebook(overlays=overlays))
     return frozenset(c.id for f in found.values() for c in f.conditions)
 
 
 def applicable_condition_ids(owner: "Owner | None", on: dt.date) -> frozenset[str]:
-    """Ids of the licence conditions that can apply to ``owner`` under any structure on ``on``."""
-    return _condition_ids(owner.state, owner.licence, on) if owner is not None else frozenset()
+    """Ids of the licence conditions that can apply to ``owner`` under any structure on ``on``
+    (by the rule book in use: the package data and any ``MSOMODEL_RULES_OVERLAY``)."""
+    if owner is None:
+        return frozenset()
+    return _condition_ids(owner.state, owner.licence, on, rules.overlays_from_env())
 
 
 # --------------------------------------------------------------------------- finance
