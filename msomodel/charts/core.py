@@ -48,7 +48,8 @@ def cumulative_cash_flow(result: Comparison) -> Figure:
         ax.yaxis.set_major_formatter(MONEY)
         ax.set_xlabel("Month")
         ax.set_title("Cumulative net cash flow to the owner (before exit)")
-        ax.legend(loc="upper left")
+        # below the axes: inside, it sat on the curves' start (they all begin at the top left)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
         ax.set_xlim(0, result.horizon)
     return fig
 
