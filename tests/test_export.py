@@ -452,3 +452,23 @@ def test_statements_and_summary_read_as_words(workbooks):
                   if isinstance(v, str)}
         assert not values & (set(STATUS) | set(VERDICTS)), (name, values & set(STATUS))
         assert values & set(VERDICTS.values()), name
+
+
+def test_the_calendar_months_follow_the_start_month_input(workbooks, tmp_path):
+    # month headers are formulas of the Inputs sheet's start month: edit it, recalculate in
+    # LibreOffice, and every sheet's calendar moves (month 13 = the start + 12 months)
+    import datetime as dt
+
+    name, path = next(iter(workbooks.items()))
+    wb = openpyxl.load_workbook(path)
+    assert wb["Inputs"]["E5"].value == "finance.start"
+    wb["Inputs"]["B5"].value = dt.datetime(2031, 7, 1)
+    edited = tmp_path / "edited.xlsx"
+    wb.save(edited)
+    out = openpyxl.load_workbook(recalculate(edited, tmp_path), data_only=True)
+    sheet = out[SHEET_NAMES["self_managed"]]
+    months = [c.value for c in sheet[3][2:]]  # row 3: "Month"; column C is index 0 ("start")
+    assert months[0] == "start", name
+    assert months[1] == dt.datetime(2031, 7, 1) and months[13] == dt.datetime(2032, 7, 1)
+    formulas = openpyxl.load_workbook(path)[SHEET_NAMES["self_managed"]]
+    assert formulas.cell(3, 4).value == "=EDATE(StartDate,0)"

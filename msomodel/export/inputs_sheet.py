@@ -111,6 +111,8 @@ class InputsSheet:
         self.ws.write(row, 0, "Start of the projection (month 1)", formats["text"])
         self.ws.write_datetime(row, 1, _datetime(scenario.finance.start_date), formats["date"])
         self.ws.write(row, 2, "date")
+        self.ws.write(row, 3, "the calendar months of every sheet follow it; the state rules in "
+                      "force at the start are msomodel's (not re-read here)", formats["text"])
         self.ws.write(row, 4, "finance.start", formats["path"])
         wb.define_name("StartDate", f"={SHEET}!$B${row + 1}")
         row += 1

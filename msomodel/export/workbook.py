@@ -78,8 +78,9 @@ def _month_sheet(wb, name: str, title: str, result: Comparison, f: dict) -> Mont
         day = dt.datetime(start.year + month // 12, month % 12 + 1, 1)
         if m == 0:
             ws.write(2, FIRST_COL, "start", f["header"])
-        else:
-            ws.write_datetime(2, FIRST_COL + m, day, f["date"])
+        else:  # follows the Inputs sheet's start month (Excel's date serial as the cached value)
+            ws.write_formula(2, FIRST_COL + m, f"=EDATE(StartDate,{m - 1})", f["date"],
+                             (day - dt.datetime(1899, 12, 30)).days)
         ws.write_formula(3, FIRST_COL + m, f"=INT(MAX({col(m)}$2-1,0)/12)+1", f["header"],
                          int(tl.project_year(H)[m]) + 1)
     ws.freeze_panes(4, FIRST_COL)
