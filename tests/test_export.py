@@ -407,6 +407,10 @@ def test_inputs_sheet_lists_every_input(workbooks, results):
         other = labels.index("Other inputs (documented here; no formula reads them)")
         live = {r[4].value for r in ws.iter_rows(min_row=5, max_row=other + 4) if r[4].value}
         assert "mso.fee.term_months" in live, name
+        # every input a formula reads says its unit (the schema's where the file sets none)
+        for r in ws.iter_rows(min_row=6, max_row=other + 4):
+            if r[4].value:
+                assert r[2].value, (name, r[4].value)
         if inputs.structure == "friendly_pc":
             assert "structure.friendly_pc.management_fee.term_months" in live, name
             assert "mso.provides_friendly_pc" in live, name  # read by the MSO sheet's formulas

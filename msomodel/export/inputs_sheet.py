@@ -16,6 +16,7 @@ from xlsxwriter.workbook import Workbook
 from msomodel.assumptions import Assumption, collect
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
+from msomodel.scenario.describe import schema_unit
 
 SHEET = "Inputs"
 VALUE_COL = 1
@@ -120,7 +121,8 @@ class InputsSheet:
             targets = inputs.paths[path]
             a = self.assumptions.get(path)
             value = float(inputs.arrays[targets[0][0]][targets[0][1]])
-            unit = "1 = yes, 0 = no" if a and isinstance(a.value, bool) else (a.unit if a else "")
+            unit = ("1 = yes, 0 = no" if a and isinstance(a.value, bool)
+                    else (a.unit if a and a.unit else schema_unit(path)))
             self._write_row(row, plain_label(path), value, unit,
                             a.source if a else "model default", path)
             for name, idx in targets:

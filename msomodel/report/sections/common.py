@@ -12,6 +12,8 @@ import pandas as pd
 from msomodel import tables
 from msomodel.compare import Comparison
 from msomodel.formatting import AMOUNT_RULE, amount, heading  # noqa: F401 (the report's one amount rule)
+from msomodel.scenario.describe import field_models as _models  # noqa: F401
+from msomodel.scenario.describe import schema_description
 from msomodel.tables import ENTITY_TITLES  # noqa: F401 (shared with the workbook)
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
@@ -158,49 +160,6 @@ def input_label(path: str) -> str:
     parts = [p for p in path.split(".") if p not in ("monthly", "annual", "level")]
     tail = parts[-1] if parts else path
     return heading(tail)
-
-
-def _models(annotation: Any) -> tuple[list[type], bool]:
-    """The models a field holds, and whether it holds them by name (a list or a mapping: the next
-    part of an input path is the item's name, not a field)."""
-    import types
-    import typing
-
-    from pydantic import BaseModel
-
-    from msomodel.scenario.base import unwrap_annotation
-
-    annotation, _ = unwrap_annotation(annotation)
-    keyed = typing.get_origin(annotation) in (list, dict, tuple)
-    if keyed:
-        args = typing.get_args(annotation)
-        annotation = unwrap_annotation(args[-1])[0] if args else None
-    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
-        found = [unwrap_annotation(a)[0] for a in typing.get_args(annotation)]
-    else:
-        found = [annotation]
-    return [m for m in found if isinstance(m, type) and issubclass(m, BaseModel)], keyed
-
-
-def schema_description(path: str) -> str | None:
-    """The scenario schema's description of the field at a dotted input path (None if unknown).
-    A site's ``overrides`` have the shape of ``site_defaults``."""
-    from msomodel.scenario import Scenario
-
-    parts = path.split(".")
-    if len(parts) > 3 and parts[0] == "sites" and parts[2] == "overrides":
-        parts = ["site_defaults", *parts[3:]]
-    models: list[type] = [Scenario]
-    info: Any = None
-    i = 0
-    while i < len(parts):
-        info = next((m.model_fields[parts[i]] for m in models  # type: ignore[attr-defined]
-                     if parts[i] in m.model_fields), None)  # type: ignore[attr-defined]
-        if info is None:
-            return None
-        models, keyed = _models(info.annotation)
-        i += 2 if keyed else 1
-    return info.description if info is not None else None
 
 
 def schema_label(path: str) -> str | None:
