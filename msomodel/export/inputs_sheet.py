@@ -118,6 +118,8 @@ class InputsSheet:
         wb.define_name("StartDate", f"={SHEET}!$B${row + 1}")
         row += 1
         for path in sorted(inputs.paths, key=lambda p: (_rank(p), list(inputs.paths).index(p))):
+            if inputs.structure != "friendly_pc" and path.startswith("structure.friendly_pc."):
+                continue  # no formula of direct ownership reads them: listed with the others
             targets = inputs.paths[path]
             a = self.assumptions.get(path)
             value = float(inputs.arrays[targets[0][0]][targets[0][1]])
