@@ -145,6 +145,11 @@ SOURCE_LABELS = {"loans": "Loans", "owner_equity": "Your equity (net): the peak 
                  "pc_owner_equity": "Put in by the PC's physician owner",
                  "operating_cash": "Cash from operations", "working_capital_released":
                  "Prepayments and supplier credit"}
+#: Each statement's line labels, and the lines shown as totals (report and workbook).
+STATEMENT_LABELS = {"income_statement": INCOME_LABELS, "cash_flow": CASH_LABELS,
+                    "balance_sheet": BALANCE_LABELS}
+STATEMENT_TOTALS = frozenset({"ebitda", "net_income", "operating", "investing", "financing",
+                              "net_change", "total_assets", "total_liabilities", "total_equity"})
 #: Titles of the entities whose statements are shown (the friendly-PC structure).
 ENTITY_TITLES = {"pc": "Friendly PC (physician-owned practice)", "mso": "Your MSO (owned by you)",
                  "consolidated": "Consolidated", "company": "The company"}

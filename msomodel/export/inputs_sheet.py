@@ -14,6 +14,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 
 from msomodel.assumptions import Assumption, collect
+from msomodel.formatting import ACRONYMS
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
 from msomodel.scenario.describe import schema_unit
@@ -32,8 +33,7 @@ NAMES = {
 }
 _ORDER = ("finance", "adjustments", "sites", "site_defaults", "mso", "software",
           "existing_software", "structure")
-_WORDS = {"opex": "running cost", "mso": "MSO", "pc": "PC", "fte": "FTE", "sba": "SBA",
-          "npv": "NPV", "md": "MD"}
+_WORDS = {**ACRONYMS, "opex": "running cost", "fte": "FTE", "md": "MD"}
 
 
 #: What the workbook writes for "no limit" (a cap or tier edge the scenario leaves open): a

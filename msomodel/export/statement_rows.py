@@ -16,19 +16,11 @@ from msomodel.export.grid import FIRST_COL, MonthSheet
 from msomodel.financials import STATEMENTS
 from msomodel.formatting import heading
 from msomodel.options.statements import BALANCE_LINES, INTERCOMPANY
-from msomodel.tables import (
-    BALANCE_LABELS,
-    CASH_LABELS,
-    ENTITY_TITLES,
-    INCOME_LABELS,
-    STATEMENT_TITLES,
-)
+from msomodel.tables import ENTITY_TITLES, STATEMENT_LABELS, STATEMENT_TITLES
 
 #: Every line once, in statement order.
 LINES = list(dict.fromkeys(line for lines in STATEMENTS.values() for line in lines))
 Src = Callable[[int], str]
-_LABELS = {"income_statement": INCOME_LABELS, "cash_flow": CASH_LABELS,
-           "balance_sheet": BALANCE_LABELS}
 #: Lines the report folds into another (capex is all of investing) but the sheets list.
 _UNLISTED = {"capex": "Capital spending (build-out and equipment)"}
 #: Consolidated totals less the loan between PC and MSO (the receivable is the payable).
@@ -44,7 +36,7 @@ def line_label(line: str, statement: str | None = None) -> str:
     """A statement line in words, the report's (a month-end balance before a flow's label)."""
     order = [statement] if statement else ["balance_sheet", "income_statement", "cash_flow"]
     for st in order:
-        label = _LABELS[st].get(line)
+        label = STATEMENT_LABELS[st].get(line)
         if label:
             return label
     return _UNLISTED.get(line) or heading(line)

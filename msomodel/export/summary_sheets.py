@@ -14,17 +14,16 @@ from msomodel import finance
 from msomodel.compare import CONVENTIONS, Comparison
 from msomodel.export.grid import cached, quote
 from msomodel.export.option_sheet import OptionSheet
+from msomodel.export.statement_rows import entity_title, line_label
 from msomodel.formatting import heading
 from msomodel.options.statements import INTERCOMPANY
 from msomodel.scenario import OPTIONS
 from msomodel.tables import (
-    BALANCE_LABELS,
-    CASH_LABELS,
     DEBT_LABELS,
-    ENTITY_TITLES,
-    INCOME_LABELS,
     SOURCE_LABELS,
+    STATEMENT_LABELS,
     STATEMENT_TITLES,
+    STATEMENT_TOTALS,
     STATUS,
     USE_LABELS,
     VERDICTS,
@@ -191,12 +190,6 @@ def _metric(key: str, option: str, result: Comparison, sheets: dict[str, OptionS
     raise KeyError(key)
 
 
-_LINE_LABELS = {"income_statement": INCOME_LABELS, "cash_flow": CASH_LABELS,
-                "balance_sheet": BALANCE_LABELS}
-TOTAL_LINES = {"ebitda", "net_income", "operating", "investing", "financing", "net_change",
-               "total_assets", "total_liabilities", "total_equity"}
-
-
 def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
     """Annual statements per option and entity, sources and uses and DSCR (values)."""
     ws.set_column(0, 0, 44)
@@ -210,19 +203,19 @@ def statements(ws: Worksheet, result: Comparison, f: dict) -> None:
         row += 1
         for entity, st in fin.annual.items():
             for name, frame in st.items():
-                ws.write(row, 0, f"{ENTITY_TITLES.get(entity, heading(entity))}: "
-                         f"{STATEMENT_TITLES.get(name, heading(name)).lower()}", f["heading"])
+                ws.write(row, 0, f"{entity_title(entity)}: {STATEMENT_TITLES[name].lower()}",
+                         f["heading"])
                 for j, year in enumerate(frame.index):
                     ws.write(row, 1 + j, f"Year {int(year)}", f["header"])
                 row += 1
-                labels = _LINE_LABELS.get(name, {})
+                labels = STATEMENT_LABELS[name]
                 for line in frame.columns:
                     if line in labels and labels[line] is None:
                         continue  # the same as the next line (capex is all of investing)
                     if line in INTERCOMPANY and not frame[line].any():
                         continue  # no loan between PC and MSO here (or eliminated)
-                    ws.write(row, 0, labels.get(line) or heading(line),
-                             f["bold" if line in TOTAL_LINES else "text"])
+                    ws.write(row, 0, line_label(line, name),
+                             f["bold" if line in STATEMENT_TOTALS else "text"])
                     for j, v in enumerate(frame[line]):
                         ws.write_number(row, 1 + j, float(v), f["money"])
                     row += 1

@@ -18,11 +18,11 @@ from msomodel.tables import (  # noqa: F401 (the statements' labels, shared with
     CASH_LABELS,
     INCOME_LABELS,
     SOURCE_LABELS,
+    STATEMENT_TOTALS,
     USE_LABELS,
 )
 
-TOTALS = {"ebitda", "net_income", "operating", "investing", "financing", "net_change",
-          "total_assets", "total_liabilities", "total_equity"}
+TOTALS = STATEMENT_TOTALS
 CONVENTION = (
     "How to read these statements. The business keeps its cash reserve; every month's surplus "
     "is paid out to the owners and every shortfall put in by them, so distributions less "
