@@ -8,7 +8,6 @@ Bad input prints ``FILE: dotted.path: expected ..., found ...`` and exits with c
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import sys
 from pathlib import Path
@@ -28,26 +27,54 @@ def load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, s
     are reported by :func:`~msomodel.analysis.spec.parse_spec` against the file it came from
     (the scenario, or ``--spec``).
     """
-    from msomodel.loader import Problem, ScenarioError, _load_tree, _read_yaml, scenario_from_dict
-    from msomodel.loading.validate import not_a_file
+    return _load_with_spec(path, spec_path)[:3]
+
+
+class _Located:
+    """Re-raises a ScenarioError of the spec's file with each field's line and column."""
+
+    def __init__(self, source: str, marks: dict) -> None:
+        self.source, self.marks = source, marks
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind, exc, tb) -> bool:
+        from msomodel.errors import locate
+        from msomodel.loader import ScenarioError
+
+        if isinstance(exc, ScenarioError):
+            raise ScenarioError(locate(exc.problems, self.source, self.marks)) from None
+        return False
+
+
+def _load_with_spec(path: str, spec_path: str | None = None) -> tuple[Any, Any, str, _Located]:
+    """:func:`load_with_spec`, and a context that locates the section's problems found later
+    (by line and column, in the scenario or the ``--spec`` file)."""
+    from msomodel.loader import Problem, ScenarioError
+    from msomodel.loading.validate import load, not_a_file, validate
+    from msomodel.loading.yamlio import parse_file
 
     file = Path(path)
     if not file.is_file():
         raise ScenarioError([Problem(path, "", f"expected a scenario file, found {not_a_file(file)}")])
-    _, raw_bytes = _read_yaml(file)
-    data = _load_tree(file)
+    tree = load(file)
+    data = dict(tree.data)
     section = data.pop("uncertainty", None)
-    scenario = scenario_from_dict(data, source=path, sha256=hashlib.sha256(raw_bytes).hexdigest())
-    source = path
+    scenario = validate(data, source=path, sha256=tree.sha256, marks=tree.marks)
+    scenario._marks = tree.marks
+    source, marks = path, tree.marks
     if spec_path is not None:
         spec_file = Path(spec_path)
         if not spec_file.is_file():
             raise ScenarioError([Problem(spec_path, "", "expected a YAML file, found "
                                          f"{not_a_file(spec_file)}")])
-        spec_data, _ = _read_yaml(spec_file)
-        section = spec_data.get("uncertainty", spec_data)
+        parsed = parse_file(spec_file)
+        wrapped = "uncertainty" in parsed.data
+        section = parsed.data["uncertainty"] if wrapped else parsed.data
+        marks = {(p if wrapped else ("uncertainty", *p)): ((), m) for p, m in parsed.marks.items()}
         source = spec_path
-    return scenario, section, source
+    return scenario, section, source, _Located(source, marks)
 
 
 def _save(fig, out: str) -> None:
@@ -69,8 +96,9 @@ def _save(fig, out: str) -> None:
 def cmd_sensitivity(args: argparse.Namespace) -> int:
     from msomodel.analysis.sensitivity import tornado
 
-    scenario, section, source = load_with_spec(args.scenario, args.spec)
-    result = tornado(scenario, section, args.outcome, source=source)
+    scenario, section, source, located = _load_with_spec(args.scenario, args.spec)
+    with located:
+        result = tornado(scenario, section, args.outcome, source=source)
     if args.chart:  # first: a chart that cannot be written stops before any output
         from msomodel.charts.uncertainty import tornado_chart
 
@@ -103,32 +131,33 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 def cmd_simulate(args: argparse.Namespace) -> int:
     from msomodel.analysis.montecarlo import simulate
 
-    scenario, section, source = load_with_spec(args.scenario, args.spec)
-    if args.spec is None:  # the file's own ranges must include its own values (a --spec is a
-        # what-if of the user's, as a spec passed to simulate() is)
-        from msomodel.analysis.distributions import excluded_values
-        from msomodel.inputs import compile_inputs
-        from msomodel.loader import ScenarioError
+    scenario, section, source, located = _load_with_spec(args.scenario, args.spec)
+    with located:
+        if args.spec is None:  # the file's own ranges must include its own values (a --spec is a
+            # what-if of the user's, as a spec passed to simulate() is)
+            from msomodel.analysis.distributions import excluded_values
+            from msomodel.inputs import compile_inputs
+            from msomodel.loader import ScenarioError
 
-        excluded = excluded_values(section, scenario, compile_inputs(scenario), source)
-        if excluded:
-            raise ScenarioError(excluded)
-    if getattr(args, "scheduler", None):
-        from msomodel.analysis.cluster import simulate_on_cluster
-        from msomodel.distributed import ClusterError, parse_scheduler, require_dask
+            excluded = excluded_values(section, scenario, compile_inputs(scenario), source)
+            if excluded:
+                raise ScenarioError(excluded)
+        if getattr(args, "scheduler", None):
+            from msomodel.analysis.cluster import simulate_on_cluster
+            from msomodel.distributed import ClusterError, parse_scheduler, require_dask
 
-        try:
-            parse_scheduler(args.scheduler)
-            require_dask()
-            result = simulate_on_cluster(scenario, section, args.trials, args.seed,
-                                         args.scheduler, chunk_size=args.chunk_size,
-                                         source=source, progress=sys.stderr.isatty())
-        except ClusterError as exc:
-            print(f"msomodel simulate: {exc}", file=sys.stderr)
-            return EXIT_INPUT
-    else:
-        result = simulate(scenario, section, args.trials, args.seed, chunk_size=args.chunk_size,
-                          source=source)
+            try:
+                parse_scheduler(args.scheduler)
+                require_dask()
+                result = simulate_on_cluster(scenario, section, args.trials, args.seed,
+                                             args.scheduler, chunk_size=args.chunk_size,
+                                             source=source, progress=sys.stderr.isatty())
+            except ClusterError as exc:
+                print(f"msomodel simulate: {exc}", file=sys.stderr)
+                return EXIT_INPUT
+        else:
+            result = simulate(scenario, section, args.trials, args.seed, chunk_size=args.chunk_size,
+                              source=source)
     if args.chart:  # first: a chart that cannot be written stops before any output
         from msomodel.charts.uncertainty import simulation_chart
 

@@ -29,12 +29,28 @@ def _load(path: str):
     return load_scenario(path)
 
 
+def _load_all(paths: list[str]) -> list:
+    """Every scenario of ``paths``; a ScenarioError with the problems of every bad file (each
+    problem names its file), not only of the first."""
+    from msomodel.loader import ScenarioError
+
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(_load(path))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
 def _check_uncertainty(scenario, source: str) -> None:
     """The uncertainty section's paths, ranges and distribution parameters; raises
     ScenarioError with every problem."""
     from msomodel.analysis.distributions import compile_plan, excluded_values
     from msomodel.analysis.sensitivity import ranges
-    from msomodel.errors import ScenarioError
+    from msomodel.errors import ScenarioError, locate
     from msomodel.inputs import compile_inputs
 
     inputs = compile_inputs(scenario)
@@ -47,7 +63,7 @@ def _check_uncertainty(scenario, source: str) -> None:
             problems += exc.problems
     problems += excluded_values(scenario.uncertainty, scenario, inputs, source)
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(locate(problems, source, scenario._marks))
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -233,7 +249,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from msomodel.diff import diff
     from msomodel.parallel import available_cpus
 
-    found = diff(_load(args.before), _load(args.after), trials=args.trials, seed=args.seed,
+    found = diff(*_load_all([args.before, args.after]), trials=args.trials, seed=args.seed,
                  workers=args.jobs or available_cpus())
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, allow_nan=False, default=str))

@@ -13,6 +13,7 @@ A problem reads ``FILE: [extends BASE: ...]field.path: message (line L, column C
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 #: Longest message kept in a problem; a longer one (e.g. echoing a huge input) loses its middle.
 MAX_MESSAGE_CHARS = 1000
@@ -58,3 +59,37 @@ class ScenarioError(ValueError):
 
     def __reduce__(self):  # pickle the problems, not the joined text (for worker processes)
         return type(self), (self.problems,)
+
+
+def render(path: tuple[Any, ...]) -> str:
+    """``("sites", "[Phoenix]", "open_month")`` -> ``sites[Phoenix].open_month``."""
+    text = ""
+    for part in path:
+        part = str(part)
+        if part.startswith("[") and part.endswith("]"):
+            text += f"[{clip(part[1:-1], 60)}]"
+        else:
+            text += f".{clip(part, 60)}" if text else clip(part, 60)
+    return text
+
+
+def locate(problems: list[Problem], file: str | None, marks: dict | None) -> list[Problem]:
+    """``problems`` with a line and column given to those of ``file`` that name a field but no
+    line (problems found after validation, e.g. an uncertainty section checked against the
+    scenario's inputs): the field's place in ``marks`` (path -> ``(chain, mark)``, as a loaded
+    scenario's tree has them), else the nearest enclosing field's; in the order of the file."""
+    if not marks or file is None:
+        return problems
+    places = {render(path): at for path, at in marks.items()}
+    out = []
+    for p in problems:
+        at = p.path if p.file == file and p.line is None else ""
+        while at and at not in places:
+            cut = max(at.rfind("."), at.rfind("["))
+            at = at[:cut] if cut > 0 else ""
+        if at:
+            chain, mark = places[at]
+            p = Problem(p.file, p.path, p.message, tuple(chain), mark.line, mark.column)
+        out.append(p)
+    out.sort(key=lambda p: (p.file != file, len(p.chain), p.chain, p.line or 0, p.column or 0))
+    return out

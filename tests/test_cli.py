@@ -238,9 +238,9 @@ def test_distribution_parameters_outside_the_fields_range_are_input_errors(capsy
     assert code == 2
     assert err.splitlines() == [
         f"{path}: uncertainty.distributions.0.mean: expected a value the input "
-        "mso.purchasing_discount can take (>= 0 and <= 1), found -1e+12",
+        "mso.purchasing_discount can take (>= 0 and <= 1), found -1e+12 (line 4, column 59)",
         f"{path}: uncertainty.distributions.1.low: expected a value the input "
-        "mso.purchasing_discount_max can take (>= 0 and <= 1), found -5"]
+        "mso.purchasing_discount_max can take (>= 0 and <= 1), found -5 (line 5, column 63)"]
     code, _, err = run(capsys, "compare", str(path))  # the decision's Monte Carlo says the same
     assert code == 2 and "uncertainty.distributions.0.mean" in err and "Traceback" not in err
 
@@ -251,10 +251,14 @@ def test_a_distribution_that_leaves_out_the_scenarios_own_value_is_an_input_erro
     Monte Carlo of another scenario beside its base case: named, with the way out."""
     path = tmp_path / "dear.yaml"
     path.write_text(f"extends: {OHIO}\nadjustments:\n  price_multiplier: 1.2\n")
-    expected = (f"{path}: uncertainty.distributions.1: expected a distribution that includes "
-                "the scenario's value of adjustments.price_multiplier (1.2), found one from 0.9 "
-                "to 1.08: its trials would simulate another scenario (centre it on the value; a "
-                "file that extends a base restates uncertainty.distributions whole)")
+    # located in the base that sets the distribution (its line), as validation's problems are
+    line = next(i for i, t in enumerate(Path(OHIO).read_text().splitlines(), 1)
+                if "{path: adjustments.price_multiplier" in t)
+    expected = (f"{path}: extends {OHIO}: uncertainty.distributions.1: expected a distribution "
+                "that includes the scenario's value of adjustments.price_multiplier (1.2), found "
+                "one from 0.9 to 1.08: its trials would simulate another scenario (centre it on "
+                "the value; a file that extends a base restates uncertainty.distributions whole) "
+                f"(line {line}, column 7)")
     for command in ("validate", "compare", "simulate"):
         code, out, err = run(capsys, command, str(path))
         assert (code, err.splitlines()) == (2, [expected]), command
@@ -418,3 +422,56 @@ def test_replacing_a_file_keeps_its_own_permissions(tmp_path):
         Path(tmp).write_text("new")
     assert private.read_text() == "new" and stat.S_IMODE(private.stat().st_mode) == 0o600
     assert [p.name for p in tmp_path.iterdir()] == ["private.yaml"]
+
+
+def test_diff_reports_the_problems_of_both_files_not_only_the_first(capsys, tmp_path):
+    before = tmp_path / "v1.yaml"
+    after = tmp_path / "v2.yaml"
+    before.write_text("name: V1\nsites: not-a-list\n", encoding="utf-8")
+    after.write_text("name: V2\nowner: {state: ZZ, licence: np}\nsites: []\n", encoding="utf-8")
+    code, out, err = run(capsys, "diff", str(before), str(after), "--trials", "0")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{before}: sites" in err and f"{after}: " in err and "owner.state" in err
+    good = ROOT / "scenarios" / "texas_rn_single_site.yaml"
+    code, out, err = run(capsys, "diff", str(good), str(after), "--trials", "0")
+    assert code == 2 and str(good) not in err and f"{after}: " in err
+
+
+def test_uncertainty_problems_found_after_validation_name_their_line(capsys, tmp_path):
+    """A --spec file's problems, and those of a scenario's own section that only the inputs can
+    show (a misspelt path, a range leaving out the scenario's value), give line and column."""
+    texas = ROOT / "scenarios" / "texas_rn_single_site.yaml"
+    head = ("# a what-if\n"
+            "distributions:\n"
+            "  - {path: adjustments.volume_multiplier, dist: pert, low: 0.7, mode: 1.0, high: 1.15}\n")
+    typo = tmp_path / "typo.yaml"
+    typo.write_text(head + "  - {path: adjustments.no_such_input, dist: uniform, low: 0, high: 1}\n",
+                    encoding="utf-8")
+    code, out, err = run(capsys, "simulate", str(texas), "--spec", str(typo))
+    assert code == 2 and out == ""
+    assert f"{typo}: uncertainty.distributions.1.path: expected a numeric input" in err
+    assert err.rstrip().endswith("(line 4, column 12)"), err
+    name = tmp_path / "name.yaml"
+    name.write_text(head + "  - {path: adjustments.price_multiplier, dist: normall, mean: 1}\n",
+                    encoding="utf-8")
+    for command in ("simulate", "sensitivity"):
+        code, out, err = run(capsys, command, str(texas), "--spec", str(name))
+        assert code == 2 and out == ""
+        assert f"{name}: uncertainty.distributions.1.dist: expected one of" in err
+        assert err.rstrip().endswith("(line 4, column 48)"), err
+    text = texas.read_text(encoding="utf-8")
+    bad = tmp_path / "texas.yaml"
+    bad.write_text(text.replace("path: software.admin_hours_saved", "path: software.admin_hours_savd")
+                   .replace("low: 0.90, mode: 1.0, high: 1.08", "low: 1.02, mode: 1.05, high: 1.08"),
+                   encoding="utf-8")
+    lines = text.splitlines()
+    typo = next(i for i, t in enumerate(lines, 1) if "software.admin_hours_saved" in t)
+    price = next(i for i, t in enumerate(lines, 1) if "low: 0.90, mode: 1.0, high: 1.08" in t)
+    for argv in (["validate"], ["compare", "--trials", "100"], ["simulate", "--trials", "100"]):
+        code, _, err = run(capsys, argv[0], str(bad), *argv[1:])
+        assert code == 2, err
+        assert "uncertainty.distributions.1: expected a distribution that includes" in err
+        assert f"(line {price}, column 7)" in err
+        if argv[0] == "validate":  # the others stop at the first check that fails
+            assert "distributions.5.path: expected a numeric input" in err
+            assert f"(line {typo}, column 14)" in err

@@ -106,6 +106,71 @@ def test_cluster_batch_gives_the_same_files_and_index(client, scenarios, local_r
     assert not list(tmp_path.glob(".msomodel-tmp-*"))
 
 
+OVERLAY = ROOT / "tests" / "cases" / "rules" / "overlay_oh_np.yaml"
+OVERLAY_NOTE = "comes from the overlay file overlay_oh_np.yaml"
+
+
+def _ohio_np(folder: Path) -> Path:
+    """Ohio lets an NP own the practice; counsel's overlay says an MSO is needed."""
+    scenario = folder / "ohio_np.yaml"
+    scenario.write_text(f"extends: {SCENARIOS / 'ohio_physician_single_site.yaml'}\n"
+                        "name: Ohio NP\nowner: {state: OH, licence: np}\n", encoding="utf-8")
+    return scenario
+
+
+def _rules_overlay(ipynb: Path | bytes) -> str:
+    import json
+
+    raw = ipynb.read_bytes() if isinstance(ipynb, Path) else ipynb
+    return json.loads(raw)["metadata"]["papermill"]["parameters"]["rules_overlay"]
+
+
+def test_the_clients_rules_overlay_reaches_workers_that_lack_it(client, monkeypatch, tmp_path):
+    # The cluster's workers started without MSOMODEL_RULES_OVERLAY (conftest clears it); the
+    # client sets it now: the reports must follow the client, as a local batch does.
+    scenario = _ohio_np(tmp_path)
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(OVERLAY))
+    local = render_batch([scenario], tmp_path / "local", jobs=1, formats=("ipynb", "html"),
+                         progress=False)
+    dask = render_batch([scenario], tmp_path / "dask", formats=("ipynb", "html"),
+                        progress=False, scheduler=client)
+    for batch in (local, dask):
+        [result] = batch.results
+        assert result.ok, result.error
+        assert OVERLAY_NOTE in Path(result.outputs["html"]).read_text(encoding="utf-8")
+        # the executed notebook records the overlay by the client's path, not a worker's
+        assert _rules_overlay(Path(result.outputs["ipynb"])) == str(OVERLAY.resolve())
+    assert dask.results[0].key_figures == local.results[0].key_figures
+    html = lambda b: _normalised_html(Path(b.results[0].outputs["html"]))  # noqa: E731
+    assert html(dask) == html(local)
+
+
+def test_a_workers_own_rules_overlay_does_not_decide(monkeypatch, tmp_path):
+    """The task as a worker runs it (in-process): a worker environment naming an overlay the
+    client did not is ignored; a client overlay unreadable there fails naming the client path."""
+    from msomodel.report.cluster import render_bundle
+
+    scenario = _ohio_np(tmp_path)
+    monkeypatch.delenv("MSOMODEL_RULES_OVERLAY", raising=False)
+    bundle = make_bundle(str(scenario), "ohio_np", tmp_path / "out", ("ipynb",),
+                         ROOT / "notebooks" / "report.ipynb", "python3")
+    assert bundle.overlays == []
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(OVERLAY))  # the "worker's" environment
+    rendered = render_bundle(bundle)
+    assert rendered.result.ok, rendered.result.error
+    assert _rules_overlay(rendered.files["ipynb"]) == ""
+    assert OVERLAY_NOTE.encode() not in rendered.files["ipynb"]
+
+    missing = tmp_path / "gone" / "counsel.yaml"
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(missing))
+    bundle = make_bundle(str(scenario), "ohio_np", tmp_path / "out", ("ipynb",),
+                         ROOT / "notebooks" / "report.ipynb", "python3")
+    assert bundle.overlays == [(str(missing.resolve()), None)]
+    rendered = render_bundle(bundle)
+    assert not rendered.result.ok and str(missing.resolve()) in rendered.result.error
+    assert "msomodel-dask-" not in rendered.result.error
+
+
 def test_bundle_keeps_relative_paths_of_the_extends_chain(tmp_path):
     (tmp_path / "base").mkdir()
     (tmp_path / "clients").mkdir()

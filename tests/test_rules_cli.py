@@ -156,3 +156,34 @@ def test_the_condition_ids_a_scenario_may_price_follow_the_overlay(monkeypatch, 
     overlaid = applicable_condition_ids(owner, when)
     monkeypatch.delenv("MSOMODEL_RULES_OVERLAY")
     assert applicable_condition_ids(owner, when) == plain != overlaid  # not a stale cache
+
+
+def test_an_overlay_edited_during_a_session_is_read_again(monkeypatch, tmp_path):
+    """The explorer or a notebook keeps one process: editing counsel's overlay there must change
+    the rule book and the priced conditions at the next call, not after a restart."""
+    import os
+
+    import msomodel
+    from msomodel.rules import load_rulebook
+    from msomodel.scenario import applicable_condition_ids
+
+    overlay = tmp_path / "counsel.yaml"
+    text = (CASES / "overlay_oh_np.yaml").read_text(encoding="utf-8")
+    overlay.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY", str(overlay))
+    owner = msomodel.scenario.Owner(state="OH", licence="np")
+    when = msomodel.load_scenario(ROOT / "scenarios" / "ohio_physician_single_site.yaml"
+                                  ).finance.start_date
+    before = load_rulebook()
+    assert before.rule("OH", "np", when).ownership == "mso_required"
+    mso_ids = applicable_condition_ids(owner, when)
+    assert load_rulebook() is before  # unchanged file: the cached book
+    overlay.write_text(text.replace("ownership: mso_required",
+                                    "ownership: \"yes\"\n        conditions: [np_collaboration]"),
+                       encoding="utf-8")
+    st = overlay.stat()  # a same-second edit on a coarse clock: make the change visible
+    os.utime(overlay, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    after = load_rulebook()
+    assert after is not before and after.rule("OH", "np", when).ownership == "yes"
+    assert applicable_condition_ids(owner, when) == mso_ids | {"np_collaboration"}
+    monkeypatch.delenv("MSOMODEL_RULES_OVERLAY")

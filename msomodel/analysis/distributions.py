@@ -34,7 +34,7 @@ from msomodel.analysis.spec import (
     Uniform,
     parse_spec,
 )
-from msomodel.errors import Problem, ScenarioError
+from msomodel.errors import Problem, ScenarioError, locate
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
 
@@ -157,7 +157,7 @@ def compile_plan(spec: UncertaintySpec | dict | None, scenario: Scenario, inputs
                     f"expected a value the input {d.path} can take ({b.describe()}), found "
                     f"{value:g}"))
     if problems:
-        raise ScenarioError(problems)
+        raise ScenarioError(_located(problems, scenario, source))
     variables = tuple(Variable(d.path, d, P.bounds(scenario, d.path), P.base_value(inputs, d.path))
                       for d in spec.distributions)
     if not spec.correlations:
@@ -175,11 +175,19 @@ def compile_plan(spec: UncertaintySpec | dict | None, scenario: Scenario, inputs
     try:
         np.linalg.cholesky(corr)
     except np.linalg.LinAlgError:
-        raise ScenarioError([Problem(
+        raise ScenarioError(_located([Problem(
             source, "uncertainty.correlations",
             "expected rank correlations that can hold together (a positive definite matrix), "
-            "found an impossible combination")]) from None
+            "found an impossible combination")], scenario, source)) from None
     return SamplingPlan(variables, tuple(members), corr)
+
+
+def _located(problems: list[Problem], scenario: Scenario, source: str) -> list[Problem]:
+    """Problems of the scenario's own section with their line and column in its file (a
+    ``--spec`` file's are located by the command that read it)."""
+    if source != scenario._source_path:
+        return problems
+    return locate(problems, source, scenario._marks)
 
 
 #: A normal or lognormal distribution "includes" values within this many standard deviations
@@ -224,7 +232,7 @@ def excluded_values(spec: UncertaintySpec | dict | None, scenario: Scenario,
             f"({value:g}), found one from {lo:g} to {hi:g}: its trials would simulate another "
             "scenario (centre it on the value; a file that extends a base restates "
             "uncertainty.distributions whole)"))
-    return problems
+    return _located(problems, scenario, source)
 
 
 def follow(spec: UncertaintySpec | dict | None, scenario: Scenario, start: ModelInputs,

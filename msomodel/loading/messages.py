@@ -20,7 +20,7 @@ import annotated_types
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from msomodel.errors import Problem, clip
+from msomodel.errors import Problem, clip, render  # noqa: F401  (render: re-exported)
 from msomodel.loading.tree import _is_named_list
 from msomodel.scenario.base import unwrap_annotation
 
@@ -221,18 +221,6 @@ def named(loc: tuple[Any, ...], data: Any, cache: dict[int, bool] | None = None)
             out.append(part)
             current = current.get(part) if isinstance(current, dict) else None
     return tuple(out)
-
-
-def render(path: tuple[Any, ...]) -> str:
-    """``("sites", "[Phoenix]", "open_month")`` -> ``sites[Phoenix].open_month``."""
-    text = ""
-    for part in path:
-        part = str(part)
-        if part.startswith("[") and part.endswith("]"):
-            text += f"[{clip(part[1:-1], 60)}]"
-        else:
-            text += f".{clip(part, 60)}" if text else clip(part, 60)
-    return text
 
 
 # --------------------------------------------------------------------------- errors

@@ -301,6 +301,7 @@ def load_scenario(path: str | Path, *, cache: Cache | None = None) -> Scenario:
         tree = load_tree(path, cache=cache)
         scenario = validate(tree.data, source=name, sha256=tree.sha256, marks=tree.marks)
         scenario._tree = tree.data  # what the file sets (msomodel.assumptions), not read again
+        scenario._marks = tree.marks  # where each value is, for problems found later
         return scenario
 
     return _guarded(name, work)

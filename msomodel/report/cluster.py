@@ -2,7 +2,9 @@
 
 What travels with a task (:class:`Bundle`): the bytes of the scenario file, of every file it
 ``extends:`` and of the logo its ``report: logo:`` names (read on the client, relative paths
-kept), the bytes of the report notebook, and the run's notebook parameters. The
+kept), the bytes of the report notebook, the run's notebook parameters, and the bytes of the
+client's state-rules overlays (``MSOMODEL_RULES_OVERLAY``), which the notebook's
+``rules_overlay`` then names on the worker: the worker's own environment decides nothing. The
 worker materialises them in a private temporary folder, renders there with :func:`render_one`,
 and returns the output files' bytes with the :class:`RenderResult`; the client writes them
 atomically into the output folder (``failed/`` for a failed scenario's partial notebook). So
@@ -31,7 +33,14 @@ from typing import Any
 
 from .common import BatchResult, Progress, Run, sigterm_as_interrupt
 from .files import describe_os_error, staging_dir
-from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult, publish_failure, publish_set
+from .render import (
+    DEFAULT_NOTEBOOK,
+    FORMATS,
+    RenderResult,
+    overlay_setting,
+    publish_failure,
+    publish_set,
+)
 from .sources import extends_chain
 
 __all__ = ["Bundle", "Rendered", "extends_chain", "make_bundle", "render_batch_on_cluster",
@@ -61,6 +70,9 @@ class Bundle:
     prestart_next: bool = False
     parameters: dict[str, Any] = field(default_factory=dict)  # extra notebook parameters (JSON)
     pdf_engine: str | None = None  # the client's MSOMODEL_PDF_ENGINE; None: the worker's own
+    # the client's state-rules overlays (resolved path, bytes; None if unreadable there), in
+    # order; None: the worker's own MSOMODEL_RULES_OVERLAY (a caller's rules_overlay=None)
+    overlays: list[tuple[str, bytes | None]] | None = None
 
 
 @dataclass
@@ -95,6 +107,10 @@ def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[
             files[p.relative_to(root).as_posix()] = p.read_bytes()
         except OSError:
             pass
+    setting = dict(parameters or {}).get("rules_overlay", overlay_setting())
+    overlays = None if setting is None else [
+        (str(Path(p).resolve()), _read_or_none(Path(p))) for p in setting.split(os.pathsep)
+        if p.strip()]
     return Bundle(
         scenario_path=os.fspath(scenario_path), root=str(root),
         main=chain[0].relative_to(root).as_posix(), files=files,
@@ -102,8 +118,15 @@ def make_bundle(scenario_path: str, slug: str, out_dir: Path, formats: Sequence[
         notebook=notebook_bytes if notebook_bytes is not None else Path(notebook).read_bytes(),
         notebook_path=os.fspath(notebook), out_dir=str(out_dir.resolve()), slug=slug,
         formats=tuple(formats), kernel_name=kernel_name, parameters=dict(parameters or {}),
-        pdf_engine=os.environ.get("MSOMODEL_PDF_ENGINE"),
+        pdf_engine=os.environ.get("MSOMODEL_PDF_ENGINE"), overlays=overlays,
     )
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:  # the worker's render then fails naming this (client) path, as a local run
+        return None
 
 
 def render_batch_on_cluster(
@@ -318,9 +341,14 @@ def render_bundle(bundle: Bundle) -> Rendered:
         # Worker folders -> the client's, in everything that goes back.
         mapping = [(str(scenario_root) + os.sep, os.path.join(bundle.root, "")),
                    (str(notebook), bundle.notebook_path), (str(out), bundle.out_dir)]
+        parameters = dict(bundle.parameters)
+        if bundle.overlays is not None:
+            placed = _place_overlays(bundle.overlays, tmp / "rules")
+            parameters["rules_overlay"] = os.pathsep.join(w for w, _ in placed)
+            mapping += placed
         result = render_one(scenario, out, formats=("ipynb",), notebook=notebook,
                             kernel_name=bundle.kernel_name, slug=bundle.slug,
-                            prestart_next=bundle.prestart_next, parameters=bundle.parameters)
+                            prestart_next=bundle.prestart_next, parameters=parameters)
         back = RenderResult(scenario_path=bundle.scenario_path, slug=bundle.slug,
                             duration_s=result.duration_s)
         rendered = Rendered(result=back, worker=_worker_address())
@@ -354,6 +382,20 @@ def render_bundle(bundle: Bundle) -> Rendered:
         return rendered
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _place_overlays(overlays: list[tuple[str, bytes | None]],
+                    folder: Path) -> list[tuple[str, str]]:
+    """The client's overlay files written under ``folder`` (one sub-folder each, names kept;
+    an unreadable one is left absent, so reading it fails there): (worker path, client path)."""
+    placed = []
+    for i, (client_path, content) in enumerate(overlays):
+        target = folder / str(i) / Path(client_path).name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if content is not None:
+            target.write_bytes(content)
+        placed.append((str(target), client_path))
+    return placed
 
 
 def _client_error(error: str, worker_scenario: str, bundle: Bundle,

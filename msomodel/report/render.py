@@ -85,6 +85,15 @@ def describe_error(scenario_path: str, exc: BaseException) -> str:
     return f"{scenario_path}: {type(exc).__name__}: {exc}"
 
 
+def overlay_setting() -> str:
+    """This process's state-rules overlays as the notebook's ``rules_overlay`` parameter: the
+    resolved files (``os.pathsep``-separated), ``""`` for none. Passed to every report, so the
+    executed notebook records the overlays it used and a kernel elsewhere uses the same."""
+    from msomodel.rules import overlays_from_env
+
+    return os.pathsep.join(str(Path(p).resolve()) for p in overlays_from_env())
+
+
 def render_one(
     scenario_path: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -105,6 +114,8 @@ def render_one(
     notebook) and a sidecar saying "failed" are written, and the result carries the error naming
     the scenario file and the failing cell (or the file that could not be written).
     ``prestart_next`` boots a kernel for this process's next report while this one runs.
+    The notebook's ``rules_overlay`` is this process's :func:`overlay_setting` unless
+    ``parameters`` give one.
     """
     import papermill
 
@@ -123,7 +134,8 @@ def render_one(
     own_run = run_id is None
     run_id = run_id or new_run_id()
     result = RenderResult(scenario_path=os.fspath(scenario_path), slug=slug)
-    params = plain({"scenario_path": scenario, **(parameters or {})})
+    params = plain({"scenario_path": scenario, "rules_overlay": overlay_setting(),
+                    **(parameters or {})})
     quiet_logs()
     pool = process_pool(kernel_name)
     stage: Path | None = None

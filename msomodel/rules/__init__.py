@@ -54,8 +54,10 @@ from .loader import (
     OVERLAY_ENV,
     RulesDataError,
     load_rulebook,
+    overlay_key,
     overlays_from_env,
     read_rulebook,
+    use_overlays,
 )
 from .records import (
     Condition,
@@ -126,9 +128,11 @@ __all__ = [
     "lookup",
     "normalise_licence",
     "normalise_state",
+    "overlay_key",
     "overlays_from_env",
     "physician_share",
     "read_rulebook",
     "rule_changes",
     "rules_matrix",
+    "use_overlays",
 ]

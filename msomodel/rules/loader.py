@@ -562,10 +562,27 @@ def read_rulebook(
     return _build(str(p), merged, require_all=require, overlays=tuple(names))
 
 
+def overlay_key(overlays: Sequence[str | os.PathLike[str]]) -> tuple[tuple[Path, int, int], ...]:
+    """The overlays as a cache key: each resolved path with its modification time and size, so
+    an overlay edited during a session (the explorer, a notebook) is read again, not served from
+    the cache. A file that cannot be stat'ed keys as (-1, -1); reading it reports the error."""
+    out = []
+    for o in overlays:
+        p = Path(o).resolve()
+        try:
+            st = p.stat()
+            out.append((p, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((p, -1, -1))
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=16)
-def _cached(path: Path, overlays: tuple[Path, ...]) -> RuleBook:
-    """Once per process; across processes from the user's cache folder (see
-    :mod:`msomodel.rules.cache`), keyed by the hash of every file read and of this code."""
+def _cached(path: Path, versions: tuple[tuple[Path, int, int], ...]) -> RuleBook:
+    """Once per process and overlay version (:func:`overlay_key`); across processes from the
+    user's cache folder (see :mod:`msomodel.rules.cache`), keyed by the hash of every file read
+    and of this code."""
+    overlays = tuple(v[0] for v in versions)
     files = _package_files(path) if path.is_dir() else [path]
     key = disk_cache.key([*files, *overlays], label=(str(path), *map(str, overlays)))
     found = disk_cache.get(key) if key else None
@@ -581,7 +598,8 @@ def load_rulebook(
     *,
     overlays: Sequence[str | os.PathLike[str]] | None = None,
 ) -> RuleBook:
-    """Return the validated rule book, read once per path and overlay list, and cached.
+    """Return the validated rule book, read once per path and overlay list (and again when an
+    overlay file changes), and cached.
 
     With no ``path`` the bundled data directory (``msomodel/rules/data``) is used.
     ``overlays`` are override files (e.g. counsel's reading for one client) in the same
@@ -595,7 +613,21 @@ def load_rulebook(
     base = Path(path).resolve() if path is not None else DEFAULT_PATH
     if overlays is None:
         overlays = overlays_from_env()
-    return _cached(base, tuple(Path(o).resolve() for o in overlays))
+    return _cached(base, overlay_key(overlays))
+
+
+def use_overlays(setting: str | None) -> None:
+    """Set this process's overlays (``MSOMODEL_RULES_OVERLAY``) from a report notebook's
+    ``rules_overlay`` parameter: ``None`` leaves the environment as it is; a string (files
+    separated by ``os.pathsep``, ``""`` for none) replaces it. ``msomodel report`` always passes
+    its own setting, so a report rendered on a Dask worker uses the overlays of the batch that
+    asked for it, not the worker's."""
+    if setting is None:
+        return
+    if setting.strip():
+        os.environ[OVERLAY_ENV] = setting
+    else:
+        os.environ.pop(OVERLAY_ENV, None)
 
 
 def overlays_from_env(environ: dict[str, str] | None = None) -> tuple[str, ...]:

@@ -95,11 +95,12 @@ def _clip(text: str, limit: int = 60, quote: bool = True) -> str:
 
 @lru_cache(maxsize=64)
 def _condition_ids(state: str | None, licence: str | None, on: dt.date,
-                   overlays: tuple[str, ...]) -> frozenset[str]:
+                   overlays: tuple[tuple[Any, int, int], ...]) -> frozenset[str]:
+    # ``overlays`` is rules.overlay_key(...): an overlay edited since is a new key.
     if state is None or licence is None:
         return frozenset()
-    found = rules.assess_structures(state, licence, on=on,
-                                    rulebook=rules.load_rulebook(overlays=overlays))
+    book = rules.load_rulebook(overlays=[o[0] for o in overlays])
+    found = rules.assess_structures(state, licence, on=on, rulebook=book)
     return frozenset(c.id for f in found.values() for c in f.conditions)
 
 
@@ -108,7 +109,8 @@ def applicable_condition_ids(owner: "Owner | None", on: dt.date) -> frozenset[st
     (by the rule book in use: the package data and any ``MSOMODEL_RULES_OVERLAY``)."""
     if owner is None:
         return frozenset()
-    return _condition_ids(owner.state, owner.licence, on, rules.overlays_from_env())
+    return _condition_ids(owner.state, owner.licence, on,
+                          rules.overlay_key(rules.overlays_from_env()))
 
 
 # --------------------------------------------------------------------------- finance
@@ -386,6 +388,7 @@ class Scenario(Model):
     _provenance: list[dict[str, Any]] | None = PrivateAttr(None)
     _sources: dict[str, str] | None = PrivateAttr(None)  # input path -> source (cache)
     _tree: dict[str, Any] | None = PrivateAttr(None)  # the file as loaded, bases merged in
+    _marks: dict[Any, Any] | None = PrivateAttr(None)  # path -> (extends chain, line/column)
 
     @model_validator(mode="after")
     def _check(self) -> "Scenario":
