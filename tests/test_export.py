@@ -425,6 +425,20 @@ def test_inputs_sheet_lists_every_input(workbooks, results):
             assert r[3].value.startswith("model constant: ") and len(r[3].value) > 20, r[3].value
             if isinstance(r[1].value, float) and r[1].value >= 1e299:
                 assert r[1].number_format.startswith('[>=1E+299]"none"'), (name, r[0].value)
+        # the inputs no formula reads: every one with a unit that reads after its value ("1
+        # month", "yes/no"), and numbers and words aligned alike in one column
+        rest = [r for r in ws.iter_rows(min_row=other + 6) if r[4].value]
+        assert rest, name
+        for r in rest:
+            assert r[2].value, (name, r[4].value)
+            assert r[1].alignment.horizontal == "right", (name, r[4].value)
+            if r[1].value in ("yes", "no"):
+                assert r[2].value == "yes/no", (name, r[4].value)
+            if r[1].value == 1:
+                assert not r[2].value.endswith(("months", "years")), (name, r[4].value)
+        for r in ws.iter_rows(min_row=6, max_row=other + 4):
+            if r[1].value == 1 and isinstance(r[2].value, str):
+                assert not r[2].value.endswith(" months") and r[2].value != "months", r[4].value
 
 
 def test_cli_writes_and_rejects_bad_input(tmp_path, capsys):

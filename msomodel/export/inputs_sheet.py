@@ -77,6 +77,8 @@ def plain_label(path: str) -> str:
         parts = parts[1:]
 
     def words(p: str) -> str:
+        if p.isdigit():  # an unnamed list item (owner.ownership.0): counted from one
+            return f"no. {int(p) + 1}"
         return " ".join(_WORDS.get(w, w) for w in p.split("_"))
 
     text = ": ".join(words(p) for p in parts)
@@ -125,7 +127,7 @@ class InputsSheet:
             value = float(inputs.arrays[targets[0][0]][targets[0][1]])
             unit = ("1 = yes, 0 = no" if a and isinstance(a.value, bool)
                     else (a.unit if a and a.unit else schema_unit(path)))
-            self._write_row(row, plain_label(path), value, unit,
+            self._write_row(row, plain_label(path), value, counted(value, unit),
                             a.source if a else "model default", path)
             for name, idx in targets:
                 self.cells.setdefault((name, idx), self._addr(row))
@@ -231,18 +233,32 @@ class InputsSheet:
             if path in self.used_paths:
                 continue
             self.ws.write(row, 0, plain_label(path), self.f["text"])
-            value = a.value
+            value, unit = a.value, a.unit or schema_unit(path)
             if isinstance(value, bool):
-                self.ws.write_string(row, 1, "yes" if value else "no", self.f["text"])
+                self.ws.write_string(row, 1, "yes" if value else "no", self.f["documented"])
+                unit = "yes/no"
             elif isinstance(value, (int, float)):
-                self.ws.write_number(row, 1, float(value), self.f["text"])
+                self.ws.write_number(row, 1, float(value), self.f["documented"])
             else:
-                self.ws.write_string(row, 1, str(value), self.f["text"])
-            self.ws.write(row, 2, a.unit, self.f["text"])
+                self.ws.write_string(row, 1, str(value), self.f["documented"])
+            self.ws.write(row, 2, counted(value, unit), self.f["text"])
             self.ws.write(row, 3, a.source, self.f["text"])
             self.ws.write(row, 4, path, self.f["path"])
             row += 1
         self.ws.freeze_panes(4, 1)
+
+
+#: Units that read in the singular for a value of one ("1 month", not "1 months").
+_COUNTED = {"months": "month", "years": "year", "days": "day", "hours": "hour",
+            "weeks": "week", "sites": "site"}
+
+
+def counted(value: object, unit: str | None) -> str:
+    """``unit`` as it reads after ``value``: singular for exactly one."""
+    unit = unit or ""
+    if not isinstance(value, bool) and isinstance(value, (int, float)) and value == 1:
+        return _COUNTED.get(unit, unit)
+    return unit
 
 
 def _datetime(d):

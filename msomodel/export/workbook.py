@@ -50,6 +50,8 @@ def _formats(wb: xlsxwriter.Workbook) -> dict:
         "path": add({"font_color": "#7F7F7F", "font_size": 8}),
         "input": add({"bg_color": "#FFF2CC", "num_format": "#,##0.00####"}),
         "input_none": add({"bg_color": "#FFF2CC", "num_format": '[>=1E+299]"none";#,##0.00####'}),
+        # a documented input no formula reads: no input fill, numbers and words aligned alike
+        "documented": add({"align": "right", "num_format": "#,##0.00####"}),
         "money": add({"num_format": "#,##0;[Red]-#,##0"}),
         "number": add({"num_format": "#,##0.00"}),
         "integer": add({"num_format": "0"}),

@@ -263,8 +263,10 @@ def _tolerant_licence(cls: type, value: Any) -> Any:
 
 
 class Ownership(Model):
-    licence: Literal["physician", "np", "pa", "rn", "none"]
-    share: Fraction
+    licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
+        description="This owner's licence ('none' for a lay owner; full names accepted)."
+    )
+    share: Fraction = Field(description="This owner's share of the practice [fraction].")
 
     _licence = field_validator("licence", mode="before")(_tolerant_licence)
 
