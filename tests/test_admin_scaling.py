@@ -162,13 +162,27 @@ def test_scaling_is_for_administrative_roles_with_room(tmp_path):
             _compare(tmp_path, _data(bad))
 
 
-def test_export_refuses_scaled_roles(tmp_path, capsys):
+def test_the_workbook_scales_the_role_by_formula_to_the_cent(tmp_path, capsys):
+    """The export writes the visits, the FTE needed so far and the role's FTE as formulas;
+    LibreOffice's recalculation gives the hand-worked payroll and every figure of the engine."""
+    from tests.test_export import check, need_soffice, read_figures, recalculate
+
+    need_soffice()
     path = tmp_path / "case.yaml"
     path.write_text(yaml.safe_dump(_data()))
-    assert export_main([str(path), "-o", str(tmp_path / "out.xlsx"), "--trials", "0"]) == 2
-    err = capsys.readouterr().err
-    assert "case.yaml" in err and "scales_with" in err and "workbook formulas" in err
-    assert not (tmp_path / "out.xlsx").exists()
+    out = tmp_path / "out.xlsx"
+    assert export_main([str(path), "-o", str(out), "--trials", "0"]) == 0, capsys.readouterr()
+    recalculated = recalculate(out, tmp_path)
+    doc = msomodel.compare(msomodel.load_scenario(path), trials=0).to_dict()
+    check(read_figures(recalculated), doc)
+    import openpyxl
+
+    ws = openpyxl.load_workbook(recalculated, data_only=True)["Self-managed"]
+    [row] = [r for r in ws.iter_rows() if r[0].value and r[0].value.endswith(
+        ": staff, administrative")]
+    np.testing.assert_allclose([c.value for c in row[2:2 + len(ADMIN)]], ADMIN, atol=0.005)
+    [fte] = [r for r in ws.iter_rows() if r[0].value and "admin FTE (at least" in r[0].value]
+    assert [c.value for c in fte[3:6]] == [1.0, 1.5, 2.0]
 
 
 def test_monte_carlo_samples_the_scaling(tmp_path):

@@ -364,6 +364,15 @@ VARIANTS = {
         "finance": {"loan": None, "horizon_months": 30, "cash_reserve": 0,
                     "working_capital": {"inventory_days": 0, "payables_days": 0,
                                         "prepaid_share": 0}}}),
+    # the front desk follows treatment visits (every option: software keeps a share of the
+    # admin hours, the MSO takes roles over), and a cost-plus MSO fee bills the scaled payroll
+    "admin_scales_with_visits": ("florida_entrepreneur_five_sites.yaml", {
+        "site_defaults": {"staffing": {"roles": [
+            {"name": "front_desk", "scales_with": {"visits_per_fte": 180, "step_fte": 0.5,
+                                                   "max_fte": 3}},
+            {"name": "billing_admin", "scales_with": {"visits_per_fte": 400, "step_fte": 0.25,
+                                                      "max_fte": 1.5}}]}},
+        "mso": {"fee": {"type": "cost_plus", "markup": 0.12}}}),
     "no_capacity_late_opening": ("texas_rn_single_site.yaml", {
         "site_defaults": {"capacity": None},
         "sites": [{"name": "Austin", "open_month": 4, "ramp_months": 0}]}),

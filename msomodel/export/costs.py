@@ -120,13 +120,17 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     # -- staff -------------------------------------------------------------------------------
     clinical, admin, taken = [], [], []
     v_clin, v_adm, v_taken = [], [], []
+    visits: list = []  # the site's treatment visits row, written once if a role scales with them
     for r in range(len(inputs.roles)):
         if ("fte", (s, r)) not in inp.cells:
             continue
         name = inputs.roles[r]
         load = f"(1+{R('load', s, r)})"
         lines = [j for j in rv.lines if x["comm_mask"][s, r, j] > 0]
-        base = ((x["hourly"][s, r] * x["hours"][s, r] + x["salary"][s, r] / 12.0) * x["fte"][s, r]
+        fte, v_fte = R("fte", s, r), x["fte"][s, r]
+        if x["scale_on"][s, r] > 0:  # headcount follows the treatment visits
+            fte, v_fte = _scaled_fte(ms, inp, inputs, s, r, rv, ctx, visits)
+        base = ((x["hourly"][s, r] * x["hours"][s, r] + x["salary"][s, r] / 12.0) * v_fte
                 * x["wage_mult"] * (1 + x["load"][s, r]))
         v = base * (1 + x["raise"][s, r]) ** y * rv.v_open + (
             x["comm_rate"][s, r] * x["prod_share"][s, r] * (1 + x["load"][s, r])
@@ -136,8 +140,8 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         row = ms.line(
             f"{site}: {name.replace('_', ' ')} pay (loaded{', with commission' if lines else ''})",
             lambda k: (f"({R('hourly', s, r)}*{R('hours', s, r)}+{R('salary', s, r)}/12)*"
-                       f"{R('fte', s, r)}*WageMultiplier*{load}*{_esc(R('raise', s, r), k)}*"
-                       f"{ms.cell(op, k)}"
+                       f"{fte if isinstance(fte, str) else ms.cell(fte, k)}*WageMultiplier*"
+                       f"{load}*{_esc(R('raise', s, r), k)}*{ms.cell(op, k)}"
                        + commission.format(**{f"l{j}": ms.cell(rv.revenue[j], k) for j in lines})),
             v)
         is_admin = x["is_admin"][s, r] > 0
@@ -291,6 +295,39 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         ctx.add("once_option", ms.line(
             f"{site}: {what} (before opening)",
             lambda k: f"IF({when.format(c=col(k))},{R(name)},0)", v), v)
+
+
+def _scaled_fte(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, r: int,
+                rv: SiteRevenue, ctx: Ctx, visits: list) -> tuple[int, np.ndarray]:
+    """An administrative role that follows the site's treatment visits: its FTE row, the most
+    needed so far (``step x ceil(visits / (visits per FTE x step))``), at least ``fte`` and at
+    most ``max_fte``; with its values. ``visits`` holds the site's visits row once written."""
+    R, x, site = inp.ref, ctx.x, inputs.sites[s]
+    if not visits:
+        treat = [j for j in rv.lines if x["is_treatment"][s, j] > 0]
+        v = sum((rv.v_units[j] for j in treat), np.zeros(len(ctx.months)))
+        visits += [ms.line(f"{site}: treatment visits delivered (units of treatment lines)",
+                           lambda k: _sum(ms, [rv.units[j] for j in treat], k), v, fmt="number"),
+                   v]
+    row, v_visits = visits
+    per, step = R("scale_visits", s, r), R("scale_step", s, r)
+    with np.errstate(over="ignore"):
+        v_need = np.maximum.accumulate(np.ceil(v_visits / x["scale_visits"][s, r]
+                                               / x["scale_step"][s, r] - 1e-9)
+                                       * x["scale_step"][s, r])
+    need = ms.next_row
+
+    def needed(k: int) -> str:  # -INT(-y) is ceil(y) for either sign, as numpy's
+        now = f"-INT(-({ms.cell(row, k)}/{per}/{step}-1E-9))*{step}"
+        return now if k == 0 else f"MAX({ms.cell(need, k - 1)},{now})"
+
+    name = inputs.roles[r].replace("_", " ")
+    ms.line(f"{site}: {name} FTE needed by visits (the most so far)", needed, v_need,
+            fmt="number")
+    v = np.maximum(np.minimum(v_need, x["scale_max"][s, r]), x["fte"][s, r])
+    return ms.line(f"{site}: {name} FTE (at least its fte, at most max_fte)",
+                   lambda k: (f"MAX(MIN({ms.cell(need, k)},{R('scale_max', s, r)}),"
+                              f"{R('fte', s, r)})"), v, fmt="number"), v
 
 
 def fee(ms: MonthSheet, inp: InputsSheet, fee_type: str, prefix: str, label: str,

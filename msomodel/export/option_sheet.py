@@ -111,10 +111,6 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     if np.any(x1["hire_on"] > 0):
         raise NotImplementedError("capacity.hiring (providers hired by demand) is not yet written "
                                   "as workbook formulas; export the scenario without it")
-    if np.any(x1["scale_on"] > 0):
-        raise NotImplementedError("staffing.roles[].scales_with (administrative roles scaled by "
-                                  "volume) is not yet written as workbook formulas; export the "
-                                  "scenario without it")
     if np.any(x1["redeem_months"] > 1):
         raise NotImplementedError("service_lines[].redemption_months above 1 (membership credit "
                                   "redeemed over several months) is not yet written as workbook "
