@@ -373,6 +373,12 @@ VARIANTS = {
             {"name": "billing_admin", "scales_with": {"visits_per_fte": 400, "step_fte": 0.25,
                                                       "max_fte": 1.5}}]}},
         "mso": {"fee": {"type": "cost_plus", "markup": 0.12}}}),
+    # providers hired by demand at five sites, under every option (the MSO's uplift and the
+    # software's recovered visits change the demand, so the hires differ by option)
+    "providers_hired_by_demand": ("florida_entrepreneur_five_sites.yaml", {
+        "site_defaults": {"capacity": {"providers": 1, "hiring": {
+            "role": "injector_rn", "trigger_utilisation": 0.9, "max_providers": 2.5,
+            "step_fte": 0.5, "ramp_months": 4}}}}),
     "no_capacity_late_opening": ("texas_rn_single_site.yaml", {
         "site_defaults": {"capacity": None},
         "sites": [{"name": "Austin", "open_month": 4, "ramp_months": 0}]}),

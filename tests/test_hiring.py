@@ -68,3 +68,36 @@ def test_hiring_needs_a_clinical_role_and_room(tmp_path):
         _case(tmp_path, {**HIRE, "role": "admin"})
     with pytest.raises(ScenarioError, match="max_providers"):
         _case(tmp_path, {**HIRE, "max_providers": 0.5})
+
+
+@pytest.mark.parametrize("hiring", [HIRE, {**HIRE, "max_providers": 1.5, "ramp_months": 3,
+                                           "trigger_utilisation": 0.8, "step_fte": 0.5}])
+def test_the_workbook_hires_by_formula_to_the_cent(tmp_path, capsys, hiring):
+    """The export writes the providers needed, hired so far, hired this month and their
+    productive FTE as formulas; LibreOffice's recalculation gives the hand-worked cash flow
+    (the first case) and every figure of the engine (both)."""
+    import openpyxl
+
+    from msomodel.export.cli import main as export_main
+    from tests.test_export import check, need_soffice, read_figures, recalculate
+
+    need_soffice()
+    c = _case(tmp_path, hiring)
+    path = tmp_path / "case.yaml"
+    out = tmp_path / "out.xlsx"
+    assert export_main([str(path), "-o", str(out), "--trials", "0"]) == 0, capsys.readouterr()
+    recalculated = recalculate(out, tmp_path)
+    check(read_figures(recalculated), c.to_dict())
+    ws = openpyxl.load_workbook(recalculated, data_only=True)["Self-managed"]
+    rows = {r[0].value: [v.value for v in r[2:]] for r in ws.iter_rows() if r[0].value}
+    [hired] = [v for k, v in rows.items() if k.endswith("providers hired so far (never let go, "
+                                                         "at most max_providers)")]
+    [productive] = [v for k, v in rows.items() if k.endswith("hires' productive FTE (each "
+                                                             "reaching full over ramp_months)")]
+    if hiring is HIRE:
+        assert hired[:4] == [0, 0, 1, 1] and productive[:4] == [0, 0, 0.5, 1]
+        net = rows["Net cash flow to the owner (equity)"]
+        np.testing.assert_allclose(net[:len(SELF)], SELF, atol=0.005)
+    else:  # month 1: 50 h > 80 % of 60 h; 0.5 x ceil(50 / 48 / 0.5) = 1.5 needed, room 0.5
+        assert hired[:4] == [0, 0.5, 0.5, 0.5]
+        np.testing.assert_allclose(productive[:6], [0, 0.5 / 3, 1 / 3, 0.5, 0.5, 0.5])

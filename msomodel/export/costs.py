@@ -39,6 +39,7 @@ class SiteRevenue:
     v_units: dict[int, np.ndarray]
     v_revenue: dict[int, np.ndarray]
     v_total: np.ndarray
+    hired: tuple[int, np.ndarray] | None = None  # providers hired by demand: row, values
 
 
 @dataclass
@@ -130,6 +131,9 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         fte, v_fte = R("fte", s, r), x["fte"][s, r]
         if x["scale_on"][s, r] > 0:  # headcount follows the treatment visits
             fte, v_fte = _scaled_fte(ms, inp, inputs, s, r, rv, ctx, visits)
+        if rv.hired is not None and x["hire_role"][s, r] > 0:  # each hire: one FTE of the role
+            fte, v_fte = (lambda k, r=r: f"({R('fte', s, r)}+{ms.cell(rv.hired[0], k)})",
+                          x["fte"][s, r] + rv.hired[1])
         base = ((x["hourly"][s, r] * x["hours"][s, r] + x["salary"][s, r] / 12.0) * v_fte
                 * x["wage_mult"] * (1 + x["load"][s, r]))
         v = base * (1 + x["raise"][s, r]) ** y * rv.v_open + (
@@ -140,7 +144,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         row = ms.line(
             f"{site}: {name.replace('_', ' ')} pay (loaded{', with commission' if lines else ''})",
             lambda k: (f"({R('hourly', s, r)}*{R('hours', s, r)}+{R('salary', s, r)}/12)*"
-                       f"{fte if isinstance(fte, str) else ms.cell(fte, k)}*WageMultiplier*"
+                       f"{_at(fte, ms, k)}*WageMultiplier*"
                        f"{load}*{_esc(R('raise', s, r), k)}*{ms.cell(op, k)}"
                        + commission.format(**{f"l{j}": ms.cell(rv.revenue[j], k) for j in lines})),
             v)
@@ -295,6 +299,15 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         ctx.add("once_option", ms.line(
             f"{site}: {what} (before opening)",
             lambda k: f"IF({when.format(c=col(k))},{R(name)},0)", v), v)
+
+
+def _at(fte: str | int | object, ms: MonthSheet, k: int) -> str:
+    """A role's FTE in month ``k``: an input cell, a row of the sheet, or a formula of ``k``."""
+    if isinstance(fte, str):
+        return fte
+    if isinstance(fte, int):
+        return ms.cell(fte, k)
+    return fte(k)  # type: ignore[operator]
 
 
 def _scaled_fte(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, r: int,

@@ -38,6 +38,53 @@ LINES = {"product_cost": "Product cost", "staff_clinical": "Staff: clinical",
                 "conditions": "Licence-condition costs"}
 
 
+def _hiring(ms: MonthSheet, inp: InputsSheet, x: dict, s: int, site: str, dem_row: int,
+            demand: np.ndarray) -> tuple[int, np.ndarray, int, np.ndarray]:
+    """Providers hired by demand (``capacity.hiring``, as :func:`msomodel.operations.hires`):
+    the providers needed, those hired so far (never let go, at most ``max_providers``), this
+    month's hires and their productive FTE, each hire ramping up over ``ramp_months``. Returns
+    (hired row, values, productive row, values)."""
+    R, c, H = inp.ref, col, len(demand) - 1
+    per = f"{R('provider_hours', s)}*{R('utilisation', s)}"
+    step, providers = R("hire_step", s), R("providers", s)
+    v_per = x["provider_hours"][s] * x["utilisation"][s]
+    need = np.ceil(demand / (v_per * x["hire_trigger"][s]) / x["hire_step"][s] - 1e-9) \
+        * x["hire_step"][s]
+    need_row = ms.line(
+        f"{site}: providers needed (hours demanded / (hours x utilisation x trigger), in steps)",
+        lambda k: (f"-INT(-({ms.cell(dem_row, k)}/({per}*{R('hire_trigger', s)})/{step}-1E-9))"
+                   f"*{step}"), need, fmt="number")
+    room = x["hire_max"][s] - x["providers"][s]
+    v_hired = np.clip(np.maximum.accumulate(need - x["providers"][s]), 0.0, room)
+    hired_row = ms.next_row
+
+    def hired(k: int) -> str:  # clipping commutes with the running maximum
+        now = (f"MIN(MAX({ms.cell(need_row, k)}-{providers},0),"
+               f"{R('hire_max', s)}-{providers})")
+        return now if k == 0 else f"MAX({ms.cell(hired_row, k - 1)},{now})"
+
+    ms.line(f"{site}: providers hired so far (never let go, at most max_providers)", hired,
+            v_hired, fmt="number")
+    v_new = tl.increase(v_hired)
+    new_row = ms.line(f"{site}: providers hired this month",
+                      lambda k: (ms.cell(hired_row, k) if k == 0 else
+                                 f"{ms.cell(hired_row, k)}-{ms.cell(hired_row, k - 1)}"),
+                      v_new, fmt="number")
+    ramp = x["hire_ramp"][s]
+    age = np.arange(H + 1)[:, None] - np.arange(H + 1)[None, :] + 1.0
+    v_productive = (np.clip(age / ramp, 0.0, 1.0) * v_new[None, :]).sum(axis=1)
+    rp = R("hire_ramp", s)
+
+    def productive(k: int) -> str:  # sum over hires to date of min(1, months since hire / ramp)
+        age_k = f"({c(k)}$2-$C$2:{c(k)}$2+1)"
+        return (f"SUMPRODUCT({ms.cell(new_row, 0)}:{ms.cell(new_row, k)},"
+                f"({age_k}>={rp})+({age_k}<{rp})*{age_k}/{rp})")
+
+    prod_row = ms.line(f"{site}: hires' productive FTE (each reaching full over ramp_months)",
+                       productive, v_productive, fmt="number")
+    return hired_row, v_hired, prod_row, v_productive
+
+
 @dataclass
 class OptionSheet:
     option: str
@@ -108,9 +155,6 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         em = ms.scalar("Exit multiple", "ExitMultiple", x["exit_multiple"], fmt="number")
 
     # -- volumes and revenue --------------------------------------------------------------------
-    if np.any(x1["hire_on"] > 0):
-        raise NotImplementedError("capacity.hiring (providers hired by demand) is not yet written "
-                                  "as workbook formulas; export the scenario without it")
     if np.any(x1["redeem_months"] > 1):
         raise NotImplementedError("service_lines[].redemption_months above 1 (membership credit "
                                   "redeemed over several months) is not yet written as workbook "
@@ -185,16 +229,30 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                       f"{R('hours_per_unit', s, credit[j])}" for j in credit]
             return "+".join(terms)
 
+        hired = None  # (row, values) of the providers hired so far, where the site hires
         if x["has_capacity"][s] > 0:
             demand = sum(pre_vals[j] * x["hours_per_unit"][s, j] for j in lines) + sum(
                 pre_vals[j] * credit_units(j) * x["hours_per_unit"][s, credit[j]] for j in credit)
             dem_row = ms.line(f"{site}: provider hours demanded (with members' credit)",
                               hours_terms, demand, fmt="number")
-            capacity = x["providers"][s] * x["provider_hours"][s] * x["utilisation"][s]
-            cap_row = ms.line(f"{site}: provider hours available",
-                              lambda k: (f"{R('providers', s)}*{R('provider_hours', s)}*"
-                                         f"{R('utilisation', s)}"),
-                              np.full(H + 1, capacity), fmt="number")
+            def providers(k: int) -> str:
+                return R("providers", s)
+
+            v_providers = np.full(H + 1, x["providers"][s])
+            if x["hire_on"][s] > 0:
+                hired_row, v_hired, productive, v_productive = _hiring(ms, inp, x, s, site,
+                                                                       dem_row, demand)
+                hired = (hired_row, v_hired)
+                v_providers = v_providers + v_productive
+
+                def providers(k: int) -> str:
+                    return f"({R('providers', s)}+{ms.cell(productive, k)})"
+
+            capacity = v_providers * x["provider_hours"][s] * x["utilisation"][s]
+            cap_row = ms.line(f"{site}: provider hours available" + (
+                " (with the hires' productive FTE)" if hired else ""),
+                              lambda k: (f"{providers(k)}*{R('provider_hours', s)}*"
+                                         f"{R('utilisation', s)}"), capacity, fmt="number")
             sc = np.where(demand > capacity, capacity / np.where(demand > 0, demand, 1.0), 1.0)
             if scale is not None:
                 assert np.allclose(sc, scale[0, s])
@@ -233,7 +291,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         site_rv.append(costs.SiteRevenue(
             open_row, site_revenue_rows[-1], lines, units_rows, rev_rows, is_open, units_vals,
             {j: units_vals[j] * x["price"][s, j] * x["price_mult"]
-             * (1 + x["price_growth"][s, j]) ** year0 for j in lines}, total))
+             * (1 + x["price_growth"][s, j]) ** year0 for j in lines}, total, hired))
 
     # -- costs by site -------------------------------------------------------------------------
     friendly = bool(p.entities)
