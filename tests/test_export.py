@@ -379,6 +379,12 @@ VARIANTS = {
         "site_defaults": {"capacity": {"providers": 1, "hiring": {
             "role": "injector_rn", "trigger_utilisation": 0.9, "max_providers": 2.5,
             "step_fte": 0.5, "ramp_months": 4}}}}),
+    # a cost-plus management fee whose base takes the owner's MSO's overhead, depreciation and
+    # loan interest, shared by the open sites (five sites opening at different months)
+    "management_fee_on_company_costs": ("florida_entrepreneur_five_sites.yaml", {
+        "structure": {"friendly_pc": {"management_fee": {
+            "type": "cost_plus", "markup": 0.15,
+            "cost_base_includes": ["overhead", "depreciation", "interest"]}}}}),
     "no_capacity_late_opening": ("texas_rn_single_site.yaml", {
         "site_defaults": {"capacity": None},
         "sites": [{"name": "Austin", "open_month": 4, "ramp_months": 0}]}),

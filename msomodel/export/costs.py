@@ -56,6 +56,9 @@ class Ctx:
     admin_keep: str | None = None     # software: share of admin hours still paid
     v_admin_keep: float = 1.0
     credit: dict = field(default_factory=dict)  # membership line -> (treatment, units fn, ref)
+    #: the owner's MSO's company costs in a cost-plus management fee's base, shared by the open
+    #: sites: (row, values, sites-operating row, its values); None where none is included
+    shared: tuple | None = None
     rows: dict[str, list[int]] = field(default_factory=dict)
     values: dict[str, list[np.ndarray]] = field(default_factory=dict)
 
@@ -259,11 +262,18 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
             if key in ctx.rows and len(ctx.rows[key]) == len(ctx.rows["staff_admin"]):
                 extra.append(ctx.rows[key][-1])
                 v_base = v_base + ctx.values[key][-1]
+        shared = None  # (company-costs row, sites-operating row)
+        if ctx.shared is not None:  # this site's equal share among the open sites
+            row, v_shared, n_row, v_n = ctx.shared
+            v_base = v_base + v_shared * rv.v_open / np.maximum(v_n, 1.0)
+            shared = (row, n_row)
         cb = ms.line(f"{site}: the owner's MSO's cost base (admin staff, its running costs, "
-                     "third-party fees)",
+                     "third-party fees" + (", its share of company costs" if shared else "") + ")",
                      lambda k: parts.format(a=ms.cell(base_rows[0], k), o=ms.cell(opex, k),
                                             p=ms.cell(ctx.rows["pc_opex"][-1], k))
-                     + "".join(f"+{ms.cell(r, k)}" for r in extra), v_base)
+                     + "".join(f"+{ms.cell(r, k)}" for r in extra)
+                     + (f"+{ms.cell(shared[0], k)}*{ms.cell(op, k)}/MAX({ms.cell(shared[1], k)},1)"
+                        if shared else ""), v_base)
         before = None
         if inputs.mgmt_fee_type == "sweep":
             keys = ("product_cost", "staff_clinical", "pc_opex", "structuring", "conditions")

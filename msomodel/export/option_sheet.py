@@ -159,9 +159,6 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         raise NotImplementedError("service_lines[].redemption_months above 1 (membership credit "
                                   "redeemed over several months) is not yet written as workbook "
                                   "formulas; export the scenario without it")
-    if any(np.any(x1[f"mf_inc_{k}"] > 0) for k in ("overhead", "depreciation", "interest")):
-        raise NotImplementedError("management_fee.cost_base_includes is not yet written as "
-                                  "workbook formulas; export the scenario without it")
     shared = prepare(x1, H)
     if option == "mso":
         steady, _, scale, _ = volumes(x1, shared, np.zeros((1, len(inputs.sites))),
@@ -314,6 +311,17 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             "Share of admin hours still paid: (1 - offer's saving)/(1 - existing tool's saving)",
             f"(1-{R('sw_admin_saved')})/MAX(1-{R('base_admin_saved')},1E-9)", ctx.v_admin_keep,
             fmt="pct")
+    if friendly and any(x[f"mf_inc_{k}"] > 0 for k in ("overhead", "depreciation", "interest")):
+        v = (x["mf_inc_overhead"] * x["mso_overhead"] * (n_open > 0)
+             + x["mf_inc_depreciation"] * capital.values["depreciation"]
+             + x["mf_inc_interest"] * capital.values["interest"])
+        ctx.shared = (ms.line(
+            "Owner's MSO company costs the MSA adds to the cost base (overhead, depreciation, "
+            "interest, as cost_base_includes lists; 1 = included)",
+            lambda k: (f"{R('mf_inc_overhead')}*{R('mso_overhead')}*"
+                       f"IF({ms.cell(open_sites, k)}>0,1,0)+{R('mf_inc_depreciation')}*"
+                       f"{capital.ref('depreciation', k)}+{R('mf_inc_interest')}*"
+                       f"{capital.ref('interest', k)}"), v), v, open_sites, n_open)
     for s, rv in enumerate(site_rv):
         ctx.credit = site_credit[s]
         costs.site_costs(ms, inp, inputs, s, rv, ctx)
