@@ -385,6 +385,11 @@ VARIANTS = {
         "structure": {"friendly_pc": {"management_fee": {
             "type": "cost_plus", "markup": 0.15,
             "cost_base_includes": ["overhead", "depreciation", "interest"]}}}}),
+    # members' credit redeemed over four months at five sites under the friendly PC (the PC
+    # owes the unredeemed credit), with a percentage MSO fee on recognised revenue
+    "membership_credit_over_months": ("florida_entrepreneur_five_sites.yaml", {
+        "site_defaults": {"service_lines": [{"name": "memberships", "redemption_months": 4}]},
+        "mso": {"fee": {"type": "percentage", "percent": 0.08}}}),
     "no_capacity_late_opening": ("texas_rn_single_site.yaml", {
         "site_defaults": {"capacity": None},
         "sites": [{"name": "Austin", "open_month": 4, "ramp_months": 0}]}),

@@ -177,13 +177,37 @@ def test_period_is_for_memberships_and_whole_months(tmp_path):
         assert "case.yaml" in str(err.value)
 
 
-def test_export_refuses_a_redemption_period(tmp_path, capsys):
-    path = tmp_path / "case.yaml"
-    path.write_text(yaml.safe_dump(_data(redemption_months=3)))
-    assert export_main([str(path), "-o", str(tmp_path / "out.xlsx"), "--trials", "0"]) == 2
-    err = capsys.readouterr().err
-    assert "case.yaml" in err and "redemption_months" in err and "workbook formulas" in err
-    assert not (tmp_path / "out.xlsx").exists()
+@pytest.mark.parametrize("capacity", [None, 60.0, 75.0])
+def test_the_workbook_spreads_the_credit_by_formula_to_the_cent(tmp_path, capsys, capacity):
+    """Dues billed, revenue and the credit's cost recognised over the redemption months, the
+    dues not yet recognised in deferred revenue, and under a binding cap the members admitted
+    by the tightest redemption month: formulas that LibreOffice recalculates to the hand-worked
+    cash flow (no cap) and to every figure of the engine (each case)."""
+    import openpyxl
+
+    from tests.test_export import check, need_soffice, read_figures, recalculate
+
+    need_soffice()
+    data = _data(capacity=capacity, redemption_months=3)
+    c = _compare(tmp_path, data)
+    path, out = tmp_path / "case.yaml", tmp_path / "out.xlsx"
+    assert export_main([str(path), "-o", str(out), "--trials", "0"]) == 0, capsys.readouterr()
+    recalculated = recalculate(out, tmp_path)
+    check(read_figures(recalculated), c.to_dict())
+    ws = openpyxl.load_workbook(recalculated, data_only=True)["Self-managed"]
+    rows = {r[0].value: [v.value for v in r[2:]] for r in ws.iter_rows() if r[0].value}
+    if capacity is None:
+        np.testing.assert_allclose(rows["Net cash flow to the owner (equity)"][:len(SELF)], SELF,
+                                   atol=0.005)
+        [recognised] = [v for k, v in rows.items() if k.startswith("Only: members revenue (")]
+        np.testing.assert_allclose(recognised[1:6], [500 / 3, 1250 / 3, 750, 2750 / 3, 1000],
+                                   atol=0.005)
+        [owed] = [v for k, v in rows.items() if "members dues billed, not yet" in k]
+        np.testing.assert_allclose(owed[1:6], [1000 / 3, 2000 / 3, 2750 / 3, 1000, 1000],
+                                   atol=0.005)
+    else:  # the cap binds: fewer members admitted in the months before a tight one
+        [admitted] = [v for k, v in rows.items() if "share of members admitted" in k]
+        assert min(admitted[1:]) < 1
 
 
 def test_monte_carlo_samples_the_period(tmp_path):

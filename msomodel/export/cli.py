@@ -81,9 +81,6 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INPUT
     try:
         build(result, out)
-    except NotImplementedError as exc:
-        print(f"{args.scenario}: {exc}", file=sys.stderr)
-        return EXIT_INPUT
     except OSError as exc:
         print(f"{out}: could not write the workbook: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_INPUT

@@ -23,6 +23,7 @@ import numpy as np
 from msomodel.export.grid import MonthSheet, col
 from msomodel.export.inputs_sheet import InputsSheet
 from msomodel.inputs import ModelInputs
+from msomodel.operations import spread
 from msomodel.scenario import OPTIONS
 
 
@@ -40,6 +41,9 @@ class SiteRevenue:
     v_revenue: dict[int, np.ndarray]
     v_total: np.ndarray
     hired: tuple[int, np.ndarray] | None = None  # providers hired by demand: row, values
+    #: membership lines recognised as their credit is redeemed: line -> (dues-billed row, its
+    #: values, (k cell, k)); ``revenue`` then holds the recognised rows
+    billed: dict[int, tuple[int, np.ndarray, tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -87,25 +91,34 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     # -- product cost ----------------------------------------------------------------------
     cost_rows, v_cost, disc_rows = [], [], []
     for j in rv.lines:
-        v = (rv.v_revenue[j] * x["cost_frac"][s, j]
+        # a line recognised as its credit is redeemed: its cost as billed, then spread the same way
+        rev_row, v_rev = (rv.billed[j][:2] if j in rv.billed else (rv.revenue[j], rv.v_revenue[j]))
+        v = (v_rev * x["cost_frac"][s, j]
              + rv.v_units[j] * x["cost_unit"][s, j] * (1 + x["cost_growth"][s, j]) ** y)
         extra = None
         if j in ctx.credit:  # members' credit costs the treatment's product
             t, units_of, _ = ctx.credit[j]
-            v = v + (rv.v_revenue[j] * x["redeem_share"][s, j] * x["cost_frac"][s, t]
+            v = v + (v_rev * x["redeem_share"][s, j] * x["cost_frac"][s, t]
                      + rv.v_units[j] * units_of(j) * x["cost_unit"][s, t]
                      * (1 + x["cost_growth"][s, t]) ** y)
 
-            def extra(k, j=j, t=t, units_of=units_of):
-                return (f"+{ms.cell(rv.revenue[j], k)}*{R('redeem_share', s, j)}*"
+            def extra(k, j=j, t=t, units_of=units_of, rev_row=rev_row):
+                return (f"+{ms.cell(rev_row, k)}*{R('redeem_share', s, j)}*"
                         f"{R('cost_frac', s, t)}+{ms.cell(rv.units[j], k)}*{units_of(j, k)}*"
                         f"{R('cost_unit', s, t)}*{_esc(R('cost_growth', s, t), k)}")
         row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost"
-                      + (" (with the treatments members redeem)" if extra else ""),
-                      lambda k, j=j, extra=extra: (
-                          f"{ms.cell(rv.revenue[j], k)}*{R('cost_frac', s, j)}+"
+                      + (" (with the treatments members redeem)" if extra else "")
+                      + (", as billed" if j in rv.billed else ""),
+                      lambda k, j=j, extra=extra, rev_row=rev_row: (
+                          f"{ms.cell(rev_row, k)}*{R('cost_frac', s, j)}+"
                           f"{ms.cell(rv.units[j], k)}*{R('cost_unit', s, j)}*"
                           f"{_esc(R('cost_growth', s, j), k)}" + (extra(k) if extra else "")), v)
+        if j in rv.billed:
+            k_ref, kv = rv.billed[j][2]
+            v = spread(v, np.asarray(kv))
+            row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost (as the "
+                          "credit is redeemed, over redemption_months)",
+                          lambda k, row=row, k_ref=k_ref: ms.spread(row, k_ref, k), v)
         cost_rows.append(row)
         v_cost.append(v)
         if x["discountable"][s, j] > 0:

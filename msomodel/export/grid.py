@@ -61,6 +61,14 @@ class MonthSheet:
         b = xl_rowcol_to_cell(row, FIRST_COL + self.horizon, row_abs=True, col_abs=True)
         return f"{quote(self.name)}!{a}:{b}" if sheet else f"{a}:{b}"
 
+    def spread(self, row: int, k_ref: str, m: int) -> str:
+        """Month ``m``'s part of ``row``'s amounts when each is spread evenly over its month and
+        the k - 1 after it (:func:`msomodel.operations.spread`; k in cell ``k_ref``, rounded, at
+        least 1): the sum of the last k months / k."""
+        kk = f"MAX(ROUND({k_ref},0),1)"
+        span = self.span(row)
+        return f"SUM(INDEX({span},1,MAX(1,{m + 2}-{kk})):INDEX({span},1,{m + 1}))/{kk}"
+
     def heading(self, text: str) -> int:
         self.next_row += 1
         row = self.next_row

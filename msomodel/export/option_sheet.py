@@ -24,7 +24,7 @@ from msomodel.export.capital_sheet import Capital
 from msomodel.export.grid import MonthSheet, col
 from msomodel.export.inputs_sheet import InputsSheet
 from msomodel.inputs import ModelInputs
-from msomodel.operations import prepare, volumes
+from msomodel.operations import prepare, spread, volumes
 from msomodel.options import Projection
 from msomodel.options.software import beyond
 from msomodel.options.statements import statements as engine_statements
@@ -155,10 +155,6 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         em = ms.scalar("Exit multiple", "ExitMultiple", x["exit_multiple"], fmt="number")
 
     # -- volumes and revenue --------------------------------------------------------------------
-    if np.any(x1["redeem_months"] > 1):
-        raise NotImplementedError("service_lines[].redemption_months above 1 (membership credit "
-                                  "redeemed over several months) is not yet written as workbook "
-                                  "formulas; export the scenario without it")
     shared = prepare(x1, H)
     if option == "mso":
         steady, _, scale, _ = volumes(x1, shared, np.zeros((1, len(inputs.sites))),
@@ -173,6 +169,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
         steady, _, scale, _ = volumes(x1, shared, np.zeros((1, len(inputs.sites))), np.ones(1))
     steady = steady[0]
     site_revenue_rows = []
+    dues_rows: list[tuple[int, np.ndarray]] = []  # members' dues billed ahead of recognition
     site_rv: list[costs.SiteRevenue] = []
     site_credit: list[dict] = []
     for s, site in enumerate(inputs.sites):
@@ -220,16 +217,45 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             return (f"{R('redeem_share', s, j)}*{R('price', s, j)}*(1+{R('price_growth', s, j)})"
                     f"^({c(k)}$4-1)/({R('price', s, t)}*(1+{R('price_growth', s, t)})^({c(k)}$4-1))")
 
-        def hours_terms(k: int, s: int = s, credit: dict = credit, pre_rows: dict = pre_rows) -> str:
-            terms = [f"{ms.cell(pre_rows[j], k)}*{R('hours_per_unit', s, j)}" for j in lines]
-            terms += [f"{ms.cell(pre_rows[j], k)}*{credit_units(j, k)}*"
-                      f"{R('hours_per_unit', s, credit[j])}" for j in credit]
-            return "+".join(terms)
+        # membership lines whose credit is redeemed over k > 1 months: line -> (k cell, k)
+        late = {j: (R("redeem_months", s, j), int(max(round(x["redeem_months"][s, j]), 1)))
+                for j in lines if round(x["redeem_months"][s, j]) > 1}
+
+        def line_hours(j: int, k: int, s: int = s, credit: dict = credit,
+                       pre_rows: dict = pre_rows) -> str:
+            """Provider hours line ``j``'s units ask for in month ``k`` (with members' credit)."""
+            out = f"{ms.cell(pre_rows[j], k)}*{R('hours_per_unit', s, j)}"
+            if j in credit:
+                out += (f"+{ms.cell(pre_rows[j], k)}*{credit_units(j, k)}*"
+                        f"{R('hours_per_unit', s, credit[j])}")
+            return out
+
+        def v_line_hours(j: int) -> np.ndarray:
+            out = pre_vals[j] * x["hours_per_unit"][s, j]
+            if j in credit:
+                out = out + pre_vals[j] * credit_units(j) * x["hours_per_unit"][s, credit[j]]
+            return out
+
+        late_hours: dict[int, int] = {}  # late line -> its hours as the credit is redeemed
+        if x["has_capacity"][s] > 0:
+            for j in late:
+                name = inputs.lines[j].replace("_", " ")
+                bought = ms.line(f"{site}: {name} provider hours the credit bought (as billed)",
+                                 lambda k, j=j: line_hours(j, k), v_line_hours(j), fmt="number")
+                late_hours[j] = ms.line(
+                    f"{site}: {name} provider hours as the credit is redeemed "
+                    "(over redemption_months)",
+                    lambda k, j=j, bought=bought: ms.spread(bought, late[j][0], k),
+                    spread(v_line_hours(j), np.asarray(late[j][1])), fmt="number")
+
+        def hours_terms(k: int) -> str:
+            return "+".join(ms.cell(late_hours[j], k) if j in late_hours else line_hours(j, k)
+                            for j in lines)
 
         hired = None  # (row, values) of the providers hired so far, where the site hires
         if x["has_capacity"][s] > 0:
-            demand = sum(pre_vals[j] * x["hours_per_unit"][s, j] for j in lines) + sum(
-                pre_vals[j] * credit_units(j) * x["hours_per_unit"][s, credit[j]] for j in credit)
+            demand = sum((spread(v_line_hours(j), np.asarray(late[j][1])) if j in late
+                          else v_line_hours(j)) for j in lines)
             dem_row = ms.line(f"{site}: provider hours demanded (with members' credit)",
                               hours_terms, demand, fmt="number")
             def providers(k: int) -> str:
@@ -263,32 +289,60 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                 units_rows[j], units_vals[j] = pre_rows[j], pre_vals[j]
                 continue
             capped = x["hours_per_unit"][s, j] > 0 or j in credit
+            if j in late and capped:  # members admitted as the tightest redemption month allows
+                kv = late[j][1]
+                v_sigma = np.array([sc[m:min(m + kv, H + 1)].min() for m in range(H + 1)])
+                sigma = ms.line(
+                    f"{site}: {inputs.lines[j].replace('_', ' ')} share of members admitted "
+                    "(the least capacity scale over their redemption months)",
+                    lambda k, j=j: (f"MIN(INDEX({ms.span(scale_row)},1,{k + 1}):INDEX("
+                                    f"{ms.span(scale_row)},1,MIN({k}+MAX(ROUND({late[j][0]},0),1),"
+                                    f"{H + 1})))"), v_sigma, fmt="pct")
+                units_vals[j] = pre_vals[j] * v_sigma
+                units_rows[j] = ms.line(
+                    f"{site}: {inputs.lines[j].replace('_', ' ')} members admitted",
+                    lambda k, j=j, sigma=sigma: f"{ms.cell(pre_rows[j], k)}*{ms.cell(sigma, k)}",
+                    units_vals[j], fmt="number")
+                continue
             units_vals[j] = pre_vals[j] * (sc if capped else 1.0)
             units_rows[j] = ms.line(
                 f"{site}: {inputs.lines[j].replace('_', ' ')} units sold",
                 (lambda k, j=j: f"{ms.cell(pre_rows[j], k)}*{ms.cell(scale_row, k)}") if j in credit
                 else (lambda k, j=j: (f"{ms.cell(pre_rows[j], k)}*IF({R('hours_per_unit', s, j)}>0,"
                                       f"{ms.cell(scale_row, k)},1)")), units_vals[j], fmt="number")
-        first = ms.next_row
         total = np.zeros(H + 1)
+        rev_rows, rev_vals, billed = {}, {}, {}
         for j in lines:
+            name = inputs.lines[j].replace("_", " ")
             v = units_vals[j] * x["price"][s, j] * x["price_mult"] * (
                 1 + x["price_growth"][s, j]) ** year0
+            row = ms.line(f"{site}: {name} " + ("dues billed" if j in late else "revenue"),
+                          lambda k, j=j: (f"{ms.cell(units_rows[j], k)}*{R('price', s, j)}*"
+                                          f"PriceMultiplier*(1+{R('price_growth', s, j)})"
+                                          f"^({c(k)}$4-1)"), v)
+            if j in late:  # revenue as the credit is redeemed; the rest is owed to members
+                billed[j] = (row, v, late[j])
+                v_rec = spread(v, np.asarray(late[j][1]))
+                rec = ms.line(f"{site}: {name} revenue (recognised as the credit is redeemed, "
+                              "over redemption_months)",
+                              lambda k, row=row, j=j: ms.spread(row, late[j][0], k), v_rec)
+                dues = ms.next_row
+                dues_rows.append((ms.line(
+                    f"{site}: {name} dues billed, not yet recognised (month end)",
+                    lambda k, row=row, rec=rec, dues=dues: (
+                        f"{ms.cell(row, k)}-{ms.cell(rec, k)}" if k == 0 else
+                        f"{ms.cell(dues, k - 1)}+{ms.cell(row, k)}-{ms.cell(rec, k)}"),
+                    np.cumsum(v - v_rec)), np.cumsum(v - v_rec)))
+                row, v = rec, v_rec
+            rev_rows[j], rev_vals[j] = row, v
             total = total + v
-            ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} revenue",
-                    lambda k, j=j: (f"{ms.cell(units_rows[j], k)}*{R('price', s, j)}*"
-                                    f"PriceMultiplier*(1+{R('price_growth', s, j)})^({c(k)}$4-1)"),
-                    v)
-        last = ms.next_row - 1
-        rev_rows = dict(zip(lines, range(first, last + 1), strict=True))
-        site_revenue_rows.append(ms.line(f"{site}: revenue",
-                                         lambda k: f"SUM({ms.cell(first, k)}:{ms.cell(last, k)})",
-                                         total, fmt="total"))
+        site_revenue_rows.append(ms.line(
+            f"{site}: revenue", lambda k: "+".join(ms.cell(rev_rows[j], k) for j in lines),
+            total, fmt="total"))
         site_credit.append({j: (credit[j], credit_units, R) for j in credit})
         site_rv.append(costs.SiteRevenue(
             open_row, site_revenue_rows[-1], lines, units_rows, rev_rows, is_open, units_vals,
-            {j: units_vals[j] * x["price"][s, j] * x["price_mult"]
-             * (1 + x["price_growth"][s, j]) ** year0 for j in lines}, total, hired))
+            rev_vals, total, hired, billed))
 
     # -- costs by site -------------------------------------------------------------------------
     friendly = bool(p.entities)
@@ -466,13 +520,16 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     pcost = values_of("product_cost")
     inv_v = pcost * x["inventory_days"] / (365 / 12)
     pay_v = pcost * x["payables_days"] / (365 / 12)
-    def_v = revenue * x["prepaid_share"] * x["prepaid_days"] / (365 / 12)
+    def_v = revenue * x["prepaid_share"] * x["prepaid_days"] / (365 / 12) + sum(
+        (v for _, v in dues_rows), np.zeros(H + 1))
     inv = ms.line("Inventory (month end)",
                   lambda k: f"{ms.cell(rows['product_cost'], k)}*InventoryDays/{DAYS}", inv_v)
     pay = ms.line("Supplier payables (month end)",
                   lambda k: f"{ms.cell(rows['product_cost'], k)}*PayablesDays/{DAYS}", pay_v)
-    dfr = ms.line("Deferred revenue (month end)",
-                  lambda k: f"{ms.cell(rows['revenue'], k)}*PrepaidShare*PrepaidDays/{DAYS}", def_v)
+    dfr = ms.line("Deferred revenue (month end)" + (
+        ": prepaid treatments and members' dues not yet recognised" if dues_rows else ""),
+                  lambda k: f"{ms.cell(rows['revenue'], k)}*PrepaidShare*PrepaidDays/{DAYS}"
+                  + "".join(f"+{ms.cell(r, k)}" for r, _ in dues_rows), def_v)
     net_wc = inv_v - pay_v - def_v
     nw = ms.line("Net working capital", lambda k: (f"{ms.cell(inv, k)}-{ms.cell(pay, k)}-"
                                                    f"{ms.cell(dfr, k)}"), net_wc)
