@@ -117,7 +117,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
             k_ref, kv = rv.billed[j][2]
             v = spread(v, np.asarray(kv))
             row = ms.line(f"{site}: {inputs.lines[j].replace('_', ' ')} product cost (as the "
-                          "credit is redeemed, over redemption_months)",
+                          "credit is redeemed)",
                           lambda k, row=row, k_ref=k_ref: ms.spread(row, k_ref, k), v)
         cost_rows.append(row)
         v_cost.append(v)

@@ -243,8 +243,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                 bought = ms.line(f"{site}: {name} provider hours the credit bought (as billed)",
                                  lambda k, j=j: line_hours(j, k), v_line_hours(j), fmt="number")
                 late_hours[j] = ms.line(
-                    f"{site}: {name} provider hours as the credit is redeemed "
-                    "(over redemption_months)",
+                    f"{site}: {name} provider hours as the credit is redeemed",
                     lambda k, j=j, bought=bought: ms.spread(bought, late[j][0], k),
                     spread(v_line_hours(j), np.asarray(late[j][1])), fmt="number")
 
@@ -293,8 +292,8 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                 kv = late[j][1]
                 v_sigma = np.array([sc[m:min(m + kv, H + 1)].min() for m in range(H + 1)])
                 sigma = ms.line(
-                    f"{site}: {inputs.lines[j].replace('_', ' ')} share of members admitted "
-                    "(the least capacity scale over their redemption months)",
+                    f"{site}: {inputs.lines[j].replace('_', ' ')} share admitted (least scale "
+                    "over the redemption months)",
                     lambda k, j=j: (f"MIN(INDEX({ms.span(scale_row)},1,{k + 1}):INDEX("
                                     f"{ms.span(scale_row)},1,MIN({k}+MAX(ROUND({late[j][0]},0),1),"
                                     f"{H + 1})))"), v_sigma, fmt="pct")
@@ -323,8 +322,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
             if j in late:  # revenue as the credit is redeemed; the rest is owed to members
                 billed[j] = (row, v, late[j])
                 v_rec = spread(v, np.asarray(late[j][1]))
-                rec = ms.line(f"{site}: {name} revenue (recognised as the credit is redeemed, "
-                              "over redemption_months)",
+                rec = ms.line(f"{site}: {name} revenue (as the credit is redeemed)",
                               lambda k, row=row, j=j: ms.spread(row, late[j][0], k), v_rec)
                 dues = ms.next_row
                 dues_rows.append((ms.line(
