@@ -101,3 +101,34 @@ def test_money_ticks_keep_three_significant_figures(value: float, label: str) ->
     from msomodel.charts.style import MONEY
 
     assert MONEY(value) == label
+
+
+@pytest.mark.parametrize("name", ["california_np_three_sites", "florida_entrepreneur_five_sites",
+                                  "texas_rn_single_site"])
+def test_no_chart_text_runs_past_the_figure(name: str) -> None:
+    """Every label, tick, title and legend of the report's uncertainty and roll-out charts lies
+    inside its figure: California's tornado label ("... less self-managed + software (base
+    $965k)") ran past the right edge and was cut in the PDF."""
+    from pathlib import Path
+
+    import msomodel
+    from msomodel.analysis.montecarlo import simulate
+    from msomodel.analysis.sensitivity import tornado
+    from msomodel.charts import core
+    from msomodel.charts.uncertainty import simulation_chart, tornado_chart
+
+    scenario = msomodel.load_scenario(Path(__file__).parents[1] / "scenarios" / f"{name}.yaml")
+    t = tornado(scenario, scenario.uncertainty, "mso")
+    figures = [tornado_chart(t), tornado_chart(t, "software_only"),
+               simulation_chart(simulate(scenario, None, 200, 1), "mso"),
+               core.rollout(msomodel.compare(scenario, trials=0))]
+    for fig in figures:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        # what is drawn (ticks outside the view are not), in pixels, against the canvas
+        drawn = fig.get_tightbbox(renderer).transformed(fig.dpi_scale_trans)
+        assert drawn.x0 >= -1 and drawn.y0 >= -1, (name, drawn.bounds)
+        assert drawn.x1 <= fig.bbox.width + 1 and drawn.y1 <= fig.bbox.height + 1, (
+            name, [t.get_text() for t in fig.findobj(matplotlib.text.Text)
+                   if t.get_visible() and t.get_window_extent(renderer).x1 > fig.bbox.width],
+            drawn.bounds, fig.bbox.bounds)

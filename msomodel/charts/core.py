@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from msomodel.charts.style import (
     INFEASIBLE_ALPHA,
@@ -181,6 +182,7 @@ def rollout(result: Comparison, option: str = "self_managed") -> Figure:
         ax2 = ax.twinx()
         ax2.plot(years, counts, color="#333", marker="o", lw=1.5, label="Sites open")
         ax2.set_ylim(0, max(counts) + 1)
+        ax2.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole sites
         ax2.set_ylabel("Sites open (end of year)")
         ax2.grid(False)
         ax.yaxis.set_major_formatter(MONEY)

@@ -40,6 +40,14 @@ def _plain(text: str) -> str:
     return text
 
 
+def _wrapped(text: str, width: int = 46) -> str:
+    """An axis label on lines of at most ``width`` characters (the figure keeps its size, so
+    a long one-line label would run past its edge)."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width, break_on_hyphens=False)) or text
+
+
 def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 12) -> Figure:
     """Horizontal bars of the incremental NPV [USD] at each input's low and high value,
     widest swing on top; the vertical line is the base case."""
@@ -67,10 +75,11 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
         ax.xaxis.set_major_formatter(MONEY)
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(f"NPV of {_OUTCOME_NAME[outcome]} less {versus} "
-                      f"(base {_plain(MONEY(base))})")
-        ax.set_title(f"What drives {_OUTCOME_NAME[outcome]}'s lead over {versus}")
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=3)
+        ax.set_xlabel(_wrapped(f"NPV of {_OUTCOME_NAME[outcome]} less {versus} "
+                               f"(base {_plain(MONEY(base))})"))
+        ax.set_title(_wrapped(f"What drives {_OUTCOME_NAME[outcome]}'s lead over {versus}", 42))
+        # below the axis label, however many lines it has (the layout makes room for it)
+        fig.legend(loc="outside lower center", ncol=2)
     return fig
 
 
@@ -143,7 +152,7 @@ def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int =
         twin.spines["right"].set_visible(True)
         twin.grid(False)
         name, versus = _OUTCOME_NAME[outcome], _OUTCOME_NAME[baseline]
-        ax.set_xlabel(f"NPV of {name} less {versus}")
+        ax.set_xlabel(_wrapped(f"NPV of {name} less {versus}", 70))
         ax.set_title(f"P({name} beats {versus}) = {p_win:.0%}  "
                      f"({result.trials:,} trials, seed {result.seed})")
     return fig
