@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import matplotlib
 
@@ -106,10 +107,11 @@ def test_money_ticks_keep_three_significant_figures(value: float, label: str) ->
 @pytest.mark.parametrize("name", ["california_np_three_sites", "florida_entrepreneur_five_sites",
                                   "texas_rn_single_site"])
 def test_no_chart_text_runs_past_the_figure(name: str) -> None:
-    """Every label, tick, title and legend of the report's uncertainty and roll-out charts lies
-    inside its figure: California's tornado label ("... less self-managed + software (base
+    """Every label, tick, title and legend of the report's charts lies inside its figure: California's tornado label ("... less self-managed + software (base
     $965k)") ran past the right edge and was cut in the PDF."""
     from pathlib import Path
+
+    import matplotlib.pyplot as plt
 
     import msomodel
     from msomodel.analysis.montecarlo import simulate
@@ -119,9 +121,11 @@ def test_no_chart_text_runs_past_the_figure(name: str) -> None:
 
     scenario = msomodel.load_scenario(Path(__file__).parents[1] / "scenarios" / f"{name}.yaml")
     t = tornado(scenario, scenario.uncertainty, "mso")
+    result = msomodel.compare(scenario, trials=0)
     figures = [tornado_chart(t), tornado_chart(t, "software_only"),
                simulation_chart(simulate(scenario, None, 200, 1), "mso"),
-               core.rollout(msomodel.compare(scenario, trials=0))]
+               core.rollout(result), core.cumulative_cash_flow(result),
+               core.ebitda_by_year(result), core.fee_bridge(result), core.breakeven_fee(result)]
     for fig in figures:
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
@@ -132,3 +136,24 @@ def test_no_chart_text_runs_past_the_figure(name: str) -> None:
             name, [t.get_text() for t in fig.findobj(matplotlib.text.Text)
                    if t.get_visible() and t.get_window_extent(renderer).x1 > fig.bbox.width],
             drawn.bounds, fig.bbox.bounds)
+        plt.close(fig)
+
+
+def test_a_tall_chart_is_redrawn_to_the_height_the_page_shows() -> None:
+    """print.css shows a chart at most 80 mm tall; a taller figure (the fee bridge: 4.9 in) was
+    shrunk whole to fit, its text with it (to 65 %). figure_html now draws it at that height."""
+    import base64
+    import re
+
+    from msomodel.report.sections.common import FIGURE_MAX_HEIGHT, figure_html
+
+    css = (Path(__file__).parents[1] / "msomodel" / "report" / "print.css").read_text()
+    shown_mm = float(re.search(r"figure\.chart img \{[^}]*max-height: (\d+)mm", css)[1])
+    assert FIGURE_MAX_HEIGHT * 25.4 <= shown_mm
+    with styled():
+        fig, ax = new_figure(7.0, 4.9)
+        ax.barh(range(8), range(8))
+    html = figure_html(fig, title="Tall", dpi=100)
+    png = base64.b64decode(re.search(r'base64,([^"]+)"', html)[1])
+    height_in = Image.open(io.BytesIO(png)).size[1] / 100
+    assert height_in <= shown_mm / 25.4  # shown at its own size: text at its own size

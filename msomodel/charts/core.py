@@ -125,7 +125,7 @@ def fee_bridge(result: Comparison) -> Figure:
         ax.xaxis.set_major_formatter(MONEY)
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
-        ax.set_xlabel(f"Change in EBITDA over {result.horizon} months: self-managed "
+        ax.set_xlabel(f"Change in EBITDA over {result.horizon} months:\nself-managed "
                       f"{_money_text(sm_total)} \u2192 {result.label('mso')} {_money_text(ms_total)}")
         ax.set_title("Where the money goes: fee against savings")
     return fig

@@ -175,9 +175,15 @@ def schema_label(path: str) -> str | None:
     return text[:1].upper() + text[1:] if text else None
 
 
+#: The tallest a chart is drawn [inches]: print.css shows ``figure.chart img`` at most 80 mm
+#: tall, and the crop adds its padding. A taller figure is redrawn at this height rather than
+#: shrunk whole on the page (which shrank its text with it: the fee bridge's labels at 65 %).
+FIGURE_MAX_HEIGHT = 3.0
+
+
 def figure_html(fig: Any, *, title: str | None = None, note: str | None = None,
                 dpi: int = 170, close: bool = True, drop_title: bool = True,
-                max_height: float | None = None, lead: str = "") -> str:
+                max_height: float | None = FIGURE_MAX_HEIGHT, lead: str = "") -> str:
     """A matplotlib figure as an embedded PNG, kept on one page with its heading and note
     (``note`` is HTML).  With a ``title`` the chart's own title is dropped (``drop_title``).
     The figure is drawn once, cropped as ``bbox_inches="tight"`` would
