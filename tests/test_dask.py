@@ -301,3 +301,23 @@ def test_killing_a_worker_mid_batch_still_completes_every_scenario(client, tmp_p
     assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == sorted(
         f"{p.stem}.ipynb" for p in paths)
     assert [row["status"] for row in _csv(batch.index["csv"])] == ["ok"] * 3
+
+
+def test_a_workbook_comes_back_from_the_cluster(client, tmp_path):
+    """--formats xlsx on Dask: the workbook the worker's notebook wrote travels back, with the
+    same cached figures as the local pool's."""
+    import openpyxl
+
+    texas = SCENARIOS / "texas_rn_single_site.yaml"
+    local = render_batch([texas], tmp_path / "local", jobs=1, formats=("xlsx",), progress=False)
+    dask = render_batch([texas], tmp_path / "dask", formats=("xlsx",), progress=False,
+                        scheduler=client)
+
+    def summary(batch) -> list:
+        [result] = batch.results
+        assert result.ok, result.error
+        ws = openpyxl.load_workbook(result.outputs["xlsx"], data_only=True)["Summary"]
+        return [[c.value for c in row] for row in ws.iter_rows()]
+
+    assert summary(dask) == summary(local)
+    assert (tmp_path / "dask" / "texas_rn_single_site.xlsx").is_file()

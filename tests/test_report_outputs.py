@@ -220,3 +220,26 @@ def test_a_dollar_sign_in_names_is_text_not_mathtext(tmp_path: Path) -> None:
     assert result.ok, result.error
     page = (tmp_path / "dollar.html").read_text()
     assert "Cost $5 to $9" in page and "Uptown $5^^$" in page
+
+
+def test_a_report_can_carry_its_workbook_which_recalculates_to_its_figures(tmp_path: Path) -> None:
+    """``--formats ...,xlsx``: the notebook writes the workbook from the very comparison it
+    reports (same trials, seed and rules); LibreOffice recalculates it to that comparison's every
+    figure, the index links it, and a re-run without xlsx removes it (one set per client)."""
+    import msomodel
+    from tests.test_export import check, need_soffice, read_figures, recalculate
+
+    need_soffice()
+    texas = ROOT / "scenarios" / "texas_rn_single_site.yaml"
+    code = run_report_command([str(texas)], tmp_path, formats=("pdf", "xlsx"), progress=False)
+    assert code == 0
+    workbook = tmp_path / "texas_rn_single_site.xlsx"
+    assert workbook.is_file() and (tmp_path / "texas_rn_single_site.pdf").is_file()
+    row = index_rows(tmp_path)["texas_rn_single_site"]
+    assert row["xlsx"] == workbook.name and row["pdf"] == "texas_rn_single_site.pdf"
+    assert f'href="{workbook.name}"' in (tmp_path / "index.html").read_text()
+    doc = msomodel.compare(msomodel.load_scenario(texas)).to_dict()  # the report's defaults
+    check(read_figures(recalculate(workbook, tmp_path)), doc)
+    assert row["npv_mso"] == pytest.approx(doc["options"]["mso"]["npv"], abs=0.01)
+    assert run_report_command([str(texas)], tmp_path, formats=("pdf",), progress=False) == 0
+    assert not workbook.exists() and index_rows(tmp_path)["texas_rn_single_site"]["xlsx"] is None

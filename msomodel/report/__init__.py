@@ -3,9 +3,10 @@
 from .batch import BatchResult, render_batch
 from .cli import main_report, run_report_command
 from .index import index_row, rebuild_index
-from .render import DEFAULT_NOTEBOOK, FORMATS, RenderResult, render_one
+from .render import ALL_FORMATS, DEFAULT_NOTEBOOK, FORMATS, RenderResult, render_one
 
 __all__ = [
+    "ALL_FORMATS",
     "DEFAULT_NOTEBOOK",
     "FORMATS",
     "BatchResult",

@@ -14,7 +14,7 @@ from msomodel.distributed import ClusterError, parse_scheduler, require_dask
 
 from .batch import render_batch
 from .files import OutputDirError, check_output_dir
-from .render import FORMATS
+from .render import ALL_FORMATS, FORMATS
 from .sources import dedupe, expand_paths
 
 DEFAULT_OUTPUT = "reports"
@@ -70,10 +70,10 @@ def run_report_command(
     the batch runs (its workers and a cluster's tasks read it); the engine is checked before
     anything renders (on a remote cluster only its name: the workers find their own Chromium).
     """
-    unknown = sorted(set(formats) - set(FORMATS))
+    unknown = sorted(set(formats) - set(ALL_FORMATS))
     if unknown or not formats:
-        print(f"msomodel report: unknown format(s) {unknown}; choose from {','.join(FORMATS)}",
-              file=sys.stderr)
+        print(f"msomodel report: unknown format(s) {unknown}; choose from "
+              f"{','.join(ALL_FORMATS)}", file=sys.stderr)
         return 2
     if jobs is not None and jobs < 1:
         print(f"msomodel report: --jobs must be 1 or more, found {jobs}", file=sys.stderr)
@@ -199,10 +199,10 @@ def cover_parameters(*, prepared_for: str | None = None, prepared_by: str | None
 
 def _formats(text: str) -> list[str]:
     chosen = [f.strip() for f in text.split(",") if f.strip()]
-    unknown = [f for f in chosen if f not in FORMATS]
+    unknown = [f for f in chosen if f not in ALL_FORMATS]
     if unknown or not chosen:
         raise argparse.ArgumentTypeError(
-            f"invalid choice: {text!r} (choose one or more of {', '.join(FORMATS)}, "
+            f"invalid choice: {text!r} (choose one or more of {', '.join(ALL_FORMATS)}, "
             "comma-separated)")
     return chosen
 
@@ -226,7 +226,9 @@ def build_parser(parser: argparse.ArgumentParser | None = None) -> argparse.Argu
         help="reports rendered in parallel, one worker process each (default: number of CPUs)")
     parser.add_argument(
         "--formats", type=_formats, default=list(FORMATS), metavar="LIST",
-        help=f"comma-separated, any of: {', '.join(FORMATS)} (default: {','.join(FORMATS)})")
+        help=f"comma-separated, any of: {', '.join(ALL_FORMATS)} (default: "
+             f"{','.join(FORMATS)}); xlsx adds the comparison as an Excel workbook of live "
+             "formulas, as msomodel export writes it")
     parser.add_argument(
         "--pdf-engine", choices=("auto", "chromium", "weasyprint"), default=None,
         help="what prints the PDFs: auto (default, or MSOMODEL_PDF_ENGINE): headless Chromium "

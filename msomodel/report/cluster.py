@@ -34,6 +34,7 @@ from typing import Any
 from .common import BatchResult, Progress, Run, sigterm_as_interrupt
 from .files import describe_os_error, staging_dir
 from .render import (
+    ALL_FORMATS,
     DEFAULT_NOTEBOOK,
     FORMATS,
     RenderResult,
@@ -170,9 +171,9 @@ def _render_with_client(paths: Iterable[str | os.PathLike[str]], out_dir: str | 
     started = time.perf_counter()
     paths = [os.fspath(p) for p in paths]
     formats = tuple(formats)
-    unknown = set(formats) - set(FORMATS)
+    unknown = set(formats) - set(ALL_FORMATS)
     if unknown:
-        raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {FORMATS}")
+        raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {ALL_FORMATS}")
     with Run(out_dir) as run:
         out = run.out
         notebook_bytes = Path(notebook).read_bytes()
@@ -254,7 +255,7 @@ def _receive(future: Any, bundle: Bundle, out: Path, run_id: str) -> RenderResul
         stage = staging_dir(out, run_id, bundle.slug)
         if result.ok:
             staged = {}
-            for fmt in FORMATS:
+            for fmt in ALL_FORMATS:
                 if fmt in rendered.files:
                     staged[fmt] = stage / f"{bundle.slug}.{fmt}"
                     staged[fmt].write_bytes(rendered.files[fmt])
@@ -346,7 +347,8 @@ def render_bundle(bundle: Bundle) -> Rendered:
             placed = _place_overlays(bundle.overlays, tmp / "rules")
             parameters["rules_overlay"] = os.pathsep.join(w for w, _ in placed)
             mapping += placed
-        result = render_one(scenario, out, formats=("ipynb",), notebook=notebook,
+        result = render_one(scenario, out, formats=("ipynb", *(
+                                f for f in bundle.formats if f == "xlsx")), notebook=notebook,
                             kernel_name=bundle.kernel_name, slug=bundle.slug,
                             prestart_next=bundle.prestart_next, parameters=parameters)
         back = RenderResult(scenario_path=bundle.scenario_path, slug=bundle.slug,
@@ -364,6 +366,8 @@ def render_bundle(bundle: Bundle) -> Rendered:
         back.key_figures = key_figures(nb)
         if "ipynb" in bundle.formats:
             rendered.files["ipynb"] = _dumps(nb)
+        if "xlsx" in bundle.formats:
+            rendered.files["xlsx"] = Path(result.outputs["xlsx"]).read_bytes()
         if "html" in bundle.formats or "pdf" in bundle.formats:
             html = to_html(nb, _title(nb, back.key_figures, bundle.slug))
             if "html" in bundle.formats:

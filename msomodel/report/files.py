@@ -25,7 +25,7 @@ from pathlib import Path
 TEMP_PREFIX = ".msomodel-tmp-"
 FAILED_DIR = "failed"
 #: Suffixes of a scenario's output set: the report formats and the sidecar.
-SET_SUFFIXES = (".ipynb", ".html", ".pdf", ".json")
+SET_SUFFIXES = (".ipynb", ".html", ".pdf", ".xlsx", ".json")
 #: Stems the index files use; no scenario may take them.
 RESERVED_SLUGS = frozenset({"index"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

@@ -78,6 +78,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "html": ("file", "the HTML report"),
     "pdf": ("file", "the PDF report"),
     "ipynb": ("file", "the executed notebook"),
+    "xlsx": ("file", "the workbook of live formulas (--formats ...,xlsx)"),
     "failed_notebook": ("file", "partial notebook of a failed report"),
 }
 BREAKEVEN_TARGETS = {
@@ -292,7 +293,7 @@ def sidecar_row(sidecar: Mapping[str, Any], out_dir: str | os.PathLike[str]) -> 
         "status": status,
         "stale_reason": "; ".join(reasons) or None,
         "error": _text(sidecar.get("error")),
-        **{fmt: _text(outputs.get(fmt)) for fmt in ("html", "pdf", "ipynb")},
+        **{fmt: _text(outputs.get(fmt)) for fmt in ("html", "pdf", "ipynb", "xlsx")},
         "failed_notebook": _text(sidecar.get("failed_notebook")),
     }
     return {column: row.get(column) for column in COLUMNS}
@@ -418,7 +419,7 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
     body = []
     for row in rows:
         links = " · ".join(f'<a href="{e(row[fmt])}">{fmt.upper()}</a>'
-                           for fmt in ("pdf", "html", "ipynb") if row.get(fmt))
+                           for fmt in ("pdf", "html", "ipynb", "xlsx") if row.get(fmt))
         if row.get("failed_notebook"):
             links += (" · " if links else "") + \
                 f'<a href="{e(row["failed_notebook"])}">partial notebook</a>'

@@ -7,6 +7,7 @@ worker): it takes plain arguments, never raises for a bad scenario, and returns 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -29,7 +30,11 @@ from .files import (
 from .index import make_sidecar, sidecar_json
 from .sources import scenario_name
 
+#: What a report is rendered as by default.
 FORMATS = ("ipynb", "html", "pdf")
+#: Every format a report can add: ``xlsx`` is the comparison as a workbook of live formulas
+#: (:mod:`msomodel.export`), written by the notebook from the very comparison it reports.
+ALL_FORMATS = (*FORMATS, "xlsx")
 #: Package data (``msomodel/notebooks``); ``notebooks/report.ipynb`` in a checkout links to it.
 DEFAULT_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "report.ipynb"
 
@@ -125,9 +130,9 @@ def render_one(
 
     started = time.perf_counter()
     formats = tuple(formats)
-    unknown = set(formats) - set(FORMATS)
+    unknown = set(formats) - set(ALL_FORMATS)
     if unknown:
-        raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {FORMATS}")
+        raise ValueError(f"unknown report formats {sorted(unknown)}; choose from {ALL_FORMATS}")
     scenario = str(Path(scenario_path).resolve())
     slug = slug or slugify(scenario_path)
     out = Path(out_dir)
@@ -143,6 +148,9 @@ def render_one(
         out.mkdir(parents=True, exist_ok=True)
         stage = staging_dir(out, run_id, slug)
         executed = stage / f"{slug}.ipynb"  # papermill writes here; moved when the set is done
+        workbook = stage / f"{slug}.xlsx"  # the notebook writes it here, if asked
+        if "xlsx" in formats:
+            params = {**params, "workbook_path": str(workbook)}
         kernel = pool.take()
         try:
             if prestart_next:
@@ -163,6 +171,11 @@ def render_one(
         staged: dict[str, Path] = {}
         if "ipynb" in formats:
             staged["ipynb"] = executed
+        if "xlsx" in formats:
+            if not workbook.is_file():  # a notebook of one's own that takes no workbook_path
+                raise OSError(errno.ENOENT, "the notebook wrote no workbook (does it take the "
+                              "workbook_path parameter?)", str(workbook))
+            staged["xlsx"] = workbook
         if "html" in formats or "pdf" in formats:
             html = to_html(nb, title)
             if "html" in formats:
