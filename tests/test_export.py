@@ -409,6 +409,11 @@ def test_other_fee_types_and_terms_recalculate(name, tmp_path):
     recalculated = recalculate(path, tmp_path)
     assert error_cells(recalculated) == []
     check(read_figures(recalculated), doc)
+    # every Inputs row reads as words, with a unit, never as an engine array's name (the
+    # cost-base switches had read "mf_inc_overhead")
+    for r in openpyxl.load_workbook(path)["Inputs"].iter_rows(min_row=6):
+        if isinstance(r[0].value, str) and r[1].value is not None:
+            assert not re.fullmatch(r"[a-z_]+(?: \[.*\])?", r[0].value), (name, r[0].value)
 
 
 def test_inputs_sheet_lists_every_input(workbooks, results):

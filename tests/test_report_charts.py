@@ -126,7 +126,11 @@ def test_no_chart_text_runs_past_the_figure(name: str) -> None:
                simulation_chart(simulate(scenario, None, 200, 1), "mso"),
                core.rollout(result), core.cumulative_cash_flow(result),
                core.ebitda_by_year(result), core.fee_bridge(result), core.breakeven_fee(result)]
+    from msomodel.report.sections.common import FIGURE_MAX_HEIGHT
+
     for fig in figures:
+        width, height = fig.get_size_inches()  # as the report draws it (figure_html)
+        fig.set_size_inches(width, min(height, FIGURE_MAX_HEIGHT))
         fig.canvas.draw()
         renderer = fig.canvas.get_renderer()
         # what is drawn (ticks outside the view are not), in pixels, against the canvas
@@ -136,6 +140,12 @@ def test_no_chart_text_runs_past_the_figure(name: str) -> None:
             name, [t.get_text() for t in fig.findobj(matplotlib.text.Text)
                    if t.get_visible() and t.get_window_extent(renderer).x1 > fig.bbox.width],
             drawn.bounds, fig.bbox.bounds)
+        for ax in fig.axes:  # at that height, no two labels of an axis overlap
+            for labels in (ax.get_yticklabels(), ax.get_xticklabels()):
+                boxes = [t.get_window_extent(renderer) for t in labels
+                         if t.get_visible() and t.get_text().strip()]
+                for a, b in zip(boxes, boxes[1:]):
+                    assert not a.overlaps(b), (name, [t.get_text() for t in labels])
         plt.close(fig)
 
 

@@ -227,6 +227,7 @@ def test_a_report_can_carry_its_workbook_which_recalculates_to_its_figures(tmp_p
     reports (same trials, seed and rules); LibreOffice recalculates it to that comparison's every
     figure, the index links it, and a re-run without xlsx removes it (one set per client)."""
     import msomodel
+    from msomodel.export import build
     from tests.test_export import check, need_soffice, read_figures, recalculate
 
     need_soffice()
@@ -238,8 +239,42 @@ def test_a_report_can_carry_its_workbook_which_recalculates_to_its_figures(tmp_p
     row = index_rows(tmp_path)["texas_rn_single_site"]
     assert row["xlsx"] == workbook.name and row["pdf"] == "texas_rn_single_site.pdf"
     assert f'href="{workbook.name}"' in (tmp_path / "index.html").read_text()
-    doc = msomodel.compare(msomodel.load_scenario(texas)).to_dict()  # the report's defaults
-    check(read_figures(recalculate(workbook, tmp_path)), doc)
-    assert row["npv_mso"] == pytest.approx(doc["options"]["mso"]["npv"], abs=0.01)
+    comparison = msomodel.compare(msomodel.load_scenario(texas))  # the report's trials, seed
+    check(read_figures(recalculate(workbook, tmp_path)), comparison.to_dict())
+    assert row["npv_mso"] == pytest.approx(comparison.to_dict()["options"]["mso"]["npv"],
+                                           abs=0.01)
+    # the Monte Carlo rows too (probability of being best, P10): the same 2,000 trials, seed 1
+    own = build(comparison, tmp_path / "own.xlsx")
+    assert summary(workbook) == summary(own)
     assert run_report_command([str(texas)], tmp_path, formats=("pdf",), progress=False) == 0
     assert not workbook.exists() and index_rows(tmp_path)["texas_rn_single_site"]["xlsx"] is None
+
+
+def summary(path: Path) -> list:
+    import openpyxl
+
+    ws = openpyxl.load_workbook(path, data_only=True)["Summary"]
+    return [[c.value for c in row] for row in ws.iter_rows()]
+
+
+def test_a_users_own_workbook_of_the_same_name_survives_a_report_run(tmp_path: Path) -> None:
+    """A workbook the report did not write (msomodel export -o reports/<slug>.xlsx, perhaps with
+    edited inputs) is not the report's to remove, with or without xlsx among its formats."""
+    own = tmp_path / "texas_rn_single_site.xlsx"
+    own.write_bytes(b"the user's own workbook")
+    texas = ROOT / "scenarios" / "texas_rn_single_site.yaml"
+    assert run_report_command([str(texas)], tmp_path, formats=("ipynb",), progress=False) == 0
+    assert own.read_bytes() == b"the user's own workbook"
+
+
+def test_the_reports_workbook_follows_the_rules_overlay(tmp_path: Path, monkeypatch) -> None:
+    """Ohio lets an NP own the practice; counsel's overlay says an MSO is needed: the report's
+    workbook is of the friendly-PC comparison the report shows."""
+    scenario = tmp_path / "ohio_np.yaml"
+    scenario.write_text(f"extends: {ROOT / 'scenarios' / 'ohio_physician_single_site.yaml'}\n"
+                        "name: Ohio NP\nowner: {state: OH, licence: np}\n", encoding="utf-8")
+    monkeypatch.setenv("MSOMODEL_RULES_OVERLAY",
+                       str(ROOT / "tests" / "cases" / "rules" / "overlay_oh_np.yaml"))
+    out = tmp_path / "out"
+    assert run_report_command([str(scenario)], out, formats=("xlsx",), progress=False) == 0
+    assert summary(out / "ohio_np.xlsx")[1][0] == "Legal structure: Owned MSO + friendly PC"

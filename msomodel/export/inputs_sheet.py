@@ -51,6 +51,15 @@ _FEE_PARTS = {
 #: or sweeps a switch), shown with the switch's path.
 _SWITCHES = {"provides_pc": "mso.provides_friendly_pc"}
 _CONSTANTS = {
+    # the loan's terms when the scenario has no loan (with one, they are its live inputs)
+    "loan_frac": ("Loan: share of each site's capital borrowed", "fraction",
+                  "the scenario has no loan"),
+    "loan_rate": ("Loan: nominal APR", "fraction/year", "the scenario has no loan"),
+    "loan_term": ("Loan: term", "months", "the scenario has no loan"),
+    **{f"mf_inc_{part}": (f"Structure: friendly PC: management fee: cost base includes the "
+                         f"owner's MSO's {part} (1 = yes, 0 = no)", "yes/no",
+                         "structure.friendly_pc.management_fee.cost_base_includes")
+       for part in ("overhead", "depreciation", "interest")},
     "loan_sba": ("Loan: SBA 7(a) guaranty fee applies (1 = yes, 0 = no)", "",
                  "from the loan's programme"),
     "mso_exit_multiple": ("MSO: exit multiple (-1 = the finance exit multiple)", "x",
@@ -127,7 +136,7 @@ class InputsSheet:
             value = float(inputs.arrays[targets[0][0]][targets[0][1]])
             unit = ("1 = yes, 0 = no" if a and isinstance(a.value, bool)
                     else (a.unit if a and a.unit else schema_unit(path)))
-            self._write_row(row, plain_label(path), value, counted(value, unit),
+            self._write_row(row, plain_label(path), value, unit,
                             a.source if a else "model default", path)
             for name, idx in targets:
                 self.cells.setdefault((name, idx), self._addr(row))
@@ -153,7 +162,7 @@ class InputsSheet:
             self.ws.write_number(row, 1, v, self.f["input"])
         else:
             self.ws.write_string(row, 1, "none", self.f["input"])
-        self.ws.write(row, 2, unit, self.f["text"])
+        self.ws.write(row, 2, counted(v, unit), self.f["text"])
         self.ws.write(row, 3, source, self.f["text"])
         self.ws.write(row, 4, path, self.f["path"])
 

@@ -26,6 +26,9 @@ TEMP_PREFIX = ".msomodel-tmp-"
 FAILED_DIR = "failed"
 #: Suffixes of a scenario's output set: the report formats and the sidecar.
 SET_SUFFIXES = (".ipynb", ".html", ".pdf", ".xlsx", ".json")
+#: Set members removed only when the earlier set's sidecar lists them: a workbook of the same
+#: name may be the user's own (``msomodel export ... -o reports/x.xlsx``), not a report's.
+LISTED_ONLY = (".xlsx",)
 #: Stems the index files use; no scenario may take them.
 RESERVED_SLUGS = frozenset({"index"})
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -214,18 +217,30 @@ def commit_set(out_dir: str | os.PathLike[str], slug: str, staged: Iterable[Path
     final: dict[str, Path] = {}
     with signals_held(), folder_lock(out_dir):
         old_sidecar = output_path(out_dir, f"{slug}.json")
+        listed = _listed_outputs(old_sidecar)
         old_sidecar.unlink(missing_ok=True)
         for path in staged:
             target = output_path(out_dir, path.name)
             os.replace(path, target)
             final[target.suffix] = target
         for old in set_members(out_dir, slug):
-            if old.name not in names:
+            if old.name not in names and (old.suffix not in LISTED_ONLY or old.name in listed):
                 old.unlink(missing_ok=True)
         target = output_path(out_dir, sidecar.name)
         os.replace(sidecar, target)
         final[".json"] = target
     return final
+
+
+def _listed_outputs(sidecar: Path) -> set[str]:
+    """The file names an earlier set's sidecar lists as its outputs (none if unreadable)."""
+    import json
+
+    try:
+        outputs = json.loads(sidecar.read_text(encoding="utf-8")).get("outputs")
+    except (OSError, ValueError, AttributeError):
+        return set()
+    return {str(v) for v in outputs.values()} if isinstance(outputs, dict) else set()
 
 
 @contextmanager

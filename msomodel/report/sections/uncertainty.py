@@ -70,14 +70,10 @@ def probability_best(result: Comparison, sim: Any) -> dict[str, float]:
 
 # ----------------------------------------------------------------- tornado
 def tornado_figure(tornado: Any, outcome: str) -> Any:
-    """The package's tornado chart with its legend moved below the axes (clear of the bars)."""
+    """The package's tornado chart (its legend is the figure's, below the axis label)."""
     from msomodel.charts.uncertainty import tornado_chart
 
-    fig = tornado_chart(tornado, outcome)
-    ax = fig.axes[0]
-    if ax.get_legend() is not None:
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, frameon=False)
-    return fig
+    return tornado_chart(tornado, outcome)
 
 
 def tornado_block(result: Comparison, tornado: Any, pair: Pair) -> str:
