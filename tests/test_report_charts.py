@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import matplotlib
@@ -144,7 +145,7 @@ def test_no_chart_text_runs_past_the_figure(name: str) -> None:
             for labels in (ax.get_yticklabels(), ax.get_xticklabels()):
                 boxes = [t.get_window_extent(renderer) for t in labels
                          if t.get_visible() and t.get_text().strip()]
-                for a, b in zip(boxes, boxes[1:]):
+                for a, b in itertools.pairwise(boxes):
                     assert not a.overlaps(b), (name, [t.get_text() for t in labels])
         plt.close(fig)
 
