@@ -236,25 +236,24 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                 out = out + pre_vals[j] * credit_units(j) * x["hours_per_unit"][s, credit[j]]
             return out
 
-        late_hours: dict[int, int] = {}  # late line -> its hours as the credit is redeemed
-        if x["has_capacity"][s] > 0:
-            for j in late:
-                name = inputs.lines[j].replace("_", " ")
-                bought = ms.line(f"{site}: {name} provider hours the credit bought (as billed)",
-                                 lambda k, j=j: line_hours(j, k), v_line_hours(j), fmt="number")
-                late_hours[j] = ms.line(
-                    f"{site}: {name} provider hours as the credit is redeemed",
-                    lambda k, j=j, bought=bought: ms.spread(bought, late[j][0], k),
-                    spread(v_line_hours(j), np.asarray(late[j][1])), fmt="number")
-
         def hours_terms(k: int) -> str:
             return "+".join(ms.cell(late_hours[j], k) if j in late_hours else line_hours(j, k)
                             for j in lines)
 
+        late_hours: dict[int, int] = {}  # late line -> its hours as the credit is redeemed
         hired = None  # (row, values) of the providers hired so far, where the site hires
         if x["has_capacity"][s] > 0:
-            demand = sum((spread(v_line_hours(j), np.asarray(late[j][1])) if j in late
-                          else v_line_hours(j)) for j in lines)
+            v_hours = {j: v_line_hours(j) for j in lines}
+            for j in late:
+                name = inputs.lines[j].replace("_", " ")
+                bought = ms.line(f"{site}: {name} provider hours the credit bought (as billed)",
+                                 lambda k, j=j: line_hours(j, k), v_hours[j], fmt="number")
+                v_hours[j] = spread(v_hours[j], np.asarray(late[j][1]))
+                late_hours[j] = ms.line(
+                    f"{site}: {name} provider hours as the credit is redeemed",
+                    lambda k, j=j, bought=bought: ms.spread(bought, late[j][0], k), v_hours[j],
+                    fmt="number")
+            demand = sum(v_hours.values())
             dem_row = ms.line(f"{site}: provider hours demanded (with members' credit)",
                               hours_terms, demand, fmt="number")
             def providers(k: int) -> str:
