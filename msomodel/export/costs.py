@@ -137,19 +137,28 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     # -- staff -------------------------------------------------------------------------------
     clinical, admin, taken = [], [], []
     v_clin, v_adm, v_taken = [], [], []
-    visits: list = []  # the site's treatment visits row, written once if a role scales with them
+    visits = _visits(ms, inputs, s, rv, ctx) if np.any(x["scale_on"][s] > 0) else None
     for r in range(len(inputs.roles)):
         if ("fte", (s, r)) not in inp.cells:
             continue
         name = inputs.roles[r]
         load = f"(1+{R('load', s, r)})"
         lines = [j for j in rv.lines if x["comm_mask"][s, r, j] > 0]
-        fte, v_fte = R("fte", s, r), x["fte"][s, r]
-        if x["scale_on"][s, r] > 0:  # headcount follows the treatment visits
-            fte, v_fte = _scaled_fte(ms, inp, inputs, s, r, rv, ctx, visits)
+        # the role's FTE in month k: its input, or a row where headcount moves
+        def fte(k: int, r: int = r) -> str:
+            return R("fte", s, r)
+
+        v_fte = x["fte"][s, r]
+        if visits is not None and x["scale_on"][s, r] > 0:  # headcount follows the visits
+            scaled, v_fte = _scaled_fte(ms, inp, inputs, s, r, visits, ctx)
+
+            def fte(k: int, scaled: int = scaled) -> str:
+                return ms.cell(scaled, k)
         if rv.hired is not None and x["hire_role"][s, r] > 0:  # each hire: one FTE of the role
-            fte, v_fte = (lambda k, r=r: f"({R('fte', s, r)}+{ms.cell(rv.hired[0], k)})",
-                          x["fte"][s, r] + rv.hired[1])
+            v_fte = x["fte"][s, r] + rv.hired[1]
+
+            def fte(k: int, r: int = r) -> str:
+                return f"({R('fte', s, r)}+{ms.cell(rv.hired[0], k)})"
         base = ((x["hourly"][s, r] * x["hours"][s, r] + x["salary"][s, r] / 12.0) * v_fte
                 * x["wage_mult"] * (1 + x["load"][s, r]))
         v = base * (1 + x["raise"][s, r]) ** y * rv.v_open + (
@@ -160,7 +169,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
         row = ms.line(
             f"{site}: {name.replace('_', ' ')} pay (loaded{', with commission' if lines else ''})",
             lambda k: (f"({R('hourly', s, r)}*{R('hours', s, r)}+{R('salary', s, r)}/12)*"
-                       f"{_at(fte, ms, k)}*WageMultiplier*"
+                       f"{fte(k)}*WageMultiplier*"
                        f"{load}*{_esc(R('raise', s, r), k)}*{ms.cell(op, k)}"
                        + commission.format(**{f"l{j}": ms.cell(rv.revenue[j], k) for j in lines})),
             v)
@@ -324,27 +333,22 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
             lambda k: f"IF({when.format(c=col(k))},{R(name)},0)", v), v)
 
 
-def _at(fte: str | int | object, ms: MonthSheet, k: int) -> str:
-    """A role's FTE in month ``k``: an input cell, a row of the sheet, or a formula of ``k``."""
-    if isinstance(fte, str):
-        return fte
-    if isinstance(fte, int):
-        return ms.cell(fte, k)
-    return fte(k)  # type: ignore[operator]
+def _visits(ms: MonthSheet, inputs: ModelInputs, s: int, rv: SiteRevenue,
+            ctx: Ctx) -> tuple[int, np.ndarray]:
+    """The site's treatment visits delivered (units of its treatment lines): row and values."""
+    x = ctx.x
+    treat = [j for j in rv.lines if x["is_treatment"][s, j] > 0]
+    v = sum((rv.v_units[j] for j in treat), np.zeros(len(ctx.months)))
+    return ms.line(f"{inputs.sites[s]}: treatment visits delivered (units of treatment lines)",
+                   lambda k: _sum(ms, [rv.units[j] for j in treat], k), v, fmt="number"), v
 
 
 def _scaled_fte(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, r: int,
-                rv: SiteRevenue, ctx: Ctx, visits: list) -> tuple[int, np.ndarray]:
-    """An administrative role that follows the site's treatment visits: its FTE row, the most
-    needed so far (``step x ceil(visits / (visits per FTE x step))``), at least ``fte`` and at
-    most ``max_fte``; with its values. ``visits`` holds the site's visits row once written."""
+                visits: tuple[int, np.ndarray], ctx: Ctx) -> tuple[int, np.ndarray]:
+    """An administrative role that follows the site's treatment ``visits`` (:func:`_visits`):
+    its FTE row, the most needed so far (``step x ceil(visits / (visits per FTE x step))``), at
+    least ``fte`` and at most ``max_fte``; with its values."""
     R, x, site = inp.ref, ctx.x, inputs.sites[s]
-    if not visits:
-        treat = [j for j in rv.lines if x["is_treatment"][s, j] > 0]
-        v = sum((rv.v_units[j] for j in treat), np.zeros(len(ctx.months)))
-        visits += [ms.line(f"{site}: treatment visits delivered (units of treatment lines)",
-                           lambda k: _sum(ms, [rv.units[j] for j in treat], k), v, fmt="number"),
-                   v]
     row, v_visits = visits
     per, step = R("scale_visits", s, r), R("scale_step", s, r)
     with np.errstate(over="ignore"):
