@@ -4,6 +4,7 @@ the local runs; a worker killed mid-batch costs nothing; clear CLI errors."""
 from __future__ import annotations
 
 import csv
+import json
 import os
 import re
 import signal
@@ -310,7 +311,7 @@ def test_a_workbook_comes_back_from_the_cluster(client, tmp_path):
 
     texas = SCENARIOS / "texas_rn_single_site.yaml"
     local = render_batch([texas], tmp_path / "local", jobs=1, formats=("xlsx",), progress=False)
-    dask = render_batch([texas], tmp_path / "dask", formats=("xlsx",), progress=False,
+    dask = render_batch([texas], tmp_path / "dask", formats=("ipynb", "xlsx"), progress=False,
                         scheduler=client)
 
     def summary(batch) -> list:
@@ -320,4 +321,8 @@ def test_a_workbook_comes_back_from_the_cluster(client, tmp_path):
         return [[c.value for c in row] for row in ws.iter_rows()]
 
     assert summary(dask) == summary(local)
-    assert (tmp_path / "dask" / "texas_rn_single_site.xlsx").is_file()
+    workbook = tmp_path / "dask" / "texas_rn_single_site.xlsx"
+    assert workbook.is_file()
+    # its executed notebook names the client's workbook, not the worker's staging folder
+    nb = json.loads((tmp_path / "dask" / "texas_rn_single_site.ipynb").read_text())
+    assert nb["metadata"]["papermill"]["parameters"]["workbook_path"] == str(workbook.resolve())

@@ -232,12 +232,18 @@ def test_a_report_can_carry_its_workbook_which_recalculates_to_its_figures(tmp_p
 
     need_soffice()
     texas = ROOT / "scenarios" / "texas_rn_single_site.yaml"
-    code = run_report_command([str(texas)], tmp_path, formats=("pdf", "xlsx"), progress=False)
+    code = run_report_command([str(texas)], tmp_path, formats=("ipynb", "pdf", "xlsx"),
+                              progress=False)
     assert code == 0
     workbook = tmp_path / "texas_rn_single_site.xlsx"
     assert workbook.is_file() and (tmp_path / "texas_rn_single_site.pdf").is_file()
     row = index_rows(tmp_path)["texas_rn_single_site"]
     assert row["xlsx"] == workbook.name and row["pdf"] == "texas_rn_single_site.pdf"
+    # the executed notebook records where its workbook is, not the staging folder it wrote to
+    nb = json.loads((tmp_path / "texas_rn_single_site.ipynb").read_text())
+    assert nb["metadata"]["papermill"]["parameters"]["workbook_path"] == str(workbook.resolve())
+    [injected] = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    assert f'workbook_path = "{workbook.resolve()}"' in "".join(injected["source"])
     assert f'href="{workbook.name}"' in (tmp_path / "index.html").read_text()
     comparison = msomodel.compare(msomodel.load_scenario(texas))  # the report's trials, seed
     check(read_figures(recalculate(workbook, tmp_path)), comparison.to_dict())

@@ -176,6 +176,8 @@ def render_one(
                 raise OSError(errno.ENOENT, "the notebook wrote no workbook (does it take the "
                               "workbook_path parameter?)", str(workbook))
             staged["xlsx"] = workbook
+            _record_parameter(nb, executed, "workbook_path", str(workbook),
+                              str(output_path(out, workbook.name)))
         if "html" in formats or "pdf" in formats:
             html = to_html(nb, title)
             if "html" in formats:
@@ -246,6 +248,19 @@ def publish_failure(result: RenderResult, out: Path, run_id: str, partial: Path 
     sidecar_path = run_dir(out, run_id) / f"{result.slug}.json"
     sidecar_path.write_text(sidecar_json(sidecar), encoding="utf-8")
     result.sidecar = str(commit_set(out, result.slug, [], sidecar_path)[".json"])
+
+
+def _record_parameter(nb: Any, path: Path, name: str, staged: str, final: str) -> None:
+    """Record in the executed notebook (``nb``, saved at ``path``) the parameter ``name`` as the
+    ``final`` path its file is moved to, not the ``staged`` one the run wrote it at (a folder
+    that is gone afterwards): in papermill's parameters and in its injected cell."""
+    import nbformat
+
+    nb.metadata.papermill.parameters[name] = final
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = cell.source.replace(staged, final)
+    nbformat.write(nb, os.fspath(path))
 
 
 def _complete_json(path: Path) -> bool:
