@@ -14,7 +14,7 @@ import errno
 import io
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from msomodel import arguments
 from msomodel.arguments import positive_int as _positive_int
@@ -32,17 +32,23 @@ def _load(path: str):
 def _load_all(paths: list[str]) -> list:
     """Every scenario of ``paths``; a ScenarioError with the problems of every bad file (each
     problem names its file), not only of the first."""
+    return _each(lambda _, path: _load(path), ((None, path) for path in paths))
+
+
+def _each(fn: Callable[..., object], items: Iterable[tuple]) -> list:
+    """``[fn(*item) for item in items]``, but a ScenarioError only after every item is tried,
+    with all their problems (each names its file)."""
     from msomodel.loader import ScenarioError
 
-    loaded, problems = [], []
-    for path in paths:
+    done, problems = [], []
+    for item in items:
         try:
-            loaded.append(_load(path))
+            done.append(fn(*item))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
         raise ScenarioError(problems)
-    return loaded
+    return done
 
 
 def _check_uncertainty(scenario, source: str) -> None:
@@ -249,7 +255,11 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from msomodel.diff import diff
     from msomodel.parallel import available_cpus
 
-    found = diff(*_load_all([args.before, args.after]), trials=args.trials, seed=args.seed,
+    paths = [args.before, args.after]
+    scenarios = _load_all(paths)
+    if args.trials:  # the Monte Carlo's problems of both files, before either is simulated
+        _each(_check_uncertainty, zip(scenarios, paths, strict=True))
+    found = diff(*scenarios, trials=args.trials, seed=args.seed,
                  workers=args.jobs or available_cpus())
     if args.format == "json":
         print(json.dumps(found.to_dict(), indent=2, allow_nan=False, default=str))

@@ -437,6 +437,31 @@ def test_diff_reports_the_problems_of_both_files_not_only_the_first(capsys, tmp_
     assert code == 2 and str(good) not in err and f"{after}: " in err
 
 
+def test_diff_reports_the_monte_carlo_problems_of_both_files(capsys, tmp_path):
+    """Problems only the inputs can show (a range leaving out the scenario's value) are checked
+    in both files before either is simulated: both files' problems, with their lines."""
+    texas = ROOT / "scenarios" / "texas_rn_single_site.yaml"
+
+    def scenario(name: str, low: float, high: float) -> Path:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(f"extends: {texas}\nname: {name}\nuncertainty:\n  distributions:\n"
+                        f"    - {{path: adjustments.volume_multiplier, dist: uniform, low: {low}, "
+                        f"high: {high}}}\n    - {{path: adjustments.price_multiplier, "
+                        f"dist: uniform, low: 0.9, high: 1.1}}\n", encoding="utf-8")
+        return path
+
+    before, after, good = scenario("v1", 1.3, 1.5), scenario("v2", 0.5, 0.8), scenario("ok", 0.8, 1.2)
+    code, out, err = run(capsys, "diff", str(before), str(after), "--trials", "50")
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert f"{before}: uncertainty.distributions.0" in err and "from 1.3 to 1.5" in err
+    assert f"{after}: uncertainty.distributions.0" in err and "from 0.5 to 0.8" in err
+    assert err.count("(line 5, column 7)") == 2
+    code, out, err = run(capsys, "diff", str(good), str(after), "--trials", "50")
+    assert code == 2 and str(good) not in err and f"{after}: " in err
+    code, out, err = run(capsys, "diff", str(before), str(after), "--trials", "0")  # none run
+    assert code == 0 and "The recommendation is the same." in out
+
+
 def test_uncertainty_problems_found_after_validation_name_their_line(capsys, tmp_path):
     """A --spec file's problems, and those of a scenario's own section that only the inputs can
     show (a misspelt path, a range leaving out the scenario's value), give line and column."""
