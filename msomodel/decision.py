@@ -550,11 +550,15 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
         prob = d.probability_best
         rival = max((o for o in prob if o != d.leader), key=lambda o: (prob[o], o == d.runner_up))
         rival_label = lower_first(OPTION_LABELS.get(rival, rival))
-        second = (f" (over {lower_first(runner)}, second in the base case)"
-                  if rival != d.runner_up else "")
+        if rival == d.runner_up:
+            ahead = f"leads by {money(d.margin)} of NPV over {years:g} years"
+        else:  # the margin over the rival named, then over the base case's second
+            ahead = (f"leads {rival_label} by {money(d.npv[d.leader] - d.npv[rival])} of NPV over "
+                     f"{years:g} years (and {lower_first(runner)}, second in the base case, by "
+                     f"{money(d.margin)})")
         text = (f"Too close to call between {lower_first(lead)} and {rival_label}: "
-                f"{lower_first(lead)} leads by {money(d.margin)} of NPV over {years:g} years"
-                f"{second}, but is best in only {share(prob[d.leader])} of {d.trials:,} simulated "
+                f"{lower_first(lead)} {ahead}, but is best in only {share(prob[d.leader])} of "
+                f"{d.trials:,} simulated "
                 f"trials (a recommendation needs {THRESHOLD:.0%}); {rival_label} is best in "
                 f"{share(prob[rival])}.")
         if deciders:

@@ -114,7 +114,10 @@ def test_too_close_names_the_option_that_wins_the_trials_the_leader_loses():
     assert p["mso"] > p["self_managed"]
     assert d.sentence.startswith("Too close to call between self-managed + software and "
                                  "third-party MSO: ")
-    assert "(over self-managed, second in the base case)" in d.sentence
+    behind = d.npv["software_only"] - d.npv["mso"]
+    assert (f"self-managed + software leads third-party MSO by {decision.money(behind)} of NPV "
+            f"over 5 years (and self-managed, second in the base case, by "
+            f"{decision.money(d.margin)}), but is best in only ") in d.sentence
     assert f"; third-party MSO is best in {p['mso']:.0%}." in d.sentence
 
 

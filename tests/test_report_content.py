@@ -257,6 +257,30 @@ def test_friendly_pc_split_and_both_break_even_fees(reports: dict[str, Report], 
     assert f"below {fee(tables.fee_level(be.level, be.unit))}" in r.text
 
 
+def test_florida_says_what_each_option_leaves_the_pc_and_whose_it_is(
+        reports: dict[str, Report]) -> None:
+    """The management fee is the same under every option, so the third-party MSO's gains land
+    in the PC, its physician owner's: the report gives the PC's EBITDA under each option, not
+    in-house management's alone, and says where the difference goes."""
+    from msomodel.report.sections.decision import pc_ebitda_by_option
+
+    r = reports["florida_entrepreneur_five_sites"]
+    c = r.comparison
+    kept = pc_ebitda_by_option(c)
+    assert set(kept) == {"self_managed", "software_only", "mso"}
+    assert kept["mso"] - kept["self_managed"] > 1e6  # the case the sentence is for
+    for option in kept:
+        total = float(c.entity_annual(option)["pc"]["ebitda"].sum())
+        assert kept[option] == total
+    squashed = " ".join(r.text.split())
+    assert (f"the PC's EBITDA over 5 years is {amount(kept['self_managed'])} in-house, "
+            f"{amount(kept['mso'])} with the third-party MSO and "
+            f"{amount(kept['software_only'])} with software.") in squashed
+    assert (f"what the third-party MSO adds to the PC's profit "
+            f"({amount(kept['mso'] - kept['self_managed'])} more than in-house) goes to its "
+            "physician owner, not to you") in squashed
+
+
 def test_florida_has_the_per_site_table_and_rollout(reports: dict[str, Report]) -> None:
     r = reports["florida_entrepreneur_five_sites"]
     assert "EBITDA by site" in r.text

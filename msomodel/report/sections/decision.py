@@ -271,26 +271,74 @@ def _pc_breakeven_sentence(result: Comparison) -> str:
     if be is None:
         return ""
     current = tables.fee_level(be.current, be.unit)
-    pc = result.entity_annual("self_managed").get("pc")
-    total = float(pc["ebitda"].sum()) if pc is not None else float("nan")
+    kept = pc_ebitda_by_option(result)
     # The owner's value is the MSO's: what the PC keeps is its physician owner's
     # (msomodel.options.finish), so the fee is one of the owner's main levers.
     head = ("The management fee your MSO charges the friendly PC decides how much of the PC's "
             "profit reaches you: what the PC keeps belongs to its physician owner, so a higher "
             "fee raises your value (within fair market value, for counsel to confirm).")
-    over = f"over {years(result.horizon)} under in-house management"
-    if total >= 0.5:
-        kept = f"the PC keeps a profit of {short_money(total)} {over}"
-    elif total <= -0.5:
-        kept = f"the PC ends with a loss of {short_money(-total)} {over} (your MSO funds it)"
+    over = f"over {years(result.horizon)}"
+    first = next(iter(kept.values()), 0.0)
+    if all(abs(v - first) < 0.5 for v in kept.values()):
+        every = "under every option" if len(kept) > 1 else "under in-house management"
+        each = f"the PC {_pc_result(first)} {over} {every}"
     else:
-        kept = f"the PC keeps nothing {over}"
+        each = f"the PC's EBITDA {over} is " + _and_list(
+            [f"{_signed(total)} {_under(result, option)}" for option, total in kept.items()])
     if result.inputs.mgmt_fee_type == "sweep":
-        return f"{head} The scenario's fee is {current}: {kept}."
-    if be.level is None:
-        return f"{head} No fee level in range lets the PC break even; at {current}, {kept}."
-    return (f"{head} At {tables.fee_level(be.level, be.unit)} the PC breaks even over "
-            f"{years(result.horizon)}; at the scenario's {current}, {kept}.")
+        text = f"{head} The scenario's fee is {current}: {each}."
+    elif be.level is None:
+        text = f"{head} No fee level in range lets the PC break even; at {current}, {each}."
+    else:
+        text = (f"{head} At {tables.fee_level(be.level, be.unit)} the PC breaks even over "
+                f"{years(result.horizon)} under in-house management; at the scenario's "
+                f"{current}, {each}.")
+    base = kept.get("self_managed")
+    if base is not None and len(kept) > 1:
+        option, top = max(kept.items(), key=lambda kv: kv[1])
+        if top - base >= max(50_000.0, 0.05 * abs(base)):
+            text += (f" The fee is the same under every option, so what {_the(option)} adds "
+                     "to the PC's profit "
+                     f"({short_money(top - base)} more than in-house) goes to its physician "
+                     "owner, not to you, unless the fee is set again for that option (see What "
+                     "would flip it).")
+    return text
+
+
+def pc_ebitda_by_option(result: Comparison) -> dict[str, float]:
+    """The friendly PC's EBITDA over the horizon under each option the owner may use [USD]."""
+    out = {}
+    for option in OPTIONS:
+        if option in result.projections and result.feasibility[option].allowed:
+            pc = result.entity_annual(option).get("pc")
+            if pc is not None:
+                out[option] = float(pc["ebitda"].sum())
+    return out
+
+
+def _pc_result(total: float) -> str:
+    if total >= 0.5:
+        return f"keeps a profit of {short_money(total)}"
+    if total <= -0.5:
+        return f"ends with a loss of {short_money(-total)} (your MSO funds it)"
+    return "keeps nothing"
+
+
+def _signed(total: float) -> str:
+    return short_money(total) if total > -0.5 else f"a loss of {short_money(-total)}"
+
+
+def _under(result: Comparison, option: str) -> str:
+    return {"self_managed": "in-house", "software_only": "with software",
+            "mso": "with the third-party MSO"}.get(option, f"under {result.label(option)}")
+
+
+def _the(option: str) -> str:
+    return {"mso": "the third-party MSO", "software_only": "the software"}.get(option, option)
+
+
+def _and_list(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def breakeven_block(result: Comparison) -> str:
