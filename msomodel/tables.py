@@ -43,6 +43,7 @@ LINE_LABELS = {
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
     "exit_tax": "Tax on the sale (in the exit value)",
     "pc_retained": "PC cash kept by its physician owner",
+    "cash_reserve": "Cash reserve put in (returned in the exit value)",
     "loan_draw": "Loan drawn", "interest": "Interest", "principal_repaid": "Loan principal repaid",
     "tax": "Tax", "exit_value": "Exit value (net of debt and tax)", "net_cash_flow": "Net cash flow",
     "management_fee": "Management fee", "staff_clinical_pc": "Clinical staff",
@@ -271,8 +272,14 @@ def _plain(path: str, v: float) -> str:
 
 def annual_pl(result: Comparison, option: str, *, detail: bool = True,
               amounts: Amounts = money) -> pd.DataFrame:
-    """Annual P&L of one option, formatted; rows are lines, columns are years."""
+    """Annual P&L of one option, formatted; rows are lines, columns are years.  With ``detail``,
+    the lines add up to the net cash flow: the cash reserve put in at the start (returned in the
+    exit value) has a row of its own."""
     frame = result.annual(option)
+    if detail:
+        reserve = float(result.projections[option].balances["cash_reserve"][0])
+        at = list(frame.columns).index("exit_tax")
+        frame.insert(at, "cash_reserve", [reserve] + [0.0] * (len(frame) - 1))
     lines = [c for c in frame.columns if detail or c in ("revenue", "ebitda", "net_cash_flow")]
     lines = [c for c in lines if c == "ebitda_margin" or frame[c].abs().sum() > 0.005]
     out = pd.DataFrame(index=[LINE_LABELS.get(c, c) for c in lines])

@@ -256,3 +256,36 @@ def test_friendly_pc_entities_are_taxed_separately_with_their_own_one_time_costs
                                               - c["one_time"], rate))  # one entity would differ
     np.testing.assert_allclose(c["tax"], expected, rtol=1e-12, atol=1e-9)
     assert c["tax"].sum() > 0
+
+
+#: Signs with which the detailed annual P&L's lines add up to its net cash flow (EBITDA stands
+#: for the lines above it; the sale's tax is inside the exit value, shown for information).
+CASH_SIGNS = {"ebitda": 1, "one_time": -1, "capex": -1, "working_capital_change": -1,
+              "loan_draw": 1, "loan_fee": -1, "interest": -1, "principal_repaid": -1, "tax": -1,
+              "pc_retained": -1, "cash_reserve": -1, "exit_value": 1}
+
+
+def test_annual_pl_lines_add_up_to_the_net_cash_flow(bundled):
+    """Every year of every option: the report's annual P&L, the cash reserve's row included
+    (put in at the start, returned in the exit value), sums to its net cash flow to the cent;
+    and EBITDA is revenue less the cost lines."""
+    from msomodel import tables
+
+    c = msomodel.compare(msomodel.load_scenario(bundled), trials=0)
+    for option in c.projections:
+        frame = c.annual(option)
+        reserve = float(c.projections[option].balances["cash_reserve"][0])
+        assert reserve > 0
+        lines = {k: frame[k].to_numpy() for k in frame.columns}
+        lines["cash_reserve"] = np.r_[reserve, np.zeros(len(frame) - 1)]
+        total = sum(sign * lines.get(k, 0.0) for k, sign in CASH_SIGNS.items())
+        np.testing.assert_allclose(total, lines["net_cash_flow"], rtol=0, atol=0.005)
+        costs = [k for k in ("product_cost", "staff_clinical", "staff_admin", "opex", "mso_fee",
+                             "software_fee", "structuring", "conditions", "overhead") if k in lines]
+        np.testing.assert_allclose(lines["revenue"] - sum(lines[k] for k in costs),
+                                   lines["ebitda"], rtol=0, atol=0.005)
+        shown = tables.annual_pl(c, option, amounts=lambda v: f"{v:.2f}")
+        row = shown.loc["Cash reserve put in (returned in the exit value)"]
+        assert list(row) == [f"{reserve:.2f}"] + ["0.00"] * (len(frame) - 1)
+        assert list(shown.index).index(row.name) < list(shown.index).index(
+            "Exit value (net of debt and tax)")

@@ -658,3 +658,33 @@ def test_a_payback_that_only_the_sale_reaches_says_so() -> None:
     # Texas pays back from its own cash before the sale: no note
     t = msomodel.compare(msomodel.load_scenario(SCENARIOS / "texas_rn_single_site.yaml"), trials=0)
     assert [t.payback_note(o) for o in msomodel.OPTIONS] == [None, None, None]
+
+
+def test_the_spread_of_npv_places_the_base_case_among_the_trials() -> None:
+    """The Monte Carlo table gives each NPV's base case and its percentile among the trials;
+    California's base cases sit above the median (its ranges reach further below), and the
+    report says so in words, with the pair's difference near its own median."""
+    import numpy as np
+
+    import msomodel
+    from msomodel.analysis.evaluate import gap_key
+    from msomodel.report.sections.uncertainty import simulation_tables, uncertainty_pair
+
+    c = msomodel.compare(msomodel.load_scenario(SCENARIOS / "california_np_three_sites.yaml"))
+    sim = sections.simulate(c, 2000, 1)
+    pair = uncertainty_pair(c)
+    html = simulation_tables(c, sim, pair)
+    text = " ".join(re.sub(r"<[^>]+>", " ", html).split())
+    assert "Base case Base case at" in text
+    for option in ("self_managed", "mso", "software_only"):
+        v = sim.outcomes[f"{option}.npv"].to_numpy()
+        base = c.metrics[option]["npv"]
+        at = float(np.mean(v <= base))
+        assert 0.6 <= at < 0.7 and base > np.median(v)  # the case the note is for
+        assert f"{c.label(option)}: NPV " in text
+        assert f"{amount(base)} P{100 * at:.0f}" in text
+    gap = sim.outcomes[gap_key(*pair)].to_numpy()
+    gap_at = float(np.mean(gap <= c.metrics[pair[0]]["npv"] - c.metrics[pair[1]]["npv"]))
+    assert "is above the median of the trials (self-managed P63, third-party MSO P63" in text
+    assert "the NPVs quoted elsewhere in this report are better than the typical outcome" in text
+    assert f"is near its median (P{100 * gap_at:.0f})" in text

@@ -179,15 +179,21 @@ def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
 
     outcome, baseline = pair
     lawful = [o for o in OPTIONS if result.feasibility[o].allowed]
-    rows = {}
+    npv = {o: result.metrics[o]["npv"] for o in lawful}
+    rows, base = {}, {}
     for option in lawful:
         v = sim.outcomes[f"{option}.npv"].to_numpy()
         rows[f"{result.label(option)}: NPV"] = v
-    rows[f"{result.label(outcome)} less {lower_first(result.label(baseline))}"] = (
-        sim.outcomes[gap_key(outcome, baseline)].to_numpy())
+        base[f"{result.label(option)}: NPV"] = npv[option]
+    gap = f"{result.label(outcome)} less {lower_first(result.label(baseline))}"
+    rows[gap] = sim.outcomes[gap_key(outcome, baseline)].to_numpy()
+    base[gap] = npv[outcome] - npv[baseline]
+    at = {k: float(np.mean(v <= base[k])) for k, v in rows.items()}  # the base case's percentile
     frame = pd.DataFrame.from_dict(
-        {k: [amount(q) for q in np.percentile(v, [5, 50, 95])] + [amount(v.mean())]
-         for k, v in rows.items()}, orient="index", columns=["P5", "P50 (median)", "P95", "Mean"])
+        {k: [amount(q) for q in np.percentile(v, [5, 50, 95])]
+         + [amount(v.mean()), amount(base[k]), f"P{100 * at[k]:.0f}"]
+         for k, v in rows.items()}, orient="index",
+        columns=["P5", "P50 (median)", "P95", "Mean", "Base case", "Base case at"])
     d = result.decision
     prob = d.probability_best or probability_best(result, sim)
     pframe = pd.DataFrame.from_dict(
@@ -197,9 +203,41 @@ def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
         orient="index", columns=["Share of trials"])
     return (block(frame_html(frame, caption=f"Spread of NPV over {sim.trials:,} trials "
                                             "(lawful options only)",
-                             column_classes=["num"] * 4))
+                             column_classes=["num"] * 6)
+                  + _base_case_note(result, rows, at, lawful))
             + block(frame_html(pframe, caption="How often each outcome occurs",
                                column_classes=["num"])))
+
+
+def _base_case_note(result: Comparison, rows: dict[str, np.ndarray], at: dict[str, float],
+                    lawful: list[str]) -> str:
+    """Where the scenario's own figures (the base case) sit among the trials, in words, when
+    they sit away from the middle: the headline NPVs are then not the typical outcome."""
+    options = [(o, at[f"{result.label(o)}: NPV"]) for o in lawful]
+    [(gap, gap_at)] = [(k, at[k]) for k in rows if not k.endswith(": NPV")]
+    high = [(o, p) for o, p in options if p >= 0.6]
+    low = [(o, p) for o, p in options if p <= 0.4]
+    if not high and not low:
+        return ""
+
+    def named(found: list[tuple[str, float]]) -> str:
+        return ", ".join(f"{lower_first(result.label(o))} P{100 * p:.0f}" for o, p in found)
+
+    parts = []
+    if high:
+        parts.append(f"above the median of the trials ({named(high)}): the ranges given reach "
+                     "further below the scenario's values than above them, so the NPVs quoted "
+                     "elsewhere in this report are better than the typical outcome, which is "
+                     "the median")
+    if low:
+        parts.append(f"below the median of the trials ({named(low)}): the ranges given reach "
+                     "further above the scenario's values than below them")
+    text = ("The base case (the scenario's own values, behind every other figure in this "
+            "report) is " + "; and ".join(parts) + ".")
+    if 0.4 < gap_at < 0.6:
+        text += (f" The difference ({lower_first(gap)}) is near its median (P{100 * gap_at:.0f}): "
+                 "the comparison itself is not tilted by the ranges.")
+    return f"<p>{_e(text)}</p>"
 
 
 def drivers_table(result: Comparison, sim: Any, pair: Pair) -> str:
