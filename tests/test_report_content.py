@@ -688,3 +688,32 @@ def test_the_spread_of_npv_places_the_base_case_among_the_trials() -> None:
     assert "is above the median of the trials (self-managed P63, third-party MSO P63" in text
     assert "the NPVs quoted elsewhere in this report are better than the typical outcome" in text
     assert f"is near its median (P{100 * gap_at:.0f})" in text
+
+
+@pytest.mark.parametrize(("name", "option", "breached"), [
+    ("florida_entrepreneur_five_sites", "software_only", "years 1 and 2: a lender would want "
+     "those years funded"),
+    ("texas_rn_single_site", "mso", "year 1: a lender would want that year funded")])
+def test_debt_service_gives_both_coverages_and_says_which_it_tests(name, option, breached):
+    """The lender's table: EBITDA, tax, debt service, the DSCR (EBITDA / debt service, what the
+    covenant is tested on) and the stricter ratio after tax; a negative ratio reads
+    "negative", and the years below the covenant read as English."""
+    import numpy as np
+
+    import msomodel
+    from msomodel.report.sections.statements import debt_block
+
+    c = msomodel.compare(msomodel.load_scenario(SCENARIOS / f"{name}.yaml"), trials=0)
+    f = c.financials(option)
+    text = " ".join(re.sub(r"<[^>]+>", " ", debt_block(c, f)).split())
+    d = f.debt
+    tax = np.asarray(f.annual_lines[f.main]["income_statement"]["tax"])
+    assert tax.sum() > 0
+    expect = []
+    for ratio in (d["dscr"].to_numpy(), (d["ebitda"].to_numpy() - tax) / d["debt_service"]):
+        expect.append(" ".join("negative" if r < 0 else f"{r:.2f}x" for r in ratio))
+    assert f"Coverage (DSCR): EBITDA / debt service {expect[0]} " in text
+    assert f"Coverage after tax: (EBITDA - tax) / debt service {expect[1]} " in text
+    assert "Tax paid " + " ".join(amount(t) for t in tax) in text
+    assert f"Coverage falls below the covenant in {breached}" in text
+    assert "negative" in expect[0] and not re.search(r"-\d+\.\d\dx", text)  # no "-4.80x"

@@ -180,8 +180,9 @@ GLOSSARY = (
      "the owner must have put in before the business pays its own way."),
     ("EBITDA", "Earnings before interest, taxes, depreciation and amortisation: revenue less "
      "operating costs, a measure of the business's running profit."),
-    ("DSCR (debt-service coverage ratio)", "Cash available for debt service in a year divided "
-     "by the loan payments due (interest and principal). Lenders ask for a minimum, often "
+    ("DSCR (debt-service coverage ratio)", "Here, a year's EBITDA divided by the loan payments "
+     "due in it (interest and principal), the operating-cash-flow measure SBA lenders use; the "
+     "Debt service table adds the stricter ratio after tax. Lenders ask for a minimum, often "
      "1.25x; below 1.0x the business cannot pay its loan from its own cash."),
     ("P5, P10, P50, P90, P95", "Percentiles of the simulated outcomes: 10% of trials fall "
      "below the P10 (the downside case the decision uses), half below the P50 (the median) and "

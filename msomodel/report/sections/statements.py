@@ -86,19 +86,32 @@ def debt_block(result: Comparison, f: Financials) -> str:
     if loan is None or f.debt["debt_service"].sum() < 0.005:
         return block("<h3>Debt service</h3>", "<p>The scenario borrows nothing.</p>")
     d = f.debt
-    table = pd.DataFrame(index=["EBITDA", "Debt service (interest + principal)", "Coverage (DSCR)",
-                                f"Covenant {f.covenant:.2f}x"])
-    for year, row in d.iterrows():
+    tax = np.asarray(f.annual_lines[f.main]["income_statement"]["tax"], dtype=float)
+    service = d["debt_service"].to_numpy()
+    after_tax = np.divide(d["ebitda"].to_numpy() - tax, service, out=np.full(len(d), np.nan),
+                          where=service > 0.005)
+    table = pd.DataFrame(index=["EBITDA", "Tax paid", "Debt service (interest + principal)",
+                                "Coverage (DSCR): EBITDA / debt service",
+                                "Coverage after tax: (EBITDA - tax) / debt service",
+                                f"Covenant {f.covenant:.2f}x (on the DSCR)"])
+    for i, (year, row) in enumerate(d.iterrows()):
         met = ("—" if np.isnan(row["dscr"]) else ("below" if row["below_covenant"] else "met"))
-        table[f"Year {year}"] = [amount(row["ebitda"]), amount(row["debt_service"]),
-                                 "—" if np.isnan(row["dscr"]) else f"{row['dscr']:.2f}x", met]
+        table[f"Year {year}"] = [amount(row["ebitda"]), amount(tax[i]),
+                                 amount(row["debt_service"]), coverage(row["dscr"]),
+                                 coverage(after_tax[i]), met]
     breached = [int(y) for y, r in d.iterrows() if r["below_covenant"]]
     program = ("an SBA 7(a) loan" if loan.program == "sba_7a" else "a conventional term loan")
     source = ("SBA SOP 50 10 asks for at least 1.15x" if loan.program == "sba_7a"
               else "banks commonly ask for 1.25x or more")
-    note = (f"Coverage falls below the covenant in year {', '.join(map(str, breached))}: a lender "
-            "would want that year funded (an interest-only period, a reserve or more equity)."
+    years = (f"year {breached[0]}" if len(breached) == 1
+             else "years " + ", ".join(map(str, breached[:-1])) + f" and {breached[-1]}")
+    those = "that year" if len(breached) == 1 else "those years"
+    note = (f"Coverage falls below the covenant in {years}: a lender would want {those} funded "
+            "(an interest-only period, a reserve or more equity)."
             if breached else "Coverage meets the covenant in every year with debt service.")
+    note += (" A lender that deducts tax first reads the after-tax line; one that also deducts "
+             "distributions or capital spending gets less again (this projection spends capital "
+             "only on opening each site: no equipment replacement is modelled).")
     return block("<h3>Debt service</h3>",
                  f"<p>The scenario finances {loan.financed_fraction:.0%} of each site's capital "
                  f"with {program} at {loan.rate_annual_nominal:.2%} over {loan.term_months} "
@@ -106,7 +119,15 @@ def debt_block(result: Comparison, f: Financials) -> str:
                  f"year; the covenant is {f.covenant:.2f}x ({source}). {note} "
                  f"{_e(liquidity(result, f))}</p>",
                  frame_html(table, classes="pl", column_classes=["num"] * table.shape[1],
-                            row_classes=["", "", "strong", "italic"]))
+                            row_classes=["", "", "", "strong", "", "italic"]))
+
+
+def coverage(ratio: float) -> str:
+    """A coverage ratio as printed: "1.87x"; "negative" where EBITDA (or what is left after
+    tax) is below zero, "—" in a year without debt service."""
+    if np.isnan(ratio):
+        return "—"
+    return "negative" if ratio < 0 else f"{ratio:.2f}x"
 
 
 def liquidity(result: Comparison, f: Financials) -> str:
