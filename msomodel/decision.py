@@ -500,13 +500,13 @@ _PLURAL = {"prices", "wages", "running costs"}
 
 
 def share(p: float) -> str:
-    """A share of trials in whole percent, never rounded to a certainty it is not: 0.997 is
-    'over 99%', 0.003 'under 1%'."""
-    if 0.995 <= p < 1.0:
-        return "over 99%"
-    if 0.0 < p < 0.005:
-        return "under 1%"
-    return f"{p:.0%}"
+    """A share of trials to one decimal, as the report's tables give it, never rounded to a
+    certainty it is not: 0.9996 is 'over 99.9%', 0.0004 'under 0.1%'."""
+    if 0.9995 <= p < 1.0:
+        return "over 99.9%"
+    if 0.0 < p < 0.0005:
+        return "under 0.1%"
+    return f"{p:.1%}"
 
 
 def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:

@@ -84,7 +84,7 @@ def test_the_sentence_names_the_flips_with_the_assumed_values(ohio):
     text = ohio.decision.sentence
     first = next(f for f in ohio.decision.flips if f.value is not None)
     assert text.startswith("Third-party MSO is recommended: NPV $936,798 over 5 years")
-    assert f"best in {ohio.decision.probability_best['mso']:.0%} of 2,000 simulated trials" in text
+    assert f"best in {ohio.decision.probability_best['mso']:.1%} of 2,000 simulated trials" in text
     assert decision.flip_phrase(first, ohio.inputs) in text
     assert "assumed $12,000 per site per month" in text
 
@@ -118,7 +118,7 @@ def test_too_close_names_the_option_that_wins_the_trials_the_leader_loses():
     assert (f"self-managed + software leads third-party MSO by {decision.money(behind)} of NPV "
             f"over 5 years (and self-managed, second in the base case, by "
             f"{decision.money(d.margin)}), but is best in only ") in d.sentence
-    assert f"; third-party MSO is best in {p['mso']:.0%}." in d.sentence
+    assert f"; third-party MSO is best in {p['mso']:.1%}." in d.sentence
 
 
 def _asymmetric_exit():
@@ -239,9 +239,11 @@ def test_percentile_is_numpys_to_the_bit():
 
 
 def test_a_share_of_trials_is_never_rounded_to_a_certainty_it_is_not():
-    assert [decision.share(p) for p in (1.0, 0.997, 0.995, 0.994, 0.5, 0.005, 0.004, 0.0)] == [
-        "100%", "over 99%", "over 99%", "99%", "50%", f"{0.005:.0%}", "under 1%", "0%"]
+    assert [decision.share(p) for p in (1.0, 0.9996, 0.9995, 0.9994, 0.997, 0.5, 0.0005, 0.0004,
+                                        0.0)] == [
+        "100.0%", "over 99.9%", "over 99.9%", "99.9%", "99.7%", "50.0%", f"{0.0005:.1%}",
+        "under 0.1%", "0.0%"]
     c = msomodel.compare(msomodel.load_scenario("scenarios/california_np_three_sites.yaml"))
     p = c.decision.probability_best["mso"]
-    assert 0.995 <= p < 1 and "it is best in over 99% of 2,000 simulated trials" in \
+    assert 0.995 <= p < 1 and f"it is best in {p:.1%} of 2,000 simulated trials" in \
         c.decision.sentence

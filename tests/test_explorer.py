@@ -65,11 +65,11 @@ def test_the_decision_is_shown_with_its_monte_carlo_after_the_table(tmp_path: Pa
     assert d.verdict == full.verdict and d.leader == full.leader == "mso"
     assert d.probability_best == pytest.approx(full.probability_best)
     rec = ex.recommendation.value
-    assert "Probability best" in rec and f"{d.probability_best['mso']:.0%}" in rec
+    assert "Probability best" in rec and f"{d.probability_best['mso']:.1%}" in rec
     assert "500 simulated trials" in rec
     assert "What would flip it" in ex.decision_details.value and "mso-flips" in ex.decision_details.value
     assert "Inputs that favour one option" in ex.decision_details.value
-    assert "Probability best" in ex.table.value and f"{d.probability_best['mso']:.0%}" in ex.table.value
+    assert "Probability best" in ex.table.value and f"{d.probability_best['mso']:.1%}" in ex.table.value
     assert "500 Monte Carlo trials" in ex.status.value
 
 
