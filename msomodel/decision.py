@@ -462,11 +462,15 @@ def _asymmetries(inputs: ModelInputs, found: list[tuple[tuple[str, ...], str, st
 # --------------------------------------------------------------------------- words
 def input_value(flip: Flip, v: float, inputs: ModelInputs) -> str:
     """A value of the flip's input in its unit: $ per site per month, %, x or a number."""
-    path = flip.path
-    if path == P.FEE_LEVEL_PATH:
-        unit = inputs.fee_type
-        return money(v) + " per site per month" if unit == "flat" else (
-            f"{v:.2f}x the tier rates" if unit == "tiered" else f"{v:.1%}")
+    return value_text(flip.path, v, inputs.fee_type)
+
+
+def value_text(path: str, v: float, fee_type: str | None = None) -> str:
+    """A value of input ``path`` in its unit: $ per site per month, %, x or a number
+    (``fee_type``: the third-party MSO's fee structure, for its fee level)."""
+    if path == P.FEE_LEVEL_PATH and fee_type is not None:
+        return money(v) + " per site per month" if fee_type == "flat" else (
+            f"{v:.2f}x the tier rates" if fee_type == "tiered" else f"{v:.1%}")
     if path.endswith("per_site_monthly"):
         return money(v) + " per site per month"
     if "multiple" in path and "exit" in path:

@@ -86,6 +86,7 @@ class TornadoResult:
     table: pd.DataFrame
     skipped: list[str] = field(default_factory=list)
     baseline: str = "self_managed"
+    fee_type: str | None = None  # the third-party MSO's fee structure (the unit of its fee level)
 
     def to_dict(self) -> dict[str, Any]:
         rows = [{k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()}
@@ -172,4 +173,4 @@ def tornado(scenario: Scenario, spec: UncertaintySpec | dict | None = None,
     table = table.sort_values(f"{outcome}_swing", ascending=False, kind="stable")
     base = {o: float(res[gap_key(o, baseline)][0]) for o in others}
     return TornadoResult(scenario.name, outcome, base, table.reset_index(drop=True), skipped,
-                         baseline)
+                         baseline, inputs.fee_type)

@@ -24,14 +24,19 @@ from msomodel.charts.style import (
     new_figure,
     styled,
 )
+from msomodel.decision import value_text
 
 _OUTCOME_NAME = {"mso": "the third-party MSO", "software_only": "self-managed + software",
                  "self_managed": "self-managed"}
 
 
-def _value(v: float) -> str:
-    """Compact input value for axis labels (money-like above 100, else 3 significant digits)."""
-    return _plain(MONEY(v)) if abs(v) >= 100 else f"{v:.3g}"
+def _short(path: str, v: float, fee_type: str | None) -> str:
+    """An input's value in its unit, short enough for a tick label: "$14.0k", "12.0%", "1.10x"
+    (the input's label says per what)."""
+    text = value_text(path, v, fee_type)
+    for tail in (" per site per month", " the tier rates"):
+        text = text.removesuffix(tail)
+    return _plain(MONEY(v)) if text.startswith("$") else text
 
 
 def _plain(text: str) -> str:
@@ -66,7 +71,8 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
             ax.barh(yi, hi - base, left=base, color=POSITIVE, alpha=0.85, height=0.62,
                     label="Input at high value" if yi == y[0] else None)
         ax.set_yticks(y)
-        ax.set_yticklabels([f"{r.label}  ({_value(r.low_value)} – {_value(r.high_value)})"
+        ax.set_yticklabels([f"{r.label}  ({_short(r.path, r.low_value, result.fee_type)} – "
+                            f"{_short(r.path, r.high_value, result.fee_type)})"
                             for r in table.itertuples()])
         ax.axvline(base, color="#333", lw=1.0)
         ends = table[[f"{outcome}_low", f"{outcome}_high"]].to_numpy()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison, lower_first
+from msomodel.decision import value_text
 from msomodel.report.sections.common import _e, amount, block, figure_html, frame_html, input_label
 from msomodel.scenario import OPTIONS
 
@@ -154,12 +155,12 @@ def grid_block(result: Comparison, pair: Pair) -> str:
 
 
 # ----------------------------------------------------------------- Monte Carlo
-def _dist_text(d: Any) -> str:
-    """A sampled input's range in words: "0.7 to 1.15, most likely 1"."""
+def _dist_text(d: Any, fee_type: str | None = None) -> str:
+    """A sampled input's range in words and in its unit: "0.70x to 1.15x, most likely 1.00x"."""
     v = d.model_dump()
 
     def g(key: str) -> str:
-        return f"{v[key]:g}"
+        return value_text(d.path, v[key], fee_type)
 
     if d.dist in ("pert", "triangular"):
         return f"{g('low')} to {g('high')}, most likely {g('mode')}"
@@ -251,8 +252,10 @@ def drivers_table(result: Comparison, sim: Any, pair: Pair) -> str:
     dists = {d.path: d for d in (getattr(spec, "distributions", None) or [])}
     a = result.label(outcome)
     out = pd.DataFrame({
-        "Range drawn from": [_dist_text(dists[p]) if p in dists else "" for p in frame["path"]],
-        "Moves with the lead (-1 to +1)": ["—" if pd.isna(v) else f"{v:+.2f}"
+        "Range drawn from": [_dist_text(dists[p], result.inputs.fee_type) if p in dists else ""
+                             for p in frame["path"]],
+        "Moves with the lead (-1 to +1)": ["—" if pd.isna(v) else
+                                           ("0.00" if abs(v) < 0.005 else f"{v:+.2f}")
                                            for v in frame["spearman"]],
         f"Effect on {lower_first(a)}'s lead": [
             "—" if pd.isna(v) or abs(v) < 0.005 else ("raises it" if v > 0 else "lowers it")
