@@ -112,6 +112,8 @@ def render(a: Answers, today: dt.date | None = None) -> str:
     if structure == "friendly_pc":
         lines.insert(len(lines) - 8, "  provides_friendly_pc: true        # if it supplies the "
                      "PC's physician; else false")
+        lines[-2] = ("  absorbed_roles: [office_manager, billing_admin, medical_director]  # drop "
+                     "medical_director if the MSO does not supply one")
     lines += ["  source: placeholder quote; replace with the offer and its date", ""]
     return "\n".join(lines)
 

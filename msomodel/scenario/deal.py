@@ -31,7 +31,8 @@ class MSO(Model):
     provides_friendly_pc: bool = Field(
         False, description="The MSO also supplies the physician-owned PC and its medical "
         "director (a physician network); under the friendly-PC structure its fee then covers "
-        "the structure's set-up, medical-director and PC-administration costs."
+        "the structure's set-up, medical-director and PC-administration costs. A medical-"
+        "director role on the spa's payroll stays there unless listed in absorbed_roles."
     )
     purchasing_discount: Fraction = Field(
         0.0, description="Discount on discountable product costs at one site [fraction]."
