@@ -73,7 +73,8 @@ def lower_first(label: str) -> str:
 #: The one rule for amounts in report tables, in words (stated once in the report).
 AMOUNT_RULE = ("Amounts from $10,000 up are rounded to three significant figures and shown in "
                "thousands or millions ($71.6k = $71,600; $716k = $716,000; $7.16m = $7,160,000); "
-               "smaller amounts are to the dollar. Exact figures are in the JSON and CSV outputs.")
+               "smaller amounts are to the dollar. Exact figures: msomodel compare --format json "
+               "(or csv) on the scenario file, or its workbook (msomodel export).")
 
 
 def amount(value: Any, *, cents: bool = False) -> str:

@@ -717,3 +717,46 @@ def test_debt_service_gives_both_coverages_and_says_which_it_tests(name, option,
     assert "Tax paid " + " ".join(amount(t) for t in tax) in text
     assert f"Coverage falls below the covenant in {breached}" in text
     assert "negative" in expect[0] and not re.search(r"-\d+\.\d\dx", text)  # no "-4.80x"
+
+
+def test_key_figures_give_the_calendar_of_the_horizon_and_of_each_payback() -> None:
+    """The projection's dates are stated: the key figures' caption names its first and last
+    month, and each payback month its calendar month (Florida starts in January 2027)."""
+    import msomodel
+    from msomodel.report.sections.decision import key_figures_table
+
+    c = msomodel.compare(msomodel.load_scenario(SCENARIOS / "florida_entrepreneur_five_sites.yaml"),
+                         trials=0)
+    assert (c.scenario.finance.start_date.year, c.scenario.finance.start_date.month) == (2027, 1)
+    text = " ".join(re.sub(r"<[^>]+>", " ", key_figures_table(c)).split())
+    assert "Key figures (60-month horizon, Jan 2027 to Dec 2031; discount rate 18.0%)" in text
+    assert text.count("month 60, Dec 2031") == 3
+    ohio = msomodel.compare(msomodel.load_scenario(SCENARIOS / "ohio_physician_single_site.yaml"),
+                            trials=0)
+    text = " ".join(re.sub(r"<[^>]+>", " ", key_figures_table(ohio)).split())
+    start = ohio.scenario.finance.start_date
+    for option in ("self_managed", "mso", "software_only"):
+        m = int(ohio.metrics[option]["payback_month"])
+        months = start.month - 1 + m - 1
+        when = f"{['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'][months % 12]} {start.year + months // 12}"
+        assert f"month {m}, {when}" in text, option
+
+
+def test_appendix_labels_keep_what_the_schema_words_leave_out() -> None:
+    """Each appendix row says which item it is: an unnamed list item's number, a mapping's key,
+    the line or running cost a site override changes; keys read as words ("injector RN")."""
+    import msomodel
+    from msomodel.assumptions import table
+    from msomodel.report.sections.appendix import assumptions_appendix
+
+    s = msomodel.load_scenario(SCENARIOS / "california_np_three_sites.yaml")
+    text = " ".join(re.sub(r"<[^>]+>", " ", assumptions_appendix(table(s))).split())
+    assert "No. 1: share of the practice held by this owner 60%" in text
+    assert "No. 2: share of the practice held by this owner 40%" in text
+    assert "This owner's share" not in text
+    assert "Running costs it takes over" in text and "Absorbed opex" not in text
+    for key in ("compliance", "accounting and legal", "software", "marketing"):
+        assert f"Share of each running cost the MSO takes over: {key} " in text, key
+    assert "Site: Irvine, running cost: rent Fixed amount in project year 1" in text
+    assert ("Site: San Diego, service line: body contouring Steady-state units sold" in text)
+    assert "Role: injector RN" in text and "injector rn" not in text

@@ -266,7 +266,7 @@ class Ownership(Model):
     licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
         description="This owner's licence ('none' for a lay owner; full names accepted)."
     )
-    share: Fraction = Field(description="This owner's share of the practice [fraction].")
+    share: Fraction = Field(description="Share of the practice held by this owner [fraction].")
 
     _licence = field_validator("licence", mode="before")(_tolerant_licence)
 

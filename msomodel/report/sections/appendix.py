@@ -19,6 +19,9 @@ _GROUPS = {"structure": "Legal structure", "finance": "Finance", "adjustments": 
 _SUBGROUPS = {"service_lines": "Service line", "roles": "Role", "opex": "Running cost",
               "equipment": "Equipment", "capacity": "Capacity", "staffing": "Staffing"}
 _LIST_GROUPS = ("service_lines", "roles", "opex", "equipment")
+#: Groups whose field name is not the reader's word for them.
+_NAMED = {"absorbed_opex": "Running costs it takes over",
+          "replaces_opex": "Running costs it replaces"}
 
 
 def _split_path(path: str) -> tuple[str, str, str]:
@@ -30,14 +33,47 @@ def _split_path(path: str) -> tuple[str, str, str]:
         name, rest = rest[0], rest[1:]
         if len(rest) > 2 and rest[0] == "overrides":
             rest = rest[1:]
+        for i, part in enumerate(rest[:-2]):  # an override of one line, role or running cost
+            if part in _LIST_GROUPS:
+                return (section, f"Site: {name}, {_SUBGROUPS[part].lower()}: "
+                        f"{key_words(rest[i + 1])}", ".".join(rest[i + 2:]))
         return section, f"Site: {name}", ".".join(rest)
     for i, part in enumerate(rest[:-2]):
         if part in _LIST_GROUPS:
-            return (section, f"{_SUBGROUPS[part]}: {rest[i + 1].replace('_', ' ')}",
+            return (section, f"{_SUBGROUPS[part]}: {key_words(rest[i + 1])}",
                     ".".join(rest[i + 2:]))
     if len(rest) > 1:
-        return section, heading(rest[0]), ".".join(rest[1:])
+        return section, _NAMED.get(rest[0]) or heading(rest[0]), ".".join(rest[1:])
     return section, "", ".".join(rest)
+
+
+#: Licences and roles that a name made from a key writes in capitals ("injector_rn").
+_KEY_ACRONYMS = {"rn": "RN", "np": "NP", "pa": "PA", "md": "MD", "ipl": "IPL", "prp": "PRP",
+                 "hr": "HR", "it": "IT", "pc": "PC", "mso": "MSO"}
+
+
+#: Keys that read better rephrased than spelt out word by word.
+_KEY_WORDS = {"accounting_legal": "accounting and legal", "supplies_other": "other supplies"}
+
+
+def key_words(key: str) -> str:
+    """A key of the scenario (a line, role or running cost) in words: "injector_rn" ->
+    "injector RN", "accounting_legal" -> "accounting and legal"."""
+    return _KEY_WORDS.get(key) or " ".join(_KEY_ACRONYMS.get(w, w) for w in key.split("_") if w)
+
+
+def input_name(path: str, name: str) -> str:
+    """An input's label in the appendix with what the schema's words leave out: the key of a
+    mapping ("Share of each running cost the MSO takes over: compliance") and the number of an
+    unnamed list item ("No. 2: share of the practice held by this owner")."""
+    label = schema_label(path) or plain_name(name)
+    parent = path.rsplit(".", 1)[0]
+    parts = name.split(".")
+    if len(parts) == 1 and "." in path and schema_label(parent) == label:  # a mapping's key
+        return f"{label}: {key_words(parts[0])}"
+    if parts[0].isdigit():
+        return f"No. {int(parts[0]) + 1}: {lower_first(label)}"
+    return label
 
 
 def plain_name(name: str) -> str:
@@ -106,7 +142,7 @@ def assumptions_appendix(frame: pd.DataFrame) -> str:
             defaults = []
             for r in sub.itertuples():
                 value, unit = _unit_value(r.value, r.unit)
-                name = schema_label(r.input) or plain_name(r.name)
+                name = input_name(r.input, r.name)
                 if r.source == "model default":
                     defaults.append(f"{lower_first(name)} {value}" + (f" {unit}" if unit else ""))
                     continue
@@ -131,7 +167,9 @@ CONVENTIONS_IN_WORDS = (
     "Cash flows are monthly: month 0 is the set-up before opening (build-out, equipment, "
     "onboarding fees), and each later month's cash flow is counted at the end of that month.",
     "An annual rate becomes a monthly one by compounding: the monthly rate is (1 + the annual "
-    "rate) to the power 1/12, less 1; an IRR found month by month is annualised the same way.",
+    "rate) to the power 1/12, less 1; an IRR found month by month is annualised the same way. "
+    "A loan's rate is the exception: it is a nominal APR, as lenders quote it, so its monthly "
+    "rate is the APR / 12.",
     "NPV discounts every month's cash flow to month 0 at the scenario's discount rate and adds "
     "them up, the exit value included.",
     "The equity IRR is measured on the owner's cash flow after the loan (its draws, interest and "
@@ -204,8 +242,10 @@ GLOSSARY = (
     ("FMV (fair market value)", "The price an independent party would pay for the services; "
      "management fees and medical-director pay are expected to be at FMV, not a share of "
      "profits or referrals."),
-    ("Exit value", "The sale value of the business at the end of the horizon: EBITDA times the "
-     "exit multiple, net of any loan left."),
+    ("Exit value", "What the owner receives at the end of the horizon: the sale price (the "
+     "last 12 months' EBITDA times the exit multiple) less the loan left, any termination fee, "
+     "the tax on the gain and the prepaid treatments still owed (deferred revenue), plus the "
+     "cash reserve back."),
     ("Discount rate", "The yearly return an investor requires; NPV is measured against it."),
 )
 

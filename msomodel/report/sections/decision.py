@@ -177,11 +177,16 @@ def asymmetries_block(result: Comparison) -> str:
 def key_figures_table(result: Comparison) -> str:
     """``tables.key_figures`` with the options marked, the incremental notes as footnotes and
     the two IRRs defined."""
+    from msomodel.report.sections.statements import calendar
+
     frame = tables.key_figures(result, amounts=amount)
     notes = []
     for option in OPTIONS:
         note = result.payback_note(option)
         col = result.label(option)
+        month = result.metrics[option]["payback_month"]
+        if month is not None and math.isfinite(month) and month > 0:  # its calendar month too
+            frame.loc["Payback", col] = f"{frame.loc['Payback', col]}, {calendar(result, int(month))}"
         if note:
             notes.append(f"{col}, payback: {note}.")
             frame.loc["Payback", col] = f"{frame.loc['Payback', col]} ({len(notes)})"
@@ -195,8 +200,9 @@ def key_figures_table(result: Comparison) -> str:
                 frame.loc[row, col] = f"{frame.loc[row, col]} ({len(notes)})"
     frame.columns = [option_name(result, o) for o in OPTIONS]
     rows = ["strong" if i.startswith("NPV (") else "" for i in frame.index]
-    table = frame_html(frame, caption=f"Key figures ({result.horizon}-month horizon, discount rate "
-                       f"{tables.pct(result.scenario.finance.discount_rate_annual)})",
+    table = frame_html(frame, caption=f"Key figures ({result.horizon}-month horizon, "
+                       f"{calendar(result, 1)} to {calendar(result, result.horizon)}; discount "
+                       f"rate {tables.pct(result.scenario.finance.discount_rate_annual)})",
                        classes="keyfigures", column_classes=option_classes(result, OPTIONS),
                        row_classes=rows)
     foot = "".join(f"<li>{_e(amounts_in_text(n))}</li>" for n in notes)
