@@ -21,6 +21,7 @@ from msomodel.charts.style import (
     styled,
 )
 from msomodel.compare import Comparison
+from msomodel.formatting import amount
 from msomodel.scenario import OPTIONS
 
 
@@ -42,7 +43,7 @@ def cumulative_cash_flow(result: Comparison) -> Figure:
             running[-1] -= exit_value
             alpha = 1.0 if result.feasibility[option].allowed else INFEASIBLE_ALPHA
             color = OPTION_COLORS[option]
-            total = MONEY(running[-1] + exit_value)
+            total = _money_text(running[-1] + exit_value)
             ax.plot(np.arange(cf.size), running, color=color, lw=2, alpha=alpha,
                     label=f"{_label(result, option)}: {total} with exit")
         ax.axhline(0, color="#333", lw=0.8)
@@ -89,9 +90,10 @@ def bridge_values(result: Comparison) -> list[tuple[str, float]]:
 
 
 def _money_text(v: float) -> str:
-    """Short money for annotations. The style turns mathtext off (``text.parse_math``), so a
-    dollar sign is printed as it is: escaping it would print the backslash too."""
-    return MONEY(v)
+    """Money for labels and annotations, by the report's amount rule ("$5.00m", "$1.30m": three
+    significant figures, where a tick may drop trailing zeros). The style turns mathtext off
+    (``text.parse_math``), so a dollar sign is printed as it is."""
+    return amount(v)
 
 
 def fee_bridge(result: Comparison) -> Figure:

@@ -25,6 +25,7 @@ from msomodel.charts.style import (
     styled,
 )
 from msomodel.decision import value_text
+from msomodel.formatting import amount
 
 _OUTCOME_NAME = {"mso": "the third-party MSO", "software_only": "self-managed + software",
                  "self_managed": "self-managed"}
@@ -82,7 +83,7 @@ def tornado_chart(result: TornadoResult, outcome: str | None = None, top: int = 
         ax.grid(axis="x")
         ax.grid(axis="y", visible=False)
         ax.set_xlabel(_wrapped(f"NPV of {_OUTCOME_NAME[outcome]} less {versus} "
-                               f"(base {_plain(MONEY(base))})"))
+                               f"(base {amount(base)})"))
         ax.set_title(_wrapped(f"What drives {_OUTCOME_NAME[outcome]}'s lead over {versus}", 42))
         # below the axis label, however many lines it has (the layout makes room for it)
         fig.legend(loc="outside lower center", ncol=2)
@@ -149,7 +150,7 @@ def simulation_chart(result: SimulationResult, outcome: str = "mso", bins: int =
         xs = np.sort(v)
         twin.plot(xs, np.arange(1, xs.size + 1) / xs.size, color="#222", lw=1.6, label="CDF")
         for q, name in ((p5, "P5"), (p50, "P50"), (p95, "P95")):  # above the CDF line
-            twin.annotate(f"{name}\n{_plain(MONEY(q))}", (q, 0.98),
+            twin.annotate(f"{name}\n{amount(q)}", (q, 0.98),
                           xycoords=("data", "axes fraction"), ha="center", va="top", fontsize=8,
                           zorder=5, bbox={"boxstyle": "round,pad=0.15", "fc": "white",
                                           "ec": "none", "alpha": 0.9})
