@@ -271,3 +271,25 @@ def test_dask_task_renders_with_the_parameters(tmp_path: Path) -> None:
 def test_a_logo_path_that_is_a_folder_says_so(tmp_path: Path) -> None:
     with pytest.raises(LogoError, match=r"--logo: expected an image file, found a folder: "):
         logo_data_uri(tmp_path, what="--logo")
+
+
+def test_the_cover_states_the_whole_mso_offer() -> None:
+    """The cover's offer line gives the fee as the offer states it (every band of a tiered fee,
+    a floor, a cap, the escalator, onboarding and the term), not "1.00 x the tier rates"."""
+    from msomodel.report.sections.cover import offer_text
+    from msomodel.scenario.fees import CostPlusFee, HybridFee, PercentageFee
+
+    ca = msomodel.load_scenario(ROOT / "scenarios" / "california_np_three_sites.yaml")
+    assert offer_text(ca.mso.fee) == (
+        "12.0% of each site's monthly collections up to $100k, 9.0% to $200k, 7.0% above; at "
+        "least $6,000 per site per month; onboarding $20.0k per site; 24-month term")
+    fl = msomodel.load_scenario(ROOT / "scenarios" / "florida_entrepreneur_five_sites.yaml")
+    assert offer_text(fl.mso.fee) == ("$14.0k per site per month; rising 3.0% a year; "
+                                      "onboarding $15.0k per site; 24-month term")
+    assert offer_text(PercentageFee(type="percentage", percent=0.15, cap_per_site_monthly=30000,
+                                    term_months=36)) == (
+        "15.0% of each site's collections; at most $30.0k per site per month; 36-month term")
+    assert offer_text(HybridFee(type="hybrid", base_per_site_monthly=5000, percent=0.05)) == (
+        "$5,000 per site per month plus 5.0% of collections; 36-month term")
+    assert offer_text(CostPlusFee(type="cost_plus", markup=0.3, overhead_per_site_monthly=4000)) \
+        == "its costs plus a 30.0% markup (its own cost $4,000 per site per month); 36-month term"

@@ -8,6 +8,7 @@ import datetime
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from msomodel import tables
 from msomodel.compare import Comparison
@@ -15,6 +16,7 @@ from msomodel.formatting import css_string
 from msomodel.report.sections.common import (
     LICENCE_NAMES,
     _e,
+    amount,
     amounts_in_text,
     state_name,
     status_text,
@@ -178,7 +180,8 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
         ("Options compared", "Self-managed, self-managed + practice-management software, "
                              "a third-party MSO"),
         ("Sites", opening_plan(result)),
-        ("Third-party MSO offer", f"fee {amounts_in_text(tables.fee_level(be.current, be.unit))}"),
+        ("Third-party MSO offer", offer_text(s.mso.fee) if s.mso is not None else
+         f"fee {amounts_in_text(tables.fee_level(be.current, be.unit))}"),
         ("Horizon", f"{result.horizon} months ({years(result.horizon)})"),
         ("Discount rate", f"{tables.pct(s.finance.discount_rate_annual)} a year"),
         ("Model", f"msomodel {version}"),
@@ -206,3 +209,41 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
         f"{notice(result)}"
         "</section>"
     )
+
+
+def offer_text(fee: Any) -> str:
+    """The third-party MSO's fee in words, whole: "12.0% of each site's monthly collections up
+    to $100k, 9.0% to $200k, 7.0% above; at least $6,000 per site per month; onboarding $20.0k
+    per site; 24-month term"."""
+    pct = tables.pct
+    if fee.type == "flat":
+        head = f"{amount(fee.per_site_monthly)} per site per month"
+    elif fee.type == "percentage":
+        head = f"{pct(fee.percent)} of each site's collections"
+    elif fee.type == "hybrid":
+        head = (f"{amount(fee.base_per_site_monthly)} per site per month plus "
+                f"{pct(fee.percent)} of collections")
+    elif fee.type == "cost_plus":
+        head = f"its costs plus a {pct(fee.markup)} markup"
+        if fee.overhead_per_site_monthly:
+            head += f" (its own cost {amount(fee.overhead_per_site_monthly)} per site per month)"
+    else:  # tiered: marginal bands of a site's monthly collections
+        bands = []
+        for i, tier in enumerate(fee.tiers):
+            rate = pct(tier.percent) + (" of each site's monthly collections" if i == 0 else "")
+            if tier.up_to_monthly is None:
+                bands.append(f"{rate} above" if i else rate)
+            else:
+                bands.append(f"{rate} {'up to' if i == 0 else 'to'} {amount(tier.up_to_monthly)}")
+        head = ", ".join(bands)
+    parts = [head]
+    if fee.floor_per_site_monthly:
+        parts.append(f"at least {amount(fee.floor_per_site_monthly)} per site per month")
+    if fee.cap_per_site_monthly is not None:
+        parts.append(f"at most {amount(fee.cap_per_site_monthly)} per site per month")
+    if fee.escalator_annual:
+        parts.append(f"rising {pct(fee.escalator_annual)} a year")
+    if fee.onboarding_fee_per_site:
+        parts.append(f"onboarding {amount(fee.onboarding_fee_per_site)} per site")
+    parts.append(f"{fee.term_months}-month term")
+    return "; ".join(parts)
