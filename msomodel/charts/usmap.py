@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -76,6 +77,11 @@ def category(state: str, licence: str, *, on: dt.date | None = None,
     return "owns_conditions"
 
 
+def _wrap(label: str, width: int = 28) -> str:
+    """A legend label on lines of at most about ``width`` characters (a narrow legend)."""
+    return textwrap.fill(label, width, break_long_words=False)
+
+
 def tile_map(
     licence: str,
     *,
@@ -92,8 +98,11 @@ def tile_map(
     mark = normalise_state(highlight) if highlight else None
     book = rulebook or load_rulebook()
     day = on or dt.date.today()
-    fig = Figure(figsize=(8.0, 5.6), dpi=110)
-    ax = fig.add_axes((0.01, 0.2, 0.98, 0.72))
+    # Constrained layout keeps the legend (right of the tiles, the map is wider than tall)
+    # and the notice (below) outside the map at any size: the report redraws the figure
+    # shorter (FIGURE_MAX_HEIGHT), and a legend placed in figure fractions then covered tiles.
+    fig = Figure(figsize=(8.0, 4.5), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
     used: dict[str, int] = {}
     for code, (row, col) in TILES.items():
         cat = category(code, lic, on=day, rulebook=book)
@@ -113,19 +122,18 @@ def tile_map(
     ax.set_aspect("equal")
     ax.axis("off")
     title = f"Who may own the clinical entity: {LICENCE_LABELS[lic]} (rules in force {day})"
-    fig.suptitle(title, fontsize=11, fontweight="bold", y=0.98)
+    fig.suptitle(title, fontsize=11, fontweight="bold")
     handles = [
         Patch(facecolor=CATEGORIES[c][1], edgecolor="#333333", hatch=CATEGORIES[c][2],
-              label=f"{CATEGORIES[c][0]} ({used.get(c, 0)})")
+              label=f"{_wrap(CATEGORIES[c][0])} ({used.get(c, 0)})")
         for c in CATEGORIES
     ]
     if mark is not None:
         handles.append(Patch(facecolor="none", edgecolor="black", linewidth=3.0,
                              label=f"highlighted: {mark}"))
-    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, 0.03))
-    fig.text(0.5, 0.005, "Not legal advice; not reviewed by counsel. Source: msomodel rules data.",
-             ha="center", va="bottom", fontsize=7, color="#555555")
+    fig.legend(handles=handles, loc="outside right center", fontsize=8, frameon=False)
+    fig.supxlabel("Not legal advice; not reviewed by counsel. Source: msomodel rules data.",
+                  fontsize=7, color="#555555")
     return fig
 
 
