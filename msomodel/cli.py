@@ -32,18 +32,18 @@ def _load(path: str):
 def _load_all(paths: list[str]) -> list:
     """Every scenario of ``paths``; a ScenarioError with the problems of every bad file (each
     problem names its file), not only of the first."""
-    return _each(lambda _, path: _load(path), ((None, path) for path in paths))
+    return _each(_load, paths)
 
 
-def _each(fn: Callable[..., object], items: Iterable[tuple]) -> list:
-    """``[fn(*item) for item in items]``, but a ScenarioError only after every item is tried,
+def _each(fn: Callable[[object], object], items: Iterable) -> list:
+    """``[fn(item) for item in items]``, but a ScenarioError only after every item is tried,
     with all their problems (each names its file)."""
     from msomodel.loader import ScenarioError
 
     done, problems = [], []
     for item in items:
         try:
-            done.append(fn(*item))
+            done.append(fn(item))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
@@ -258,7 +258,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     paths = [args.before, args.after]
     scenarios = _load_all(paths)
     if args.trials:  # the Monte Carlo's problems of both files, before either is simulated
-        _each(_check_uncertainty, zip(scenarios, paths, strict=True))
+        _each(lambda pair: _check_uncertainty(*pair), zip(scenarios, paths, strict=True))
     found = diff(*scenarios, trials=args.trials, seed=args.seed,
                  workers=args.jobs or available_cpus())
     if args.format == "json":

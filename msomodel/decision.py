@@ -521,7 +521,8 @@ def flip_phrase(flip: Flip, inputs: ModelInputs) -> str:
             f"(assumed {input_value(flip, flip.current, inputs)})")
 
 
-def _and(parts: list[str]) -> str:
+def and_list(parts: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
@@ -533,7 +534,7 @@ def sentence(d: Decision, inputs: ModelInputs) -> str:
     lead = OPTION_LABELS[d.leader]
     runner = OPTION_LABELS[d.runner_up] if d.runner_up else None
     found = [f for f in d.flips if f.value is not None][:SENTENCE_FLIPS]
-    deciders = _and([flip_phrase(f, inputs) for f in found]) if found else ""
+    deciders = and_list([flip_phrase(f, inputs) for f in found]) if found else ""
     if d.verdict == "too_short":
         return (f"No recommendation: a {d.horizon_months}-month horizon is too short to judge a "
                 f"med spa (at least {SHORT_HORIZON_MONTHS} months are needed; most pay back in "

@@ -11,7 +11,7 @@ import pandas as pd
 from msomodel import tables
 from msomodel.analysis.paths import FEE_LEVEL_PATH
 from msomodel.compare import Comparison, lower_first
-from msomodel.decision import THRESHOLD
+from msomodel.decision import THRESHOLD, and_list
 from msomodel.report.sections.common import (
     CHOSEN_BY,
     LICENCE_NAMES,
@@ -289,8 +289,8 @@ def _pc_breakeven_sentence(result: Comparison) -> str:
         every = "under every option" if len(kept) > 1 else "under in-house management"
         each = f"the PC {_pc_result(first)} {over} {every}"
     else:
-        each = f"the PC's EBITDA {over} is " + _and_list(
-            [f"{_signed(total)} {_under(result, option)}" for option, total in kept.items()])
+        each = f"the PC's EBITDA {over} is " + and_list(
+            [f"{_signed(total)} {_UNDER[option]}" for option, total in kept.items()])
     if result.inputs.mgmt_fee_type == "sweep":
         text = f"{head} The scenario's fee is {current}: {each}."
     elif be.level is None:
@@ -303,7 +303,7 @@ def _pc_breakeven_sentence(result: Comparison) -> str:
     if base is not None and len(kept) > 1:
         option, top = max(kept.items(), key=lambda kv: kv[1])
         if top - base >= max(50_000.0, 0.05 * abs(base)):
-            text += (f" The fee is the same under every option, so what {_the(option)} adds "
+            text += (f" The fee is the same under every option, so what {_THE[option]} adds "
                      "to the PC's profit "
                      f"({short_money(top - base)} more than in-house) goes to its physician "
                      "owner, not to you, unless the fee is set again for that option (see What "
@@ -334,17 +334,11 @@ def _signed(total: float) -> str:
     return short_money(total) if total > -0.5 else f"a loss of {short_money(-total)}"
 
 
-def _under(result: Comparison, option: str) -> str:
-    return {"self_managed": "in-house", "software_only": "with software",
-            "mso": "with the third-party MSO"}.get(option, f"under {result.label(option)}")
-
-
-def _the(option: str) -> str:
-    return {"mso": "the third-party MSO", "software_only": "the software"}.get(option, option)
-
-
-def _and_list(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+#: Each option after an amount ("$145k in-house"), and as the subject of a sentence.
+_UNDER = {"self_managed": "in-house", "software_only": "with software",
+          "mso": "with the third-party MSO"}
+_THE = {"self_managed": "in-house management", "software_only": "the software",
+        "mso": "the third-party MSO"}
 
 
 def breakeven_block(result: Comparison) -> str:
