@@ -226,13 +226,13 @@ def _base_case_note(result: Comparison, rows: dict[str, np.ndarray], at: dict[st
 
     parts = []
     if high:
-        parts.append(f"above the median of the trials ({named(high)}): the ranges given reach "
-                     "further below the scenario's values than above them, so the NPVs quoted "
-                     "elsewhere in this report are better than the typical outcome, which is "
-                     "the median")
+        parts.append(f"above the median of the trials ({named(high)}): more trials fall "
+                     "below it than above (ranges that reach further down than up, or limits "
+                     "such as capacity that cap the upside), so the NPVs quoted elsewhere in "
+                     "this report are better than the typical outcome, which is the median")
     if low:
-        parts.append(f"below the median of the trials ({named(low)}): the ranges given reach "
-                     "further above the scenario's values than below them")
+        parts.append(f"below the median of the trials ({named(low)}): more trials fall above "
+                     "it than below")
     text = ("The base case (the scenario's own values, behind every other figure in this "
             "report) is " + "; and ".join(parts) + ".")
     if 0.4 < gap_at < 0.6:
