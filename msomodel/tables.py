@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from msomodel.compare import Comparison
+from msomodel.decision import share
 from msomodel.formatting import (  # noqa: F401 (re-exported)
     amount,
     irr,
@@ -188,7 +189,7 @@ def key_figures_table(result: Comparison, *, amounts: Amounts = money) -> Table:
         cols[result.label(option)] = {
             "Feasibility": STATUS[result.feasibility[option].status],
             f"NPV ({result.horizon} months)": amounts(m["npv"]),
-            "Probability best": "—" if prob is None else pct(prob, 1),
+            "Probability best": "—" if prob is None else share(prob),
             "Downside NPV (P10)": amounts(p10),
             "NPV without the exit": amounts(m["npv_without_exit"]),
             "Share of NPV from the exit": (pct(m["pv_exit"] / m["npv"], 0) if m["npv"] > 0

@@ -513,7 +513,7 @@ def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
     else:
         if d.probability_best and d.leader:
             p = d.probability_best[d.leader]
-            parts.append(f"<div class='mx-prob'>Probability best: <b>{p:.1%}</b> for "
+            parts.append(f"<div class='mx-prob'>Probability best: <b>{decide.share(p)}</b> for "
                          f"{esc(lower_first(OPTION_LABELS[d.leader]))}, from {d.trials:,} simulated "
                          f"trials of the scenario's ranges (seed {d.seed}; the command line "
                          f"uses {decide.DEFAULT_TRIALS:,}). A recommendation needs "

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from msomodel.compare import Comparison
-from msomodel.formatting import heading, lower_first
+from msomodel.formatting import ACRONYMS, heading, lower_first
 from msomodel.report.sections.common import _e, amount, block, schema_label
 
 # ----------------------------------------------------------------- 7. assumptions
@@ -48,8 +48,8 @@ def _split_path(path: str) -> tuple[str, str, str]:
 
 
 #: Licences and roles that a name made from a key writes in capitals ("injector_rn").
-_KEY_ACRONYMS = {"rn": "RN", "np": "NP", "pa": "PA", "md": "MD", "ipl": "IPL", "prp": "PRP",
-                 "hr": "HR", "it": "IT", "pc": "PC", "mso": "MSO"}
+_KEY_ACRONYMS = {**ACRONYMS, "rn": "RN", "np": "NP", "pa": "PA", "md": "MD", "ipl": "IPL",
+                 "prp": "PRP", "hr": "HR", "it": "IT"}
 
 
 #: Keys that read better rephrased than spelt out word by word.

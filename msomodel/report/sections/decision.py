@@ -11,7 +11,7 @@ import pandas as pd
 from msomodel import tables
 from msomodel.analysis.paths import FEE_LEVEL_PATH
 from msomodel.compare import Comparison, lower_first
-from msomodel.decision import THRESHOLD, and_list
+from msomodel.decision import THRESHOLD, and_list, share
 from msomodel.report.sections.common import (
     CHOSEN_BY,
     LICENCE_NAMES,
@@ -35,7 +35,7 @@ VERDICT_CLASS = {"recommended": "ok", "too_close": "unknown", "none_pays": "no",
 
 
 def _prob(p: float | None) -> str:
-    return "—" if p is None or not math.isfinite(p) else tables.pct(p, 1)
+    return "—" if p is None or not math.isfinite(p) else share(p)
 
 
 def lawful(result: Comparison) -> list[str]:
