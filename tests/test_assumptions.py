@@ -71,3 +71,32 @@ def test_a_value_without_a_comment_never_takes_the_next_lines():
     for path, a in florida.items():  # the legal-structuring note stays on its own line
         if "five sites" in a.source:
             assert "structuring" in path or "legal" in path, path
+
+
+#: Words of a research log, not of a client's report: how a source was fetched or re-read.
+RESEARCH_LOG = ("search tool", "stored copy", "re-read", "this session", "earlier notes",
+                "api-evangelist/", ".yml", "transcribed", "not reconciled", "docs/")
+
+
+def test_sources_printed_in_reports_read_for_the_client_not_as_a_research_log():
+    """Every source text the appendix prints (base files and bundled scenarios), and every text
+    of the rules data (citations, what each source says, confidence reasons, notes), names the
+    source in a reader's words: no fetch tool, file path or session in it."""
+    import yaml
+
+    texts = []
+    for f in [*sorted((ROOT / "msomodel/bases").rglob("*.yaml")), *sorted((ROOT / "scenarios").glob("*.yaml"))]:
+        texts += [(f.name, path, s) for path, s in assumptions.file_sources(f).items()]
+    for f in sorted((ROOT / "msomodel/rules/data").rglob("*.yaml")):
+        stack = [("", yaml.safe_load(f.read_text(encoding="utf-8")))]
+        while stack:
+            path, v = stack.pop()
+            if isinstance(v, dict):
+                stack += [(f"{path}.{k}", x) for k, x in v.items()]
+            elif isinstance(v, list):
+                stack += [(f"{path}.{i}", x) for i, x in enumerate(v)]
+            elif isinstance(v, str):
+                texts.append((f.name, path, v))
+    assert len(texts) > 1000
+    found = [(f, p, w) for f, p, s in texts for w in RESEARCH_LOG if w in s.lower()]
+    assert not found, found[:10]
