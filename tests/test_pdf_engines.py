@@ -118,7 +118,8 @@ def test_both_engines_print_header_footer_and_page_numbers(
     assert "Page 1" not in first and title in first
     body = rest[-1]
     for text in (title, "msomodel", f"Page {len(rest) + 1} of {len(rest) + 1}",
-                 f"Prepared for {client} by Jane Doe, 15 March 2026", "The financial plan",
+                 f"Prepared for {client} by Jane Doe, 15 March 2026",
+                 "Not legal or financial advice", "The financial plan",
                  "affiliate fees, first office"):
         assert text in body, (engine, text, body)
     assert not set(body) & {"\ufb00", "\ufb01", "\ufb02", "\ufb03", "\ufb04"}  # no ligatures

@@ -40,10 +40,12 @@ def squash(text: str) -> str:
 
 def page_body(text: str, title: str) -> str:
     """A page's text without its running header and footer (title, "msomodel", "Page X of Y",
-    "Prepared for ..., DATE"), which renderers extract before or after the body."""
+    "Prepared for ..., DATE" and "Not legal or financial advice" under it), which renderers
+    extract before or after the body."""
     text = squash(text).replace(f"{title} msomodel", " ", 1)
     text = re.sub(r"Page \d+ of \d+", " ", text, count=1)
     text = re.sub(r"Prepared for .*?, \d{1,2} [A-Z][a-z]+ \d{4}", " ", text, count=1)
+    text = text.replace("Not legal or financial advice", " ", 1)
     return " ".join(text.split())
 
 
@@ -398,7 +400,8 @@ def test_cover_names_client_preparer_and_date(reports: dict[str, Report], name: 
         today = f"{datetime.date.today():%d %B %Y}".lstrip("0")
         assert f"Date {today}" in cover
         footer = f"Prepared for {r.scenario.name}, {today}"
-    assert all(footer in squash(page) for page in r.pages[1:])  # the running footer
+    for page in r.pages[1:]:  # the running footer and the notice under it
+        assert footer in squash(page) and "Not legal or financial advice" in page
 
 
 @pytest.mark.parametrize("name", RENDERED)
@@ -425,7 +428,9 @@ def test_logo_is_embedded_on_the_cover(reports: dict[str, Report], name: str, tm
 @pytest.mark.parametrize("name", RENDERED)
 def test_each_warning_is_printed_once(reports: dict[str, Report], name: str) -> None:
     r = reports[name]
-    assert r.text.count("Not legal or financial advice") == 1
+    body = " ".join([squash(r.pages[0]), *(page_body(p, r.scenario.name) for p in r.pages[1:])])
+    assert body.count("Not legal or financial advice") == 1  # the cover's; footers say it too
+    assert r.text.count("Not legal or financial advice") == len(r.pages)
     assert r.text.count(squash(r.comparison.compliance.disclaimer)) == 1
     assert r.text.lower().count("not legal advice") == 1  # the notice's sentence, nowhere else
     assert r.text.count("consult an attorney") == 1

@@ -172,7 +172,8 @@ def test_cover_takes_the_scenario_settings_and_the_callers_over_them(texas, tmp_
     assert "<th>Prepared for</th><td>Acme Spa LLC</td>" in html
     assert "<th>Prepared by</th><td>Example Advisory LLC</td>" in html
     assert "<th>Date</th><td>15 March 2026</td>" in html
-    footer = css_string("Prepared for Acme Spa LLC by Example Advisory LLC, 15 March 2026")
+    footer = (css_string("Prepared for Acme Spa LLC by Example Advisory LLC, 15 March 2026")
+              + ' "\\A" ' + css_string("Not legal or financial advice"))
     assert f"<style>@page {{ @bottom-left {{ content: {footer}; }} }}</style>" in html
     logo = logo_data_uri(png(tmp_path / "logo.png"))
     html = sections.title_page(c, version="9.9", prepared_by="Jane Doe", prepared_for="Other",

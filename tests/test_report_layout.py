@@ -148,8 +148,8 @@ def outline(html: str) -> tuple[set[str], set[str]]:
 
 
 def page_lines(pdf: Path) -> list[list[str]]:
-    """Each page's text lines (``pdftotext -layout``), without the footer line ("Prepared for
-    ... Page N of M")."""
+    """Each page's text lines (``pdftotext -layout``), without the footer's two lines ("Prepared
+    for ... Page N of M" and "Not legal or financial advice")."""
     tool = shutil.which("pdftotext")
     if not tool:
         unavailable("pdftotext (Debian poppler-utils) is missing; install it with "
@@ -157,7 +157,8 @@ def page_lines(pdf: Path) -> list[list[str]]:
     text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=300).stdout
     return [[" ".join(line.split()) for line in page.splitlines()
-             if line.strip() and not re.search(r"Page \d+ of \d+\s*$", line)]
+             if line.strip() and not re.search(r"Page \d+ of \d+\s*$", line)
+             and line.strip() != "Not legal or financial advice"]
             for page in text.split("\f")[:-1]]
 
 

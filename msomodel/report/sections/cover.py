@@ -25,6 +25,8 @@ from msomodel.report.sections.common import (
 
 #: Largest logo file embedded in a report.
 MAX_LOGO_BYTES = 2_000_000
+#: The running footer's second line on every page after the cover (the cover's notice is in full).
+FOOTER_NOTICE = "Not legal or financial advice"
 _IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 
 
@@ -194,7 +196,9 @@ def title_page(results: Comparison | Sequence[Comparison], *, title: str | None 
     running = f"Prepared for {client}" + (f" by {preparer}" if preparer else "") + f", {when}"
     image = (f'<div class="cover-logo"><img alt="Logo" src="{_e(logo)}"/></div>' if logo else "")
     # The running footer of every page after the cover (both renderers read @page rules in <style>).
-    footer = f"<style>@page {{ @bottom-left {{ content: {css_string(running)}; }} }}</style>"
+    # The notice is its own line under it (print.css: white-space: pre-line).
+    footer = (f"<style>@page {{ @bottom-left {{ content: {css_string(running)} \"\\A\" "
+              f"{css_string(FOOTER_NOTICE)}; }} }}</style>")
     return (
         f"{footer}"
         '<section class="cover">'
