@@ -41,11 +41,16 @@ PSEUDO_PATHS = (FEE_LEVEL_PATH, SITES_COUNT_PATH)
 
 @dataclass(frozen=True)
 class Bounds:
-    """Admissible values of an input: ``lower <= value <= upper``; ``integer`` if whole."""
+    """Admissible values of an input: ``lower <= value <= upper``; ``integer`` if whole.
+    ``lower_open`` / ``upper_open``: the schema excludes that bound itself (``gt`` / ``lt``);
+    :meth:`clip` and the analyses' checks treat every bound as closed (validation rejects the
+    bound itself), the workbook's data validation does not."""
 
     lower: float = -np.inf
     upper: float = np.inf
     integer: bool = False
+    lower_open: bool = False
+    upper_open: bool = False
 
     def clip(self, values: np.ndarray) -> tuple[np.ndarray, int]:
         """Values rounded (integers) and clipped to the bounds, and how many were clipped."""
@@ -122,19 +127,20 @@ def bounds(scenario: Scenario, path: str) -> Bounds:
         field = FEE_LEVEL[scenario.mso.fee.type][1]
         return bounds(scenario, field) if field else Bounds(0.0, np.inf)
     tp, constraints = _field(path.split("."), scenario)
-    lower, upper = -np.inf, np.inf
+    lower, upper = (-np.inf, False), (np.inf, False)  # (bound, open)
     for c in constraints:
         if isinstance(c, annotated_types.Ge):
-            lower = max(lower, float(c.ge))
+            lower = max(lower, (float(c.ge), False))
         elif isinstance(c, annotated_types.Gt):
-            lower = max(lower, float(c.gt))
+            lower = max(lower, (float(c.gt), True))
         elif isinstance(c, annotated_types.Le):
-            upper = min(upper, float(c.le))
+            upper = min(upper, (float(c.le), False), key=lambda b: (b[0], not b[1]))
         elif isinstance(c, annotated_types.Lt):
-            upper = min(upper, float(c.lt))
+            upper = min(upper, (float(c.lt), True), key=lambda b: (b[0], not b[1]))
     if path.startswith("sites.") and path.endswith(".open_month"):
-        upper = min(upper, float(scenario.finance.horizon_months))
-    return Bounds(lower, upper, tp is int)
+        upper = min(upper, (float(scenario.finance.horizon_months), False),
+                    key=lambda b: (b[0], not b[1]))
+    return Bounds(lower[0], upper[0], tp is int, lower[1], upper[1])
 
 
 # --------------------------------------------------------------------------- batched values

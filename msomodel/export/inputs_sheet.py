@@ -13,7 +13,9 @@ import numpy as np
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 
+from msomodel.analysis.paths import bounds
 from msomodel.assumptions import Assumption, collect
+from msomodel.export import validation
 from msomodel.formatting import ACRONYMS
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
@@ -116,7 +118,9 @@ class InputsSheet:
         self.used_paths: set[str] = set()
         self.ws.write(0, 0, f"Inputs — {scenario.name}", formats["title"])
         self.ws.write(1, 0, "Change a value in column B and the workbook recalculates (see Read me "
-                      "for which lines follow).", formats["text"])
+                      "for which lines follow); each cell takes only the values msomodel's "
+                      "scenario schema allows (its bounds, whole numbers for counts of months).",
+                      formats["text"])
         self.ws.write_row(3, 0, ["Input", "Value", "Unit", "Source", "Scenario path"],
                           formats["header"])
         row = 4
@@ -138,6 +142,7 @@ class InputsSheet:
                     else (a.unit if a and a.unit else schema_unit(path)))
             self._write_row(row, plain_label(path), value, unit,
                             a.source if a else "model default", path)
+            self._validate(row, scenario, path, unit)
             for name, idx in targets:
                 self.cells.setdefault((name, idx), self._addr(row))
             self.used_paths.add(path)
@@ -148,6 +153,13 @@ class InputsSheet:
         self.row += 1
         for defined, array in NAMES.items():
             wb.define_name(defined, "=" + self.ref(array))
+
+    def _validate(self, row: int, scenario: Scenario, path: str, unit: str) -> None:
+        """The schema's bounds as the value cell's data validation (:mod:`.validation`)."""
+        cell = xl_rowcol_to_cell(row, VALUE_COL)
+        options = validation.rule(bounds(scenario, path), cell, plain_label(path), unit)
+        if options is not None:
+            self.ws.data_validation(row, VALUE_COL, row, VALUE_COL, options)
 
     def _addr(self, row: int) -> str:
         return f"{SHEET}!" + xl_rowcol_to_cell(row, VALUE_COL, row_abs=True, col_abs=True)
