@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from msomodel.loading.tree import resolve_base
 from msomodel.scenario import Scenario
 from msomodel.scenario.exit import exit_band
+from msomodel.scenario.tax import tax_default
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -162,6 +163,9 @@ def collect(scenario: Scenario) -> list[Assumption]:
         band = exit_band(scenario)
         out.append(Assumption("finance.exit_multiple", band.value, "x",
                               f"default for {band.label} ({band.source})"))
+    if scenario.finance.tax_rate is None:  # the default follows the owner's state
+        tax = tax_default(scenario)
+        out.append(Assumption("finance.tax_rate", tax.value, "fraction", f"default: {tax.source}"))
     return out
 
 

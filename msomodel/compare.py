@@ -29,6 +29,7 @@ from msomodel.inputs import ModelInputs, compile_inputs
 from msomodel.options import SITE_LINES, Projection
 from msomodel.scenario import OPTION_LABELS, OPTIONS, Scenario
 from msomodel.scenario.exit import exit_band, exit_multiple
+from msomodel.scenario.tax import tax_default, tax_rate
 from msomodel.yearly import distinct, group_sum
 
 if TYPE_CHECKING:
@@ -340,7 +341,10 @@ class Comparison:
                             "conventions": CONVENTIONS,
                             "exit_multiple": {"value": exit_multiple(s),
                                               "stated": s.finance.exit_multiple is not None,
-                                              "band": exit_band(s).to_dict()}},
+                                              "band": exit_band(s).to_dict()},
+                            "tax_rate": {"value": tax_rate(s),
+                                         "stated": s.finance.tax_rate is not None,
+                                         "default": tax_default(s).to_dict()}},
             "options": options,
             "incremental": incremental,
             "breakeven": self.breakeven.to_dict(),

@@ -21,6 +21,7 @@ from msomodel import timeline as tl
 from msomodel.compliance import Compliance, assess
 from msomodel.scenario import OPTIONS, Scenario
 from msomodel.scenario.exit import exit_multiple
+from msomodel.scenario.tax import tax_rate
 
 _LEVELS = {
     "flat": ("flat", "per_site_monthly", "USD per site per month"),
@@ -263,7 +264,7 @@ def compile_inputs(scenario: Scenario, compliance: Compliance | None = None,
 
     fin = scenario.finance
     b.scalar("discount_rate", fin.discount_rate_annual, "finance.discount_rate_annual")
-    b.scalar("tax_rate", fin.tax_rate, "finance.tax_rate")
+    b.scalar("tax_rate", tax_rate(scenario), "finance.tax_rate")
     b.scalar("dep_months", fin.depreciation_months, "finance.depreciation_months")
     b.scalar("exit_multiple", exit_multiple(scenario), "finance.exit_multiple")
     loan = fin.loan

@@ -83,7 +83,7 @@ def test_each_flip_value_recomputed_by_hand_gives_equal_npvs():
 def test_the_sentence_names_the_flips_with_the_assumed_values(ohio):
     text = ohio.decision.sentence
     first = next(f for f in ohio.decision.flips if f.value is not None)
-    assert text.startswith("Third-party MSO is recommended: NPV $936,798 over 5 years")
+    assert text.startswith("Third-party MSO is recommended: NPV $960,829 over 5 years")
     assert f"best in {ohio.decision.probability_best['mso']:.1%} of 2,000 simulated trials" in text
     assert decision.flip_phrase(first, ohio.inputs) in text
     assert "assumed $12,000 per site per month" in text

@@ -171,8 +171,11 @@ class Finance(Model):
     discount_rate_annual: Fraction = Field(
         0.12, description="Owner's required return, annual effective [fraction/year]."
     )
-    tax_rate: Fraction = Field(
-        0.0, description="Income tax on profit after interest and depreciation [fraction]."
+    tax_rate: Fraction | None = Field(
+        None, description="Income tax on profit after interest and depreciation; default: "
+        "federal 21% plus the owner's state's top corporate income tax rate, deducted "
+        "federally (a C corporation's rate: state your own for pass-through income; 25% with "
+        "no owner state; README, 'Tax') [fraction]."
     )
     depreciation_months: Int = Field(
         84, ge=1, le=480, description="Straight-line life of build-out (start-up cost), and of "
