@@ -434,8 +434,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p = sub.add_parser(
         "compare", help="compare the management options of one scenario and decide",
         description="Project self-managed, self-managed + software and a third-party MSO under "
-        "the owner's lawful structure, and recommend one with how sure it is and what would "
-        "flip it.",
+        "the legal structure the state rules allow the owner, and recommend one with how sure it "
+        "is and what would flip it.",
         epilog="example: msomodel compare scenarios/texas_rn_single_site.yaml --trials 5000 "
         "--seed 7 --format json")
     p.add_argument("scenario", metavar="SCENARIO", help=SCENARIO_HELP)
@@ -447,7 +447,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     p.add_argument("--seed", type=arguments.seed, default=1, help="random seed (default: 1)")
     p.add_argument("--structure", choices=("auto", "direct", "friendly_pc", "both"), default=None,
                    help="legal structure to evaluate (default: the scenario's structure.type, "
-                   "else auto: the lawful one from the state rules); 'both' side by side")
+                   "else auto: the one the state rules allow); 'both' side by side")
     p.add_argument("-j", "--jobs", type=_positive_int, default=None, metavar="N",
                    help="processes for the decision's Monte Carlo and its explanations; the "
                    "same result on any number (default: number of CPUs)")

@@ -210,8 +210,8 @@ def assess(scenario: Scenario, structure: str | None = None) -> Compliance:
         if s.status == "infeasible":
             other = [f for k, f in found.items() if k != chosen and f.status != "infeasible"]
             hint = (f" {other[0].label} is open instead." if other else
-                    " No lawful structure allows this owner to operate here.")
-            entry = OptionCompliance("infeasible", [f"{s.label} is not lawful for this owner: "
+                    " No structure the state rules allow lets this owner operate here.")
+            entry = OptionCompliance("infeasible", [f"{s.label} is not open to this owner under the state rules: "
                                                    + "; ".join(s.reasons) + hint], [], s.sources)
         else:
             reasons = list(s.reasons)

@@ -355,7 +355,7 @@ def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
     if not allowed:
         d = Decision("no_lawful_option", None, None, None, None, dict(npv), None, None, trials,
                      seed, horizon_months=horizon)
-        d.sentence = ("No option is open to this owner under any lawful structure in this state; "
+        d.sentence = ("No option is open to this owner under any structure the state rules allow here; "
                       "consult counsel before going further.")
         return d
     ranked = sorted(allowed, key=lambda o: -npv[o])

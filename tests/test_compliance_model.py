@@ -54,7 +54,7 @@ def test_no_lawful_structure_makes_every_option_infeasible_and_says_why(monkeypa
     monkeypatch.setattr(rules, "assess_structures", nowhere)
     r = _compare("texas_rn_single_site.yaml")
     assert {f.status for f in r.feasibility.values()} == {"infeasible"}
-    assert "No lawful structure" in r.feasibility["mso"].reasons[0]
+    assert "No structure the state rules allow" in r.feasibility["mso"].reasons[0]
     assert r.decision.verdict == "no_lawful_option" and r.recommendation["option"] is None
 
 

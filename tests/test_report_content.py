@@ -215,7 +215,7 @@ def test_uncertainty_compares_the_leader_with_the_best_other_lawful_option(
     for option in msomodel.OPTIONS:
         assert f"{r.comparison.label(option)} (not permitted)" not in r.text
     leader, runner = r.comparison.label(d.leader), r.comparison.label(d.runner_up)
-    assert f"{leader} is the best lawful option in {tables.pct(d.probability_best[d.leader], 1)} " \
+    assert f"{leader} is the best option open to this owner in {tables.pct(d.probability_best[d.leader], 1)} " \
            "of trials" in r.text  # the Monte Carlo section's probability is the decision's
     assert f"{leader} less {runner[0].lower() + runner[1:]}" in r.text
 

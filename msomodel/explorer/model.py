@@ -482,7 +482,7 @@ def structure_sentence(result: Comparison) -> str:
     elif result.structure == "friendly_pc" and direct.status == "infeasible":
         alt = ""
     if found[result.structure].status == "infeasible":
-        how = f"You chose <b>{esc(lower_first(chosen))}</b>, which is not lawful for this owner"
+        how = f"You chose <b>{esc(lower_first(chosen))}</b>, which the state rules do not open to this owner"
     return f"{why}{basis} {how}{alt}."
 
 

@@ -283,7 +283,7 @@ class Explorer(ControlPanel):
             value = w.value
             if value not in [v for _, v in choices]:
                 label = next(lab for lab, v in STRUCTURE_OPTIONS if v == value)
-                choices.append((f"{label} (not lawful here)", value))
+                choices.append((f"{label} (not open to this owner)", value))
             w.options = choices
             w.value = value
         self.recommendation.value = model.decision_html(snap)

@@ -179,7 +179,7 @@ class StructureSettings(Model):
     """Which legal structure to evaluate, and the friendly-PC structure's terms."""
 
     type: Literal["auto", "direct", "friendly_pc", "both"] = Field(
-        "auto", description="'auto': the lawful structure from the state rules (direct ownership "
+        "auto", description="'auto': the structure the state rules allow (direct ownership "
         "where it is allowed outright, else the friendly PC); 'both': evaluate both side by side."
     )
     friendly_pc: FriendlyPC = Field(

@@ -105,7 +105,7 @@ def decision_facts(result: Comparison) -> str:
             "Downside: P10 of NPV": amount(p10.get(o)) if o in p10 else "not measured",
             "Probability best": _prob(prob.get(o)) if o in prob else "not measured",
         } for o in options})
-    table = frame_html(frame, caption="Each lawful option: value, downside and how often it is best",
+    table = frame_html(frame, caption="Each option open to this owner: value, downside and how often it is best",
                        classes="decision-options", column_classes=option_classes(result, options))
     return block(f'<table class="facts decision-facts">{facts}</table>', table)
 
@@ -122,7 +122,7 @@ def flips_block(result: Comparison) -> str:
     none = [f for f in frame.loc[frame["Flips at"] == "no value in range", "Input"]]
     parts = ["<h3>What would flip it</h3>",
              f'<p class="small">One input at a time, everything else as in the scenario: the value '
-             f"at which {_e(lower_first(leader))} stops being the best lawful option.</p>"]
+             f"at which {_e(lower_first(leader))} stops being the best option open to this owner.</p>"]
     if len(found):
         found["Leader stays ahead"] = found["Leader stays ahead"].str.replace(" it", "", regex=False)
         found = found.rename(columns={"Leader stays ahead": "Leader ahead while input is",

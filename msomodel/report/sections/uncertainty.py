@@ -29,16 +29,16 @@ def uncertainty_pair(result: Comparison) -> Pair | None:
 
 def pair_words(result: Comparison, pair: Pair) -> str:
     """'the third-party MSO (recommended) against self-managed + software (the best other
-    lawful option)'."""
+    option open to this owner)'."""
     outcome, baseline = pair
     role = "recommended" if result.decision.option == outcome else "highest NPV, not recommended"
     return (f"{lower_first(result.label(outcome))} ({role}) against "
-            f"{lower_first(result.label(baseline))} (the best other lawful option)")
+            f"{lower_first(result.label(baseline))} (the best other option open to this owner)")
 
 
 def no_pair_note(result: Comparison) -> str:
     return ('<p class="callout unknown">Fewer than two management options are open to this '
-            "owner, so there is no pair of lawful options to compare; the uncertainty pages are "
+            "owner, so there is no pair of options to compare; the uncertainty pages are "
             "left out.</p>")
 
 
@@ -203,7 +203,7 @@ def simulation_tables(result: Comparison, sim: Any, pair: Pair) -> str:
              [tables.pct(sim.beats(outcome, baseline), 1)]},
         orient="index", columns=["Share of trials"])
     return (block(frame_html(frame, caption=f"Spread of NPV over {sim.trials:,} trials "
-                                            "(lawful options only)",
+                                            "(the options open to this owner)",
                              column_classes=["num"] * 6)
                   + _base_case_note(result, rows, at, lawful))
             + block(frame_html(pframe, caption="How often each outcome occurs",
@@ -292,7 +292,7 @@ def uncertainty_section(result: Comparison, sim: Any, pair: Pair | None = None) 
     intro = (f"<p>{sim.trials:,} trials (random seed {sim.seed}), each drawing the uncertain inputs "
              "from the ranges the scenario gives; the same seed reproduces these figures exactly, "
              "and they are the trials "
-             f"behind the decision. {_e(result.label(outcome))} is the best lawful option in "
+             f"behind the decision. {_e(result.label(outcome))} is the best option open to this owner in "
              f"<strong>{tables.pct(prob[outcome], 1)}</strong> of trials, and beats {_e(b)} in "
              f"<strong>{tables.pct(sim.beats(outcome, baseline), 1)}</strong>.</p>")
     chart = figure_html(simulation_chart(sim, outcome, baseline=baseline),
