@@ -46,7 +46,7 @@ def passes(dv, cell: str, v: float) -> bool:
     if dv.type == "custom":
         expr = dv.formula1.lstrip("=").replace(cell, repr(v))
         expr = re.sub(r"(?<![<>])=", "==", expr).replace("INT(", "math.floor(")
-        expr = expr.replace("AND(", "all((") .rstrip(")") + "))"
+        expr = expr.replace("AND(", "all((").rstrip(")") + "))"
         return bool(eval(expr, {"math": math}))  # noqa: S307 - our own rule, in a test
     if dv.type == "whole" and v != math.floor(v):
         return False

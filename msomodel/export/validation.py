@@ -68,11 +68,3 @@ def rule(b: Bounds, cell: str, label: str, unit: str) -> dict | None:
                    error_message=message)
     return options
 
-
-def admits(b: Bounds, value: float) -> bool:
-    """Whether ``value`` passes :func:`rule`'s validation (what a test checks for every input)."""
-    if b.integer and value != math.floor(value):
-        return False
-    above = value > b.lower if b.lower_open else value >= b.lower
-    below = value < b.upper if b.upper_open else value <= b.upper
-    return above and below
