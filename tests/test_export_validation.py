@@ -137,8 +137,8 @@ def test_input_cells_take_only_what_the_schema_allows(name, base, over, tmp_path
     for key in rows:
         kinds.setdefault(kind(key), key)
     chosen = sorted(kinds.values())
-    inside = {k: candidates(rows[k][2], rows[k][1])[0] for k in chosen}
-    outside = {k: candidates(rows[k][2], rows[k][1])[1] for k in chosen}
+    tried = {k: candidates(rows[k][2], rows[k][1]) for k in chosen}
+    inside, outside = ({k: v[i] for k, v in tried.items()} for i in (0, 1))
     assert sum(map(len, outside.values())) > 20
     for i in range(max(map(len, inside.values()))):  # the bounds the cell accepts: so does the schema
         for edits in chunks([(k, v[i]) for k, v in inside.items() if len(v) > i]):

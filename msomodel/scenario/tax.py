@@ -11,8 +11,8 @@ the owner's state's top corporate income tax rate, the state tax being deductibl
   not a tax on profit, and the note beside the rate says what is left out.
 - The top rate of a graduated schedule is used: a small practice may pay less in the few
   states that grade their rate.
-- With no owner (no state) the default is the combined average of 25 % (the rate the model
-  used everywhere before, Tax Foundation via the RATE Coalition).
+- With no owner (no state) the default is the combined average of 25 % (Tax Foundation via
+  the RATE Coalition).
 
 Each state's rate carries its source (:data:`STATES`); ``docs/state-tax.md`` lists them.
 """
