@@ -4,10 +4,10 @@ against its named baseline in the same run, beside its goal and pass/fail.
 Rows measured here (Florida, the bundled five-site scenario, unless said otherwise; the
 sampled inputs are :data:`SPEC`; every timing is the median of ``ROUNDS`` interleaved rounds):
 
-- Monte Carlo vectorised (``simulate``, ``TRIALS`` trials) vs the same engine one trial at a
+- Monte Carlo vectorized (``simulate``, ``TRIALS`` trials) vs the same engine one trial at a
   time on the same compiled inputs (``outcomes(inputs, 1, ...)`` per sample, BLAS on one thread
   as well; timed on the first ``LOOP_TRIALS`` samples and extrapolated linearly); the loop's
-  NPVs are checked against the vectorised ones (rel. 1e-9).
+  NPVs are checked against the vectorized ones (rel. 1e-9).
 - Monte Carlo time per trial at 5 sites vs *today's code*: the tree of :data:`BASELINE_COMMIT`
   (the commit before issue 17's engine work, extracted with ``git archive``; it runs on its own
   copy of the scenario file), each side in a fresh process, in-process timing after a warm-up.
@@ -339,7 +339,7 @@ def main(previous: dict[str, Any] | None = None) -> dict[str, Any]:
     o = figures["one_site_elements"]
     same_calls = f["trials_per_call"] == 250
     rows = [
-        _row("Monte Carlo, Florida: vectorised vs the engine one trial at a time, same inputs",
+        _row("Monte Carlo, Florida: vectorized vs the engine one trial at a time, same inputs",
              v["speedup"], f"{v['speedup']:.1f}x" + ("" if v["npvs_agree"] else " (NPVs DIFFER)"),
              ">= 20x", lambda x: x >= 20 and v["npvs_agree"]),
         _row(f"Monte Carlo time per trial, 5 sites, vs today's code ({BASELINE_COMMIT})",

@@ -1,4 +1,4 @@
-"""Benchmark: vectorised ``msomodel.finance.irr`` vs per-series loops.
+"""Benchmark: vectorized ``msomodel.finance.irr`` vs per-series loops.
 
 Times, on 10,000 seeded monthly series of 61 values (index 0 = set-up cost):
 (a) ``msomodel.finance.irr`` on the whole (10000, 61) array at once,

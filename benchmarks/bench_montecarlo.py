@@ -14,7 +14,7 @@ Times (one run, same machine, same samples):
 (c) a leaner one-at-a-time loop (rebuild + ``compile_inputs`` + ``engine.run`` with one trial
     + NPV/IRR/payback), i.e. without ``compare``'s break-even solve and tables -- same subset
     and extrapolation.
-The subset's per-sample NPVs are checked against the vectorised ones (rel. 1e-9).
+The subset's per-sample NPVs are checked against the vectorized ones (rel. 1e-9).
 
 Every timing is the best of ``REPEAT`` runs.
 
@@ -184,7 +184,7 @@ def _print(r: dict[str, Any]) -> None:
           f"{r['lean_loop_extrapolated_seconds']:>10.1f}{r['speedup_vs_lean_loop']:>9.0f}x")
     print(f"* timed on the first {r['subset']} samples ({r['compare_loop_subset_seconds']:.2f} s and "
           f"{r['lean_loop_subset_seconds']:.2f} s) and extrapolated linearly to {r['trials']:,}")
-    print(f"goal >= {r['goal_speedup']:.0f}x; per-sample NPVs agree with the vectorised ones: "
+    print(f"goal >= {r['goal_speedup']:.0f}x; per-sample NPVs agree with the vectorized ones: "
           f"{r['results_agree']}")
     print(f"memory, {m['trials']:,} trials in chunks of {m['chunk_size']:,}: tracemalloc peak "
           f"{m['tracemalloc_peak_bytes'] / mib:,.0f} MiB, process peak RSS "

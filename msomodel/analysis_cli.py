@@ -1,6 +1,6 @@
 """Sub-commands ``msomodel sensitivity``, ``grid`` and ``simulate`` (registered by msomodel.cli).
 
-The ``uncertainty:`` section is read from the scenario file (``extends:`` honoured) or from
+The ``uncertainty:`` section is read from the scenario file (``extends:`` honored) or from
 ``--spec FILE`` (a YAML file holding an ``uncertainty:`` mapping, or the mapping itself).
 Bad input prints ``FILE: dotted.path: expected ..., found ...`` and exits with code 2.
 """

@@ -203,7 +203,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print()
         asym = tables.asymmetries_table(result)
         if len(asym):
-            print("Inputs that favour one option, and the answer with them set equal")
+            print("Inputs that favor one option, and the answer with them set equal")
             print(asym.to_string(index=False))
             print()
         print(tables.summary_text(result))
@@ -223,7 +223,7 @@ def cmd_init(args: argparse.Namespace) -> int:
               "asked)", file=sys.stderr)
         return EXIT_INPUT
     prompts = {"state": "State (e.g. AZ or Arizona): ",
-               "licence": "Owner's licence (physician, np, pa, rn, none): ",
+               "licence": "Owner's license (physician, np, pa, rn, none): ",
                "sites": "Number of sites [1]: "}
     try:
         for key in missing:
@@ -299,7 +299,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    """``msomodel rules [STATE] [--licence L] [--all] [--format F] [--on DATE] [--map PNG]``."""
+    """``msomodel rules [STATE] [--license L] [--all] [--format F] [--on DATE] [--map PNG]``."""
     import datetime as dt
 
     from msomodel import rules
@@ -457,16 +457,16 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
         "init", help="write a commented client scenario that validates at once",
         description="Write FOLDER/<name>.yaml: a scenario that extends the packaged, sourced "
         "benchmark base, with the legal structure the state rules allow for the owner's "
-        "licence and the inputs to replace first. Missing flags are asked for in a terminal.",
-        epilog="example: msomodel init clients/ --state AZ --licence pa --sites 2 "
+        "license and the inputs to replace first. Missing flags are asked for in a terminal.",
+        epilog="example: msomodel init clients/ --state AZ --license pa --sites 2 "
         "--name \"Arizona PA\"")
     p.add_argument("folder", metavar="FOLDER", nargs="?", default=".",
                    help="where to write the file (default: the current folder)")
     p.add_argument("--state", help="two-letter code or name (e.g. AZ, Arizona)")
-    p.add_argument("--licence", "--license", dest="licence",
+    p.add_argument("--license", "--licence", dest="licence", metavar="LICENSE",
                    help="physician, np, pa, rn or none (full names accepted)")
     p.add_argument("--sites", type=int, help="number of sites, 1 to 20")
-    p.add_argument("--name", help="client name (default: from state, licence and sites)")
+    p.add_argument("--name", help="client name (default: from state, license and sites)")
     p.add_argument("--spacing", type=arguments.positive_int, default=12,
                    help="months between site openings (default: 12)")
     p.add_argument("--start", type=arguments.month, default=None, help="first projection month YYYY-MM (default: next month)")
@@ -498,21 +498,21 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "rules", help="what the state-rules data says for a state (or --all jurisdictions)",
-        description="Who may own a med spa, by state and owner licence. Not legal advice. "
+        description="Who may own a med spa, by state and owner license. Not legal advice. "
         "Overlay files named in MSOMODEL_RULES_OVERLAY (os.pathsep-separated) are layered "
         "over the package data.",
-        epilog="examples: msomodel rules Texas --licence RN; msomodel rules --all --format csv; "
-        "msomodel rules --map us.png --licence np --highlight AZ")
+        epilog="examples: msomodel rules Texas --license RN; msomodel rules --all --format csv; "
+        "msomodel rules --map us.png --license np --highlight AZ")
     p.add_argument("state", metavar="STATE", nargs="?", default=None,
                    help="two-letter code or name, any case (e.g. TX, texas, 'New York')")
-    p.add_argument("--licence", "--license", dest="licence", default=None,
+    p.add_argument("--license", "--licence", dest="licence", metavar="LICENSE", default=None,
                    help="physician, np, pa, rn or none (full names accepted, any case)")
-    p.add_argument("--all", action="store_true", help="the jurisdiction x licence matrix")
+    p.add_argument("--all", action="store_true", help="the jurisdiction x license matrix")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
     p.add_argument("--on", default=None, metavar="YYYY-MM-DD",
                    help="the date whose rules apply (default: today)")
     p.add_argument("--map", default=None, metavar="PNG",
-                   help="write the US tile map for --licence (default: none = lay owner)")
+                   help="write the US tile map for --license (default: none = lay owner)")
     p.add_argument("--highlight", default=None, metavar="STATE",
                    help="state to outline on the map (default: STATE)")
     p.set_defaults(func=cmd_rules)

@@ -357,7 +357,7 @@ class Comparison:
 CONVENTIONS = (
     "Cash flow index 0 is the start (set-up, onboarding); index m is the end of month m. "
     "Monthly rate = (1 + annual)^(1/12) - 1. NPV = sum cf[m] / (1 + r_monthly)^m. "
-    "IRR annualised = (1 + irr_monthly)^12 - 1; equity IRR on the owner's levered cash flow "
+    "IRR annualized = (1 + irr_monthly)^12 - 1; equity IRR on the owner's levered cash flow "
     "(after debt service, exit net of the loan), project IRR on the unlevered cash flow. "
     "Payback = first month with cumulative cash flow >= 0; payback of a switch = the month after "
     "which the cumulative difference stays >= 0, shown only for a positive incremental NPV. "

@@ -158,7 +158,7 @@ def assess_structures(scenario: Scenario) -> dict[str, StructureCompliance]:
     """Each legal structure's standing for the scenario's owner (unchecked without an owner)."""
     owner = scenario.owner
     if owner is None:
-        note = ["No state or licence given: ownership rules were not checked."]
+        note = ["No state or license given: ownership rules were not checked."]
         return {s: StructureCompliance(s, "feasible", list(note)) for s in STRUCTURES}
     found = rules.assess_structures(
         owner.state, owner.licence,

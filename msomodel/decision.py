@@ -1,7 +1,7 @@
 """The recommendation: which management option, how sure, and what would flip it.
 
 A bare "highest NPV" is not a decision.  :func:`decide` takes the base-case NPVs of the
-options the owner may use and adds, all through the vectorised engine:
+options the owner may use and adds, all through the vectorized engine:
 
 - **margin**: the leader's NPV less the best other lawful option's (the runner-up);
 - **probability of being best**: the share of a seeded Monte Carlo of the scenario's
@@ -10,7 +10,7 @@ options the owner may use and adds, all through the vectorised engine:
 - **what would flip it**: for each input that matters (the sampled ones, the inputs that
   differ between options, and the main drivers), the value at which another option takes the
   lead, solved on the base case with every other input held;
-- **asymmetric assumptions**: every input that favours one option only (its own exit
+- **asymmetric assumptions**: every input that favors one option only (its own exit
   multiple, a revenue uplift, a purchasing discount, software effects), with its source and
   the recommendation when it is set equal across options (the effect removed).
 
@@ -85,7 +85,7 @@ class Flip:
 
 @dataclass(frozen=True)
 class Asymmetry:
-    """An input that favours one option only, and the answer with its effect removed."""
+    """An input that favors one option only, and the answer with its effect removed."""
 
     paths: tuple[str, ...]
     label: str
@@ -154,7 +154,7 @@ def _json_num(v: float | None) -> float | None:
 # --------------------------------------------------------------------------- asymmetries
 def _asymmetric_inputs(scenario: Scenario, inputs: ModelInputs
                        ) -> list[tuple[tuple[str, ...], str, str, float, float]]:
-    """(paths, label, option, value, equal value) of each input that favours one option."""
+    """(paths, label, option, value, equal value) of each input that favors one option."""
     mso, sw = scenario.mso, scenario.software
     out = []
     for opt, own, path, what in (("mso", mso.exit_multiple, "mso.exit_multiple", "MSO's exit multiple"),
@@ -179,7 +179,7 @@ def _asymmetric_inputs(scenario: Scenario, inputs: ModelInputs
                 sw.admin_hours_saved, have.admin_hours_saved))
     for opt, paths, what, value, neutral in effects:
         paths = tuple(p for p in paths if p in inputs.paths)
-        if value > neutral and paths:  # an offer doing no more than the tool favours nothing
+        if value > neutral and paths:  # an offer doing no more than the tool favors nothing
             out.append((paths, what, opt, float(P.base_value(inputs, paths[0])), float(neutral)))
     return out
 
@@ -413,7 +413,7 @@ def decide(scenario: Scenario, inputs: ModelInputs, npv: dict[str, float],
 
 def _asymmetric_found(scenario: Scenario, inputs: ModelInputs, allowed: list[str]
                       ) -> list[tuple[tuple[str, ...], str, str, float, float]]:
-    """The asymmetric inputs (:func:`_asymmetric_inputs`) that favour an option the owner may use."""
+    """The asymmetric inputs (:func:`_asymmetric_inputs`) that favor an option the owner may use."""
     return [a for a in _asymmetric_inputs(scenario, inputs) if a[2] in allowed]
 
 

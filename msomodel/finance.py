@@ -1,9 +1,9 @@
-"""Vectorised cash-flow mathematics for monthly projections (NPV, IRR, payback, loans).
+"""Vectorized cash-flow mathematics for monthly projections (NPV, IRR, payback, loans).
 
 Conventions
 -----------
 - Cash-flow arrays have months on the LAST axis; any leading axes (trials, sites) are
-  batch axes and every function is vectorised over them (no Python loop over months or
+  batch axes and every function is vectorized over them (no Python loop over months or
   over batch rows; only solver iterations are looped).
 - Index 0 is the start (time 0: set-up costs, onboarding fees); index m is the end of
   month m.
@@ -182,7 +182,7 @@ def _solve_in_bracket(cf, xa, xb, sa, x, tol, maxiter):
 
 
 def irr(values: npt.ArrayLike, *, tol: float = 1e-12, maxiter: int = 100) -> FloatResult:
-    """Monthly internal rate of return, vectorised over all leading axes.
+    """Monthly internal rate of return, vectorized over all leading axes.
 
     The IRR solves ``npv(r, values) == 0``, i.e. P(x) = sum_m values[m] x**m = 0 with the
     discount factor x = 1 / (1 + r) > 0.  For every row the scaled NPV is evaluated on a

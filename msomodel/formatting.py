@@ -57,11 +57,19 @@ def irr(value: Any, digits: int = 1) -> str:
 #: Words that a heading made from a field name writes in capitals.
 ACRONYMS = {"pc": "PC", "mso": "MSO", "msa": "MSA", "irr": "IRR", "npv": "NPV",
             "ebitda": "EBITDA", "dscr": "DSCR", "fmv": "FMV", "sba": "SBA"}
+#: Words of the scenario file's keys that keep a British spelling (``capacity.utilisation``,
+#: ``owner.licence``), as a label writes them for a US reader.
+US_SPELLING = {"utilisation": "utilization", "licence": "license", "licences": "licenses"}
+
+
+def key_text(key: str) -> str:
+    """A key in words, US spelling: "trigger_utilisation" -> "trigger utilization"."""
+    return " ".join(US_SPELLING.get(w, w) for w in key.split("_") if w)
 
 
 def heading(name: str) -> str:
     """A field name as a heading: "friendly_pc" -> "Friendly PC", "mso_fee" -> "MSO fee"."""
-    text = " ".join(ACRONYMS.get(w, w) for w in name.split("_") if w)
+    text = " ".join(ACRONYMS.get(w) or US_SPELLING.get(w, w) for w in name.split("_") if w)
     return text[:1].upper() + text[1:]
 
 

@@ -1,7 +1,7 @@
 """``msomodel init``: a commented client scenario that validates at once.
 
 The file extends the packaged, sourced benchmark base (``msomodel:benchmarks/single_site``),
-names the owner, picks the legal structure the state rules allow for the owner's licence
+names the owner, picks the legal structure the state rules allow for the owner's license
 (with the reason, confidence and source in a comment), lays out the sites, and lists the
 inputs an advisor should replace first.  It is validated before it is written; an existing
 file is never overwritten without ``--force``.
@@ -136,7 +136,7 @@ def write(a: Answers, folder: Path, *, force: bool = False) -> Path:
 
 def answers(state: str, licence: str, sites: int, name: str | None,
             spacing: int = 12, start: str | None = None) -> Answers:
-    """Checked answers (state and licence in any case or by full name)."""
+    """Checked answers (state and license in any case or by full name)."""
     code, lic = normalise_state(state), normalise_licence(licence)
     if not 1 <= sites <= 20:
         raise ValueError(f"--sites: expected 1 to 20, found {sites}")

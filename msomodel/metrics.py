@@ -1,8 +1,8 @@
 """Metrics of projections: per option, incremental against self-managed, break-even fees.
 
 Conventions are those of :mod:`msomodel.finance` (index 0 = start, index m = end of month m;
-monthly rate ``(1 + r_annual) ** (1/12) - 1``; IRR reported annualised).  All functions are
-vectorised over the trials axis: they return arrays of shape (T,).
+monthly rate ``(1 + r_annual) ** (1/12) - 1``; IRR reported annualized).  All functions are
+vectorized over the trials axis: they return arrays of shape (T,).
 """
 
 from __future__ import annotations

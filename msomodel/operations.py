@@ -8,7 +8,7 @@ running costs *weighted* by role or cost item (who pays what share): escalators 
 once a year, so those are computed per project year and summed over roles/items before being
 spread over months.  Two volume-driven refinements, both off unless a scenario states them:
 membership credit redeemed over ``redemption_months`` (:class:`Late`: recognition and
-redemption spread over months by cumulative sums, the dues not yet recognised kept as
+redemption spread over months by cumulative sums, the dues not yet recognized kept as
 ``deferred_dues``), and administrative roles whose FTE follows the treatment visits delivered
 (:func:`_scale_admin`, paid like hires in their role).
 """
@@ -56,7 +56,7 @@ class Operation:
     #: Deferred membership lines under a binding cap: each per-line array of ``shared.late``
     #: spread after the cap's admission share, (T, S, D, M) by key (price, cost_frac, ...).
     late: dict[str, np.ndarray] | None = None
-    deferred_dues: np.ndarray | None = None  # (T, S, M) dues billed, not yet recognised
+    deferred_dues: np.ndarray | None = None  # (T, S, M) dues billed, not yet recognized
     scaled_fte: np.ndarray | None = None  # (T, S, A, M) FTE above `fte` of the scaled roles
     scaled_pay: np.ndarray | None = None  # (T, S, A, M) their loaded pay
     scaled_roles: np.ndarray | None = None  # (A,) role indices of the administrative roles scaled
@@ -163,7 +163,7 @@ class Late:
     """Membership lines whose credit is redeemed over ``redemption_months`` k > 1.
 
     The dues billed in month m buy credit redeemed evenly in months m .. m+k-1; revenue is
-    recognised as it is redeemed (breakage in proportion).  :class:`Shared`'s per-line arrays
+    recognized as it is redeemed (breakage in proportion).  :class:`Shared`'s per-line arrays
     hold these lines spread that way (recognition month); ``raw`` keeps them by billing month.
     """
 
@@ -305,7 +305,7 @@ def volumes(x: dict, shared: Shared, treatment_uplift: np.ndarray,
     on them (T, S, M) or None where provider capacity never binds.
 
     ``treatment_uplift`` (T, S) adds to treatment volume, ``all_uplift`` (T,) multiplies all.
-    Demand for provider hours above capacity (providers x hours x utilisation) scales the
+    Demand for provider hours above capacity (providers x hours x utilization) scales the
     capped lines down in proportion.
     """
     uplift = (1.0 + x["is_treatment"] * treatment_uplift[:, :, None]) * all_uplift[:, None, None]
@@ -423,13 +423,13 @@ def _raises(x: dict, horizon: int) -> np.ndarray:
 
 
 def _late_lines(op: Operation, late: Late) -> None:
-    """Deferred membership lines under this option's cap, and the dues not yet recognised.
+    """Deferred membership lines under this option's cap, and the dues not yet recognized.
 
     A binding cap admits the members who join in month m in the share ``sigma[m]`` = the least
     cap scale over the months m .. m+k-1 their credit is redeemed in, so redeemed hours never
     exceed any month's capacity (k = 1: the month's own scale, as for any capped line).  Their
-    redemptions and recognised dues are then spread from the admitted billing.  The deferred
-    revenue balance is the cumulative dues billed less recognised [USD]."""
+    redemptions and recognized dues are then spread from the admitted billing.  The deferred
+    revenue balance is the cumulative dues billed less recognized [USD]."""
     sh = op.shared
     billed, recognised = late.raw["price"], sh.shape_price[:, :, late.idx]
     if op.scale is not None:

@@ -39,7 +39,7 @@ LINE_LABELS = {
     "revenue": "Revenue", "product_cost": "Product cost", "staff_clinical": "Clinical staff",
     "staff_admin": "Administrative staff", "opex": "Running costs", "mso_fee": "MSO fee",
     "software_fee": "Software fees", "structuring": "PC structure (MD agreement, admin)",
-    "conditions": "Licence conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
+    "conditions": "License conditions", "overhead": "Your MSO's corporate overhead", "ebitda": "EBITDA",
     "ebitda_margin": "EBITDA margin", "one_time": "One-time fees", "capex": "Capital spend",
     "working_capital_change": "Working capital tied up", "loan_fee": "Loan guaranty fee",
     "exit_tax": "Tax on the sale (in the exit value)",
@@ -246,18 +246,18 @@ def flips_table(result: Comparison, *, amounts: Amounts = money) -> Table:
 
 
 def asymmetries(result: Comparison, *, amounts: Amounts = money) -> pd.DataFrame:
-    """Inputs that favour one option only (see :func:`asymmetries_table`)."""
+    """Inputs that favor one option only (see :func:`asymmetries_table`)."""
     return asymmetries_table(result, amounts=amounts).frame()
 
 
 def asymmetries_table(result: Comparison, *, amounts: Amounts = money) -> Table:
-    """Inputs that favour one option only, their source, and the answer with them equalised."""
+    """Inputs that favor one option only, their source, and the answer with them equalized."""
     d = result.decision
     rows = []
     for a in [*d.asymmetries, *([d.all_equal] if d.all_equal else [])]:
         rows.append({
             "Input": a.label,
-            "Favours": result.label(a.option) if a.option else "—",
+            "Favors": result.label(a.option) if a.option else "—",
             "Value": "—" if not a.paths else _plain(a.paths[0], a.value),
             "Set equal to": "—" if not a.paths else _plain(a.paths[0], a.equal_value),
             "Source": a.source or "—",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import msomodel
 from msomodel import assumptions
 from tests.conftest import ROOT
+from tests.spelling import british
 
 
 def _by_path(name: str) -> dict[str, assumptions.Assumption]:
@@ -99,4 +100,19 @@ def test_sources_printed_in_reports_read_for_the_client_not_as_a_research_log():
                 texts.append((f.name, path, v))
     assert len(texts) > 1000
     found = [(f, p, w) for f, p, s in texts for w in RESEARCH_LOG if w in s.lower()]
+    assert not found, found[:10]
+    spelt = [(f, p, w) for f, p, s in texts for w in british(s)]
+    assert not spelt, spelt[:10]  # American English, as in the report
+
+
+def test_the_user_documentation_is_in_american_english():
+    """README and docs/ (the scenario reference and the state tables are generated from the
+    schema's descriptions and the rules data) spell as a US reader does; code blocks and code
+    spans aside, where the file format's keys (``licence``, ``utilisation``) keep theirs."""
+    import re
+
+    docs = [ROOT / "README.md", ROOT / "reports" / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    prose = {f.name: re.sub(r"(?s)```.*?```|`[^`\n]*`", " ", f.read_text(encoding="utf-8"))
+             for f in docs}
+    found = [(name, w) for name, text in prose.items() for w in british(text)]
     assert not found, found[:10]

@@ -256,7 +256,7 @@ def test_a_distribution_that_leaves_out_the_scenarios_own_value_is_an_input_erro
                 if "{path: adjustments.price_multiplier" in t)
     expected = (f"{path}: extends {OHIO}: uncertainty.distributions.1: expected a distribution "
                 "that includes the scenario's value of adjustments.price_multiplier (1.2), found "
-                "one from 0.9 to 1.08: its trials would simulate another scenario (centre it on "
+                "one from 0.9 to 1.08: its trials would simulate another scenario (center it on "
                 "the value; a file that extends a base restates uncertainty.distributions whole) "
                 f"(line {line}, column 7)")
     for command in ("validate", "compare", "simulate"):

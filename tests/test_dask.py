@@ -93,7 +93,7 @@ def test_cluster_batch_gives_the_same_files_and_index(client, scenarios, local_r
     for good in batch.results[:2]:
         html = Path(good.outputs["html"])
         assert _normalised_html(html) == _normalised_html(local_out / html.name)
-        # the report names the client's file by name and hash (the bytes travelled unchanged),
+        # the report names the client's file by name and hash (the bytes traveled unchanged),
         # never by a local path
         import hashlib
 

@@ -14,6 +14,7 @@ import msomodel
 from msomodel import cli, rules, tables
 from msomodel.explorer import Explorer, model
 from msomodel.explorer.app import notebook_json, voila_command
+from tests.spelling import british
 
 ROOT = Path(__file__).resolve().parents[1]
 OHIO = ROOT / "scenarios" / "ohio_physician_single_site.yaml"
@@ -68,9 +69,12 @@ def test_the_decision_is_shown_with_its_monte_carlo_after_the_table(tmp_path: Pa
     assert "Probability best" in rec and f"{d.probability_best['mso']:.1%}" in rec
     assert "500 simulated trials" in rec
     assert "What would flip it" in ex.decision_details.value and "mso-flips" in ex.decision_details.value
-    assert "Inputs that favour one option" in ex.decision_details.value
+    assert "Inputs that favor one option" in ex.decision_details.value
     assert "Probability best" in ex.table.value and f"{d.probability_best['mso']:.1%}" in ex.table.value
     assert "500 Monte Carlo trials" in ex.status.value
+    shown = [ex.table.value, ex.recommendation.value, ex.decision_details.value, ex.status.value,
+             ex.structure_banner.value]
+    assert not [w for t in shown for w in british(t)]  # American English
 
 
 def test_live_the_decision_waits_for_the_table(tmp_path: Path) -> None:

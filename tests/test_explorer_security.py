@@ -215,7 +215,7 @@ def test_the_token_opens_the_page_and_the_kernel_limit_holds(server: Server,
     assert len(server.kernels()) == 1
     for host in [f"localhost:{server.port}", f"[::1]:{server.port}"]:  # loopback names pass
         status, _, body = request(server, f"/?token={server.token}", host=host)
-        assert status == 503, (host, status, body[-500:])  # authorised, but the limit is 1
+        assert status == 503, (host, status, body[-500:])  # authorized, but the limit is 1
     status, _, _ = request(server, "/", headers={"Cookie": page["cookie"]})
     assert status == 503  # the cookie set on the first visit authenticates
     assert len(server.kernels()) == 1

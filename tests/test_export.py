@@ -27,6 +27,7 @@ from msomodel.export.summary_sheets import METRICS
 from msomodel.export.workbook import ANNUAL_LABELS
 from msomodel.financials import STATEMENTS
 from msomodel.tables import STATEMENT_TITLES
+from tests.spelling import british
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -386,7 +387,7 @@ VARIANTS = {
             "type": "cost_plus", "markup": 0.15,
             "cost_base_includes": ["overhead", "depreciation", "interest"]}}}}),
     # members' credit redeemed over four months at five sites under the friendly PC (the PC
-    # owes the unredeemed credit), with a percentage MSO fee on recognised revenue
+    # owes the unredeemed credit), with a percentage MSO fee on recognized revenue
     "membership_credit_over_months": ("florida_entrepreneur_five_sites.yaml", {
         "site_defaults": {"service_lines": [{"name": "memberships", "redemption_months": 4}]},
         "mso": {"fee": {"type": "percentage", "percent": 0.08}}}),
@@ -501,6 +502,9 @@ def test_statements_and_summary_read_as_words(workbooks):
                   if isinstance(v, str)}
         assert not values & (set(STATUS) | set(VERDICTS)), (name, values & set(STATUS))
         assert values & set(VERDICTS.values()), name
+        texts = [v for ws in wb.worksheets for r in ws.iter_rows(values_only=True) for v in r
+                 if isinstance(v, str) and not v.startswith("=")]
+        assert not [w for t in texts for w in british(t)], name  # American English
 
 
 def test_the_calendar_months_follow_the_start_month_input(workbooks, tmp_path):

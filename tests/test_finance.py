@@ -236,7 +236,7 @@ def test_peak_funding_and_moic_and_cumulative():
     assert np.isnan(moic[1])
 
 
-# --------------------------------------------------------------------- vectorisation
+# --------------------------------------------------------------------- vectorization
 
 
 def test_batch_equals_row_by_row():

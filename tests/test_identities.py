@@ -191,7 +191,7 @@ def test_no_show_recovery_formula():
     data["software"]["no_show_reduction"] = 0.25
     data["software"]["admin_hours_saved"] = 0.0
     p = engine.run(compile_inputs(build(data)))
-    # booked = 100 / 0.8 = 125; no-shows fall from 25 to 18.75 -> 106.25 realised at full ramp
+    # booked = 100 / 0.8 = 125; no-shows fall from 25 to 18.75 -> 106.25 realized at full ramp
     ratio = p["software_only"].site["revenue"][0, 0, 5] / p["self_managed"].site["revenue"][0, 0, 5]
     assert ratio == pytest.approx(106.25 / 100.0, rel=1e-12)
 
@@ -231,13 +231,13 @@ def test_json_sites_add_up_to_consolidated():
 
 @pytest.mark.parametrize("option", msomodel.OPTIONS)
 def test_friendly_pc_entities_are_taxed_separately_with_their_own_one_time_costs(option):
-    """PC: tax on its EBITDA less its licence conditions' one-time costs; MSO: tax on its
+    """PC: tax on its EBITDA less its license conditions' one-time costs; MSO: tax on its
     EBITDA less interest, depreciation, the legal structuring and the option's onboarding or
     implementation fees (losses carried per entity)."""
     from msomodel.options.finish import tax_paid
 
     data = raw("florida_entrepreneur_five_sites.yaml")
-    # a one-time licence condition on the PC's side, so that both entities have one-time costs
+    # a one-time license condition on the PC's side, so that both entities have one-time costs
     data["compliance"] = {"condition_costs": {}}
     inputs = compile_inputs(build(data))
     inputs.arrays["cond_once"] = np.full(3, 1800.0)

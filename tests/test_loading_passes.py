@@ -62,7 +62,7 @@ def test_every_problem_in_one_pass(tmp_path):
         "mso.absorbed_roles: expected one of the roles ['admin', 'injector'], found 'receptionist'"
         " (line 8, column 19)",
         "compliance.condition_costs.lawyer_fees: expected a condition that applies to this "
-        "owner's state and licence (none), found 'lawyer_fees'",
+        "owner's state and license (none), found 'lawyer_fees'",
         "sites[Phoenix].open_month: expected a month within the horizon (<= 24), found 30"
         " (line 14, column 17)",
         "sites[Phoenix].overrides.service_lines[treatment].price: expected a value >= 0, found -1"

@@ -195,7 +195,7 @@ def test_summaries(result):
     assert drivers.iloc[0]["path"] == "mso.fee.level" and drivers.iloc[0]["spearman"] < -0.5
     disc = drivers.set_index("path").loc["mso.purchasing_discount", "spearman"]
     assert disc > 0
-    # the vectorised Spearman agrees with pandas
+    # the vectorized Spearman agrees with pandas
     both = result.samples.assign(_inc=inc.to_numpy())
     expected = both.corr(method="spearman")["_inc"].drop("_inc")
     np.testing.assert_allclose(drivers.set_index("path")["spearman"][expected.index], expected,

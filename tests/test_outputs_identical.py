@@ -6,7 +6,7 @@ The JSON and the CSV must have the same structure, the same text and the same nu
 a swept PC's EBITDA): the last bits of a float differ between CPUs, because BLAS kernels
 (OpenBLAS picks one per CPU: Haswell, SkylakeX, ...) add the terms of a matrix product in
 different orders, so a byte hash of full-precision floats holds only on the machine that wrote it.
-Optimisations must leave the outputs as they are; a change that means to alter the results (new
+Optimizations must leave the outputs as they are; a change that means to alter the results (new
 economics, a new field) regenerates the file and says so in its commit::
 
     .venv/bin/python -m tests.test_outputs_identical      # rewrites tests/data/compare_outputs.json.gz
@@ -136,6 +136,15 @@ def test_compare_output_is_unchanged_for_every_bundled_scenario():
     changed = changes(expected, found)
     assert not changed, (f"output changed: {changed}; if intended, regenerate with "
                          "python -m tests.test_outputs_identical and say so in the commit")
+
+
+def test_the_outputs_are_in_american_english():
+    """Every text the CLI prints (the table, the JSON's and the CSV's texts) reads as a US
+    client writes it; the outputs above are these, so this holds for what ``compare`` prints."""
+    from tests.spelling import british
+
+    found = {name: british(text) for name, text in read_expected().items()}
+    assert not any(found.values()), {k: v[:3] for k, v in found.items() if v}
 
 
 def test_the_comparison_tells_rounding_from_a_change():

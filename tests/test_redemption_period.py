@@ -2,14 +2,14 @@
 tests/cases/hand_worked.yaml (see test_memberships.py for the same line redeemed at once).
 
 10 members x $100 dues, 60 % redeemed on the treatment line (product 25 % of price), k = 3:
-the dues billed in month m are recognised (and their credit redeemed) a third each in months
+the dues billed in month m are recognized (and their credit redeemed) a third each in months
 m, m+1, m+2.  Ramp 50 % / 75 % / 100 %: billed 500 / 750 / 1,000 / 1,000 ...
   recognised: m1 500/3 = 166.67; m2 1,250/3 = 416.67; m3 2,250/3 = 750; m4 2,750/3 = 916.67;
     m5 on 1,000
   credit product cost (0.6 x 25 % = 15 % of the dues billed, spread the same way):
     m1 25; m2 62.50; m3 112.50; m4 137.50; m5 on 150
-  card processing 3 % of recognised revenue: m1 5; m2 12.50; m3 22.50; m4 27.50; m5 on 30
-  deferred revenue (billed - recognised, cumulated): 333.33 / 666.67 / 916.67 / 1,000 ...
+  card processing 3 % of recognized revenue: m1 5; m2 12.50; m3 22.50; m4 27.50; m5 on 30
+  deferred revenue (billed - recognized, cumulated): 333.33 / 666.67 / 916.67 / 1,000 ...
 Cash = billed dues - the credit's cost - card (the deferral's increase is cash received):
   m1 -3,720 + 500 - 25 - 5 = -3,250.00;  m2 -1,220 + 750 - 62.50 - 12.50 = -545.00;
   m3 1,280 + 1,000 - 112.50 - 22.50 = 2,145.00;  m4 1,280 + 1,000 - 137.50 - 27.50 = 2,115.00;
@@ -86,7 +86,7 @@ def test_one_month_is_todays_behaviour_exactly(tmp_path):
 
 
 def test_the_buyer_assumes_the_unredeemed_credit(tmp_path):
-    # exit at 5 x EBITDA: trailing EBITDA is the same (steady dues recognised in full), so the
+    # exit at 5 x EBITDA: trailing EBITDA is the same (steady dues recognized in full), so the
     # sale price differs only by the 1,000 of credit still owed
     at_once, spread = _data(), _data(redemption_months=3)
     for data in (at_once, spread):
@@ -122,7 +122,7 @@ def test_redemptions_respect_capacity_and_dues_add_up(k, hours, share):
         members = np.zeros_like(op.steady)
         members[..., inputs.lines.index("members")] = 1.0
         recognised = op.sales(members)
-        if op.deferred_dues is None:  # k = 1: recognised when billed
+        if op.deferred_dues is None:  # k = 1: recognized when billed
             assert k == 1
             continue
         deferred = op.deferred_dues
@@ -179,8 +179,8 @@ def test_period_is_for_memberships_and_whole_months(tmp_path):
 
 @pytest.mark.parametrize("capacity", [None, 60.0, 75.0])
 def test_the_workbook_spreads_the_credit_by_formula_to_the_cent(tmp_path, capsys, capacity):
-    """Dues billed, revenue and the credit's cost recognised over the redemption months, the
-    dues not yet recognised in deferred revenue, and under a binding cap the members admitted
+    """Dues billed, revenue and the credit's cost recognized over the redemption months, the
+    dues not yet recognized in deferred revenue, and under a binding cap the members admitted
     by the tightest redemption month: formulas that LibreOffice recalculates to the hand-worked
     cash flow (no cap) and to every figure of the engine (each case)."""
     import openpyxl

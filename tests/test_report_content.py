@@ -18,12 +18,13 @@ from msomodel.compare import Comparison
 from msomodel.formatting import amount
 from msomodel.report import render_one, sections
 from msomodel.report.render import DEFAULT_NOTEBOOK
+from tests.spelling import british
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
 RENDERED = ("texas_rn_single_site", "florida_entrepreneur_five_sites")
 #: Section headings in reading order (the decision first, on page 2).
-HEADINGS = ("The decision", "What would flip it", "Assumptions that favour one option",
+HEADINGS = ("The decision", "What would flip it", "Assumptions that favor one option",
             "Key figures", "Legal structure and compliance", "Annual P&L per option", "Charts",
             "Uncertainty", "Two-way grid", "Monte Carlo simulation", "Glossary",
             "Appendix: assumptions", "Conventions")
@@ -200,6 +201,7 @@ def test_no_code_raw_paths_or_local_paths(reports: dict[str, Report], name: str)
     raw = sorted({m for m in RAW_PATH.findall(r.text)
                   if m.rsplit(".", 1)[-1] not in ("com", "org", "gov", "net", "edu", "io", "us")})
     assert not raw, raw  # web addresses of sources aside
+    assert not british(r.text), british(r.text)[:5]  # American English, for US readers
 
 
 @pytest.mark.parametrize("name", RENDERED)
@@ -516,7 +518,7 @@ def test_acronyms_and_counts_read_as_words(reports: dict[str, Report], name: str
 @pytest.mark.parametrize("name", RENDERED)
 def test_plain_labels_and_reproduction_by_name_and_hash(reports: dict[str, Report], name: str) -> None:
     r = reports[name]
-    for jargon in ("Spearman", "spearman", "vectorised", "lamb", "PERT (", "pert (",
+    for jargon in ("Spearman", "spearman", "vectorised", "vectorized", "lamb", "PERT (", "pert (",
                    "Rank correlation", "cf[m]", "irr_monthly", "r_monthly"):
         assert jargon not in r.text, jargon
     words = [w for w in re.findall(r"\b[a-z]+(?:_[a-z0-9]+)+\b", r.text)]

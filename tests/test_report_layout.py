@@ -1,7 +1,7 @@
 """Two layout defects of the printed report: the ownership map's legend covered tiles (HI under
 "owns outright", Florida's own outlined tile under "contested"), and headings ended pages with
 their content on the next one (the appendix's group rows, the decision page's "Assumptions that
-favour one option" with its introduction)."""
+favor one option" with its introduction)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ SCENARIOS = ROOT / "scenarios"
 # -- the ownership map ---------------------------------------------------------------------------
 
 def report_map(name: str, height: float | None):
-    """The map as the report draws it for scenario ``name`` (its owner's licence, its state
+    """The map as the report draws it for scenario ``name`` (its owner's license, its state
     outlined, title and notice hidden), ``height`` inches tall (None: the figure's own size)."""
     from msomodel.charts.usmap import tile_map
 
@@ -210,7 +210,7 @@ def ohio_percentage(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
 def test_no_page_ends_with_a_heading(ohio_percentage: tuple[Path, str]) -> None:
     pdf, html = ohio_percentage
     heads, intros = outline(html)
-    assert {"Assumptions that favour one option", "Loan", "Role: billing admin"} <= heads
+    assert {"Assumptions that favor one option", "Loan", "Role: billing admin"} <= heads
     assert any(t.startswith("Each input set equal across the options") for t in intros)
     assert orphaned_headings(pdf, html) == {}
 

@@ -99,7 +99,7 @@ def test_physicians_may_own_everywhere_for_every_option():
         for kind in ("owned", "third_party"):
             result = assess_feasibility(state, "physician", mso_kind=kind, on=DAY)
             assert {v.status for v in result.values()} <= {"feasible", "feasible_with_conditions"}
-    # only Rhode Island's facility licence adds a condition for a physician today
+    # only Rhode Island's facility license adds a condition for a physician today
     assert assess_structures("RI", "physician", on=DAY)["direct"].conditions[0].id == (
         "ri_medspa_facility_licence")
     assert assess_structures("TX", "physician", on=DAY)["direct"].status == "feasible"
@@ -129,7 +129,7 @@ def test_practice_authority_is_kept_apart_from_ownership():
     # (DC) or is contested (WA): the two answers do not follow each other.
     dc = lookup("DC", "np", on=DAY)
     assert dc.practice_authority.value == "full" and dc.ownership == "mso_required"
-    # Restricted practice in Florida, yet an NP may own with the clinic licence.
+    # Restricted practice in Florida, yet an NP may own with the clinic license.
     fl = lookup("FL", "np", on=DAY)
     assert fl.practice_authority.value == "restricted" and fl.ownership == "with_licence"
     assert lookup("FL", "rn", on=DAY).practice_authority is None
@@ -344,7 +344,7 @@ def test_route_massachusetts_lay_owner_needs_dph_clinic_licence():
     assert rule.ownership == "with_licence" and rule.confidence == "high"
     assert "ma_dph_clinic_licence" in {c.id for c in found.conditions}
     assert any("mass.gov" in (s.url or "") for s in rule.sources)
-    # an independent-practice NP owns without the clinic licence (per DPH counsel's opinion)
+    # an independent-practice NP owns without the clinic license (per DPH counsel's opinion)
     assert lookup("MA", "np", on=DAY).ownership == "yes"
 
 

@@ -72,7 +72,7 @@ def test_state_json_and_dated_view(capsys):
     ("argv", "needle"),
     [
         (["rules", "XX"], "unknown state"),
-        (["rules", "OH", "--licence", "dentist"], "unknown licence"),
+        (["rules", "OH", "--licence", "dentist"], "unknown license"),
         (["rules", "OH", "--on", "2026-13-01"], "--on expects a date"),
         (["rules"], "give a STATE"),
     ],

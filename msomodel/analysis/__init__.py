@@ -1,4 +1,4 @@
-"""Uncertainty analysis on the vectorised engine: tornado, two-way grids and Monte Carlo.
+"""Uncertainty analysis on the vectorized engine: tornado, two-way grids and Monte Carlo.
 
 >>> from msomodel.analysis import tornado, grid, simulate
 >>> tornado(scenario).table                      # one batched engine call, 2 x k trials

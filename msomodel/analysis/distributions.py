@@ -7,7 +7,7 @@
   van der Waerden scores (normal quantiles ``Phi^-1(i / (n + 1))``) that have been given the
   target correlation.  The requested Spearman coefficient ``rho_s`` is converted to the
   Pearson coefficient of the normal scores with ``rho = 2 sin(pi rho_s / 6)`` (exact for a
-  Gaussian copula), so the realised Spearman correlation is ``rho_s`` up to sampling error
+  Gaussian copula), so the realized Spearman correlation is ``rho_s`` up to sampling error
   (about ``1 / sqrt(n)`` within one block).  ``|rho_s| = 1`` is applied as 0.9999.
   Correlation is imposed within each sampling block (see :mod:`.montecarlo`); a block with
   fewer than ``k + 2`` trials (k correlated inputs) is left uncorrelated.
@@ -197,7 +197,7 @@ REACH_SD = 4.0
 
 def reach(d: Distribution) -> tuple[float, float]:
     """The values a distribution can give: ``[low, high]``, or within :data:`REACH_SD`
-    standard deviations (of ``log X`` for a lognormal) of its centre."""
+    standard deviations (of ``log X`` for a lognormal) of its center."""
     if d.dist in ("uniform", "triangular", "pert"):
         return float(d.low), float(d.high)
     if d.dist == "normal":
@@ -230,7 +230,7 @@ def excluded_values(spec: UncertaintySpec | dict | None, scenario: Scenario,
             source, f"uncertainty.distributions.{i}",
             f"expected a distribution that includes the scenario's value of {d.path} "
             f"({value:g}), found one from {lo:g} to {hi:g}: its trials would simulate another "
-            "scenario (centre it on the value; a file that extends a base restates "
+            "scenario (center it on the value; a file that extends a base restates "
             "uncertainty.distributions whole)"))
     return _located(problems, scenario, source)
 
@@ -263,7 +263,7 @@ def follow(spec: UncertaintySpec | dict | None, scenario: Scenario, start: Model
 
 def _moved(d: Distribution, a: float, b: float, bounds: P.Bounds) -> Distribution:
     k = b / a if a != 0 and b / a > 0 else None
-    if d.dist == "lognormal":  # its centre (mean, or median exp(mu)) kept within the bounds
+    if d.dist == "lognormal":  # its center (mean, or median exp(mu)) kept within the bounds
         if k is None:
             return d
         top, floor = bounds.upper, max(bounds.lower, 1e-12)

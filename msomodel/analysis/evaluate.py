@@ -117,7 +117,7 @@ def npv_outcomes(inputs: ModelInputs, n: int, values: dict[str, Any] | None = No
 def irr_outcomes(flows: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Annual IRR and payback month per option from net cash flows (T, M).
 
-    The vectorised IRR solver is exact to its tolerance but its last bits can depend on
+    The vectorized IRR solver is exact to its tolerance but its last bits can depend on
     which rows are solved together (BLAS blocking), so Monte Carlo calls this on fixed
     blocks of trials to stay bit-for-bit reproducible.
     """

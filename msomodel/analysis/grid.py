@@ -5,7 +5,7 @@ chunks of ``chunk_size`` trials for very large grids).  Axes are scenario paths 
 pseudo-paths ``mso.fee.level`` and ``sites.count`` (see :mod:`.paths`).
 
 Break-even: along each row (fixed y) the x where the incremental NPV crosses zero, by linear
-interpolation between the two neighbouring grid points (the first crossing from the low end).
+interpolation between the two neighboring grid points (the first crossing from the low end).
 Where the NPV is linear in x between those points (e.g. a flat fee with no floor, cap or
 tax-loss kink in between) this is exact; otherwise the error shrinks with the grid spacing.
 """

@@ -1,7 +1,7 @@
 """The comparison charts: cash flow, EBITDA, fee-vs-savings bridge, break-even fee, roll-out.
 
 Each function takes a :class:`~msomodel.compare.Comparison` and returns a matplotlib Figure.
-Infeasible options are drawn faded and labelled "(not permitted)".
+Infeasible options are drawn faded and labeled "(not permitted)".
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def ebitda_by_year(result: Comparison) -> Figure:
 BRIDGE_LINES = (("revenue", "More revenue", 1), ("product_cost", "Purchasing savings", -1),
                 ("staff_clinical", "Clinical staff", -1), ("staff_admin", "Admin staff taken over", -1),
                 ("opex", "Running costs taken over", -1), ("software_fee", "Software fees", -1),
-                ("conditions", "Licence conditions", -1), ("structuring", "PC structure", -1),
+                ("conditions", "License conditions", -1), ("structuring", "PC structure", -1),
                 ("overhead", "MSO overhead", -1), ("mso_fee", "MSO fee", -1))
 
 

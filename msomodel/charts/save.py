@@ -24,13 +24,13 @@ def png_bytes(fig: Figure, dpi: float = 170, *, facecolor: str = "white",
               pad_inches: float | None = None) -> bytes:
     """``fig`` as a PNG cropped to its content (as ``bbox_inches="tight"``), drawn once.
 
-    The figure's dpi, face colour and canvas are restored afterwards. The image is RGB: the
-    face colour must be opaque (a chart printed on white)."""
+    The figure's dpi, face color and canvas are restored afterwards. The image is RGB: the
+    face color must be opaque (a chart printed on white)."""
     from PIL import Image
 
     face = to_rgba(facecolor)
     if face[3] < 1:
-        raise ValueError(f"png_bytes needs an opaque face colour, not {facecolor!r}")
+        raise ValueError(f"png_bytes needs an opaque face color, not {facecolor!r}")
     pad = mpl.rcParams["savefig.pad_inches"] if pad_inches is None else pad_inches
     old_canvas, old_dpi, old_face = fig.canvas, fig.dpi, fig.get_facecolor()
     canvas = old_canvas if isinstance(old_canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
@@ -49,7 +49,7 @@ def png_bytes(fig: Figure, dpi: float = 170, *, facecolor: str = "white",
         if canvas is not old_canvas:
             fig.set_canvas(old_canvas)
     height, width = pixels.shape[:2]
-    # The box in pixels, from the top-left corner; parts beyond the canvas are face colour.
+    # The box in pixels, from the top-left corner; parts beyond the canvas are face color.
     x0, x1 = round(box.x0 * dpi), round(box.x0 * dpi) + int(box.width * dpi)
     top = round(height - box.y1 * dpi)
     y0, y1 = top, top + int(box.height * dpi)

@@ -1,4 +1,4 @@
-"""The chart style: colours per option, fonts and sizes legible in print (A4/Letter, ~16 cm wide)."""
+"""The chart style: colors per option, fonts and sizes legible in print (A4/Letter, ~16 cm wide)."""
 
 from __future__ import annotations
 

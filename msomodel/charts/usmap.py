@@ -1,7 +1,7 @@
-"""US tile-grid map of the ownership answer for one owner licence (matplotlib only).
+"""US tile-grid map of the ownership answer for one owner license (matplotlib only).
 
 One square tile per state and DC, placed on a fixed grid (no shapefile, nothing downloaded),
-coloured by the answer in force on a date: colour-blind-safe (Okabe-Ito) colours, contested
+colored by the answer in force on a date: color-blind-safe (Okabe-Ito) colors, contested
 answers amber *and* hatched so they never read as green/feasible, with a legend and an
 optional highlighted state (thick outline). Not legal advice; the figure says so.
 """
@@ -46,10 +46,10 @@ TILES: dict[str, tuple[int, int]] = {
     "HI": (7, 0), "TX": (7, 4), "FL": (7, 9),
 }  # fmt: skip
 
-#: Answer category -> (legend label, face colour, hatch, text colour). Okabe-Ito palette.
+#: Answer category -> (legend label, face color, hatch, text color). Okabe-Ito palette.
 CATEGORIES: dict[str, tuple[str, str, str, str]] = {
     "owns": ("owns outright", "#0072B2", "", "white"),
-    "owns_conditions": ("owns with conditions / licence / physician co-owner", "#56B4E9", "",
+    "owns_conditions": ("owns with conditions / license / physician co-owner", "#56B4E9", "",
                         "black"),
     "minority": ("minority stake only", "#CC79A7", "", "black"),
     "mso": ("must use owned MSO + friendly PC", "#5A5A5A", "", "white"),

@@ -5,7 +5,7 @@ rendering in FreeType: ~85 % of a redraw of the explorer's charts), yet between 
 moves nearly every string on a chart is the same at the same place: titles, axis labels,
 legends, most tick labels.  :class:`TextCachingCanvas` keeps the coverage bitmaps Agg drew
 for each string and, when the same string is drawn again with the same font, size, angle and
-sub-pixel position, stamps them again (in the colour and clip of the new draw) instead of
+sub-pixel position, stamps them again (in the color and clip of the new draw) instead of
 rendering the glyphs.  The output is pixel-identical to :class:`FigureCanvasAgg`'s: a bitmap
 drawn at a position shifted by whole pixels is the same bitmap, shifted (the fractional part
 of the position is part of the key).
@@ -165,7 +165,7 @@ def png_bytes(canvas: FigureCanvasAgg, level: int = 1) -> bytes:
     """The canvas's last drawing as an RGBA PNG: rows unfiltered, zlib ``level`` 1.
 
     Several times faster than Pillow's encoder (which tries a filter per row) on these
-    charts, and smaller: flat colours and white compress well without filters.  The decoded
+    charts, and smaller: flat colors and white compress well without filters.  The decoded
     pixels are the canvas's ``buffer_rgba()``, exactly.
     """
     w, h = canvas.get_width_height(physical=True)

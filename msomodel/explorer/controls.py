@@ -30,7 +30,7 @@ def _full() -> W.Layout:
 
 LICENCE_LABELS = {"physician": "Physician (MD/DO)", "np": "Nurse practitioner",
                   "pa": "Physician assistant", "rn": "Registered nurse",
-                  "none": "Lay owner (no licence)"}
+                  "none": "Lay owner (no license)"}
 STRUCTURE_OPTIONS = [("Rules' choice", "auto"), ("Direct ownership", "direct"),
                      ("Owned MSO + friendly PC", "friendly_pc")]
 OTHER = "__other__"
@@ -120,7 +120,7 @@ class ControlPanel:
                               layout=W.Layout(width="97%"))
         c["state"] = W.Dropdown(description="State", style=DESC, layout=_full(),
                                 options=[("Not specified", ""), *_states()])
-        c["licence"] = W.Dropdown(description="Owner's licence", style=DESC, layout=_full(),
+        c["licence"] = W.Dropdown(description="Owner's license", style=DESC, layout=_full(),
                                   options=[("Not specified", ""),
                                            *((v, k) for k, v in LICENCE_LABELS.items())])
         c["structure"] = W.Dropdown(description="Legal structure", style=DESC, layout=_full(),

@@ -264,7 +264,7 @@ LOW_SHADE = 0.38             # opacity of the "low value" bars relative to the "
 
 class _StepMoney(Formatter):
     """``$1.15M``, ``$450k``: like the package's money ticks, with as many decimals as the tick
-    spacing needs (so neighbouring ticks never read the same)."""
+    spacing needs (so neighboring ticks never read the same)."""
 
     ticks: np.ndarray = np.empty(0)
 
@@ -367,7 +367,7 @@ class TornadoChart:
 
     def _build(self, rows: list, n: int, y: np.ndarray, ends: np.ndarray, longer: np.ndarray,
                base: float, shade: dict, zero: bool, versus_label: str) -> None:
-        """New bars, lines and legend for a new shape (rows, colours, the zero line)."""
+        """New bars, lines and legend for a new shape (rows, colors, the zero line)."""
         fig, ax = self.figure, self.axes
         height = TORNADO_TOP + TORNADO_BOTTOM + TORNADO_ROW * n
         fig.set_size_inches(TORNADO_WIDTH, height)

@@ -1,4 +1,4 @@
-"""What drives the answer: the tornado of the current settings, labelled for the page.
+"""What drives the answer: the tornado of the current settings, labeled for the page.
 
 :func:`drivers` runs :func:`msomodel.analysis.tornado` on a comparison's scenario and returns
 :class:`Drivers` (one :class:`DriverRow` per input, widest swing first); :func:`drivers_html`
@@ -139,7 +139,7 @@ def pair(result: Comparison) -> tuple[str, list[str]]:
 
 
 def drivers(result: Comparison) -> Drivers:
-    """``msomodel.analysis.tornado`` of the comparison's scenario, labelled for the page: the
+    """``msomodel.analysis.tornado`` of the comparison's scenario, labeled for the page: the
     leader against the runner-up (``baseline=``), and, from the same trials, against the third.
 
     The ranges are the scenario's ``uncertainty.sensitivity`` when it declares them, else

@@ -388,7 +388,7 @@ GLOSSARY: dict[str, str] = {
     "Friendly PC": "A professional corporation owned by a physician that holds the medical "
                    "practice where the owner may not own it. Your MSO runs the business side "
                    "for it under a management services agreement and is paid a management fee.",
-    "Third-party MSO": "A management services organisation you hire: it takes over the "
+    "Third-party MSO": "A management services organization you hire: it takes over the "
                        "business side (admin staff, purchasing, compliance) for a fee.",
     "Exit multiple": "The sale price at the end of the horizon as a multiple of the last 12 "
                      "months' EBITDA.",
@@ -443,7 +443,7 @@ def _rule(result: Comparison) -> Any:
     try:
         from msomodel.rules import lookup
         return lookup(comp.state, comp.licence)
-    except (ImportError, KeyError, ValueError):  # pragma: no cover - an unknown state or licence
+    except (ImportError, KeyError, ValueError):  # pragma: no cover - an unknown state or license
         return None
 
 
@@ -454,7 +454,7 @@ def structure_sentence(result: Comparison) -> str:
     comp = result.compliance
     chosen = rules_view.STRUCTURE_LABELS[result.structure]
     if not comp.checked:
-        return (f"No state or licence given: the ownership rules were not checked; the options "
+        return (f"No state or license given: the ownership rules were not checked; the options "
                 f"are compared under <b>{esc(lower_first(chosen))}</b>.")
     found = comp.structures
     direct, pc = found["direct"], found["friendly_pc"]
@@ -544,12 +544,12 @@ def _decision_parts(snap: Snapshot, trials: int) -> tuple[str, str]:
             frame = tables.asymmetries(result)
             rows = "".join(
                 "<tr>" + "".join(f"<td>{esc(str(r[c]))}</td>" for c in
-                                 ("Input", "Favours", "Value", "Source", "Best when equal",
+                                 ("Input", "Favors", "Value", "Source", "Best when equal",
                                   "Lead when equal")) + "</tr>"
                 for _, r in frame.iterrows())
             parts.append(
-                "<div class='mx-subsection'>Inputs that favour one option</div><table "
-                "class='mx-small mso-asymmetries'><thead><tr><th>Input</th><th>Favours</th>"
+                "<div class='mx-subsection'>Inputs that favor one option</div><table "
+                "class='mx-small mso-asymmetries'><thead><tr><th>Input</th><th>Favors</th>"
                 "<th>Value</th><th>Source</th><th>Best when set equal</th><th>Lead then</th>"
                 f"</tr></thead><tbody>{rows}</tbody></table>")
     return head, "".join(parts)

@@ -226,7 +226,7 @@ def apply_settings(raw: dict[str, Any], s: Settings) -> dict[str, Any]:
         if s.licence is not None:
             owner["licence"] = s.licence
         if not owner.get("state") or not owner.get("licence"):
-            raise SettingsError("Owner: choose both the state and the owner's licence.")
+            raise SettingsError("Owner: choose both the state and the owner's license.")
         d["owner"] = owner
     if s.n_sites is not None or s.cadence_months is not None:
         d["sites"] = _sites(raw, s)

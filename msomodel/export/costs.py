@@ -3,7 +3,7 @@ discount), staff pay by role (loaded hourly and salaried pay raised yearly, comm
 lines it is paid on), running costs by item (fixed part escalated yearly, share of revenue),
 the software subscription, the third-party MSO's fee (flat, percentage, cost-plus, tiered or
 hybrid, with escalator, floor, cap and renewal changes), the friendly PC's management fee, its
-medical-director and administration costs, licence conditions and one-time costs.
+medical-director and administration costs, license conditions and one-time costs.
 
 Each function writes rows on a :class:`~msomodel.export.grid.MonthSheet` and returns
 (row, values) pairs; values (numpy, index 0..H) are the cached results and follow the engine's
@@ -41,8 +41,8 @@ class SiteRevenue:
     v_revenue: dict[int, np.ndarray]
     v_total: np.ndarray
     hired: tuple[int, np.ndarray] | None = None  # providers hired by demand: row, values
-    #: membership lines recognised as their credit is redeemed: line -> (dues-billed row, its
-    #: values, (k cell, k)); ``revenue`` then holds the recognised rows
+    #: membership lines recognized as their credit is redeemed: line -> (dues-billed row, its
+    #: values, (k cell, k)); ``revenue`` then holds the recognized rows
     billed: dict[int, tuple[int, np.ndarray, tuple[str, int]]] = field(default_factory=dict)
 
 
@@ -91,7 +91,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     # -- product cost ----------------------------------------------------------------------
     cost_rows, v_cost, disc_rows = [], [], []
     for j in rv.lines:
-        # a line recognised as its credit is redeemed: its cost as billed, then spread the same way
+        # a line recognized as its credit is redeemed: its cost as billed, then spread the same way
         rev_row, v_rev = (rv.billed[j][:2] if j in rv.billed else (rv.revenue[j], rv.v_revenue[j]))
         v = (v_rev * x["cost_frac"][s, j]
              + rv.v_units[j] * x["cost_unit"][s, j] * (1 + x["cost_growth"][s, j]) ** y)
@@ -273,7 +273,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
                 " (0 where the MSO supplies the PC)" if o == "mso" else ""),
             lambda k: f"({R('md_agreement')}+{R('pc_admin')}){own}*{ms.cell(op, k)}", v), v)
     v = x["cond_monthly"][oi] * rv.v_open
-    ctx.add("conditions", ms.line(f"{site}: licence-condition costs",
+    ctx.add("conditions", ms.line(f"{site}: license-condition costs",
                                   lambda k: f"{R('cond_monthly', oi)}*{ms.cell(op, k)}", v), v)
     if ctx.friendly:
         base_rows = [ctx.rows["staff_admin"][-1]]
@@ -322,7 +322,7 @@ def site_costs(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, s: int, rv
     when = f"{{c}}$2={R('open_month', s)}-1"
     v = at * x["cond_once"][oi]
     ctx.add("once_conditions", ms.line(
-        f"{site}: one-time licence-condition costs (before opening)",
+        f"{site}: one-time license-condition costs (before opening)",
         lambda k: f"IF({when.format(c=col(k))},{R('cond_once', oi)},0)", v), v)
     if o in ("mso", "software_only"):
         what, name = ("onboarding fee", "onboarding") if o == "mso" else (

@@ -16,7 +16,7 @@ from xlsxwriter.workbook import Workbook
 from msomodel.analysis.paths import bounds
 from msomodel.assumptions import Assumption, collect
 from msomodel.export import validation
-from msomodel.formatting import ACRONYMS
+from msomodel.formatting import ACRONYMS, US_SPELLING
 from msomodel.inputs import ModelInputs
 from msomodel.scenario import Scenario
 from msomodel.scenario.describe import schema_unit
@@ -35,7 +35,7 @@ NAMES = {
 }
 _ORDER = ("finance", "adjustments", "sites", "site_defaults", "mso", "software",
           "existing_software", "structure")
-_WORDS = {**ACRONYMS, "opex": "running cost", "fte": "FTE", "md": "MD"}
+_WORDS = {**ACRONYMS, **US_SPELLING, "opex": "running cost", "fte": "FTE", "md": "MD"}
 
 
 #: What the workbook writes for "no limit" (a cap or tier edge the scenario leaves open): a
@@ -63,7 +63,7 @@ _CONSTANTS = {
                          "structure.friendly_pc.management_fee.cost_base_includes")
        for part in ("overhead", "depreciation", "interest")},
     "loan_sba": ("Loan: SBA 7(a) guaranty fee applies (1 = yes, 0 = no)", "",
-                 "from the loan's programme"),
+                 "from the loan's program"),
     "mso_exit_multiple": ("MSO: exit multiple (-1 = the finance exit multiple)", "x",
                           "none set for this option"),
     "sw_exit_multiple": ("Software: exit multiple (-1 = the finance exit multiple)", "x",
@@ -219,7 +219,7 @@ class InputsSheet:
             from msomodel.scenario import OPTION_LABELS, OPTIONS
 
             when = "per month" if name == "cond_monthly" else "one time"
-            return (f"Licence conditions, cost {when}: {OPTION_LABELS[OPTIONS[idx[0]]]}",
+            return (f"License conditions, cost {when}: {OPTION_LABELS[OPTIONS[idx[0]]]}",
                     "USD/month per site" if name == "cond_monthly" else "USD per site",
                     "the state rules' conditions for this structure (see Legal structure)")
         if name in _CONSTANTS:

@@ -35,7 +35,7 @@ LINES = {"product_cost": "Product cost", "staff_clinical": "Staff: clinical",
                 "staff_admin": "Staff: administrative", "opex": "Running costs",
                 "mso_fee": "Third-party MSO fee", "software_fee": "Software subscription",
                 "structuring": "Friendly-PC costs (medical director, PC administration)",
-                "conditions": "Licence-condition costs"}
+                "conditions": "License-condition costs"}
 
 
 def _hiring(ms: MonthSheet, inp: InputsSheet, x: dict, s: int, site: str, dem_row: int,
@@ -51,7 +51,7 @@ def _hiring(ms: MonthSheet, inp: InputsSheet, x: dict, s: int, site: str, dem_ro
     need = np.ceil(demand / (v_per * x["hire_trigger"][s]) / x["hire_step"][s] - 1e-9) \
         * x["hire_step"][s]
     need_row = ms.line(
-        f"{site}: providers needed (hours demanded / (hours x utilisation x trigger), in steps)",
+        f"{site}: providers needed (hours demanded / (hours x utilization x trigger), in steps)",
         lambda k: (f"-INT(-({ms.cell(dem_row, k)}/({per}*{R('hire_trigger', s)})/{step}-1E-9))"
                    f"*{step}"), need, fmt="number")
     room = x["hire_max"][s] - x["providers"][s]
@@ -325,7 +325,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
                               lambda k, row=row, j=j: ms.spread(row, late[j][0], k), v_rec)
                 dues = ms.next_row
                 dues_rows.append((ms.line(
-                    f"{site}: {name} dues billed, not yet recognised (month end)",
+                    f"{site}: {name} dues billed, not yet recognized (month end)",
                     lambda k, row=row, rec=rec, dues=dues: (
                         f"{ms.cell(row, k)}-{ms.cell(rec, k)}" if k == 0 else
                         f"{ms.cell(dues, k - 1)}+{ms.cell(row, k)}-{ms.cell(rec, k)}"),
@@ -524,7 +524,7 @@ def write(ms: MonthSheet, inp: InputsSheet, inputs: ModelInputs, p: Projection, 
     pay = ms.line("Supplier payables (month end)",
                   lambda k: f"{ms.cell(rows['product_cost'], k)}*PayablesDays/{DAYS}", pay_v)
     dfr = ms.line("Deferred revenue (month end)" + (
-        ": prepaid treatments and members' dues not yet recognised" if dues_rows else ""),
+        ": prepaid treatments and members' dues not yet recognized" if dues_rows else ""),
                   lambda k: f"{ms.cell(rows['revenue'], k)}*PrepaidShare*PrepaidDays/{DAYS}"
                   + "".join(f"+{ms.cell(r, k)}" for r, _ in dues_rows), def_v)
     net_wc = inv_v - pay_v - def_v

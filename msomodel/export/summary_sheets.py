@@ -34,8 +34,8 @@ METRICS = {
     "npv": "NPV (equity cash flow, with the exit)",
     "pv_exit": "Present value of the exit",
     "npv_without_exit": "NPV without the exit",
-    "irr_annual": "Equity IRR (levered, annualised)",
-    "project_irr_annual": "Project IRR (unlevered, annualised)",
+    "irr_annual": "Equity IRR (levered, annualized)",
+    "project_irr_annual": "Project IRR (unlevered, annualized)",
     "payback_month": "Payback month (index; \"never\" if it never recovers)",
     "peak_funding": "Peak funding need",
     "moic": "Equity multiple (MOIC)",
@@ -305,7 +305,7 @@ def readme(ws: Worksheet, result: Comparison, sheets: dict[str, OptionSheet], f:
          "month's price; its product cost and provider hours are added to the membership line.",
          "wrap"),
         ("- Friendly-PC costs (medical director, PC administration; none where the MSO supplies "
-         "the PC), licence conditions, the owner's MSO overhead, one-time costs (onboarding, "
+         "the PC), license conditions, the owner's MSO overhead, one-time costs (onboarding, "
          "implementation, structuring, conditions).", "wrap"),
         ("- EBITDA; under the friendly PC the PC's and the owner's MSO's EBITDA.", "wrap"),
         ("- Capital (Capital sheet): spend, loan draw, SBA guaranty fee, interest (IPMT), "

@@ -129,7 +129,7 @@ def working_capital(x: dict, revenue: np.ndarray, product_cost: np.ndarray,
     """Inventory and payables on the month's product cost, deferred revenue on its revenue:
     balance = flow of the month x days / (365/12); ``change`` is the increase of
     inventory - payables - deferred revenue over the month before (cash tied up).
-    ``deferred_dues`` (T, M): membership dues billed but not yet recognised (credit redeemed
+    ``deferred_dues`` (T, M): membership dues billed but not yet recognized (credit redeemed
     over ``redemption_months``), added to deferred revenue."""
     per_day = 1.0 / DAYS_PER_MONTH
     inventory = product_cost * (x["inventory_days"] * per_day)[:, None]
@@ -256,7 +256,7 @@ def finish(option: str, x: dict, horizon: int, site: dict[str, np.ndarray], *,
 
 
 def conditions(x: dict, option: str, is_open: np.ndarray, horizon: int):
-    """Licence-condition costs of ``option``: monthly per open site (T, S, M) and one-time per
+    """License-condition costs of ``option``: monthly per open site (T, S, M) and one-time per
     site before it opens, summed over sites (T, M); see :mod:`msomodel.compliance`."""
     o = OPTIONS.index(option)
     monthly = tl.once_for_all_trials(lambda cost, on: cost[:, None, None] * on,

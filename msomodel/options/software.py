@@ -1,7 +1,7 @@
 """Software only: self-managed plus a practice-management subscription.
 
-Effects: reminders cut no-shows (booked = realised / (1 - r); with a relative reduction q the
-realised share becomes 1 - r (1 - q), so treatment volume rises by r q / (1 - r)); online booking
+Effects: reminders cut no-shows (booked = realized / (1 - r); with a relative reduction q the
+realized share becomes 1 - r (1 - q), so treatment volume rises by r q / (1 - r)); online booking
 adds treatment volume; administrative payroll shrinks by ``admin_hours_saved``; the vendor's
 payment-processing rate replaces the ``card_processing`` share; replaced tools are dropped.
 Against the baseline's existing tool (``existing_software``; the scenario's no-show rate and admin

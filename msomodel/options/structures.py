@@ -3,7 +3,7 @@
 - :func:`direct`: one entity, the owner's, earns the revenue and bears every cost.
 - :func:`friendly_pc`: the physician-owned PC earns the revenue and bears product costs,
   clinical staff, the running costs marked ``owned_mso_entity: pc``, the medical-director
-  agreement, PC administration and licence conditions, and pays the management fee to the
+  agreement, PC administration and license conditions, and pays the management fee to the
   owner's MSO.  The MSO bears administrative staff, the other running costs, the software or the
   third-party MSO's fee and onboarding, its own overhead, the capital and the legal
   structuring.  Consolidated = PC + MSO with the intercompany fee eliminated; each entity is
@@ -99,7 +99,7 @@ def _total(line: np.ndarray | None, T: int, M: int) -> np.ndarray:
 
 
 def _dues(op: Operation) -> np.ndarray | None:
-    """Membership dues billed but not yet recognised, summed over sites (T, M), or None."""
+    """Membership dues billed but not yet recognized, summed over sites (T, M), or None."""
     return None if op.deferred_dues is None else op.deferred_dues.sum(axis=1)
 
 

@@ -1,4 +1,4 @@
-"""Reports: one parameterised notebook per scenario → executed notebook, HTML and PDF, in batches."""
+"""Reports: one parameterized notebook per scenario → executed notebook, HTML and PDF, in batches."""
 
 from .batch import BatchResult, render_batch
 from .cli import main_report, run_report_command

@@ -3,7 +3,7 @@
 Each worker imports papermill and nbconvert once (initializer), starts its PDF engine (a headless
 Chromium, or imports WeasyPrint) and keeps a kernel booting ahead of its next report
 (:mod:`.kernels`). At most ``jobs`` scenarios are in flight, so "running" in the progress bar is
-exact and cancelling leaves no queued work. Ctrl-C or SIGTERM stops the
+exact and canceling leaves no queued work. Ctrl-C or SIGTERM stops the
 workers, kills their kernels and removes temporaries; finished reports stay, nothing half-written.
 """
 

@@ -111,7 +111,7 @@ class Browser:
     """One headless Chromium and the DevTools session to it.
 
     Starting returns at once (the browser boots while the caller works); the first command waits
-    for it. Not thread-safe: :func:`print_pdf` serialises the callers of a process.
+    for it. Not thread-safe: :func:`print_pdf` serializes the callers of a process.
     """
 
     def __init__(self, executable: str) -> None:

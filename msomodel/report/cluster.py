@@ -5,7 +5,7 @@ What travels with a task (:class:`Bundle`): the bytes of the scenario file, of e
 kept), the bytes of the report notebook, the run's notebook parameters, and the bytes of the
 client's state-rules overlays (``MSOMODEL_RULES_OVERLAY``), which the notebook's
 ``rules_overlay`` then names on the worker: the worker's own environment decides nothing. The
-worker materialises them in a private temporary folder, renders there with :func:`render_one`,
+worker materializes them in a private temporary folder, renders there with :func:`render_one`,
 and returns the output files' bytes with the :class:`RenderResult`; the client writes them
 atomically into the output folder (``failed/`` for a failed scenario's partial notebook). So
 workers need no access to the client's files, and a task has no side effect outside its own
@@ -317,7 +317,7 @@ def _warm(kernel_name: str) -> None:
 
 
 def render_bundle(bundle: Bundle) -> Rendered:
-    """The task: materialise the bundle in a temporary folder, render, return bytes and result.
+    """The task: materialize the bundle in a temporary folder, render, return bytes and result.
 
     Idempotent and side-effect free outside its temporary folder, which is always removed.
     """

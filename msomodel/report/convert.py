@@ -178,7 +178,7 @@ def to_pdf(html: str, target: Path, base_url: str | None = None,
 
 
 def pdf_engine_wanted(engine: str | None = None) -> str:
-    """``engine``, else ``MSOMODEL_PDF_ENGINE``, else ``auto`` (normalised, not checked)."""
+    """``engine``, else ``MSOMODEL_PDF_ENGINE``, else ``auto`` (normalized, not checked)."""
     return (engine if engine is not None else os.environ.get("MSOMODEL_PDF_ENGINE", "auto")
             ).strip().lower() or "auto"
 

@@ -261,7 +261,7 @@ def signals_held() -> Iterator[None]:
 def folder_lock(out_dir: str | os.PathLike[str]) -> Iterator[None]:
     """An exclusive advisory lock on the output folder (``flock`` on the folder itself).
 
-    Serialises committing sets, choosing slugs and rebuilding the index across processes and
+    Serializes committing sets, choosing slugs and rebuilding the index across processes and
     runs. Where locking is unavailable (Windows, some network file systems) it does nothing.
     """
     if sys.platform == "win32":

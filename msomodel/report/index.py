@@ -15,7 +15,7 @@ version 1's keys.
 Units (also in ``index.json`` under ``columns``): money in USD rounded to the cent; shares and
 probabilities as fractions (0.185 = 18.5 %) to four decimals; the break-even level and the
 current fee in the unit named in ``breakeven_unit``; months from the start; the date rendered
-in UTC, ISO 8601 (the sidecar has the time). ``index.csv`` neutralises text cells a spreadsheet would run as a formula (OWASP).
+in UTC, ISO 8601 (the sidecar has the time). ``index.csv`` neutralizes text cells a spreadsheet would run as a formula (OWASP).
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "slug": ("text", "output file stem"),
     "scenario": ("text", "scenario file as given to msomodel report"),
     "state": ("text", "US state (two letters)"),
-    "licence": ("text", "owner's licence"),
+    "licence": ("text", "owner's license"),
     "structure": ("text", "legal structure (plain label)"),
     "structure_status": ("text", "whether that structure is open to the owner"),
     "recommended_option": ("text", "id of the recommended option"),
@@ -406,9 +406,9 @@ LICENCE_LABELS = {"physician": "Physician", "np": "NP", "pa": "PA", "rn": "RN",
 
 def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
     e = html.escape
-    text_columns = {"Client", "State", "Licence", "Structure", "Recommended", "Rendered",
+    text_columns = {"Client", "State", "License", "Structure", "Recommended", "Rendered",
                     "Status", "Reports"}
-    head = ["Client", "State", "Licence", "Structure", "Recommended",
+    head = ["Client", "State", "License", "Structure", "Recommended",
             *(f"NPV {OPTION_HEADINGS[o].lower() if o != 'mso' else 'MSO'}" for o in OPTION_IDS),
             "Break-even fee", "Current fee", "Peak funding", "Payback", "Rendered", "Status",
             "Reports"]

@@ -2,7 +2,7 @@
 
 The data lives in ``data/`` next to this file (``common.yaml`` plus one ``states/XX.yaml``
 per jurisdiction; see ``docs/state-rules.md``): for all 50 states and DC, one or more dated
-records per owner licence (``physician``, ``np``, ``pa``, ``rn``, ``none``), each with its
+records per owner license (``physician``, ``np``, ``pa``, ``rn``, ``none``), each with its
 sources, what each source says, a confidence with its reason and the date it was last
 checked. Nothing here is legal advice; see :data:`DISCLAIMER`.
 

@@ -1,4 +1,4 @@
-"""Fixed vocabularies of the rules data: state codes, licences, ownership values.
+"""Fixed vocabularies of the rules data: state codes, licenses, ownership values.
 
 These are the names the data file may use; anything else is rejected when the file is
 loaded, so a typo in the data surfaces as an error rather than a silently ignored row.
@@ -32,7 +32,7 @@ _NAME_TO_CODE = {name.lower(): code for code, name in STATE_NAMES.items()}
 _NAME_TO_CODE.update({"washington dc": "DC", "washington d.c.": "DC", "d.c.": "DC"})
 
 Licence = Literal["physician", "np", "pa", "rn", "none"]
-#: Owner licences the data covers: physician (MD/DO), nurse practitioner, physician
+#: Owner licenses the data covers: physician (MD/DO), nurse practitioner, physician
 #: assistant, registered nurse, and ``none`` for a lay owner or entrepreneur.
 LICENCES: tuple[str, ...] = ("physician", "np", "pa", "rn", "none")
 LICENCE_LABELS: MappingProxyType[str, str] = MappingProxyType(
@@ -41,7 +41,7 @@ LICENCE_LABELS: MappingProxyType[str, str] = MappingProxyType(
         "np": "nurse practitioner",
         "pa": "physician assistant",
         "rn": "registered nurse",
-        "none": "lay owner (no clinical licence)",
+        "none": "lay owner (no clinical license)",
     }
 )
 
@@ -50,7 +50,7 @@ Ownership = Literal[
 ]
 #: Answers to "may this owner own the clinical entity?":
 #: ``yes`` owns outright; ``with_licence`` owns outright if the business holds a state
-#: facility/clinic licence; ``co_own`` only together with a physician co-owner;
+#: facility/clinic license; ``co_own`` only together with a physician co-owner;
 #: ``minority_share`` a minority stake only (physicians hold the majority); ``mso_required``
 #: may not own it -- must use an owned MSO + physician-owned ("friendly") PC;
 #: ``contested`` sources disagree (the record lists the ``readings``); ``unknown``.
@@ -72,7 +72,7 @@ MSO_REQUIRED_BY_OWNERSHIP: MappingProxyType[str, bool | None] = MappingProxyType
 OWNERSHIP_LABELS: MappingProxyType[str, str] = MappingProxyType(
     {
         "yes": "owns outright",
-        "with_licence": "owns outright with a state facility/clinic licence",
+        "with_licence": "owns outright with a state facility/clinic license",
         "co_own": "co-own with physicians",
         "minority_share": "minority stake only",
         "mso_required": "must use owned MSO + friendly PC",
@@ -81,7 +81,7 @@ OWNERSHIP_LABELS: MappingProxyType[str, str] = MappingProxyType(
     }
 )
 
-#: NP/PA practice authority (AANP's terms for NPs): ``full`` practise without a physician
+#: NP/PA practice authority (AANP's terms for NPs): ``full`` practice without a physician
 #: agreement; ``reduced`` a career-long collaborative agreement; ``restricted`` career-long
 #: supervision. Never read as an answer to the ownership question.
 PracticeAuthorityValue = Literal["full", "reduced", "restricted", "unknown"]
@@ -163,7 +163,7 @@ _LICENCE_ALIASES = {
 
 
 def normalise_licence(licence: str) -> str:
-    """Return the canonical licence name (``physician``, ``np``, ``pa``, ``rn``, ``none``).
+    """Return the canonical license name (``physician``, ``np``, ``pa``, ``rn``, ``none``).
 
     Case-insensitive; accepts full names such as ``nurse practitioner``, ``RN`` or ``lay
     owner``. Raises ``ValueError`` listing the allowed values.
@@ -172,7 +172,7 @@ def normalise_licence(licence: str) -> str:
     found = _LICENCE_ALIASES.get(name)
     if found is None:
         raise ValueError(
-            f"unknown licence {licence!r}: expected one of {', '.join(LICENCES)} (or a full "
+            f"unknown license {licence!r}: expected one of {', '.join(LICENCES)} (or a full "
             "name such as 'nurse practitioner')"
         )
     return found

@@ -159,7 +159,7 @@ def deal_warnings(
                 severity="warning",
                 message=(
                     f"The agreement runs {term_months} months. A term of at least one year is "
-                    "part of the federal safe harbour (where federal payers are billed) and of "
+                    "part of the federal safe harbor (where federal payers are billed) and of "
                     "counsel's usual advice."
                 ),
                 sources=checks["term_too_short"],

@@ -33,7 +33,7 @@ UNKNOWN_NOTE = "unknown: consult counsel"
 CONTESTED_NOTE = "contested: consult counsel"
 _NO_DATA_SOURCE = Source(
     citation="msomodel rules data (msomodel/rules/data)",
-    says="No rule is recorded for this state and licence on this date.",
+    says="No rule is recorded for this state and license on this date.",
     kind="project",
 )
 
@@ -54,7 +54,7 @@ def lookup(
     that date (NP and PA records), kept apart from the ownership answer. Data that does not
     cover the state gives a synthetic record with ownership ``unknown``, confidence ``low``
     and the note "unknown: consult counsel" -- never a guess. Raises ``ValueError`` for an
-    unknown licence or text that is not a US state or DC.
+    unknown license or text that is not a US state or DC.
     """
     lic = normalise_licence(licence)
     code = normalise_state(state)
@@ -103,7 +103,7 @@ def physician_share(ownership: Iterable[OwnershipShare | Mapping[str, Any]]) -> 
     """Return the physicians' total share [fraction] of an ownership split.
 
     Each item is an :class:`OwnershipShare` or a mapping with ``licence`` and ``share``.
-    Raises ``ValueError`` for unknown licences, shares outside [0, 1] or a total above 1.
+    Raises ``ValueError`` for unknown licenses, shares outside [0, 1] or a total above 1.
     """
     total = 0.0
     physicians = 0.0
@@ -160,7 +160,7 @@ def _owner_owns_practice(rule: StateRule, ownership: Iterable[Any] | None) -> Fe
             return _with_status(
                 [
                     f"A {who} may own a med spa in {where} if the business holds the required "
-                    "facility/clinic licence (a conditional route; see the conditions)."
+                    "facility/clinic license (a conditional route; see the conditions)."
                 ],
                 rule,
                 force_conditions=True,
@@ -366,7 +366,7 @@ def assess_structures(
     ``friendly_pc``.
 
     ``direct``: the owner (or the ownership split) owns the clinical entity. Its reasons
-    say which answer applies -- owns outright, owns outright with a facility/clinic licence,
+    say which answer applies -- owns outright, owns outright with a facility/clinic license,
     co-own with physicians, minority stake only (checked against the split and
     ``min_physician_share``), or must use owned MSO + friendly PC (then ``infeasible``).
     ``friendly_pc``: an MSO owned by the owner manages a physician-owned PC under a

@@ -604,7 +604,7 @@ def load_rulebook(
     With no ``path`` the bundled data directory (``msomodel/rules/data``) is used.
     ``overlays`` are override files (e.g. counsel's reading for one client) in the same
     format as the package files, validated the same way and layered on top in order: an
-    overlay replaces whole items (a licence's records, a condition, a fee rule).  Default:
+    overlay replaces whole items (a license's records, a condition, a fee rule).  Default:
     the files ``MSOMODEL_RULES_OVERLAY`` names (:func:`overlays_from_env`), so that every
     command (``compare``, ``report``, ``validate``, ``rules``) applies an advisor's overlay;
     ``()`` for the package data alone.  The result is immutable, so sharing the cached object

@@ -58,7 +58,7 @@ class Condition(_ToDict):
 
 @dataclass(frozen=True)
 class PracticeAuthority(_ToDict):
-    """How far a licence may practise without a physician (``full``, ``reduced``,
+    """How far a license may practice without a physician (``full``, ``reduced``,
     ``restricted``, ``unknown``) in one period -- never an answer about ownership."""
 
     value: str
@@ -73,7 +73,7 @@ class StateRule(_ToDict):
     """Whether an owner with ``licence`` may own a med spa in ``state``, in one period.
 
     ``ownership`` is one of ``yes`` (owns outright), ``with_licence`` (owns outright with a
-    facility/clinic licence), ``co_own`` (only with physician co-owners), ``minority_share``
+    facility/clinic license), ``co_own`` (only with physician co-owners), ``minority_share``
     (minority stake only; ``min_physician_share``), ``mso_required`` (must use owned MSO +
     friendly PC), ``contested`` (``readings`` lists the answers sources give) or
     ``unknown``. ``mso_required`` is ``None`` when sources disagree or nothing is known.
@@ -133,7 +133,7 @@ class FeeRule(_ToDict):
 
 @dataclass(frozen=True)
 class RuleChange(_ToDict):
-    """A dated change of the rules for one state and licence.
+    """A dated change of the rules for one state and license.
 
     ``kind`` is ``ownership`` (the ownership answer, its conditions or the friendly-PC
     route's conditions change), ``practice_authority`` or ``fee_rule``. ``before`` and
@@ -185,10 +185,10 @@ class Structure(_ToDict):
 class RuleBook:
     """The validated rules data, loaded once from ``path`` plus any ``overlays``.
 
-    ``periods`` maps ``(state, licence)`` to its dated :class:`StateRule` records in date
-    order (together they cover every date); ``rule(state, licence, on)`` picks the one in
+    ``periods`` maps ``(state, license)`` to its dated :class:`StateRule` records in date
+    order (together they cover every date); ``rule(state, license, on)`` picks the one in
     force, and ``rules`` is the mapping in force today. ``practice_authority`` maps
-    ``(state, licence)`` to dated :class:`PracticeAuthority` records; ``fees`` maps a state
+    ``(state, license)`` to dated :class:`PracticeAuthority` records; ``fees`` maps a state
     code to its :class:`FeePolicy`; ``fee_rules`` to its :class:`FeeRule` records;
     ``conditions`` every known condition by id; ``deal_checks`` maps a check code to its
     sources.
@@ -234,7 +234,7 @@ class RuleBook:
 
     @property
     def rules(self) -> Mapping[tuple[str, str], StateRule]:
-        """``(state, licence)`` -> the record in force today."""
+        """``(state, license)`` -> the record in force today."""
         today = dt.date.today()
         out = {}
         for key in self.periods:

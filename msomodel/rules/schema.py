@@ -7,7 +7,7 @@ writes -- is one :class:`RulesFragment`: the same sections, all optional:
     Every cited source once, keyed by a short id: ``citation``, optional ``url`` and
     ``kind`` (official, law_firm, association, vendor, news, project, other).
 ``conditions``
-    Conditions of ownership (supervision agreement, clinic licence, ...) keyed by id, with
+    Conditions of ownership (supervision agreement, clinic license, ...) keyed by id, with
     default costs in USD/month and USD one-time, and where each cost figure comes from.
 ``structures``
     Conditions that come with a structure rather than a state (the owned MSO + friendly PC).
@@ -15,7 +15,7 @@ writes -- is one :class:`RulesFragment`: the same sections, all optional:
     Sources behind each generic check of :func:`msomodel.rules.deal_warnings`.
 ``states``
     Per jurisdiction: fee-splitting fields, state fee rules, NP/PA practice authority (kept
-    apart from ownership) and, per owner licence, one record or a list of dated records.
+    apart from ownership) and, per owner license, one record or a list of dated records.
 
 Records cite sources as ``{ref: <bibliography id>, says: <the position that source takes>}``
 so that two sources that disagree can both be kept, each with what it says.
@@ -74,7 +74,7 @@ class _Dated(_Strict):
     """A record in force from ``effective_from`` to ``effective_to``, both inclusive.
 
     ``None`` means open-ended: in force since before the data begins, or until further
-    notice. The loader checks that the periods of one state and licence do not overlap and
+    notice. The loader checks that the periods of one state and license do not overlap and
     leave no gap, so every date has exactly one answer.
     """
 
@@ -162,7 +162,7 @@ class DealCheckSpec(_Strict):
 
 
 class LicenceRuleSpec(_Dated):
-    """Who may own a med spa: one state, one owner licence, one period.
+    """Who may own a med spa: one state, one owner license, one period.
 
     ``ownership`` answers the ownership question only; practice authority lives in the
     state's ``practice_authority`` section. ``mso_required`` may be left out: it follows
@@ -241,7 +241,7 @@ class LicenceRuleSpec(_Dated):
 
 
 class PracticeAuthoritySpec(_Dated):
-    """How far a licence may practise without a physician -- a different question from
+    """How far a license may practice without a physician -- a different question from
     whether it may own the practice."""
 
     value: PracticeAuthorityValue
@@ -289,7 +289,7 @@ def _listify(value: object) -> object:
 
 class StateSpec(_Strict):
     """One jurisdiction. In the package data every section is given; an overlay gives only
-    the parts it replaces (a licence's records, the fees, one fee rule, ...)."""
+    the parts it replaces (a license's records, the fees, one fee rule, ...)."""
 
     name: NonEmpty | None = None
     last_checked: dt.date | None = None

@@ -31,7 +31,7 @@ _EVER = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
 
 _OWNERSHIP_TEXT = {
     "yes": "owns outright (may own the practice)",
-    "with_licence": "owns outright if the business holds the required facility/clinic licence",
+    "with_licence": "owns outright if the business holds the required facility/clinic license",
     "co_own": "co-own with physicians (only together with a physician co-owner)",
     "minority_share": "minority stake only; physicians must hold the majority",
     "mso_required": "must use owned MSO + friendly PC (may not own the practice)",
@@ -141,7 +141,7 @@ def format_rules(
 ) -> str:
     """Return the text ``msomodel rules STATE [--licence L] [--on DATE]`` prints.
 
-    Per licence (or just ``licence``): the structure answer (owns outright, minority stake
+    Per license (or just ``licence``): the structure answer (owns outright, minority stake
     only, co-own with physicians, must use owned MSO + friendly PC, contested: consult
     counsel), the ``direct`` / ``friendly_pc`` statuses, confidence and its reason, each
     source with what it says and its URL, the last-checked date, the practice authority
@@ -244,7 +244,7 @@ _CSV_FIELDS = (
 
 
 def format_matrix(rows: list[dict[str, Any]], fmt: str = "table") -> str:
-    """Render :func:`rules_matrix` rows as ``table`` (jurisdiction x licence), ``csv`` or
+    """Render :func:`rules_matrix` rows as ``table`` (jurisdiction x license), ``csv`` or
     ``json``. The table and CSV end with the disclaimer; JSON carries it as a field."""
     if fmt == "json":
         return json.dumps({"disclaimer": DISCLAIMER, "rows": rows}, indent=2)
@@ -277,7 +277,7 @@ def format_matrix(rows: list[dict[str, Any]], fmt: str = "table") -> str:
     day = rows[0]["on"] if rows else dt.date.today().isoformat()
     width = 11
     head = f"{'':<4}{'jurisdiction':<22}" + "".join(f"{lic:<{width}}" for lic in LICENCES)
-    lines = [f"Who may own the clinical entity, by owner licence (rules in force on {day})", head,
+    lines = [f"Who may own the clinical entity, by owner license (rules in force on {day})", head,
              "-" * len(head)]
     for code, cells in by_state.items():
         name = STATE_NAMES[code]
@@ -288,7 +288,7 @@ def format_matrix(rows: list[dict[str, Any]], fmt: str = "table") -> str:
     lines += [
         "",
         "owns = may own outright; owns* = with conditions (medical director, supervision or "
-        "collaboration agreement); licence = owns with a facility/clinic licence; co-own = "
+        "collaboration agreement); license = owns with a facility/clinic license; co-own = "
         "only with physician co-owners; minority = minority stake only; MSO+PC = must use owned "
         "MSO + friendly PC; contested = sources disagree or low confidence: consult counsel.",
         "",
@@ -301,7 +301,7 @@ def state_json(
     state: str, licence: str | None = None, *, on: dt.date | None = None,
     rulebook: RuleBook | None = None,
 ) -> dict[str, Any]:
-    """JSON-ready view of one state (every licence, or one) for ``--format json``."""
+    """JSON-ready view of one state (every license, or one) for ``--format json``."""
     book = rulebook or load_rulebook()
     code = normalise_state(state)
     day = on or dt.date.today()

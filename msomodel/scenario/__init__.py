@@ -105,7 +105,7 @@ def _condition_ids(state: str | None, licence: str | None, on: dt.date,
 
 
 def applicable_condition_ids(owner: "Owner | None", on: dt.date) -> frozenset[str]:
-    """Ids of the licence conditions that can apply to ``owner`` under any structure on ``on``
+    """Ids of the license conditions that can apply to ``owner`` under any structure on ``on``
     (by the rule book in use: the package data and any ``MSOMODEL_RULES_OVERLAY``)."""
     if owner is None:
         return frozenset()
@@ -138,7 +138,7 @@ class Loan(Model):
             raise ValueError(
                 f"an SBA 7(a) loan for build-out, equipment and working capital has a maturity of "
                 f"at most 120 months, found term_months: {self.term_months} (real-estate loans of "
-                f"up to 25 years are not modelled)")
+                f"up to 25 years are not modeled)")
         return self
 
     @property
@@ -162,7 +162,7 @@ class WorkingCapital(Model):
     )
     prepaid_days: Annotated[Float, Field(ge=0.0, le=730.0)] = Field(
         0.0, description="Average days between a prepayment and the treatment it pays for; "
-        "revenue is recognised at the treatment and held as deferred revenue till then [days]."
+        "revenue is recognized at the treatment and held as deferred revenue till then [days]."
     )
 
 
@@ -205,7 +205,7 @@ class Finance(Model):
     owner_is_key_provider: bool | None = Field(
         None, description="Whether the practice depends on its owner as the key provider "
         "(primary injector or medical director), which buyers price lower; picks the default "
-        "exit multiple (default: yes for an owner with a clinical licence, no for a lay owner)."
+        "exit multiple (default: yes for an owner with a clinical license, no for a lay owner)."
     )
     loan: Loan | None = Field(None, description="Borrowing against each site's capital.")
     start: str | None = Field(
@@ -257,7 +257,7 @@ class Adjustments(Model):
 
 
 def _tolerant_licence(cls: type, value: Any) -> Any:
-    """'RN', 'Nurse Practitioner', 'MD' -> the canonical licence; anything else is left for the
+    """'RN', 'Nurse Practitioner', 'MD' -> the canonical license; anything else is left for the
     Literal to report with the expected values."""
     try:
         return normalise_licence(value) if isinstance(value, str) else value
@@ -267,7 +267,7 @@ def _tolerant_licence(cls: type, value: Any) -> Any:
 
 class Ownership(Model):
     licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
-        description="This owner's licence ('none' for a lay owner; full names accepted)."
+        description="This owner's license ('none' for a lay owner; full names accepted)."
     )
     share: Fraction = Field(description="Share of the practice held by this owner [fraction].")
 
@@ -277,7 +277,7 @@ class Ownership(Model):
 class Owner(Model):
     state: str = Field(description="US state or DC, two-letter code (e.g. OH).")
     licence: Literal["physician", "np", "pa", "rn", "none"] = Field(
-        description="The owner's licence; 'none' for a lay owner (any case; full names such as "
+        description="The owner's license; 'none' for a lay owner (any case; full names such as "
         "'nurse practitioner' are accepted)."
     )
     ownership: list[Ownership] | None = Field(
@@ -353,7 +353,7 @@ class Scenario(Model):
     name: str = Field(min_length=1, description="Client or scenario name shown in reports.")
     description: str | None = Field(None, description="A sentence or two for the report.")
     owner: Owner | None = Field(
-        None, description="State and licence of the owner; decides which options are allowed."
+        None, description="State and license of the owner; decides which options are allowed."
     )
     finance: Finance = Field(default_factory=Finance, description="Horizon, rates, loan, exit.")
     adjustments: Adjustments = Field(
@@ -377,7 +377,7 @@ class Scenario(Model):
         default_factory=dict, description="Options to mark infeasible, with the reason."
     )
     compliance: ComplianceSettings = Field(
-        default_factory=ComplianceSettings, description="Costing of licence conditions."
+        default_factory=ComplianceSettings, description="Costing of license conditions."
     )
     uncertainty: UncertaintySpec | None = Field(
         None, description="Ranges for sensitivity and distributions for Monte Carlo."
@@ -418,7 +418,7 @@ class Scenario(Model):
                 if key not in known:
                     problems.append(
                         f"compliance.condition_costs.{_clip(key, 40, quote=False)}: expected a "
-                        f"condition that applies to this owner's state and licence "
+                        f"condition that applies to this owner's state and license "
                         f"({', '.join(sorted(known)) or 'none'}), found {_clip(key)}")
         roles = {r.name for r in self.site_defaults.staffing.roles}
         for name in self.mso.absorbed_roles or []:

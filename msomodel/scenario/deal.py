@@ -80,7 +80,7 @@ class MSO(Model):
     def _third_party_cost_base(self) -> "MSO":
         if getattr(self.fee, "cost_base_includes", None):
             raise ValueError("fee.cost_base_includes: for the friendly PC's management fee only "
-                             "(a third-party MSO's own costs are not modelled)")
+                             "(a third-party MSO's own costs are not modeled)")
         return self
 
 
@@ -148,7 +148,7 @@ class FriendlyPC(Model):
     """Terms of the friendly-PC structure: the owner's MSO manages a physician-owned PC.
 
     The PC earns the revenue and bears product costs, clinical staff, the running costs marked
-    ``owned_mso_entity: pc``, the medical-director agreement, PC administration and licence
+    ``owned_mso_entity: pc``, the medical-director agreement, PC administration and license
     conditions; it pays ``management_fee`` to the owner's MSO.  The MSO bears administrative
     staff, the other running costs, software or a third-party MSO's fee, its own overhead, the
     capital and the legal structuring.

@@ -1,14 +1,14 @@
 """The exit multiple when a scenario does not state one: a sourced band by size and by how
 much the practice depends on its owner.
 
-Buyers pay a multiple of normalised EBITDA; the published ranges depend on two things a
+Buyers pay a multiple of normalized EBITDA; the published ranges depend on two things a
 scenario already says, so the default is read from them:
 
 - **size**: one location, or two or more opened within the horizon (a multi-location group);
 - **management model**: whether the practice depends on its owner as the key provider
   (primary injector or medical director), which buyers discount, or runs on an employed
   provider team.  ``finance.owner_is_key_provider`` states it; left unset it is *yes* for an
-  owner with a clinical licence and *no* for a lay owner, who cannot treat.
+  owner with a clinical license and *no* for a lay owner, who cannot treat.
 
 The value is the same for every option (an option's own multiple must be stated, with its
 source, in ``mso.exit_multiple`` or ``software.exit_multiple``).  The band's low and high

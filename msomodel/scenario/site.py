@@ -91,7 +91,7 @@ class Hiring(Model):
 
 
 class Capacity(Model):
-    """Provider capacity that caps treatment volume: providers x hours x utilisation."""
+    """Provider capacity that caps treatment volume: providers x hours x utilization."""
 
     providers: NonNeg = Field(description="Treating providers at the site [FTE].")
     hours_per_provider_month: NonNeg = Field(

@@ -163,7 +163,7 @@ STATES: dict[str, StateTax] = {
         '2025), https://otr.cfo.dc.gov/node/1349326; the 2025 rate, no 2026 change found'),
     'DE': StateTax(
         0.087, 'income',
-        'Flat 8.7%; Delaware also levies a separate gross receipts tax, which is not modelled as '
+        'Flat 8.7%; Delaware also levies a separate gross receipts tax, which is not modeled as '
         'a profit tax.',
         'Delaware Code Title 30 s. 1902 (2022 code, US Lawyer Database), https://law.uslawyerdata'
         'base.com/category/us-law/2022-delaware-code/title-30-state-taxes/part-ii-title-30-state-'
@@ -308,7 +308,7 @@ STATES: dict[str, StateTax] = {
         0.0, 'gross_receipts',
         'Nevada has no corporate income tax; its commerce tax on Nevada gross revenue above $4 '
         'million (industry rates well under 1%, e.g. 0.128% for unclassified businesses) is not '
-        'modelled as a profit tax.',
+        'modeled as a profit tax.',
         'Nevada Revised Statutes 363C.300 and 363C.560 (Justia), '
         'http://law.justia.com/codes/nevada/2022/chapter-363c/statute-363c-560/; Tax Foundation '
         '2026 agrees'),
@@ -321,7 +321,7 @@ STATES: dict[str, StateTax] = {
     'OH': StateTax(
         0.0, 'gross_receipts',
         'Ohio has no corporate income tax; its commercial activity tax of 0.26% of gross receipts'
-        ' above $6 million is not modelled as a profit tax.',
+        ' above $6 million is not modeled as a profit tax.',
         'Ohio Revised Code 5751.03 (LawServer; exclusion $6 million from 2025), '
         'https://lawserver.com/law/state/ohio/oh-code/ohio_code_5751-03'),
     'OK': StateTax(
@@ -364,7 +364,7 @@ STATES: dict[str, StateTax] = {
     'TX': StateTax(
         0.0, 'gross_receipts',
         'Texas has no corporate income tax; its franchise tax of 0.75% of margin (0.375% for '
-        'retail and wholesale) is not modelled as a profit tax.',
+        'retail and wholesale) is not modeled as a profit tax.',
         'Texas Tax Code s. 171.002 (FindLaw), '
         'https://codes.findlaw.com/tx/tax-code/tax-sect-171-002/'),
     'UT': StateTax(
@@ -386,7 +386,7 @@ STATES: dict[str, StateTax] = {
     'WA': StateTax(
         0.0, 'gross_receipts',
         'Washington has no corporate income tax; its B&O tax on gross receipts (services: 1.5%, '
-        '1.75% or 2.1% depending on prior-year income) is not modelled as a profit tax.',
+        '1.75% or 2.1% depending on prior-year income) is not modeled as a profit tax.',
         'Washington Department of Revenue, Service and Other Activities B&O tax rates from 1 Oct '
         '2025, https://dor.wa.gov/node/228'),
     'WI': StateTax(

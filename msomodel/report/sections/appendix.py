@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from msomodel.compare import Comparison
-from msomodel.formatting import ACRONYMS, heading, lower_first
+from msomodel.formatting import ACRONYMS, US_SPELLING, heading, key_text, lower_first
 from msomodel.report.sections.common import _e, amount, block, schema_label
 
 # ----------------------------------------------------------------- 7. assumptions
@@ -47,12 +47,12 @@ def _split_path(path: str) -> tuple[str, str, str]:
     return section, "", ".".join(rest)
 
 
-#: Licences and roles that a name made from a key writes in capitals ("injector_rn").
-_KEY_ACRONYMS = {**ACRONYMS, "rn": "RN", "np": "NP", "pa": "PA", "md": "MD", "ipl": "IPL",
-                 "prp": "PRP", "hr": "HR", "it": "IT"}
+#: Licenses and roles that a name made from a key writes in capitals ("injector_rn").
+_KEY_ACRONYMS = {**ACRONYMS, **US_SPELLING, "rn": "RN", "np": "NP", "pa": "PA", "md": "MD",
+                 "ipl": "IPL", "prp": "PRP", "hr": "HR", "it": "IT"}
 
 
-#: Keys that read better rephrased than spelt out word by word.
+#: Keys that read better rephrased than spelled out word by word.
 _KEY_WORDS = {"accounting_legal": "accounting and legal", "supplies_other": "other supplies"}
 
 
@@ -79,7 +79,7 @@ def input_name(path: str, name: str) -> str:
 def plain_name(name: str) -> str:
     """An input's name within its group in words: "fee.per_site_monthly" -> "fee, per site
     monthly" (no dotted field paths reach the reader)."""
-    return ", ".join(p.replace("_", " ") for p in name.split(".") if p) or "value"
+    return ", ".join(key_text(p) for p in name.split(".") if p) or "value"
 
 
 def _file(path: str | None) -> str:
@@ -167,7 +167,7 @@ CONVENTIONS_IN_WORDS = (
     "Cash flows are monthly: month 0 is the set-up before opening (build-out, equipment, "
     "onboarding fees), and each later month's cash flow is counted at the end of that month.",
     "An annual rate becomes a monthly one by compounding: the monthly rate is (1 + the annual "
-    "rate) to the power 1/12, less 1; an IRR found month by month is annualised the same way. "
+    "rate) to the power 1/12, less 1; an IRR found month by month is annualized the same way. "
     "A loan's rate is the exception: it is a nominal APR, as lenders quote it, so its monthly "
     "rate is the APR / 12.",
     "NPV discounts every month's cash flow to month 0 at the scenario's discount rate and adds "
@@ -231,7 +231,7 @@ GLOSSARY = (
      "medical revenue."),
     ("Friendly PC", "A PC owned by a physician who works with the lay or non-physician owner's "
      "management company under a management agreement."),
-    ("MSO (management services organisation)", "A company that runs the business side of a "
+    ("MSO (management services organization)", "A company that runs the business side of a "
      "practice (staff, premises, marketing, billing) for a fee; it may be a third party or "
      "owned by you."),
     ("MSA (management services agreement)", "The contract between the practice (PC) and the MSO "

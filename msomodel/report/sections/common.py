@@ -11,19 +11,19 @@ import pandas as pd
 
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.formatting import AMOUNT_RULE, amount, heading  # noqa: F401 (the report's one amount rule)
+from msomodel.formatting import AMOUNT_RULE, amount, heading, key_text  # noqa: F401 (the report's one amount rule)
 from msomodel.scenario.describe import field_models as _models  # noqa: F401
 from msomodel.scenario.describe import schema_description
 from msomodel.tables import ENTITY_TITLES  # noqa: F401 (shared with the workbook)
 
 LICENCE_NAMES = {"physician": "physician (MD/DO)", "np": "nurse practitioner (NP)",
                  "pa": "physician assistant (PA)", "rn": "registered nurse (RN)",
-                 "none": "no clinical licence (lay owner)"}
+                 "none": "no clinical license (lay owner)"}
 #: Badge class per status; "contested" and "unknown" share the amber badge (consult counsel).
 STATUS_CLASS = {"feasible": "ok", "feasible_with_conditions": "cond", "infeasible": "no",
                 "contested": "unknown", "unknown": "unknown"}
 SEVERITY = {"info": "Note", "warning": "Warning", "high": "High risk", "error": "Serious"}
-CHOSEN_BY = {"rules": "the state rules for this owner's licence", "scenario": "the scenario",
+CHOSEN_BY = {"rules": "the state rules for this owner's license", "scenario": "the scenario",
              "caller": "the report's caller"}
 
 
@@ -170,8 +170,8 @@ def schema_label(path: str) -> str | None:
     if not text:
         return None
     text = text.split(" [", 1)[0].split("; ", 1)[0].strip().rstrip(".")
-    text = re.sub(r"`([^`]*)`", lambda m: m.group(1).replace("_", " "), text)
-    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: m.group(0).replace("_", " "), text)
+    text = re.sub(r"`([^`]*)`", lambda m: key_text(m.group(1)), text)
+    text = re.sub(r"\b[a-z]+(?:_[a-z0-9]+)+\b", lambda m: key_text(m.group(0)), text)
     return text[:1].upper() + text[1:] if text else None
 
 

@@ -142,7 +142,7 @@ def notice(result: Comparison) -> str:
     return ('<div class="cover-notice"><strong>Not legal or financial advice.</strong> This report '
             "is a model of the scenario's assumptions, which are listed in the appendix; its "
             "figures are projections, not a promise of results. The ownership rules in it are "
-            f"summarised from public sources. {_e(rules)}</div>")
+            f"summarized from public sources. {_e(rules)}</div>")
 
 
 def _date(value: datetime.date | str | None) -> datetime.date:

@@ -49,7 +49,7 @@ def structure_statement(result: Comparison) -> str:
     found = c.structures.get(result.structure)
     if not c.checked:
         return (f'<p class="structure-line"><strong>Legal structure: '
-                f"{_e(result.structure_label)}.</strong> No state or licence was given, so "
+                f"{_e(result.structure_label)}.</strong> No state or license was given, so "
                 "ownership rules were not checked.</p>")
     licence = LICENCE_NAMES.get(c.licence or "", c.licence or "—")
     why = " ".join(found.reasons) if found else ""
@@ -141,9 +141,9 @@ def flips_block(result: Comparison) -> str:
 
 
 def asymmetries_block(result: Comparison) -> str:
-    """Inputs that favour one option only, with source and the answer when set equal."""
+    """Inputs that favor one option only, with source and the answer when set equal."""
     frame = tables.asymmetries(result, amounts=amount)
-    head = "<h3>Assumptions that favour one option</h3>"
+    head = "<h3>Assumptions that favor one option</h3>"
     if frame.empty:
         return block(head, "<p>None: no input differs between the options (exit multiples, "
                            "revenue uplifts and purchasing discounts are equal or zero, and the "

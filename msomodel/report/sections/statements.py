@@ -111,7 +111,7 @@ def debt_block(result: Comparison, f: Financials) -> str:
             if breached else "Coverage meets the covenant in every year with debt service.")
     note += (" A lender that deducts tax first reads the after-tax line; one that also deducts "
              "distributions or capital spending gets less again (this projection spends capital "
-             "only on opening each site: no equipment replacement is modelled).")
+             "only on opening each site: no equipment replacement is modeled).")
     return block("<h3>Debt service</h3>",
                  f"<p>The scenario finances {loan.financed_fraction:.0%} of each site's capital "
                  f"with {program} at {loan.rate_annual_nominal:.2%} over {loan.term_months} "

@@ -54,7 +54,7 @@ def _structures_table(result: Comparison, sources: SourceList) -> str:
 
 
 def state_map(result: Comparison) -> str:
-    """The US tile map of the answer for the owner's licence, the owner's state outlined."""
+    """The US tile map of the answer for the owner's license, the owner's state outlined."""
     from msomodel.charts.usmap import tile_map
 
     c = result.compliance
@@ -65,7 +65,7 @@ def state_map(result: Comparison) -> str:
     for text in fig.texts:  # the chart's own "not legal advice" line: the cover's notice says it
         if "legal advice" in text.get_text().lower():
             text.set_visible(False)
-    who = "a lay owner (no clinical licence)" if c.licence == "none" else f"a {licence}"
+    who = "a lay owner (no clinical license)" if c.licence == "none" else f"a {licence}"
     return figure_html(fig, title=f"Who may own a med spa: {who}, by state",
                        note=f"As recorded in the rules data for {result.scenario.finance.start_date:%b %Y}"
                        f"; {state_name(c.state)} outlined. Contested means the sources disagree: "
@@ -83,7 +83,7 @@ def compliance_parts(result: Comparison) -> list[str]:
     numbered sources (the notice that this is not legal advice is on the cover, once)."""
     c = result.compliance
     if not c.checked:
-        return ['<p class="callout unknown">The scenario names no state and no owner licence, so '
+        return ['<p class="callout unknown">The scenario names no state and no owner license, so '
                 "ownership rules were <strong>not checked</strong>. The options are compared under "
                 f"{_e(result.structure_label.lower())} as if permitted; add "
                 "<em>owner: {state, licence}</em> to the scenario to check them.</p>"]
