@@ -16,6 +16,7 @@ from pydantic_core import PydanticUndefined
 from msomodel import scenario as sc
 from msomodel.scenario import uncertainty as un
 from msomodel.scenario.site import AdminScaling, Hiring
+from msomodel.scenario.spelling import us_spellings
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Scenario (top level)", sc.Scenario),
@@ -85,6 +86,16 @@ below; a field's type says "see ..." where it is a section of its own. Fees (`ms
 `structure.friendly_pc.management_fee`) are chosen by their `type`; uncertainty distributions
 by their `dist`.
 """
+
+
+def _spellings() -> str:
+    """The paragraph on the keys that may be written the US way (from the schema itself)."""
+    pairs = us_spellings()
+    listed = ", ".join(f"`{schema}` or `{us}`" for schema, us in pairs)
+    return ("Some keys are listed below in the spelling they were first written with; each may "
+            "also be written the US way, in the file and in input paths "
+            f"(`site_defaults.capacity.utilization`): {listed}. A mapping that gives both "
+            "spellings of one key is an error.")
 
 
 def _type_name(ann: Any) -> str:
@@ -157,7 +168,7 @@ def markdown() -> str:
            "Units are in brackets: `[USD/month]` is per site per month unless said otherwise, "
            "`[fraction]` is 0.10 for 10 %. Growth rates and escalators are annual and step up at "
            "the start of each project year (months 13, 25, ...). Unknown keys are errors.", "",
-           INTRO]
+           INTRO, _spellings(), ""]
     for title, model in SECTIONS:
         out += [f"## {title}", ""]
         doc = (model.__doc__ or "").strip().split("\n\n")[0]

@@ -22,6 +22,7 @@ from msomodel.analysis import paths as P
 from msomodel.analysis.evaluate import check_pair, gap_key, npv_by_path
 from msomodel.inputs import compile_inputs
 from msomodel.scenario import Scenario
+from msomodel.scenario.spelling import canonical_path
 
 
 @dataclass
@@ -100,9 +101,10 @@ def grid(scenario: Scenario, x_path: str, x_values: Any, y_path: str, y_values: 
     ``grid(s, "mso.fee.level", fees, "mso.purchasing_discount", ds)``.
 
     Raises ValueError naming the axis for an unknown path, values outside the field's schema
-    bounds or not increasing.
+    bounds or not increasing.  A path may spell its keys the US way (``capacity.utilization``).
     """
     check_pair(outcome, baseline)
+    x_path, y_path = canonical_path(x_path), canonical_path(y_path)
     if x_path == y_path:
         raise ValueError(f"y: expected a different input from x, found '{y_path}' twice")
     inputs = inputs if inputs is not None else compile_inputs(scenario)

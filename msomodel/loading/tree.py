@@ -6,7 +6,9 @@
 * ``msomodel:NAME``, a base shipped with the package: ``msomodel/bases/NAME.yaml``
   (e.g. ``msomodel:benchmarks/single_site``); see :func:`bases_dir` and :func:`packaged_bases`.
 
-A base may itself extend another.  Merging: mappings merge key by key (but a mapping whose
+A base may itself extend another.  Each file's US-spelled keys (``license``, ``utilization``)
+are renamed to the schema's before the files are merged (:mod:`msomodel.scenario.spelling`).
+Merging: mappings merge key by key (but a mapping whose
 ``type`` differs from the base's replaces it, e.g. a flat fee replaced by a percentage fee);
 lists of mappings whose items have a unique ``name`` merge item by item (an item with a new name
 is appended); any other value is replaced.
@@ -23,10 +25,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from msomodel.errors import Problem, ScenarioError, clip
+from msomodel.errors import Problem, ScenarioError, clip, render
 from msomodel.loading.yamlio import Mark, Parsed, Path_, parse_file
 from msomodel.merge import deep_merge, plain
 from msomodel.merge import is_named_list as _is_named_list  # noqa: F401  (re-exported)
+from msomodel.scenario.spelling import BOTH, canonical_keys, canonical_parts
 
 #: ``extends: msomodel:NAME`` names a packaged base.
 PACKAGED_PREFIX = "msomodel:"
@@ -113,6 +116,28 @@ def _parse(path: Path, cache: Cache | None) -> Parsed:
     return hit
 
 
+def _schema_keys(parsed: Parsed, name: str, chain: tuple[str, ...]) -> Parsed:
+    """``parsed`` with its US-spelled keys in the schema's spelling, data and marks alike (a new
+    Parsed: the cache keeps the file as read); a key given in both spellings is an error."""
+    data, both = canonical_keys(parsed.data)
+    if not both and data == parsed.data:
+        return parsed
+    marks = {canonical_parts(p): m for p, m in parsed.marks.items()}
+    clashes = []
+    for p, m in parsed.marks.items():
+        schema = canonical_parts(p)
+        if schema != p and schema in parsed.marks:  # both spellings in one mapping
+            clashes.append(Problem(name, render(schema), BOTH.format(schema=schema[-1], us=p[-1]),
+                                   chain, m.key_line or m.line, m.key_column or m.column))
+    if both and not clashes:  # not located (cannot happen for a parsed file): still an error
+        clashes = [Problem(name, render(path[:-1] + (schema,)), BOTH.format(schema=schema,
+                                                                            us=path[-1]), chain)
+                   for path, schema in both]
+    if clashes:
+        raise ScenarioError(clashes)
+    return replace(parsed, data=data, marks=marks)
+
+
 def load_tree(path: str | Path, *, cache: Cache | None = None) -> Tree:
     """Read ``path`` and every base it extends (each file parsed once), and merge them.
 
@@ -134,6 +159,7 @@ def load_tree(path: str | Path, *, cache: Cache | None = None) -> Tree:
                 raise
             raise ScenarioError([replace(p, file=name, chain=chain + p.chain)
                                  for p in exc.problems]) from None
+        parsed = _schema_keys(parsed, name, chain)
         layers.append((chain, parsed))
         if "extends" not in parsed.data:
             break

@@ -36,6 +36,7 @@ from msomodel.loading.tree import Cache, Tree, load_tree
 from msomodel.merge import annotate as _annotate
 from msomodel.merge import deep_merge
 from msomodel.scenario import Scenario, SiteAssumptions
+from msomodel.scenario.spelling import BOTH, canonical_keys
 
 #: Keys the loader reads itself (offered in "did you mean" hints at the top level).
 _LOADER_KEYS = ("extends",)
@@ -314,5 +315,15 @@ def load(path: str | Path, *, cache: Cache | None = None) -> Tree:
 
 def scenario_from_dict(data: dict[str, Any], *, source: str = "<dict>",
                        sha256: str | None = None) -> Scenario:
-    """Validate a scenario given as a mapping (e.g. built in a notebook)."""
-    return _guarded(source, lambda: validate(data, source=source, sha256=sha256))
+    """Validate a scenario given as a mapping (e.g. built in a notebook); US-spelled keys
+    (``license``, ``utilization``) are read as the schema's (:mod:`msomodel.scenario.spelling`)."""
+
+    def work() -> Scenario:
+        schema, both = canonical_keys(data)
+        if both:
+            raise ScenarioError([Problem(source, render(path[:-1] + (name,)),
+                                         BOTH.format(schema=name, us=path[-1]))
+                                 for path, name in both])
+        return validate(schema, source=source, sha256=sha256)
+
+    return _guarded(source, work)

@@ -42,16 +42,20 @@ import difflib
 import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from msomodel.scenario.base import Float
+from msomodel.scenario.spelling import canonical_path
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-Path = Annotated[str, Field(min_length=1, description="Dotted scenario path of a numeric input.")]
+#: A path may spell its keys the US way (``site_defaults.capacity.utilization``); it is read in the
+#: schema's spelling (:func:`msomodel.scenario.spelling.canonical_path`).
+Path = Annotated[str, Field(min_length=1, description="Dotted scenario path of a numeric input."),
+                 BeforeValidator(canonical_path)]
 
 
 def _ordered(low: float, mode: float | None, high: float) -> None:
