@@ -15,7 +15,7 @@ from system_packages import unavailable
 import msomodel
 from msomodel import tables
 from msomodel.compare import Comparison
-from msomodel.formatting import amount
+from msomodel.formatting import amount, lower_first
 from msomodel.report import render_one, sections
 from msomodel.report.render import DEFAULT_NOTEBOOK
 from tests.spelling import british
@@ -144,8 +144,9 @@ def test_decision_figures_equal_the_json_output(reports: dict[str, Report], defa
     else:  # e.g. too close to call: no option is named, the verdict says why
         assert rec["option"] is None and rec["verdict"] == "too_close"
         assert tables.VERDICTS[rec["verdict"]] in page
-    assert f"Margin over the runner-up ({rec['runner_up_label']}) {amount(rec['margin'])}" in page
-    assert (f"Probability that {rec['leader_label']} is best "
+    assert (f"Margin over the runner-up ({lower_first(rec['runner_up_label'])}) "
+            f"{amount(rec['margin'])}") in page
+    assert (f"Probability that {lower_first(rec['leader_label'])} is best "
             f"{tables.pct(rec['probability_best'][rec['leader']], 1)} of {trials:,} simulated "
             f"trials (seed {seed})") in page
     assert (rec["trials"], rec["seed"]) == (trials, seed)
@@ -311,7 +312,7 @@ def test_verdicts_without_a_winner_read_as_such(texas, verdict: str) -> None:
     assert f'<div class="verdict-label">{tables.VERDICTS[verdict]}</div>' in html
     assert "Recommended</div>" not in html and "(recommended)" not in html
     assert (f"<th>Recommended option</th><td>none ({tables.VERDICTS[verdict].lower()}); "
-            f"highest NPV: {c.label(c.decision.leader)}</td>") in html
+            f"highest NPV: {lower_first(c.label(c.decision.leader))}</td>") in html
 
 
 def test_contested_structure_never_reads_as_feasible(texas) -> None:

@@ -227,3 +227,88 @@ def test_no_page_ends_with_a_heading_in_either_engine(
     _, html = ohio_percentage
     to_pdf(html, tmp_path / "report.pdf", engine=engine)
     assert orphaned_headings(tmp_path / "report.pdf", html) == {}
+
+
+# -- every page prints at its designed size, nothing past the margins ----------------------------
+#
+# A table wider than the page (the monthly appendix's one-line headers, a source's unbreakable
+# URL) made Chromium print *every* page at about 90 % of its size, and WeasyPrint print past the
+# right margin.  The cover's first word starts at the cover's border and padding (9 + 26 mm) only
+# at 100 %; every word must end inside the right margin (18 mm; the cover's is 22 mm).
+
+A4_WIDTH_PT = 595.28
+MM = 72 / 25.4
+
+
+def words(pdf: Path) -> list[tuple[int, float, float, str]]:
+    """Every word of ``pdf`` as (page from 1, left, right [pt], text) (``pdftotext -bbox``)."""
+    tool = shutil.which("pdftotext")
+    if not tool:
+        unavailable("pdftotext (Debian poppler-utils) is missing; install it with "
+                    "`bash scripts/ensure-system-deps.sh` as root", "the page-size test")
+    text = subprocess.run([tool, "-bbox", str(pdf), "-"], capture_output=True, text=True,
+                          check=True, timeout=300).stdout
+    out, page = [], 0
+    for line in text.splitlines():
+        if "<page " in line:
+            page += 1
+        m = re.search(r'xMin="([\d.]+)".*xMax="([\d.]+)".*>(.*)</word>', line)
+        if m:
+            out.append((page, float(m.group(1)), float(m.group(2)), m.group(3)))
+    return out
+
+
+def size_problems(pdf: Path) -> list[str]:
+    """What is wrong with the printed size: a cover not at 100 %, words past the right margin."""
+    found = words(pdf)
+    first = next(w for w in found if w[0] == 1)
+    problems = []
+    if abs(first[1] - 35 * MM) > 0.5:
+        problems.append(f"cover's first word '{first[3]}' at {first[1]:.1f} pt, expected "
+                        f"{35 * MM:.1f} pt (the page is printed at {first[1] / (35 * MM):.0%})")
+    right = A4_WIDTH_PT - 18 * MM + 1.0
+    problems += [f"page {p}: '{t}' ends at {x1:.1f} pt, past the margin at {right - 1:.1f} pt"
+                 for p, _, x1, t in found if x1 > right]
+    return problems[:10]
+
+
+@pytest.fixture(scope="module")
+def florida_html(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The Florida report's HTML: its monthly table is the widest (14 columns), and its
+    assumptions appendix cites a long URL with no place to break."""
+    from msomodel.report import render_one
+
+    out = tmp_path_factory.mktemp("florida")
+    result = render_one(SCENARIOS / "florida_entrepreneur_five_sites.yaml", out, formats=("html",))
+    assert result.ok, result.error
+    html = Path(result.outputs["html"]).read_text(encoding="utf-8")
+    assert "140749253.html?page=2" in html and 'class="report pl monthly"' in html
+    return html
+
+
+@pytest.mark.parametrize("engine", ["chromium", "weasyprint"])
+@pytest.mark.parametrize("which", ["florida", "ohio_percentage"])
+def test_every_page_prints_at_its_size_inside_the_margins(
+        request: pytest.FixtureRequest, which: str, engine: str, tmp_path: Path) -> None:
+    from msomodel.report import chromium
+    from msomodel.report.convert import to_pdf
+
+    if engine == "chromium" and not chromium.find_chromium():
+        unavailable("no Chromium on PATH; install it with `bash scripts/ensure-system-deps.sh` "
+                    "as root (apt-get install chromium)", "the Chromium page-size test")
+    html = (request.getfixturevalue("florida_html") if which == "florida"
+            else request.getfixturevalue("ohio_percentage")[1])
+    to_pdf(html, tmp_path / "report.pdf", engine=engine)
+    assert size_problems(tmp_path / "report.pdf") == []
+
+
+def test_the_size_check_sees_a_shrunk_page_and_a_word_past_the_margin(tmp_path: Path) -> None:
+    """The check itself: a page too wide for A4 (Chromium shrinks it; WeasyPrint overflows)."""
+    from msomodel.report.convert import stylesheet, to_pdf
+
+    html = (f"<html><head><style>{stylesheet('Check')}</style></head><body>"
+            "<section class='cover'>Cover</section>"
+            "<p style='white-space: nowrap'>" + "wide " * 60 + "end</p></body></html>")
+    to_pdf(html, tmp_path / "wide.pdf")
+    problems = size_problems(tmp_path / "wide.pdf")
+    assert any("past the margin" in p for p in problems), problems

@@ -83,13 +83,13 @@ def decision_facts(result: Comparison) -> str:
     if d.option:
         rec = f"{result.label(d.option)}"
     else:
-        rec = (f"none ({tables.VERDICTS[d.verdict].lower()}); highest NPV: {leader}")
+        rec = (f"none ({tables.VERDICTS[d.verdict].lower()}); highest NPV: {lower_first(leader)}")
     rows = [("Recommended option", rec)]
     if runner:
-        rows.append((f"Margin over the runner-up ({runner})",
+        rows.append((f"Margin over the runner-up ({lower_first(runner)})",
                      f"{amount(d.margin)} of NPV"))
     if d.probability_best is not None:
-        rows.append((f"Probability that {leader} is best",
+        rows.append((f"Probability that {lower_first(leader)} is best",
                      f"{_prob(d.probability_best.get(d.leader))} of {d.trials:,} simulated "
                      f"trials (seed {d.seed}); a recommendation needs {THRESHOLD:.0%}"))
     else:
