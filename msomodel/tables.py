@@ -103,7 +103,7 @@ def fee_level(value: float | None, unit: str) -> str:
     if unit.startswith("USD"):
         return f"{money(value)} per site per month"
     if unit.startswith("multiple"):
-        return f"{value:.2f} x the tier rates"
+        return f"{value:.2f}x the tier rates"
     if unit.startswith("markup"):
         return f"{value * 100:.1f}% markup"
     if unit.startswith("the PC's margin"):  # a sweep: its level is what the PC keeps
@@ -336,10 +336,13 @@ def summary_text(result: Comparison) -> str:
              + (f" ({STATUS.get(found.status, found.status).lower()}; chosen by the "
                 f"{result.compliance.structure_chosen_by})" if found else "")]
     lines.append(f"Recommendation: {result.decision.sentence}")
-    lines.append(f"Break-even third-party MSO fee: {fee_level(be.level, be.unit)} "
-                 f"(scenario: {fee_level(be.current, be.unit)}).")
+    lines.append("Break-even third-party MSO fee (against self-managed): "
+                 f"{fee_level(be.level, be.unit)} (scenario: {fee_level(be.current, be.unit)}).")
     pc = result.pc_breakeven
-    if pc is not None:
+    if pc is not None and result.inputs.mgmt_fee_type == "sweep":
+        lines.append(f"Management fee (PC to your MSO): {fee_level(pc.current, pc.unit)}; a "
+                     "sweep has no break-even level (the PC keeps what the sweep leaves it).")
+    elif pc is not None:
         lines.append(f"Management fee at which the PC breaks even: {fee_level(pc.level, pc.unit)} "
                      f"(scenario: {fee_level(pc.current, pc.unit)}).")
     for option in OPTIONS:

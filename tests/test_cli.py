@@ -41,8 +41,19 @@ def test_compare_table(capsys):
     for text in ("Direct ownership", "Self-managed", "Third-party MSO", "Self-managed + software",
                  "NPV (60 months)", "Probability best", "Equity IRR (levered, with exit)",
                  "Project IRR (unlevered, with exit)", "What would flip it", "Recommendation:",
-                 "Break-even third-party MSO fee:", "not legal advice"):
+                 "Break-even third-party MSO fee (against self-managed):", "not legal advice"):
         assert text in out
+
+
+def test_compare_table_says_a_sweep_fee_has_no_break_even_and_a_flat_one_has(capsys):
+    code, out, _ = run(capsys, "compare", "scenarios/california_np_three_sites.yaml", "--trials", "0")
+    assert code == 0
+    assert ("Management fee (PC to your MSO): a sweep leaving the PC 0.00% of collections; a sweep "
+            "has no break-even level (the PC keeps what the sweep leaves it).") in out
+    assert "at which the PC breaks even" not in out
+    assert "1.67x the tier rates (scenario: 1.00x the tier rates)" in out
+    code, out, _ = run(capsys, "compare", "scenarios/florida_entrepreneur_five_sites.yaml", "--trials", "0")
+    assert code == 0 and "Management fee at which the PC breaks even: $" in out
 
 
 def test_compare_json_contract(capsys):

@@ -337,7 +337,9 @@ def test_a_texas_rn_gets_three_feasible_options_under_a_friendly_pc(ex: Explorer
     assert "friendly PC" in sentence and f"confidence {rules.lookup('TX', 'rn').confidence}" in sentence and "source:" in sentence
     assert [v for _, v in ex.controls["structure"].options] == ["auto", "friendly_pc"]
     assert not any(sev == "bad" for sev, _ in ex.snapshot.notes)
-    assert result.pc_breakeven is not None and "friendly PC breaks even" in ex.recommendation.value
+    assert result.pc_breakeven is not None and result.inputs.mgmt_fee_type == "sweep"
+    assert "Management fee (PC to your MSO): a sweep leaving the PC" in ex.recommendation.value
+    assert "a sweep has no break-even level" in ex.recommendation.value
 
 
 def test_where_both_structures_are_lawful_the_user_may_pick(ex: Explorer) -> None:
