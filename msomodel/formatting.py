@@ -59,6 +59,12 @@ ACRONYMS = {"pc": "PC", "mso": "MSO", "msa": "MSA", "irr": "IRR", "npv": "NPV",
             "ebitda": "EBITDA", "dscr": "DSCR", "fmv": "FMV", "sba": "SBA"}
 #: Words of the scenario file's keys that keep a British spelling (``capacity.utilisation``,
 #: ``owner.licence``), as a label writes them for a US reader.
+#: A decision's verdict in words (:mod:`msomodel.decision`), for every table and page.
+VERDICTS = {"recommended": "Recommended", "too_close": "Too close to call",
+            "none_pays": "No option pays", "too_short": "Horizon too short to judge",
+            "no_lawful_option": "No lawful option"}
+
+
 US_SPELLING = {"utilisation": "utilization", "licence": "license", "licences": "licenses"}
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from msomodel.compare import Comparison
 from msomodel.decision import share
 from msomodel.formatting import (  # noqa: F401 (re-exported)
+    VERDICTS,
     amount,
     irr,
     missing,
@@ -52,9 +53,6 @@ LINE_LABELS = {
 STATUS = {"feasible": "Feasible", "feasible_with_conditions": "Feasible with conditions",
           "contested": "Contested: consult counsel", "infeasible": "Not permitted",
           "unknown": "Unknown: consult counsel"}
-VERDICTS = {"recommended": "Recommended", "too_close": "Too close to call",
-            "none_pays": "No option pays", "too_short": "Horizon too short to judge",
-            "no_lawful_option": "No lawful option"}
 
 
 @dataclass

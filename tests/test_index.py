@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,34 @@ def test_tiered_breakeven_is_a_multiple_never_dollars() -> None:
     assert "MSO fee at which self-managed catches up" in page
     assert "Third-party MSO" in page and ">mso<" not in page  # plain labels, not codes
     assert "61% likely best" in page and "not open" in page  # self-managed is closed
+
+
+#: Too close to call: no option is recommended, the leader (highest NPV) is named.
+TOO_CLOSE = {**V2, "recommendation": {
+    "option": None, "label": None, "verdict": "too_close", "leader": "software_only",
+    "leader_label": "Software only", "margin": 12000.0,
+    "probability_best": {"software_only": 0.5715, "mso": 0.3085, "self_managed": 0.12},
+    "runner_up_label": "Third-party MSO", "reason": "..."}}
+
+
+def test_a_too_close_row_names_no_recommended_option_but_the_leader_and_its_figures() -> None:
+    row = index_row(TOO_CLOSE)
+    assert (row["recommended_option"], row["recommended"]) == (None, None)
+    assert row["verdict"] == "too_close" and row["leader"] == "Software only"
+    assert row["probability_best"] == 0.5715  # the leader's
+    assert row["peak_funding"] == 970314.52 and row["payback_month"] is None  # the leader's
+    assert index_row(index_figures(TOO_CLOSE)) == row  # a sidecar keeps the leader
+    assert index_row(V2)["leader"] == "Third-party MSO"  # recommended: the leader is it
+
+
+def test_a_too_close_row_says_so_in_words_in_the_index_page() -> None:
+    page = index_html([full_row(**index_row(TOO_CLOSE))])
+    cells = re.findall(r"<td class=\"text\">([^<]*)<br><span class=\"small\">([^<]*)</span></td>",
+                       page.split("Arizona PA")[1])
+    assert cells[1] == ("Too close to call", "leader: Software only, 57% likely best")  # structure first
+    assert "none open" not in page and "too_close" not in page
+    recommended = index_html([full_row()])
+    assert "Third-party MSO<br><span class=\"small\">61% likely best · recommended</span>" in recommended
 
 
 @pytest.mark.parametrize(("level", "unit", "text"), [

@@ -33,6 +33,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from msomodel.formatting import VERDICTS
+
 from .files import FAILED_DIR, atomic_write_text, folder_lock, output_path
 from .sources import inputs_sha256
 
@@ -57,10 +59,13 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "licence": ("text", "owner's license"),
     "structure": ("text", "legal structure (plain label)"),
     "structure_status": ("text", "whether that structure is open to the owner"),
-    "recommended_option": ("text", "id of the recommended option"),
-    "recommended": ("text", "the recommended option (plain label)"),
-    "verdict": ("text", "how firm the recommendation is"),
-    "probability_best": ("fraction", "probability that the recommended option is best"),
+    "recommended_option": ("text", "id of the recommended option (empty unless the verdict is "
+                           "recommended)"),
+    "recommended": ("text", "the recommended option (plain label; empty unless recommended)"),
+    "verdict": ("text", "recommended, too_close, none_pays, too_short or no_lawful_option"),
+    "leader": ("text", "the open option with the highest NPV (plain label), recommended or not"),
+    "probability_best": ("fraction", "probability that the recommended option (else the leader) "
+                         "is best"),
     "runner_up": ("text", "second-best option (plain label)"),
     **{f"npv_{o}": ("USD", f"NPV of {OPTION_HEADINGS[o].lower()}") for o in OPTION_IDS},
     **{f"feasible_{o}": ("true/false", f"{OPTION_HEADINGS[o].lower()} is open to the owner")
@@ -69,8 +74,8 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "breakeven_current": ("breakeven_unit", "the scenario's fee level"),
     "breakeven_unit": ("text", "unit of breakeven_level and breakeven_current"),
     "breakeven_target": ("text", "what breaks even at breakeven_level"),
-    "peak_funding": ("USD", "peak funding need of the recommended option"),
-    "payback_month": ("month", "payback month of the recommended option"),
+    "peak_funding": ("USD", "peak funding need of the recommended option (else the leader)"),
+    "payback_month": ("month", "payback month of the recommended option (else the leader)"),
     "rendered": ("date, UTC, ISO 8601", "the day the report was rendered (the sidecar has the time)"),
     "status": ("text", "ok, failed or stale"),
     "stale_reason": ("text", "why a report no longer matches its scenario"),
@@ -141,8 +146,10 @@ def index_row(figures: Mapping[str, Any] | None) -> dict[str, Any]:
             return None
         return _text(_mapping(options.get(option)).get("label")) or OPTION_HEADINGS.get(option, option)
 
-    # the recommended option, or (too close to call, nothing pays) the leader with its verdict
-    best = _text(recommendation.get("option")) or _text(recommendation.get("leader"))
+    # the recommended option; where none is (too close to call, nothing pays) the figures are
+    # the leader's, and the verdict says why none is recommended
+    recommended = _text(recommendation.get("option"))
+    best = recommended or _text(recommendation.get("leader"))
     chosen = _mapping(options.get(best)) if best else {}
     probability = recommendation.get("probability_best")
     if isinstance(probability, dict):  # schema 2: the share for every lawful option
@@ -154,9 +161,11 @@ def index_row(figures: Mapping[str, Any] | None) -> dict[str, Any]:
         "licence": _text(compliance.get("licence")),
         "structure": _text(structure.get("label")) or _text(structure.get("id")),
         "structure_status": _text(structure.get("status")),
-        "recommended_option": best,
-        "recommended": _text(recommendation.get("label")) or label(best),
+        "recommended_option": recommended,
+        "recommended": (_text(recommendation.get("label")) or label(recommended)) if recommended
+        else None,
         "verdict": _text(recommendation.get("verdict")),
+        "leader": _text(recommendation.get("leader_label")) or label(best),
         "probability_best": _fraction(probability),
         "runner_up": _text(recommendation.get("runner_up_label")),
     }
@@ -182,8 +191,8 @@ _KEPT: dict[str, Any] = {
     "scenario": ("name", "path", "sha256"),
     "compliance": ("state", "licence"),
     "structure": ("id", "label", "status"),
-    "recommendation": ("option", "label", "verdict", "margin", "probability_best",
-                       "runner_up_label", "reason"),
+    "recommendation": ("option", "label", "verdict", "leader", "leader_label", "margin",
+                       "probability_best", "runner_up_label", "reason"),
     "options": ("label", "feasible", "npv", "peak_funding", "payback_month"),
     "breakeven": ("level", "unit", "current", "target", "note"),
 }
@@ -408,10 +417,11 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
     e = html.escape
     text_columns = {"Client", "State", "License", "Structure", "Recommended", "Rendered",
                     "Status", "Reports"}
-    head = ["Client", "State", "License", "Structure", "Recommended",
+    # the reports' links next to the client's name: at the far right of this wide table they
+    # were off the screen of a laptop
+    head = ["Client", "Reports", "State", "License", "Structure", "Recommended",
             *(f"NPV {OPTION_HEADINGS[o].lower() if o != 'mso' else 'MSO'}" for o in OPTION_IDS),
-            "Break-even fee", "Current fee", "Peak funding", "Payback", "Rendered", "Status",
-            "Reports"]
+            "Break-even fee", "Current fee", "Peak funding", "Payback", "Rendered", "Status"]
 
     def small(text: str) -> str:
         return f'<br><span class="small">{e(text)}</span>' if text else ""
@@ -423,11 +433,17 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
         if row.get("failed_notebook"):
             links += (" · " if links else "") + \
                 f'<a href="{e(row["failed_notebook"])}">partial notebook</a>'
-        recommended = row.get("recommended") or ("none open" if row["status"] != "failed" and
-                                                 row.get("npv_mso") is not None else "–")
         probability = row.get("probability_best")
-        detail = [f"{probability:.0%} likely best" if probability is not None else "",
-                  row.get("verdict") or ""]
+        likely = f"{probability:.0%} likely best" if probability is not None else ""
+        verdict = row.get("verdict")
+        if row.get("recommended"):
+            recommended, detail = row["recommended"], [likely, "recommended"]
+        elif verdict:  # none recommended: the verdict says why, the leader comes under it
+            recommended = VERDICTS.get(verdict, verdict)
+            leader = f"leader: {row['leader']}" if row.get("leader") else ""
+            detail = [", ".join(d for d in (leader, likely) if d)]
+        else:
+            recommended, detail = "–", []
         npvs = []
         for option in OPTION_IDS:
             value = row.get(f"npv_{option}")
@@ -448,6 +464,7 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
         cells = [
             f'<td class="text"><strong>{e(str(row["client"]))}</strong>'
             f'{small(Path(row.get("scenario") or "").name)}</td>',
+            f'<td class="text">{links or "–"}</td>',
             f'<td class="text">{e(row.get("state") or "–")}</td>',
             f'<td class="text">{e(licence)}</td>',
             f'<td class="text">{e(row.get("structure") or "–")}'
@@ -463,7 +480,6 @@ def index_html(rows: Sequence[Mapping[str, Any]]) -> str:
             f'<td class="text nowrap">{e(rendered or "–")}</td>',
             f'<td class="text status {e(status)}">{e(status)}'
             f'{_why(why)}</td>',
-            f'<td class="text">{links or "–"}</td>',
         ]
         body.append("<tr>" + "".join(cells) + "</tr>")
     counts = {s: sum(r["status"] == s for r in rows) for s in ("ok", "stale", "failed")}
@@ -517,7 +533,8 @@ p.note {{ font-size: 8.5pt; color: #5a6470; max-width: 60em; }}
 {body}
 </tbody></table>
 <p class="note">NPVs, peak funding and payback are over the scenario's horizon; peak funding and
-payback are those of the recommended option. Break-even and current fee are in the fee's own
+payback are those of the recommended option, or of the leader (the highest NPV) where none is
+recommended. Break-even and current fee are in the fee's own
 unit. <em>Stale</em>: the scenario (or a file it extends) changed after the report was rendered,
 or is gone; re-render it, or delete its <code>.json</code> sidecar to drop it from this index.
 The same data: <a href="index.csv">index.csv</a>, <a href="index.json">index.json</a>.</p>
