@@ -57,14 +57,12 @@ def irr(value: Any, digits: int = 1) -> str:
 #: Words that a heading made from a field name writes in capitals.
 ACRONYMS = {"pc": "PC", "mso": "MSO", "msa": "MSA", "irr": "IRR", "npv": "NPV",
             "ebitda": "EBITDA", "dscr": "DSCR", "fmv": "FMV", "sba": "SBA"}
-#: Words of the scenario file's keys that keep a British spelling (``capacity.utilisation``,
-#: ``owner.licence``), as a label writes them for a US reader.
 #: A decision's verdict in words (:mod:`msomodel.decision`), for every table and page.
 VERDICTS = {"recommended": "Recommended", "too_close": "Too close to call",
             "none_pays": "No option pays", "too_short": "Horizon too short to judge",
             "no_lawful_option": "No lawful option"}
-
-
+#: Words of the scenario file's keys that keep a British spelling (``capacity.utilisation``,
+#: ``owner.licence``), as a label writes them for a US reader.
 US_SPELLING = {"utilisation": "utilization", "licence": "license", "licences": "licenses"}
 
 

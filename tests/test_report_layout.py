@@ -147,15 +147,20 @@ def outline(html: str) -> tuple[set[str], set[str]]:
     return heads, intros
 
 
-def page_lines(pdf: Path) -> list[list[str]]:
-    """Each page's text lines (``pdftotext -layout``), without the footer's two lines ("Prepared
-    for ... Page N of M" and "Not legal or financial advice")."""
+def pdftotext(pdf: Path, option: str, what: str) -> str:
+    """``pdftotext OPTION PDF -`` (Debian poppler-utils; ``what`` is the test that needs it)."""
     tool = shutil.which("pdftotext")
     if not tool:
         unavailable("pdftotext (Debian poppler-utils) is missing; install it with "
-                    "`bash scripts/ensure-system-deps.sh` as root", "the heading test")
-    text = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True,
+                    "`bash scripts/ensure-system-deps.sh` as root", what)
+    return subprocess.run([tool, option, str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=300).stdout
+
+
+def page_lines(pdf: Path) -> list[list[str]]:
+    """Each page's text lines (``pdftotext -layout``), without the footer's two lines ("Prepared
+    for ... Page N of M" and "Not legal or financial advice")."""
+    text = pdftotext(pdf, "-layout", "the heading test")
     return [[" ".join(line.split()) for line in page.splitlines()
              if line.strip() and not re.search(r"Page \d+ of \d+\s*$", line)
              and line.strip() != "Not legal or financial advice"]
@@ -242,12 +247,7 @@ MM = 72 / 25.4
 
 def words(pdf: Path) -> list[tuple[int, float, float, str]]:
     """Every word of ``pdf`` as (page from 1, left, right [pt], text) (``pdftotext -bbox``)."""
-    tool = shutil.which("pdftotext")
-    if not tool:
-        unavailable("pdftotext (Debian poppler-utils) is missing; install it with "
-                    "`bash scripts/ensure-system-deps.sh` as root", "the page-size test")
-    text = subprocess.run([tool, "-bbox", str(pdf), "-"], capture_output=True, text=True,
-                          check=True, timeout=300).stdout
+    text = pdftotext(pdf, "-bbox", "the page-size test")
     out, page = [], 0
     for line in text.splitlines():
         if "<page " in line:
