@@ -326,23 +326,30 @@ def by_site_table(result: Comparison, option: str, line: str = "ebitda", *,
                  index)
 
 
-def summary_text(result: Comparison) -> str:
-    """Structure, recommendation and break-even fees as plain sentences."""
+def breakeven_lines(result: Comparison, given: str = "scenario", pc_name: str = "PC") -> list[str]:
+    """The break-even third-party MSO fee and, under a friendly PC, the management fee's, as
+    sentences; ``given`` names the fee as set ("scenario", or "chosen" in the explorer)."""
     be = result.breakeven
-    found = result.compliance.structures.get(result.structure)
-    lines = [f"Structure: {result.structure_label}"
-             + (f" ({STATUS.get(found.status, found.status).lower()}; chosen by the "
-                f"{result.compliance.structure_chosen_by})" if found else "")]
-    lines.append(f"Recommendation: {result.decision.sentence}")
-    lines.append("Break-even third-party MSO fee (against self-managed): "
-                 f"{fee_level(be.level, be.unit)} (scenario: {fee_level(be.current, be.unit)}).")
+    lines = ["Break-even third-party MSO fee (against self-managed): "
+             f"{fee_level(be.level, be.unit)} ({given}: {fee_level(be.current, be.unit)})."]
     pc = result.pc_breakeven
     if pc is not None and result.inputs.mgmt_fee_type == "sweep":
         lines.append(f"Management fee (PC to your MSO): {fee_level(pc.current, pc.unit)}; a "
                      "sweep has no break-even level (the PC keeps what the sweep leaves it).")
     elif pc is not None:
-        lines.append(f"Management fee at which the PC breaks even: {fee_level(pc.level, pc.unit)} "
-                     f"(scenario: {fee_level(pc.current, pc.unit)}).")
+        lines.append(f"Management fee at which the {pc_name} breaks even: "
+                     f"{fee_level(pc.level, pc.unit)} ({given}: {fee_level(pc.current, pc.unit)}).")
+    return lines
+
+
+def summary_text(result: Comparison) -> str:
+    """Structure, recommendation and break-even fees as plain sentences."""
+    found = result.compliance.structures.get(result.structure)
+    lines = [f"Structure: {result.structure_label}"
+             + (f" ({STATUS.get(found.status, found.status).lower()}; chosen by the "
+                f"{result.compliance.structure_chosen_by})" if found else "")]
+    lines.append(f"Recommendation: {result.decision.sentence}")
+    lines += breakeven_lines(result)
     for option in OPTIONS:
         f = result.feasibility[option]
         if f.status != "feasible":

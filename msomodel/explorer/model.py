@@ -201,18 +201,7 @@ def compute(data: dict[str, Any], *, source: str = "<explorer>") -> Snapshot:
     frame = tables.key_figures(result)
     table = key_figures_html(result, frame)
     recommendation = str(result.decision.sentence)
-    be = result.breakeven
-    breakeven_text = (f"Break-even third-party MSO fee (against self-managed): "
-                      f"{tables.fee_level(be.level, be.unit)} "
-                      f"(chosen: {tables.fee_level(be.current, be.unit)}).")
-    pc = result.pc_breakeven
-    if pc is not None and result.inputs.mgmt_fee_type == "sweep":
-        breakeven_text += (f" Management fee (PC to your MSO): {tables.fee_level(pc.current, pc.unit)};"
-                           " a sweep has no break-even level (the PC keeps what the sweep leaves it).")
-    elif pc is not None:
-        breakeven_text += (f" Management fee at which the friendly PC breaks even: "
-                           f"{tables.fee_level(pc.level, pc.unit)} (chosen: "
-                           f"{tables.fee_level(pc.current, pc.unit)}).")
+    breakeven_text = " ".join(tables.breakeven_lines(result, "chosen", "friendly PC"))
     notes = feasibility_notes(result)
     t2 = time.perf_counter()
     charts = chart_data(result)
